@@ -1,0 +1,56 @@
+# The two commands that matter: `make run` (the whole stack) and `make test` (every check).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+PYTHON311 ?= python3.11
+VENV := .venv
+RASA_VENV := .venv-rasa
+APP_STAMP := $(VENV)/.installed
+RASA_STAMP := $(RASA_VENV)/.installed
+RASA_DATA := --config config.yml --domain bot/domain.yml --data nlu_data bot/data
+
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONWARNINGS := ignore::DeprecationWarning
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint validate model rasa-test pytest browser bench
+
+run: $(APP_STAMP) $(RASA_STAMP)
+	$(VENV)/bin/python -m stack.run
+
+test: lint validate rasa-test pytest
+
+lint: $(APP_STAMP)
+	$(VENV)/bin/ruff check .
+
+validate: $(RASA_STAMP)
+	$(RASA_VENV)/bin/rasa data validate $(RASA_DATA) --fail-on-warnings
+
+model: $(APP_STAMP) $(RASA_STAMP)
+	$(VENV)/bin/python -m stack.model
+
+rasa-test: model
+	$(RASA_VENV)/bin/rasa test --model "$$($(VENV)/bin/python -m stack.model)" \
+		--stories tests/rasa/test_stories.yml --fail-on-prediction-errors --out var/rasa-test-results
+
+pytest: model browser
+	$(VENV)/bin/pytest
+
+browser:
+	@stack/ensure-chromium
+
+bench: $(APP_STAMP)
+	$(VENV)/bin/python bench/chat.py
+
+$(APP_STAMP): pyproject.toml requirements/app.lock
+	$(PYTHON311) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -c requirements/app.lock -e '.[dev]'
+	touch $@
+
+$(RASA_STAMP): requirements/rasa.lock
+	python310="$$(stack/find-python310)" && "$$python310" -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet -r requirements/rasa.lock
+	touch $@

@@ -1,0 +1,106 @@
+"""The web chat channel: a websocket the chat page talks to, and the page itself.
+
+Protocol (JSON text frames):
+  server → client, once per connection:
+      {"type": "session", "conversation_id": "<uuid>", "history": [message, ...]}
+  client → server:
+      {"type": "message", "text": "...", "payload": "..." | null}
+  server → client, for each user message:
+      {"type": "messages", "messages": [message, ...]}
+      {"type": "error", "code": "...", "message": "<Chinese text for the user>"}
+A message is a transcript line: id, role, text, buttons, image, custom, created_at.
+
+The conversation id lives in the browser's localStorage; holding it is what lets a page reload
+see its history, so ids are random UUIDs and anything else is replaced by a fresh one.
+"""
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from queue_service.hub import Hub
+from queue_service.messages import InboundMessage, StoredMessage
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+CHANNEL = "webchat"
+
+router = APIRouter()
+
+
+def install(app: FastAPI) -> None:
+    app.mount("/webchat/static", StaticFiles(directory=STATIC_DIR), name="webchat-static")
+    app.include_router(router)
+
+
+@router.get("/", include_in_schema=False)
+async def demo_page() -> FileResponse:
+    return FileResponse(STATIC_DIR / "index.html")
+
+
+def _session_id(raw: str | None) -> str:
+    try:
+        return str(uuid.UUID(raw or ""))
+    except ValueError:
+        return str(uuid.uuid4())
+
+
+def _wire(messages: list[StoredMessage]) -> list[dict[str, Any]]:
+    return [m.model_dump(mode="json", exclude={"conversation_id"}) for m in messages]
+
+
+def _error(code: str, message: str) -> dict[str, str]:
+    return {"type": "error", "code": code, "message": message}
+
+
+def parse_client_frame(raw: str, max_chars: int) -> tuple[str, str | None] | dict[str, str]:
+    """Return (text, payload) for a valid user message, or the error frame to send back."""
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        return _error("bad_message", "消息格式不正确，请刷新页面后重试。")
+    if not isinstance(frame, dict) or frame.get("type") != "message":
+        return _error("bad_message", "消息格式不正确，请刷新页面后重试。")
+    text, payload = frame.get("text"), frame.get("payload")
+    if not isinstance(text, str) or (payload is not None and not isinstance(payload, str)):
+        return _error("bad_message", "消息格式不正确，请刷新页面后重试。")
+    text = text.strip()
+    if not text and not payload:
+        return _error("empty", "请输入您要咨询的问题。")
+    if len(text) > max_chars or len(payload or "") > max_chars:
+        return _error("too_long", f"消息过长，请控制在 {max_chars} 字以内。")
+    return text or (payload or ""), payload
+
+
+@router.websocket("/channels/webchat/ws")
+async def webchat_socket(websocket: WebSocket, conversation: str | None = None) -> None:
+    hub: Hub = websocket.app.state.hub
+    settings = websocket.app.state.settings
+    session_id = _session_id(conversation)
+    conversation_id = f"{CHANNEL}:{session_id}"
+
+    await websocket.accept()
+    history = await hub.transcripts.history(conversation_id, settings.history_limit)
+    await websocket.send_json(
+        {"type": "session", "conversation_id": session_id, "history": _wire(history)}
+    )
+    try:
+        while True:
+            frame = await websocket.receive()
+            if frame["type"] == "websocket.disconnect":
+                return
+            parsed = parse_client_frame(frame.get("text") or "", settings.max_message_chars)
+            if isinstance(parsed, dict):
+                await websocket.send_json(parsed)
+                continue
+            text, payload = parsed
+            replies = await hub.handle(
+                InboundMessage(conversation_id=conversation_id, text=text, payload=payload)
+            )
+            await websocket.send_json({"type": "messages", "messages": _wire(replies)})
+    except WebSocketDisconnect:
+        return  # the user left mid-turn; their message and the replies are in the transcript

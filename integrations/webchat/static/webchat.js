@@ -1,0 +1,186 @@
+// Web chat client for 单一窗口智能客服: one websocket, history on (re)connect, automatic reconnect.
+(function () {
+  "use strict";
+
+  var STORAGE_KEY = "swa.webchat.conversation";
+  var MAX_BACKOFF_MS = 10000;
+  var WELCOME = "您好！我是单一窗口智能客服，请直接输入您的问题，例如：“卡介质初始密码是多少”。";
+  var URL_PATTERN = /(https?:\/\/[^\s，。；、）)<>"]+|www\.[^\s，。；、）)<>"]+)/g;
+
+  var log = document.querySelector(".swa-log");
+  var form = document.querySelector(".swa-composer");
+  var input = document.getElementById("swa-input");
+  var statusBadge = document.querySelector(".swa-status");
+
+  var socket = null;
+  var backoffMs = 500;
+  var outbox = [];          // messages typed while offline, sent on reconnect
+  var typingItem = null;
+
+  function setStatus(state, text) {
+    statusBadge.dataset.state = state;
+    statusBadge.textContent = text;
+  }
+
+  function formatTime(iso) {
+    var date = iso ? new Date(iso) : new Date();
+    return date.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" });
+  }
+
+  // Text is never parsed as HTML: links become anchors, everything else stays a text node.
+  function appendRichText(parent, text) {
+    var last = 0;
+    text.replace(URL_PATTERN, function (match, _group, offset) {
+      parent.appendChild(document.createTextNode(text.slice(last, offset)));
+      var link = document.createElement("a");
+      link.href = match.indexOf("http") === 0 ? match : "https://" + match;
+      link.textContent = match;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      parent.appendChild(link);
+      last = offset + match.length;
+      return match;
+    });
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function renderMessage(message) {
+    var item = document.createElement("li");
+    item.className = "swa-msg";
+    item.dataset.role = message.role || "bot";
+    if (message.text) {
+      var bubble = document.createElement("div");
+      bubble.className = "swa-bubble";
+      appendRichText(bubble, message.text);
+      item.appendChild(bubble);
+    }
+    if (message.image) {
+      var frame = document.createElement("div");
+      frame.className = "swa-bubble";
+      var img = document.createElement("img");
+      img.src = message.image;
+      img.alt = "图片";
+      frame.appendChild(img);
+      item.appendChild(frame);
+    }
+    if (message.buttons && message.buttons.length) {
+      var group = document.createElement("div");
+      group.className = "swa-buttons";
+      message.buttons.forEach(function (button) {
+        var el = document.createElement("button");
+        el.type = "button";
+        el.textContent = button.title;
+        el.addEventListener("click", function () { send(button.title, button.payload); });
+        group.appendChild(el);
+      });
+      item.appendChild(group);
+    }
+    if (!item.childNodes.length) return null;
+    var meta = document.createElement("div");
+    meta.className = "swa-meta";
+    meta.textContent = formatTime(message.created_at);
+    item.appendChild(meta);
+    log.insertBefore(item, typingItem && typingItem.parentNode === log ? typingItem : null);
+    scrollToEnd();
+    return item;
+  }
+
+  function showTyping(on) {
+    if (on && !typingItem) {
+      typingItem = document.createElement("li");
+      typingItem.className = "swa-msg swa-typing";
+      typingItem.dataset.role = "bot";
+      typingItem.innerHTML = '<div class="swa-bubble">正在输入…</div>';
+      log.appendChild(typingItem);
+      scrollToEnd();
+    } else if (!on && typingItem) {
+      typingItem.remove();
+      typingItem = null;
+    }
+  }
+
+  function transmit(entry) {
+    socket.send(JSON.stringify({ type: "message", text: entry.text, payload: entry.payload }));
+    entry.item.classList.remove("swa-pending");
+    showTyping(true);
+  }
+
+  function send(text, payload) {
+    text = (text || "").trim();
+    if (!text && !payload) return;
+    var entry = { text: text, payload: payload || null };
+    entry.item = renderMessage({ role: "user", text: text });
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      transmit(entry);
+    } else {
+      entry.item.classList.add("swa-pending");
+      outbox.push(entry);
+    }
+  }
+
+  function onSession(frame) {
+    localStorage.setItem(STORAGE_KEY, frame.conversation_id);
+    showTyping(false);
+    log.textContent = "";
+    frame.history.forEach(renderMessage);
+    var pending = outbox;
+    outbox = [];
+    pending.forEach(function (entry) {
+      log.appendChild(entry.item);
+      transmit(entry);
+    });
+    if (!frame.history.length && !pending.length) {
+      renderMessage({ role: "bot", text: WELCOME });  // shown locally, not part of the transcript
+    }
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    var id = localStorage.getItem(STORAGE_KEY) || "";
+    setStatus("connecting", "连接中…");
+    socket = new WebSocket(scheme + "//" + location.host + "/channels/webchat/ws?conversation=" +
+      encodeURIComponent(id));
+    socket.onopen = function () {
+      backoffMs = 500;
+      setStatus("online", "在线");
+    };
+    socket.onmessage = function (event) {
+      var frame = JSON.parse(event.data);
+      if (frame.type === "session") {
+        onSession(frame);
+      } else if (frame.type === "messages") {
+        showTyping(false);
+        frame.messages.forEach(renderMessage);
+      } else if (frame.type === "error") {
+        showTyping(false);
+        renderMessage({ role: "system", text: frame.message });
+      }
+    };
+    socket.onclose = function () {
+      showTyping(false);
+      setStatus("offline", "连接已断开，正在重连…");
+      var delay = backoffMs + Math.random() * 300;
+      backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+      setTimeout(connect, delay);
+    };
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    send(input.value);
+    input.value = "";
+    input.focus();
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  connect();
+})();

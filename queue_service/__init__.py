@@ -1,0 +1,1 @@
+"""The service: conversation hub, channels' home, agent console and transcripts."""

@@ -1,0 +1,51 @@
+"""The hub: the one place that decides who answers a user's message.
+
+In this version every conversation is in bot mode: the message goes to Rasa with the
+conversation id as sender, and Rasa's replies go back to the channel. Every line, the user's
+included, lands in the transcript before the channel sees the answer, so nothing said is lost
+even if the channel connection drops right after.
+"""
+
+import asyncio
+import logging
+
+from queue_service.messages import Button, InboundMessage, OutboundMessage, Role, StoredMessage
+from queue_service.rasa_client import RasaClient, RasaUnavailable
+from queue_service.transcripts import TranscriptStore
+
+log = logging.getLogger(__name__)
+
+BOT_UNAVAILABLE = OutboundMessage(
+    role=Role.SYSTEM,
+    text=(
+        "非常抱歉，智能客服暂时无法应答。"
+        "您可以稍后再试，或转接人工客服，也可拨打全国统一热线 95198。"
+    ),
+    buttons=[Button(title="转人工", payload="转人工")],
+)
+
+
+class Hub:
+    def __init__(self, rasa: RasaClient, transcripts: TranscriptStore) -> None:
+        self._rasa = rasa
+        self.transcripts = transcripts
+
+    async def handle(self, inbound: InboundMessage) -> list[StoredMessage]:
+        # The user's line is written while Rasa thinks: the turn costs one round trip, not two.
+        user_line = OutboundMessage(role=Role.USER, text=inbound.text)
+        _, replies = await asyncio.gather(
+            self.transcripts.append(inbound.conversation_id, [user_line]),
+            self._ask_bot(inbound),
+        )
+        return await self.transcripts.append(inbound.conversation_id, replies)
+
+    async def _ask_bot(self, inbound: InboundMessage) -> list[OutboundMessage]:
+        metadata = {**inbound.metadata, "channel": inbound.channel}
+        try:
+            return await self._rasa.send(inbound.conversation_id, inbound.for_bot, metadata)
+        except RasaUnavailable as exc:
+            log.warning(
+                "rasa unavailable",
+                extra={"conversation_id": inbound.conversation_id, "error": str(exc)},
+            )
+            return [BOT_UNAVAILABLE]

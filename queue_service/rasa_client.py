@@ -1,0 +1,66 @@
+"""Talks to the Rasa server over its REST channel and HTTP API.
+
+Rasa's REST webhook swallows action errors and answers 200 with what it has, so the only
+failures we can see are transport ones: those become `RasaUnavailable` and the hub answers the
+user itself instead of leaving them waiting.
+"""
+
+from typing import Any
+
+import httpx
+
+from queue_service.messages import Button, OutboundMessage
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time or answered with an error status."""
+
+
+def to_outbound(reply: dict[str, Any]) -> OutboundMessage:
+    """Convert one item of Rasa's REST reply list into the common outbound model."""
+    buttons = [
+        Button(title=str(b.get("title", "")), payload=str(b.get("payload", b.get("title", ""))))
+        for b in reply.get("buttons") or []
+    ]
+    custom = reply.get("custom")
+    return OutboundMessage(
+        text=reply.get("text"),
+        buttons=buttons,
+        image=reply.get("image"),
+        custom=custom if isinstance(custom, dict) else ({"value": custom} if custom else None),
+    )
+
+
+class RasaClient:
+    def __init__(self, base_url: str, token: str, timeout_s: float) -> None:
+        self._token = token
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0)),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=64),
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def send(
+        self, sender: str, message: str, metadata: dict[str, Any] | None = None
+    ) -> list[OutboundMessage]:
+        body = {"sender": sender, "message": message, "metadata": metadata or {}}
+        try:
+            response = await self._http.post("/webhooks/rest/webhook", json=body)
+            response.raise_for_status()
+            replies = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if not isinstance(replies, list):
+            raise RasaUnavailable(f"unexpected reply: {replies!r:.200}")
+        return [to_outbound(r) for r in replies if isinstance(r, dict)]
+
+    async def is_ready(self) -> bool:
+        """True when Rasa answers its authenticated status endpoint with a model loaded."""
+        try:
+            response = await self._http.get("/status", params={"token": self._token}, timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200 and bool(response.json().get("model_id"))

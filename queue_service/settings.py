@@ -1,0 +1,47 @@
+"""Service configuration, read from SWA_* environment variables.
+
+One settings object so that every process (service, launcher, tests, benchmarks) agrees on the
+same defaults: the embedded Redis port, the Rasa address and the SQLite file under var/.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+# The embedded Redis listens on 6380 so that it never collides with a system Redis on 6379.
+EMBEDDED_REDIS_PORT = 6380
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SWA_", extra="ignore")
+
+    redis_url: str = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+    database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'swa.db'}"
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    # Demo value: Rasa's HTTP API token. Set SWA_RASA_TOKEN in any real deployment.
+    rasa_token: SecretStr = SecretStr("swa-demo-rasa-token")
+    rasa_timeout_s: float = 10.0
+    actions_url: str = "http://127.0.0.1:5055"
+
+    host: str = "0.0.0.0"
+    port: int = 8000
+    public_url: str = "http://localhost:8000"
+
+    # Longest user message accepted from any channel, in characters.
+    max_message_chars: int = 2000
+    # How many past messages a reconnecting web chat client gets back.
+    history_limit: int = 200
+
+    log_level: str = "INFO"
+    log_json: bool = False
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,89 @@
+"""Train the Rasa model only when its inputs changed.
+
+The model file is named after a hash of everything training reads (config.yml, nlu_data/ and
+bot/ minus the runtime-only endpoints and credentials), so "is there a model for this content?"
+is a file lookup and a second `make run` starts without retraining.
+
+    python -m stack.model          # print the model path, training first if needed
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from stack.paths import CONFIG, CREDENTIALS, DOMAIN, ENDPOINTS, MODELS, RASA_BIN, ROOT
+from stack.processes import RASA_QUIET
+
+_RUNTIME_ONLY = {ENDPOINTS.relative_to(ROOT), CREDENTIALS.relative_to(ROOT)}
+
+
+def training_inputs(root: Path = ROOT) -> list[Path]:
+    files = [root / CONFIG.relative_to(ROOT)]
+    for folder in (root / "nlu_data", root / "bot"):
+        files += [
+            p
+            for p in folder.rglob("*")
+            if p.is_file()
+            and p.relative_to(root) not in _RUNTIME_ONLY
+            and "__pycache__" not in p.parts
+        ]
+    return sorted(files)
+
+
+def content_hash(root: Path = ROOT) -> str:
+    digest = hashlib.sha256()
+    for path in training_inputs(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def model_path() -> Path:
+    return MODELS / f"swa-{content_hash()}.tar.gz"
+
+
+def train(target: Path) -> float:
+    """Train into `target`; return the wall time in seconds."""
+    started = time.monotonic()
+    subprocess.run(
+        [
+            str(RASA_BIN),
+            "train",
+            "--config",
+            str(CONFIG),
+            "--domain",
+            str(DOMAIN),
+            "--data",
+            "nlu_data",
+            "bot/data",
+            "--out",
+            str(target.parent),
+            "--fixed-model-name",
+            target.name.removesuffix(".tar.gz"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, **RASA_QUIET},
+        check=True,
+    )
+    return time.monotonic() - started
+
+
+def ensure_model() -> Path:
+    target = model_path()
+    if target.exists():
+        print(f"Rasa model is up to date: {target.relative_to(ROOT)}", file=sys.stderr)
+        return target
+    print("Training the Rasa model (its training data changed)…", file=sys.stderr)
+    seconds = train(target)
+    print(f"Trained {target.relative_to(ROOT)} in {seconds:.0f} s", file=sys.stderr)
+    for stale in MODELS.glob("swa-*.tar.gz"):
+        if stale != target:
+            stale.unlink()
+    return target
+
+
+if __name__ == "__main__":
+    print(ensure_model())

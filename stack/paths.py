@@ -1,0 +1,14 @@
+"""Where the launcher finds the project's environments and keeps its data."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+MODELS = ROOT / "models"
+RASA_VENV = ROOT / ".venv-rasa"
+RASA_BIN = RASA_VENV / "bin" / "rasa"
+CONFIG = ROOT / "config.yml"
+DOMAIN = ROOT / "bot" / "domain.yml"
+TRAINING_DATA = [ROOT / "nlu_data", ROOT / "bot" / "data"]
+ENDPOINTS = ROOT / "bot" / "endpoints.yml"
+CREDENTIALS = ROOT / "bot" / "credentials.yml"

@@ -1,0 +1,110 @@
+"""Command lines and environments of the stack's processes.
+
+`make run` hands them to honcho; the end-to-end tests start the same commands on free ports,
+so what is tested is what runs.
+"""
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from stack import redis_server
+from stack.paths import CREDENTIALS, ENDPOINTS, RASA_BIN, VAR
+
+# Rasa 3.6 is chatty about its own dependencies' deprecations and phones home unless told not to.
+RASA_QUIET = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "PYTHONWARNINGS": "ignore::DeprecationWarning",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+}
+
+
+@dataclass(frozen=True)
+class Ports:
+    redis: int = 6380
+    rasa: int = 5005
+    actions: int = 5055
+    service: int = 8000
+
+
+def redis_env(redis_url: str) -> dict[str, str]:
+    """Rasa's endpoints.yml reads the lock and tracker store address from these."""
+    url = urlsplit(redis_url)
+    return {
+        "SWA_REDIS_HOST": url.hostname or "127.0.0.1",
+        "SWA_REDIS_PORT": str(url.port or 6379),
+        "SWA_REDIS_DB": (url.path or "/0").lstrip("/") or "0",
+        "SWA_REDIS_PASSWORD": url.password or "",
+    }
+
+
+def environment(redis_url: str, ports: Ports, rasa_token: str, database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        **redis_env(redis_url),
+        "SWA_REDIS_URL": redis_url,
+        "SWA_DATABASE_URL": database_url,
+        "SWA_RASA_URL": f"http://127.0.0.1:{ports.rasa}",
+        "SWA_RASA_TOKEN": rasa_token,
+        "SWA_ACTIONS_URL": f"http://127.0.0.1:{ports.actions}",
+        "SWA_PORT": str(ports.service),
+        "PYTHONUNBUFFERED": "1",
+        **RASA_QUIET,
+    }
+
+
+def redis_command(ports: Ports) -> list[str]:
+    data_dir = VAR / "redis"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return redis_server.command(ports.redis, data_dir)
+
+
+def rasa_command(ports: Ports, model: Path, rasa_token: str) -> list[str]:
+    return [
+        str(RASA_BIN),
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(ENDPOINTS),
+        "--credentials",
+        str(CREDENTIALS),
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(ports.rasa),
+        "--enable-api",
+        "--auth-token",
+        rasa_token,
+    ]
+
+
+def actions_command(ports: Ports) -> list[str]:
+    return [sys.executable, "-m", "actions", "--host", "127.0.0.1", "--port", str(ports.actions)]
+
+
+def service_command(ports: Ports, host: str = "0.0.0.0") -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "queue_service.app:create_app",
+        "--factory",
+        "--host",
+        host,
+        "--port",
+        str(ports.service),
+        "--ws-max-size",
+        str(64 * 1024),
+        "--no-access-log",
+        # uvloop measured slower on the hub's call to Rasa (docs/performance.md).
+        "--loop", "asyncio",
+    ]
+
+
+def shell(command: list[str]) -> str:
+    return shlex.join(command)

@@ -1,0 +1,107 @@
+"""The web chat page in headless Chromium: a person's view of the whole stack."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+# Kept after the run so a person can look at what the test saw.
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = os.environ.get("SWA_CHROMIUM") or shutil.which("chromium")
+    assert executable, "Chromium is missing: `make test` installs it (stack/ensure-chromium)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 420, "height": 760})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def bot_messages(page: Page):
+    return page.locator('.swa-msg[data-role="bot"]:not(.swa-typing)')
+
+
+def test_chat_buttons_history_and_reconnect(stack, page: Page) -> None:
+    page.goto(stack.service_url)
+    expect(page.locator(".swa-status")).to_have_text("在线")
+    expect(bot_messages(page)).to_have_count(1)  # the local welcome line
+
+    page.fill("#swa-input", "你好")
+    page.keyboard.press("Enter")
+    expect(page.locator('.swa-msg[data-role="user"]').last).to_contain_text("你好")
+    expect(bot_messages(page).last).to_contain_text("单一窗口智能客服")
+
+    # A button shows its title as the user's message and gets the answer to its payload.
+    button = page.locator(".swa-buttons button").first
+    title = button.inner_text()
+    answered = bot_messages(page).count()
+    button.click()
+    expect(page.locator('.swa-msg[data-role="user"] .swa-bubble').last).to_have_text(title)
+    expect(bot_messages(page)).to_have_count(answered + 1)
+
+    # Reload: the same conversation comes back from the server.
+    page.reload()
+    expect(page.locator(".swa-status")).to_have_text("在线")
+    users = page.locator('.swa-msg[data-role="user"] .swa-bubble')
+    expect(users).to_have_text(["你好", title])
+
+    # The service restarts: the page notices, reconnects by itself and the chat goes on.
+    stack.stop_service()
+    expect(page.locator(".swa-status")).to_have_attribute("data-state", "offline")
+    stack.start_service()
+    expect(page.locator(".swa-status")).to_have_text("在线", timeout=30_000)
+    answered = bot_messages(page).count()
+    page.fill("#swa-input", "谢谢")
+    page.locator(".swa-send").click()
+    expect(page.locator('.swa-msg[data-role="user"] .swa-bubble')).to_have_text(
+        ["你好", title, "谢谢"]
+    )
+    expect(bot_messages(page)).to_have_count(answered + 1)
+    expect(page.locator(".swa-typing")).to_have_count(0)
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / "webchat.png"), full_page=True)
+
+
+def test_links_and_line_breaks_render_safely(stack, page: Page) -> None:
+    page.goto(stack.service_url)
+    expect(page.locator(".swa-status")).to_have_text("在线")
+    page.evaluate(
+        """() => {
+          const li = document.createElement('li');
+          li.id = 'probe';
+          document.querySelector('.swa-log').appendChild(li);
+        }"""
+    )
+    # Hostile text from the bot must never become markup.
+    page.fill("#swa-input", "<img src=x onerror=alert(1)>")
+    page.keyboard.press("Enter")
+    expect(page.locator('.swa-msg[data-role="user"] .swa-bubble').last).to_have_text(
+        "<img src=x onerror=alert(1)>"
+    )
+    assert page.locator(".swa-bubble img").count() == 0

@@ -1,0 +1,50 @@
+"""The transcript store on SQLite and PostgreSQL, schema from the Alembic migration."""
+
+import pytest
+
+from queue_service import db
+from queue_service.messages import Button, OutboundMessage, Role
+from queue_service.transcripts import TranscriptStore
+
+
+@pytest.fixture
+async def store(database_url: str):
+    engine = db.create_engine(database_url)
+    yield TranscriptStore(db.session_factory(engine))
+    await engine.dispose()
+
+
+async def test_history_returns_what_was_appended_in_order(store: TranscriptStore) -> None:
+    conversation = "webchat:order-test"
+    await store.append(conversation, [OutboundMessage(role=Role.USER, text="你好")])
+    await store.append(
+        conversation,
+        [
+            OutboundMessage(text="您好！", buttons=[Button(title="常见问题", payload="/menu")]),
+            OutboundMessage(image="https://example.org/a.png", custom={"k": [1, 2]}),
+        ],
+    )
+    history = await store.history(conversation, limit=10)
+    assert [(m.role, m.text) for m in history] == [
+        (Role.USER, "你好"),
+        (Role.BOT, "您好！"),
+        (Role.BOT, None),
+    ]
+    assert history[1].buttons == [Button(title="常见问题", payload="/menu")]
+    assert history[2].image == "https://example.org/a.png"
+    assert history[2].custom == {"k": [1, 2]}
+    assert all(m.created_at.tzinfo is not None for m in history)
+    assert history[0].id < history[1].id < history[2].id
+
+
+async def test_history_keeps_the_newest_and_other_conversations_apart(store: TranscriptStore):
+    conversation = "webchat:limit-test"
+    for i in range(5):
+        await store.append(conversation, [OutboundMessage(role=Role.USER, text=f"第{i}条")])
+    await store.append("webchat:someone-else", [OutboundMessage(role=Role.USER, text="别人的")])
+    history = await store.history(conversation, limit=3)
+    assert [m.text for m in history] == ["第2条", "第3条", "第4条"]
+
+
+def test_upgrade_is_idempotent(database_url: str) -> None:
+    db.upgrade(database_url)  # already at head: must not fail or duplicate anything

@@ -1,0 +1,129 @@
+"""The web chat websocket and readiness, against real Redis and SQL, with Rasa down or hung."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from queue_service.app import create_app
+from queue_service.hub import BOT_UNAVAILABLE
+from queue_service.settings import Settings
+from tests.support.rasa_standins import closed_port_url, silent_server
+
+
+def make_client(redis_url: str, database_url: str, rasa_url: str, **overrides) -> TestClient:
+    settings = Settings(
+        redis_url=redis_url,
+        database_url=database_url,
+        rasa_url=rasa_url,
+        rasa_timeout_s=0.5,
+        **overrides,
+    )
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture
+def client(redis_process, database_url):
+    with make_client(redis_process.url, database_url, closed_port_url()) as client:
+        yield client
+
+
+def test_session_frame_gives_a_fresh_id_for_a_missing_or_bad_one(client: TestClient) -> None:
+    for query in ("", "?conversation=not-a-uuid", "?conversation=../../etc"):
+        with client.websocket_connect(f"/channels/webchat/ws{query}") as ws:
+            frame = ws.receive_json()
+            assert frame["type"] == "session"
+            assert len(frame["conversation_id"]) == 36
+            assert frame["history"] == []
+
+
+def test_rasa_down_gets_a_polite_answer_and_the_message_is_kept(client: TestClient) -> None:
+    with client.websocket_connect("/channels/webchat/ws") as ws:
+        conversation_id = ws.receive_json()["conversation_id"]
+        ws.send_json({"type": "message", "text": "报关单怎么打印"})
+        reply = ws.receive_json()
+    assert reply["type"] == "messages"
+    assert [m["text"] for m in reply["messages"]] == [BOT_UNAVAILABLE.text]
+    assert reply["messages"][0]["buttons"] == [{"title": "转人工", "payload": "转人工"}]
+
+    # A page reload (same id) gets the whole conversation back, the user's message included.
+    with client.websocket_connect(f"/channels/webchat/ws?conversation={conversation_id}") as ws:
+        history = ws.receive_json()["history"]
+    assert [(m["role"], m["text"]) for m in history] == [
+        ("user", "报关单怎么打印"),
+        ("system", BOT_UNAVAILABLE.text),
+    ]
+
+
+def test_hung_rasa_times_out_into_the_same_answer(redis_process, database_url) -> None:
+    with (
+        silent_server() as rasa_url,
+        make_client(redis_process.url, database_url, rasa_url) as client,
+        client.websocket_connect("/channels/webchat/ws") as ws,
+    ):
+        ws.receive_json()
+        ws.send_json({"type": "message", "text": "你好"})
+        reply = ws.receive_json()
+    assert reply["messages"][0]["text"] == BOT_UNAVAILABLE.text
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("not json", "bad_message"),
+        (json.dumps([1, 2]), "bad_message"),
+        (json.dumps({"type": "message", "text": 5}), "bad_message"),
+        (json.dumps({"type": "message", "text": "a", "payload": {"x": 1}}), "bad_message"),
+        (json.dumps({"type": "other", "text": "a"}), "bad_message"),
+        (json.dumps({"type": "message", "text": "   "}), "empty"),
+        (json.dumps({"type": "message", "text": "长" * 2001}), "too_long"),
+    ],
+)
+def test_bad_frames_get_a_clear_error_and_the_socket_stays_usable(
+    client: TestClient, frame: str, code: str
+) -> None:
+    with client.websocket_connect("/channels/webchat/ws") as ws:
+        conversation_id = ws.receive_json()["conversation_id"]
+        ws.send_text(frame)
+        error = ws.receive_json()
+        assert error["type"] == "error"
+        assert error["code"] == code
+        assert error["message"]  # a Chinese sentence the page shows as is
+        ws.send_bytes(b"\x00\x01")
+        assert ws.receive_json()["code"] == "bad_message"
+        ws.send_json({"type": "message", "text": "还在吗"})
+        assert ws.receive_json()["type"] == "messages"
+    with client.websocket_connect(f"/channels/webchat/ws?conversation={conversation_id}") as ws:
+        history = ws.receive_json()["history"]
+    assert [m["text"] for m in history if m["role"] == "user"] == ["还在吗"]
+
+
+def test_button_click_records_the_title_and_sends_the_payload(client: TestClient) -> None:
+    with client.websocket_connect("/channels/webchat/ws") as ws:
+        conversation_id = ws.receive_json()["conversation_id"]
+        ws.send_json({"type": "message", "text": "常见问题", "payload": "/menu"})
+        ws.receive_json()
+    with client.websocket_connect(f"/channels/webchat/ws?conversation={conversation_id}") as ws:
+        assert ws.receive_json()["history"][0]["text"] == "常见问题"
+
+
+def test_readyz_names_what_is_missing(redis_process, database_url) -> None:
+    with make_client(redis_process.url, database_url, closed_port_url()) as c:
+        response = c.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["checks"] == {
+            "redis": "ok",
+            "rasa": "unreachable or no model loaded",
+        }
+        assert c.get("/healthz").json() == {"status": "ok"}
+    with make_client("redis://127.0.0.1:1/0", database_url, closed_port_url()) as c:
+        checks = c.get("/readyz").json()["checks"]
+        assert checks["redis"].startswith("unreachable")
+
+
+def test_demo_page_is_served_in_chinese(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert '<html lang="zh-CN">' in page.text
+    assert "单一窗口智能客服" in page.text
+    assert client.get("/webchat/static/webchat.js").status_code == 200

@@ -1,0 +1,73 @@
+"""The launcher's decisions: when to retrain, where Redis is, how Python 3.10 is found."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from stack import model, processes
+from stack.paths import ROOT
+
+
+def _copy_training_tree(target: Path) -> Path:
+    shutil.copy(ROOT / "config.yml", target / "config.yml")
+    shutil.copytree(ROOT / "nlu_data", target / "nlu_data")
+    shutil.copytree(ROOT / "bot", target / "bot")
+    return target
+
+
+def test_hash_changes_with_training_data_only(tmp_path: Path) -> None:
+    root = _copy_training_tree(tmp_path)
+    original = model.content_hash(root)
+    assert original == model.content_hash(ROOT)
+
+    (root / "bot" / "endpoints.yml").write_text("# runtime only\n", encoding="utf-8")
+    (root / "bot" / "credentials.yml").write_text("rest:\n", encoding="utf-8")
+    assert model.content_hash(root) == original
+
+    with (root / "nlu_data" / "basics.yml").open("a", encoding="utf-8") as f:
+        f.write("\n# a new comment still means new training input\n")
+    assert model.content_hash(root) != original
+
+
+def test_model_path_is_named_by_content() -> None:
+    assert model.model_path().name == f"swa-{model.content_hash()}.tar.gz"
+
+
+def test_redis_env_for_rasa_endpoints() -> None:
+    assert processes.redis_env("redis://:s3cret@redis.internal:6390/2") == {
+        "SWA_REDIS_HOST": "redis.internal",
+        "SWA_REDIS_PORT": "6390",
+        "SWA_REDIS_DB": "2",
+        "SWA_REDIS_PASSWORD": "s3cret",
+    }
+    assert processes.redis_env("redis://127.0.0.1:6380")["SWA_REDIS_DB"] == "0"
+
+
+def test_find_python310_explains_how_to_get_it_when_missing(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path)}
+    result = subprocess.run(
+        [str(ROOT / "stack" / "find-python310")], env=env, capture_output=True, text=True
+    )
+    if result.returncode == 0:  # this machine has a system python3.10 on /usr/bin
+        assert (
+            "3.10"
+            in subprocess.run(
+                [result.stdout.strip(), "--version"], capture_output=True, text=True
+            ).stdout
+        )
+    else:
+        assert result.returncode == 1
+        assert "Python 3.10 was not found" in result.stderr
+        assert "pyenv install 3.10" in result.stderr
+
+
+def test_find_python310_honours_an_explicit_interpreter() -> None:
+    found = subprocess.run(
+        [str(ROOT / "stack" / "find-python310")], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    env = {**os.environ, "SWA_PYTHON310": found}
+    again = subprocess.run(
+        [str(ROOT / "stack" / "find-python310")], env=env, capture_output=True, text=True
+    )
+    assert again.stdout.strip() == found
