@@ -33,7 +33,7 @@ model: $(APP_STAMP) $(RASA_STAMP)
 	$(VENV)/bin/python -m stack.model
 
 rasa-test: model
-	$(RASA_VENV)/bin/rasa test --model "$$($(VENV)/bin/python -m stack.model)" \
+	$(RASA_VENV)/bin/rasa test core --e2e --model "$$($(VENV)/bin/python -m stack.model)" \
 		--stories tests/rasa/test_stories.yml --fail-on-prediction-errors --out var/rasa-test-results
 
 pytest: model browser
