@@ -102,7 +102,8 @@ def service_command(ports: Ports, host: str = "0.0.0.0") -> list[str]:
         str(64 * 1024),
         "--no-access-log",
         # uvloop measured slower on the hub's call to Rasa (docs/performance.md).
-        "--loop", "asyncio",
+        "--loop",
+        "asyncio",
     ]
 
 

@@ -8,6 +8,7 @@ and a trained model — and watches for the moment the stack is ready to use.
 import os
 import threading
 import time
+from urllib.parse import urlsplit
 
 import httpx
 from honcho.manager import Manager
@@ -57,7 +58,12 @@ def _announce_when_ready(settings: Settings, ports: processes.Ports) -> None:
 
 def main() -> int:
     settings = Settings()
-    ports = processes.Ports(redis=EMBEDDED_REDIS_PORT, service=settings.port)
+    ports = processes.Ports(
+        redis=EMBEDDED_REDIS_PORT,
+        rasa=urlsplit(settings.rasa_url).port or 5005,
+        actions=urlsplit(settings.actions_url).port or 5055,
+        service=settings.port,
+    )
     token = settings.rasa_token.get_secret_value()
     VAR.mkdir(exist_ok=True)
 
