@@ -5,6 +5,7 @@ import json
 import httpx
 import pytest
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.e2e.conftest import RASA_TOKEN
 
@@ -59,3 +60,14 @@ async def test_rasa_api_rejects_calls_without_the_token(stack) -> None:
     async with httpx.AsyncClient() as http:
         response = await http.get(f"{stack.rasa_url}/conversations/x/tracker")
     assert response.status_code == 401
+
+
+async def test_oversized_frame_is_refused_without_harm(stack) -> None:
+    async with connect(stack.ws_url) as ws:
+        conversation = json.loads(await ws.recv())["conversation_id"]
+        await ws.send(json.dumps({"type": "message", "text": "大" * 70_000}))
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd.code == 1009  # message too big
+    _, replies = await converse(stack.ws_url, "谢谢", conversation)
+    assert replies and replies[0]["text"]
