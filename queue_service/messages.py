@@ -11,6 +11,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 class Role(StrEnum):
     USER = "user"
     BOT = "bot"
@@ -33,10 +37,6 @@ class InboundMessage(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @property
-    def channel(self) -> str:
-        return self.conversation_id.split(":", 1)[0]
-
-    @property
     def for_bot(self) -> str:
         return self.payload or self.text
 
@@ -49,6 +49,7 @@ class OutboundMessage(BaseModel):
     buttons: list[Button] = Field(default_factory=list)
     image: str | None = None
     custom: dict[str, Any] | None = None
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class StoredMessage(OutboundMessage):
@@ -56,8 +57,3 @@ class StoredMessage(OutboundMessage):
 
     id: int
     conversation_id: str
-    created_at: datetime
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -46,7 +46,9 @@ class RasaClient:
     async def send(
         self, sender: str, message: str, metadata: dict[str, Any] | None = None
     ) -> list[OutboundMessage]:
-        body = {"sender": sender, "message": message, "metadata": metadata or {}}
+        body: dict[str, Any] = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
         try:
             response = await self._http.post("/webhooks/rest/webhook", json=body)
             response.raise_for_status()

@@ -43,6 +43,7 @@ class TranscriptStore:
                 role=m.role.value,
                 text=m.text,
                 extra=_extra(m),
+                created_at=m.created_at,
             )
             for m in messages
         ]

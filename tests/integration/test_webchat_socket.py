@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from queue_service.app import create_app
-from queue_service.hub import BOT_UNAVAILABLE
+from queue_service.hub import BOT_UNAVAILABLE_TEXT
 from queue_service.settings import Settings
 from tests.support.rasa_standins import closed_port_url, silent_server
 
@@ -43,7 +43,7 @@ def test_rasa_down_gets_a_polite_answer_and_the_message_is_kept(client: TestClie
         ws.send_json({"type": "message", "text": "报关单怎么打印"})
         reply = ws.receive_json()
     assert reply["type"] == "messages"
-    assert [m["text"] for m in reply["messages"]] == [BOT_UNAVAILABLE.text]
+    assert [m["text"] for m in reply["messages"]] == [BOT_UNAVAILABLE_TEXT]
     assert reply["messages"][0]["buttons"] == [{"title": "转人工", "payload": "转人工"}]
 
     # A page reload (same id) gets the whole conversation back, the user's message included.
@@ -51,7 +51,7 @@ def test_rasa_down_gets_a_polite_answer_and_the_message_is_kept(client: TestClie
         history = ws.receive_json()["history"]
     assert [(m["role"], m["text"]) for m in history] == [
         ("user", "报关单怎么打印"),
-        ("system", BOT_UNAVAILABLE.text),
+        ("system", BOT_UNAVAILABLE_TEXT),
     ]
 
 
@@ -64,7 +64,7 @@ def test_hung_rasa_times_out_into_the_same_answer(redis_process, database_url) -
         ws.receive_json()
         ws.send_json({"type": "message", "text": "你好"})
         reply = ws.receive_json()
-    assert reply["messages"][0]["text"] == BOT_UNAVAILABLE.text
+    assert reply["messages"][0]["text"] == BOT_UNAVAILABLE_TEXT
 
 
 @pytest.mark.parametrize(
