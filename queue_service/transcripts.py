@@ -1,7 +1,7 @@
 """The transcript: what was said in a conversation, in order, by whom.
 
 Channels replay it (a web chat page reload shows the whole conversation) and, later, agents and
-supervisors read it. Writing happens on the hot path of every turn, so one turn is one insert.
+supervisors read it. Writing is on the hot path of every turn, so an append is one transaction.
 """
 
 from collections.abc import Sequence
