@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from queue_service.settings import EMBEDDED_REDIS_PORT
 from stack import redis_server
 from stack.paths import CREDENTIALS, ENDPOINTS, RASA_BIN, VAR
 
@@ -25,7 +26,7 @@ RASA_QUIET = {
 
 @dataclass(frozen=True)
 class Ports:
-    redis: int = 6380
+    redis: int = EMBEDDED_REDIS_PORT
     rasa: int = 5005
     actions: int = 5055
     service: int = 8000

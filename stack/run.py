@@ -15,7 +15,7 @@ from honcho.manager import Manager
 from honcho.printer import Printer
 
 from queue_service import db
-from queue_service.settings import EMBEDDED_REDIS_PORT, Settings
+from queue_service.settings import Settings
 from stack import processes
 from stack.model import ensure_model
 from stack.paths import ROOT, VAR
@@ -59,7 +59,6 @@ def _announce_when_ready(settings: Settings, ports: processes.Ports) -> None:
 def main() -> int:
     settings = Settings()
     ports = processes.Ports(
-        redis=EMBEDDED_REDIS_PORT,
         rasa=urlsplit(settings.rasa_url).port or 5005,
         actions=urlsplit(settings.actions_url).port or 5055,
         service=settings.port,

@@ -57,17 +57,20 @@ def _error(code: str, message: str) -> dict[str, str]:
     return {"type": "error", "code": code, "message": message}
 
 
+_BAD_MESSAGE = _error("bad_message", "消息格式不正确，请刷新页面后重试。")
+
+
 def parse_client_frame(raw: str, max_chars: int) -> tuple[str, str | None] | dict[str, str]:
     """Return (text, payload) for a valid user message, or the error frame to send back."""
     try:
         frame = json.loads(raw)
     except ValueError:
-        return _error("bad_message", "消息格式不正确，请刷新页面后重试。")
+        return _BAD_MESSAGE
     if not isinstance(frame, dict) or frame.get("type") != "message":
-        return _error("bad_message", "消息格式不正确，请刷新页面后重试。")
+        return _BAD_MESSAGE
     text, payload = frame.get("text"), frame.get("payload")
     if not isinstance(text, str) or (payload is not None and not isinstance(payload, str)):
-        return _error("bad_message", "消息格式不正确，请刷新页面后重试。")
+        return _BAD_MESSAGE
     text = text.strip()
     if not text and not payload:
         return _error("empty", "请输入您要咨询的问题。")
