@@ -34,7 +34,7 @@ class Hub:
         self.transcripts = transcripts
 
     async def handle(self, inbound: InboundMessage) -> list[StoredMessage]:
-        # The user's line is written while Rasa thinks: the turn costs one write, not two.
+        # The user's line is written while Rasa thinks: only the replies' write adds to the turn.
         user_line = OutboundMessage(role=Role.USER, text=inbound.text)
         _, replies = await asyncio.gather(
             self.transcripts.append(inbound.conversation_id, [user_line]),

@@ -102,7 +102,7 @@ def service_command(ports: Ports, host: str = "0.0.0.0") -> list[str]:
         "--ws-max-size",
         str(64 * 1024),
         "--no-access-log",
-        # uvloop measured slower on the hub's call to Rasa (docs/performance.md).
+        # The loop the benchmarks ran on; uvloop measured no different (docs/performance.md).
         "--loop",
         "asyncio",
     ]
