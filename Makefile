@@ -8,7 +8,8 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 APP_STAMP := $(VENV)/.installed
 RASA_STAMP := $(RASA_VENV)/.installed
-RASA_DATA := --config config.yml --domain bot/domain.yml --data nlu_data bot/data
+# var/bot-data is generated from knowledge/ (the FAQ knowledge base) by `python -m stack.bot_data`.
+RASA_DATA := --config config.yml --domain bot/domain.yml --data nlu_data bot/data var/bot-data
 
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
@@ -16,7 +17,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint validate model rasa-test pytest browser bench
+.PHONY: run test lint bot-data validate model rasa-test pytest browser bench bench-nlu
 
 run: $(APP_STAMP) $(RASA_STAMP)
 	$(VENV)/bin/python -m stack.run
@@ -26,7 +27,10 @@ test: lint validate rasa-test pytest
 lint: $(APP_STAMP)
 	$(VENV)/bin/ruff check .
 
-validate: $(RASA_STAMP)
+bot-data: $(APP_STAMP)
+	$(VENV)/bin/python -m stack.bot_data
+
+validate: bot-data $(RASA_STAMP)
 	$(RASA_VENV)/bin/rasa data validate $(RASA_DATA) --fail-on-warnings
 
 model: $(APP_STAMP) $(RASA_STAMP)
@@ -44,6 +48,9 @@ browser:
 
 bench: $(APP_STAMP)
 	$(VENV)/bin/python bench/chat.py
+
+bench-nlu: $(APP_STAMP) $(RASA_STAMP)
+	$(VENV)/bin/python -m bench.nlu
 
 $(APP_STAMP): pyproject.toml requirements/app.lock
 	$(PYTHON311) -m venv $(VENV)

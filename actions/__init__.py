@@ -1,9 +1,9 @@
 """Rasa SDK action package of the Single Window Assistant.
 
-The action server is started with ``--actions actions``; it registers every
-``Action`` subclass found in the modules imported here.
+The action server registers every ``Action`` subclass found in the modules imported here.
 """
 
+from actions.faq.actions import ActionAnswerFaq, ActionFaqMenu
 from actions.greeting import ActionGreet
 
-__all__ = ["ActionGreet"]
+__all__ = ["ActionAnswerFaq", "ActionFaqMenu", "ActionGreet"]

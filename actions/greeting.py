@@ -1,4 +1,4 @@
-"""Time-of-day greeting with the most asked questions as buttons.
+"""Time-of-day greeting with the categories of hot questions as buttons.
 
 A plain ``utter_greet`` response cannot know the local time, and users on the
 portal are in China whatever the server's timezone is, so the greeting is
@@ -7,46 +7,14 @@ computed here in Asia/Shanghai time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-Clock = Callable[[], datetime]
-
-
-def _china_timezone() -> tzinfo:
-    """Prefer the IANA zone, but slim images may ship without tzdata.
-
-    China has not used daylight saving time since 1991, so a fixed UTC+8 offset
-    gives the same wall-clock time when the zone database is missing.
-    """
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo("Asia/Shanghai")
-    except Exception:  # ZoneInfoNotFoundError, or no zoneinfo module at all
-        return timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-CHINA_TZ: tzinfo = _china_timezone()
-
-# Payload == title on purpose: a click is sent back as ordinary user text and
-# goes through NLU like a typed question, so every channel can render it (and
-# Telegram's 64-byte callback_data limit is respected: 12 CJK chars = 36 bytes).
-POPULAR_QUESTIONS: list[str] = [
-    "卡介质初始密码是多少",
-    "卡介质被锁了怎么办",
-    "单一窗口有哪些登录方式",
-    "客服联系方式有哪些",
-]
-
-
-def china_now() -> datetime:
-    """The default clock; tests inject a fixed one instead."""
-    return datetime.now(CHINA_TZ)
+from actions.clock import CHINA_TZ, Clock, china_now
+from actions.faq import knowledge, replies
 
 
 def time_of_day_greeting(moment: datetime) -> str:
@@ -66,13 +34,8 @@ def time_of_day_greeting(moment: datetime) -> str:
     return "晚上好"
 
 
-def popular_question_buttons() -> list[dict[str, str]]:
-    """Buttons whose payload is the question itself, so a click hits NLU."""
-    return [{"title": question, "payload": question} for question in POPULAR_QUESTIONS]
-
-
 class ActionGreet(Action):
-    """Greets the user and offers the hot questions (热点问题) of the help desk.
+    """Greets the user and offers the categories of hot questions (热点问题) as buttons.
 
     The clock is injectable because the salutation depends on the hour and
     tests must not depend on when they run.
@@ -92,8 +55,8 @@ class ActionGreet(Action):
     ) -> list[dict[str, Any]]:
         salutation = time_of_day_greeting(self._clock())
         text = (
-            f"{salutation}！您好，我是单一窗口智能客服。\n"
-            "您可以直接输入问题，或点击下面的热门问题："
+            f"{salutation}！您好，我是单一窗口智能客服，很高兴为您服务。\n"
+            "您可以直接输入问题，或选择下面的问题类别查看热点问题："
         )
-        dispatcher.utter_message(text=text, buttons=popular_question_buttons())
+        dispatcher.utter_message(text=text, buttons=replies.category_buttons(knowledge.default()))
         return []

@@ -20,11 +20,17 @@ BOT_UNAVAILABLE_TEXT = (
 )
 
 
+# What a channel's "conversation opened" means to the bot: a greeting, exactly as if typed.
+START = "/greet"
+# The bot's own 转人工 buttons carry this payload too, so every channel sends one thing.
+HANDOFF_PAYLOAD = "/handoff"
+
+
 def bot_unavailable() -> OutboundMessage:
     return OutboundMessage(
         role=Role.SYSTEM,
         text=BOT_UNAVAILABLE_TEXT,
-        buttons=[Button(title="转人工", payload="转人工")],
+        buttons=[Button(title="转人工", payload=HANDOFF_PAYLOAD)],
     )
 
 
@@ -41,6 +47,15 @@ class Hub:
             self._ask_bot(inbound),
         )
         return await self.transcripts.append(inbound.conversation_id, replies)
+
+    async def start(self, conversation_id: str) -> list[StoredMessage]:
+        """First contact: the bot's greeting and menu, without a user line in the transcript.
+
+        Channels call this when a user opens a new conversation (web chat's first open, a
+        WeChat subscribe), so the user sees what the assistant can do before typing anything.
+        """
+        replies = await self._ask_bot(InboundMessage(conversation_id=conversation_id, text=START))
+        return await self.transcripts.append(conversation_id, replies)
 
     async def _ask_bot(self, inbound: InboundMessage) -> list[OutboundMessage]:
         # No metadata unless there is something to say: the channel is the sender id's prefix,

@@ -1,8 +1,9 @@
 """Train the Rasa model only when its inputs changed.
 
-The model file is named after a hash of everything training reads (config.yml, nlu_data/ and
-bot/ minus the runtime-only endpoints and credentials), so "is there a model for this content?"
-is a file lookup and a second `make run` starts without retraining.
+The model file is named after a hash of everything training reads (config.yml, nlu_data/,
+bot/ minus the runtime-only endpoints and credentials, and knowledge/ with the code that turns it
+into training data), so "is there a model for this content?" is a file lookup and a second
+`make run` starts without retraining.
 
     python -m stack.model          # print the model path, training first if needed
 """
@@ -14,15 +15,25 @@ import sys
 import time
 from pathlib import Path
 
-from stack.paths import CONFIG, CREDENTIALS, DOMAIN, ENDPOINTS, MODELS, RASA_BIN, ROOT
+from stack import bot_data
+from stack.paths import (
+    CONFIG,
+    CREDENTIALS,
+    DOMAIN,
+    ENDPOINTS,
+    MODELS,
+    RASA_BIN,
+    ROOT,
+    TRAINING_DATA,
+)
 from stack.processes import RASA_QUIET
 
 _RUNTIME_ONLY = {ENDPOINTS.relative_to(ROOT), CREDENTIALS.relative_to(ROOT)}
 
 
 def training_inputs(root: Path = ROOT) -> list[Path]:
-    files = [root / CONFIG.relative_to(ROOT)]
-    for folder in (root / "nlu_data", root / "bot"):
+    files = [root / CONFIG.relative_to(ROOT), root / "stack" / "bot_data.py"]
+    for folder in (root / "nlu_data", root / "bot", root / "knowledge"):
         files += [
             p
             for p in folder.rglob("*")
@@ -48,6 +59,7 @@ def model_path() -> Path:
 def train(target: Path) -> float:
     """Train into `target`; return the wall time in seconds."""
     started = time.monotonic()
+    bot_data.write()
     subprocess.run(
         [
             str(RASA_BIN),
@@ -57,8 +69,7 @@ def train(target: Path) -> float:
             "--domain",
             str(DOMAIN),
             "--data",
-            "nlu_data",
-            "bot/data",
+            *(str(path.relative_to(ROOT)) for path in TRAINING_DATA),
             "--out",
             str(target.parent),
             "--fixed-model-name",

@@ -4,8 +4,9 @@ Protocol (JSON text frames):
   server → client, once per connection:
       {"type": "session", "conversation_id": "<uuid>", "history": [message, ...]}
   client → server:
+      {"type": "start"}   once, when a new conversation (empty history) is opened
       {"type": "message", "text": "...", "payload": "..." | null}
-  server → client, for each user message:
+  server → client, for each start or user message:
       {"type": "messages", "messages": [message, ...]}
       {"type": "error", "code": "...", "message": "<Chinese text for the user>"}
 A message is a transcript line: id, role, text, buttons, image, custom, created_at.
@@ -60,12 +61,19 @@ def _error(code: str, message: str) -> dict[str, str]:
 _BAD_MESSAGE = _error("bad_message", "消息格式不正确，请刷新页面后重试。")
 
 
-def parse_client_frame(raw: str, max_chars: int) -> tuple[str, str | None] | dict[str, str]:
-    """Return (text, payload) for a valid user message, or the error frame to send back."""
+START_FRAME = "start"
+
+
+def parse_client_frame(
+    raw: str, max_chars: int
+) -> tuple[str, str | None] | dict[str, str] | str:
+    """(text, payload) for a valid user message, START_FRAME, or the error frame to send back."""
     try:
         frame = json.loads(raw)
     except ValueError:
         return _BAD_MESSAGE
+    if isinstance(frame, dict) and frame.get("type") == START_FRAME:
+        return START_FRAME
     if not isinstance(frame, dict) or frame.get("type") != "message":
         return _BAD_MESSAGE
     text, payload = frame.get("text"), frame.get("payload")
@@ -100,10 +108,13 @@ async def webchat_socket(websocket: WebSocket, conversation: str | None = None) 
             if isinstance(parsed, dict):
                 await websocket.send_json(parsed)
                 continue
-            text, payload = parsed
-            replies = await hub.handle(
-                InboundMessage(conversation_id=conversation_id, text=text, payload=payload)
-            )
+            if parsed == START_FRAME:
+                replies = await hub.start(conversation_id)
+            else:
+                text, payload = parsed
+                replies = await hub.handle(
+                    InboundMessage(conversation_id=conversation_id, text=text, payload=payload)
+                )
             await websocket.send_json({"type": "messages", "messages": _wire(replies)})
     except WebSocketDisconnect:
         return  # the user left mid-turn; their message and the replies are in the transcript

@@ -7,6 +7,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from actions.faq import knowledge, replies
 from tests.e2e.conftest import RASA_TOKEN
 
 pytestmark = pytest.mark.e2e
@@ -21,15 +22,63 @@ async def converse(ws_url: str, text: str, conversation: str = "") -> tuple[str,
     return session["conversation_id"], frame["messages"]
 
 
-async def test_greeting_comes_from_the_action_server_with_buttons(stack) -> None:
-    _, replies = await converse(stack.ws_url, "你好")
-    assert any(reply["text"] and "单一窗口智能客服" in reply["text"] for reply in replies), replies
-    buttons = [b for reply in replies for b in reply["buttons"]]
-    assert buttons, "the greeting offers popular questions as buttons"
+async def turn(ws, frame: dict) -> list[dict]:
+    await ws.send(json.dumps(frame))
+    reply = json.loads(await ws.recv())
+    assert reply["type"] == "messages", reply
+    return reply["messages"]
 
-    # A click sends the payload: the answer is the FAQ the button names.
-    _, answer = await converse(stack.ws_url, buttons[0]["title"])
-    assert answer and answer[0]["role"] == "bot" and answer[0]["text"]
+
+async def test_first_contact_menu_category_and_answer(stack) -> None:
+    kb = knowledge.default()
+    async with connect(stack.ws_url) as ws:
+        await ws.recv()
+        greeting = await turn(ws, {"type": "start"})
+        assert "单一窗口智能客服" in greeting[0]["text"]
+        categories = {b["title"]: b["payload"] for b in greeting[0]["buttons"]}
+        assert list(categories) == [c.title for c in kb.categories]
+
+        # A category lists its hot questions; a question button gets that entry's answer.
+        hot = await turn(
+            ws, {"type": "message", "text": "登录与卡介质", "payload": categories["登录与卡介质"]}
+        )
+        questions = hot[0]["buttons"]
+        login_titles = {e.title for e in kb.in_category("login")}
+        assert {b["title"] for b in questions[:-2]} <= login_titles
+        answer = await turn(
+            ws,
+            {"type": "message", "text": questions[0]["title"], "payload": questions[0]["payload"]},
+        )
+        entry = next(e for e in kb.entries if e.title == questions[0]["title"])
+        assert answer[0]["text"] == entry.answer
+        assert answer[0]["buttons"][-1] == {"title": "没解决？转人工", "payload": "/handoff"}
+
+
+async def test_follow_up_after_an_answer(stack) -> None:
+    kb = knowledge.default()
+    async with connect(stack.ws_url) as ws:
+        await ws.recv()
+        first = await turn(
+            ws,
+            {
+                "type": "message",
+                "text": "法人卡锁了",
+                "payload": '/faq{"faq_entry":"card_locked_legal"}',
+            },
+        )
+        assert first[0]["text"] == kb.entry("card_locked_legal").answer
+        follow = await turn(ws, {"type": "message", "text": "那操作员卡呢"})
+        assert follow[0]["text"] == kb.entry("card_locked_operator").answer
+
+
+async def test_out_of_scope_then_a_human_is_offered(stack) -> None:
+    async with connect(stack.ws_url) as ws:
+        await ws.recv()
+        declined = await turn(ws, {"type": "message", "text": "明天北京会下雨吗"})
+        assert declined[0]["text"] == replies.DECLINE_TEXT
+        again = await turn(ws, {"type": "message", "text": "给我讲个笑话吧"})
+        assert again[0]["text"] == replies.OFFER_HUMAN_TEXT
+        assert again[0]["buttons"][0]["payload"] == "/handoff"
 
 
 async def test_faq_question_gets_its_answer(stack) -> None:

@@ -50,26 +50,30 @@ def bot_messages(page: Page):
 def test_chat_buttons_history_and_reconnect(stack, page: Page) -> None:
     page.goto(stack.service_url)
     expect(page.locator(".swa-status")).to_have_text("在线")
-    expect(bot_messages(page)).to_have_count(1)  # the local welcome line
-
-    page.fill("#swa-input", "你好")
-    page.keyboard.press("Enter")
-    expect(page.locator('.swa-msg[data-role="user"]').last).to_contain_text("你好")
-    expect(bot_messages(page).last).to_contain_text("单一窗口智能客服")
+    # First contact: the bot greets with the categories of hot questions as buttons.
+    expect(bot_messages(page)).to_have_count(1)
+    expect(bot_messages(page).first).to_contain_text("单一窗口智能客服")
+    expect(page.locator(".swa-buttons button", has_text="登录与卡介质")).to_have_count(1)
 
     # A button shows its title as the user's message and gets the answer to its payload.
-    button = page.locator(".swa-buttons button").first
+    page.locator(".swa-buttons button", has_text="登录与卡介质").click()
+    expect(page.locator('.swa-msg[data-role="user"] .swa-bubble').last).to_have_text("登录与卡介质")
+    expect(bot_messages(page)).to_have_count(2)
+    expect(bot_messages(page).last).to_contain_text("热点问题")
+    button = bot_messages(page).last.locator(".swa-buttons button").first
     title = button.inner_text()
-    answered = bot_messages(page).count()
     button.click()
     expect(page.locator('.swa-msg[data-role="user"] .swa-bubble').last).to_have_text(title)
-    expect(bot_messages(page)).to_have_count(answered + 1)
+    expect(bot_messages(page)).to_have_count(3)
+    handoff = bot_messages(page).last.locator(".swa-buttons button").last
+    expect(handoff).to_have_text("没解决？转人工")
 
-    # Reload: the same conversation comes back from the server.
+    # Reload: the same conversation comes back from the server, without a second greeting.
     page.reload()
     expect(page.locator(".swa-status")).to_have_text("在线")
     users = page.locator('.swa-msg[data-role="user"] .swa-bubble')
-    expect(users).to_have_text(["你好", title])
+    expect(users).to_have_text(["登录与卡介质", title])
+    expect(bot_messages(page)).to_have_count(3)
 
     # The service restarts: the page notices, reconnects by itself and the chat goes on.
     stack.stop_service()
@@ -80,7 +84,7 @@ def test_chat_buttons_history_and_reconnect(stack, page: Page) -> None:
     page.fill("#swa-input", "谢谢")
     page.locator(".swa-send").click()
     expect(page.locator('.swa-msg[data-role="user"] .swa-bubble')).to_have_text(
-        ["你好", title, "谢谢"]
+        ["登录与卡介质", title, "谢谢"]
     )
     expect(bot_messages(page)).to_have_count(answered + 1)
     expect(page.locator(".swa-typing")).to_have_count(0)

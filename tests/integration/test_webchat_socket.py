@@ -44,7 +44,7 @@ def test_rasa_down_gets_a_polite_answer_and_the_message_is_kept(client: TestClie
         reply = ws.receive_json()
     assert reply["type"] == "messages"
     assert [m["text"] for m in reply["messages"]] == [BOT_UNAVAILABLE_TEXT]
-    assert reply["messages"][0]["buttons"] == [{"title": "转人工", "payload": "转人工"}]
+    assert reply["messages"][0]["buttons"] == [{"title": "转人工", "payload": "/handoff"}]
 
     # A page reload (same id) gets the whole conversation back, the user's message included.
     with client.websocket_connect(f"/channels/webchat/ws?conversation={conversation_id}") as ws:
@@ -105,6 +105,17 @@ def test_button_click_records_the_title_and_sends_the_payload(client: TestClient
         ws.receive_json()
     with client.websocket_connect(f"/channels/webchat/ws?conversation={conversation_id}") as ws:
         assert ws.receive_json()["history"][0]["text"] == "常见问题"
+
+
+def test_start_frame_asks_the_bot_without_a_user_line(client: TestClient) -> None:
+    with client.websocket_connect("/channels/webchat/ws") as ws:
+        conversation_id = ws.receive_json()["conversation_id"]
+        ws.send_json({"type": "start"})
+        reply = ws.receive_json()
+    assert [m["role"] for m in reply["messages"]] == ["system"]  # Rasa is down here
+    with client.websocket_connect(f"/channels/webchat/ws?conversation={conversation_id}") as ws:
+        history = ws.receive_json()["history"]
+    assert [m["role"] for m in history] == ["system"]
 
 
 def test_readyz_names_what_is_missing(redis_process, database_url) -> None:

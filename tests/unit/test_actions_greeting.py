@@ -14,12 +14,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.greeting import (
-    CHINA_TZ,
-    POPULAR_QUESTIONS,
-    ActionGreet,
-    time_of_day_greeting,
-)
+from actions.faq import knowledge
+from actions.greeting import CHINA_TZ, ActionGreet, time_of_day_greeting
 
 
 def _tracker() -> Tracker:
@@ -84,16 +80,13 @@ def test_naive_clock_is_taken_as_china_time() -> None:
     assert time_of_day_greeting(datetime(2025, 3, 10, 14, 0)) == "下午好"
 
 
-def test_buttons_offer_popular_questions_with_question_as_payload() -> None:
+def test_buttons_offer_the_categories_of_hot_questions() -> None:
     buttons = _run_at(_china(9))[0]["buttons"]
 
-    assert 3 <= len(buttons) <= 4
-    assert [b["title"] for b in buttons] == POPULAR_QUESTIONS
-    assert {"title": "卡介质初始密码是多少", "payload": "卡介质初始密码是多少"} in buttons
+    kb = knowledge.default()
+    assert [b["title"] for b in buttons] == [c.title for c in kb.categories]
+    assert {"title": "登录与卡介质", "payload": '/faq_menu{"faq_category":"login"}'} in buttons
     for button in buttons:
-        # Plain text, not an "/intent" shortcut, so a click goes through NLU.
-        assert button["payload"] == button["title"]
-        assert not button["payload"].startswith("/")
         # Telegram limits callback_data to 64 bytes.
         assert len(button["payload"].encode("utf-8")) <= 64
 

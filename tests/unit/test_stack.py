@@ -13,6 +13,9 @@ def _copy_training_tree(target: Path) -> Path:
     shutil.copy(ROOT / "config.yml", target / "config.yml")
     shutil.copytree(ROOT / "nlu_data", target / "nlu_data")
     shutil.copytree(ROOT / "bot", target / "bot")
+    shutil.copytree(ROOT / "knowledge", target / "knowledge")
+    (target / "stack").mkdir()
+    shutil.copy(ROOT / "stack" / "bot_data.py", target / "stack" / "bot_data.py")
     return target
 
 
@@ -27,7 +30,13 @@ def test_hash_changes_with_training_data_only(tmp_path: Path) -> None:
 
     with (root / "nlu_data" / "basics.yml").open("a", encoding="utf-8") as f:
         f.write("\n# a new comment still means new training input\n")
-    assert model.content_hash(root) != original
+    edited = model.content_hash(root)
+    assert edited != original
+
+    # Editing an FAQ entry in the knowledge base is new training input too.
+    with (root / "knowledge" / "out_of_scope.yml").open("a", encoding="utf-8") as f:
+        f.write("\n# edited\n")
+    assert model.content_hash(root) != edited
 
 
 def test_model_path_is_named_by_content() -> None:

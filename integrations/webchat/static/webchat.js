@@ -4,7 +4,6 @@
 
   var STORAGE_KEY = "swa.webchat.conversation";
   var MAX_BACKOFF_MS = 10000;
-  var WELCOME = "您好！我是单一窗口智能客服，请直接输入您的问题，例如：“卡介质初始密码是多少”。";
   var URL_PATTERN = /(https?:\/\/[^\s，。；、）)<>"]+|www\.[^\s，。；、）)<>"]+)/g;
 
   var log = document.querySelector(".swa-log");
@@ -134,7 +133,9 @@
       transmit(entry);
     });
     if (!frame.history.length && !pending.length) {
-      renderMessage({ role: "bot", text: WELCOME });  // shown locally, not part of the transcript
+      // A new conversation: the bot greets and shows the categories of hot questions.
+      socket.send(JSON.stringify({ type: "start" }));
+      showTyping(true);
     }
   }
 

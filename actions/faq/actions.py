@@ -1,0 +1,121 @@
+"""The FAQ's Rasa actions: answer a question, browse categories, show hot questions."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from functools import cache
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from redis.asyncio import Redis
+
+from actions.clock import Clock, china_now
+from actions.faq import knowledge, replies
+from actions.faq.hot import HotQuestions
+from actions.faq.knowledge import KnowledgeBase
+from actions.faq.understanding import Answer, Decline, understand
+from queue_service.settings import get_settings
+
+LAST_ENTRY_SLOT = "faq_last_entry"
+FAILURES_SLOT = "faq_failures"
+CATEGORY_ENTITY = "faq_category"
+PAGE_ENTITY = "faq_page"
+# After this many misses in a row the bot offers a human instead of trying again.
+FAILURES_BEFORE_HUMAN = 2
+
+
+@cache
+def default_hot_questions() -> HotQuestions:
+    # Short timeouts: a dead Redis must cost a hot-question ranking, never the answer.
+    redis = Redis.from_url(
+        get_settings().redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+    )
+    return HotQuestions(redis)
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return value if isinstance(value, str) else None
+
+
+class _FaqAction(Action, ABC):
+    """Knowledge base, hot-question counter and clock are injectable for tests; by default the
+    project's knowledge base and the Redis of SWA_REDIS_URL are used."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase | None = None,
+        hot: HotQuestions | None = None,
+        clock: Clock = china_now,
+    ) -> None:
+        self._kb = kb
+        self._hot = hot
+        self._clock = clock
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self._kb or knowledge.default()
+
+    @property
+    def hot(self) -> HotQuestions:
+        return self._hot or default_hot_questions()
+
+
+class ActionAnswerFaq(_FaqAction):
+    """Answers a question from the knowledge base, or says honestly that it cannot.
+
+    Runs for the retrieval intent, for NLU fallback and for out-of-scope questions, so that a
+    follow-up like "那操作员卡呢" is understood whatever NLU made of it on its own.
+    """
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        kb = self.kb
+        previous = kb.entry(tracker.get_slot(LAST_ENTRY_SLOT) or "")
+        decision = understand(tracker.latest_message, kb, previous)
+
+        if isinstance(decision, Answer):
+            dispatcher.utter_message(**replies.answer(decision.entry, kb))
+            await self.hot.record(decision.entry.id, self._clock().date())
+            return [SlotSet(LAST_ENTRY_SLOT, decision.entry.id), SlotSet(FAILURES_SLOT, 0.0)]
+
+        failures = int(tracker.get_slot(FAILURES_SLOT) or 0) + 1
+        if failures >= FAILURES_BEFORE_HUMAN:
+            dispatcher.utter_message(**replies.offer_human())
+            failures = 0
+        elif isinstance(decision, Decline):
+            dispatcher.utter_message(**replies.decline())
+        else:
+            dispatcher.utter_message(**replies.not_sure(decision.closest))
+        return [SlotSet(FAILURES_SLOT, float(failures))]
+
+
+class ActionFaqMenu(_FaqAction):
+    """常见问题 / 菜单: the categories, or one category's hot questions by recent asks."""
+
+    def name(self) -> str:
+        return "action_faq_menu"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        kb = self.kb
+        category = kb.category(_entity(tracker, CATEGORY_ENTITY) or "")
+        if category is None:
+            dispatcher.utter_message(**replies.menu(kb))
+            return []
+        ranked = await self.hot.rank(kb.in_category(category.id), self._clock().date())
+        page = _entity(tracker, PAGE_ENTITY) or "1"
+        dispatcher.utter_message(
+            **replies.category_page(category, ranked, int(page) if page.isdigit() else 1)
+        )
+        return []

@@ -1,0 +1,117 @@
+"""Score the FAQ on phrasings it was never trained on, the way users meet it.
+
+A held-out phrasing counts as correct only when `understand` returns an answer for its own
+entry, so a right guess below the confidence threshold (the bot says it is not sure) is a miss.
+An out-of-scope question counts as rejected whenever the bot does not answer it with an entry.
+The benchmark (bench/nlu.py) and the accuracy test share this code.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from actions.faq.knowledge import KnowledgeBase
+from actions.faq.understanding import ANSWER_THRESHOLD, Answer, understand
+
+Parser = Callable[[str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    expected: str | None  # entry id; None for an out-of-scope question
+
+
+@dataclass(frozen=True)
+class Parsed:
+    case: Case
+    parse: dict[str, Any]
+    milliseconds: float
+
+
+@dataclass(frozen=True)
+class Scores:
+    threshold: float
+    heldout_top1: float
+    oos_reject: float
+    # In-scope questions answered with the wrong entry: worse than saying "not sure".
+    wrong_answers: int
+    not_sure: int
+    misses: list[tuple[Case, str]]  # (case, what the bot did: an entry id, "not_sure", ...)
+
+    def weakest(self, kb: KnowledgeBase, limit: int = 10) -> list[tuple[str, int, int, str]]:
+        """(entry, misses, held-out count, what it was taken for) for the most missed entries."""
+        missed: dict[str, list[str]] = {}
+        for case, outcome in self.misses:
+            if case.expected is not None:
+                missed.setdefault(case.expected, []).append(outcome)
+        rows = []
+        for entry_id, outcomes in missed.items():
+            entry = kb.entry(entry_id)
+            total = len(entry.heldout) if entry else 0
+            taken = ", ".join(f"{o}×{n}" for o, n in Counter(outcomes).most_common(3))
+            rows.append((entry_id, len(outcomes), total, taken))
+        return sorted(rows, key=lambda row: (-row[1] / max(row[2], 1), row[0]))[:limit]
+
+
+def cases(kb: KnowledgeBase) -> list[Case]:
+    held = [Case(text, entry.id) for entry in kb.entries for text in entry.heldout]
+    return held + [Case(text, None) for text in kb.out_of_scope.heldout]
+
+
+def collect(parse: Parser, all_cases: list[Case]) -> list[Parsed]:
+    parsed = []
+    for case in all_cases:
+        started = time.perf_counter()
+        result = parse(case.text)
+        parsed.append(Parsed(case, result, (time.perf_counter() - started) * 1000))
+    return parsed
+
+
+def _outcome(parse: dict[str, Any], kb: KnowledgeBase, threshold: float) -> str:
+    decision = understand(parse, kb, threshold=threshold)
+    if isinstance(decision, Answer):
+        return decision.entry.id
+    return type(decision).__name__.lower()
+
+
+def score(
+    parsed: list[Parsed], kb: KnowledgeBase, threshold: float = ANSWER_THRESHOLD
+) -> Scores:
+    in_scope = [p for p in parsed if p.case.expected is not None]
+    outside = [p for p in parsed if p.case.expected is None]
+    misses: list[tuple[Case, str]] = []
+    correct = rejected = wrong = unsure = 0
+    for item in parsed:
+        outcome = _outcome(item.parse, kb, threshold)
+        answered = kb.entry(outcome) is not None
+        if item.case.expected is None:
+            if answered:
+                misses.append((item.case, outcome))
+            else:
+                rejected += 1
+        elif outcome == item.case.expected:
+            correct += 1
+        else:
+            misses.append((item.case, outcome))
+            wrong += answered
+            unsure += not answered
+    return Scores(
+        threshold=threshold,
+        heldout_top1=correct / max(len(in_scope), 1),
+        oos_reject=rejected / max(len(outside), 1),
+        wrong_answers=wrong,
+        not_sure=unsure,
+        misses=misses,
+    )
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[round(fraction * 100) - 1]

@@ -1,0 +1,197 @@
+"""The FAQ knowledge base: the one place where an entry is written.
+
+An entry's category, title, answer, phrasings (trained), held-out phrasings (never trained,
+used to measure accuracy), related entries and follow-up topic live together in
+``knowledge/faq/<category>.yml``. Rasa's training data is generated from these files
+(``python -m stack.bot_data``) and the action server reads them to answer, so the answer a
+user gets and the questions the model learned cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
+
+MIN_PHRASINGS = 10
+MIN_HELDOUT = 3
+MAX_RELATED = 3
+# Telegram callback data and WeChat numbered options show titles on one line.
+MAX_TITLE_CHARS = 30
+MAX_ANSWER_CHARS = 600
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def normalise(text: str) -> str:
+    """Fold width, case and punctuation so near-identical phrasings compare equal."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return re.sub(r"[\s\W_]+", "", folded)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Entry(_Strict):
+    """One question-and-answer of the help desk."""
+
+    id: Identifier
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TITLE_CHARS)]
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_ANSWER_CHARS)]
+    phrasings: tuple[Text, ...] = Field(min_length=MIN_PHRASINGS)
+    heldout: tuple[Text, ...] = Field(min_length=MIN_HELDOUT)
+    related: tuple[Identifier, ...] = Field(default=(), max_length=MAX_RELATED)
+    # Entries that share a topic differ by their subject (法人卡 / 操作员卡), which is what
+    # lets a follow-up such as "那操作员卡呢" move from one to the other.
+    topic: Identifier | None = None
+    subject: tuple[Text, ...] = ()
+    category: Identifier = ""
+
+    @model_validator(mode="after")
+    def _heldout_is_unseen(self) -> Entry:
+        trained = {normalise(p) for p in self.phrasings}
+        leaked = [h for h in self.heldout if normalise(h) in trained]
+        if leaked:
+            raise ValueError(f"held-out phrasings also trained on: {leaked}")
+        if self.id in self.related:
+            raise ValueError("an entry cannot be related to itself")
+        if bool(self.topic) != bool(self.subject):
+            raise ValueError("topic and subject go together")
+        return self
+
+
+class Category(_Strict):
+    id: Identifier
+    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=12)]
+
+
+class OutOfScope(_Strict):
+    """Questions the assistant must decline, trained and held out like an entry's."""
+
+    phrasings: tuple[Text, ...] = Field(min_length=MIN_PHRASINGS)
+    heldout: tuple[Text, ...] = Field(min_length=MIN_HELDOUT)
+
+
+def check_consistency(entries: list[Entry], declined: tuple[str, ...] = ()) -> None:
+    """Rules across entries: unique ids, related entries exist, no phrasing in two places."""
+    ids = [e.id for e in entries]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate entry ids: {duplicates}")
+    known = set(ids)
+    owner: dict[str, str] = {}
+    for entry in entries:
+        missing = [r for r in entry.related if r not in known]
+        if missing:
+            raise ValueError(f"{entry.id}: related entries do not exist: {missing}")
+        for phrasing in (*entry.phrasings, *entry.heldout):
+            key = normalise(phrasing)
+            if owner.setdefault(key, entry.id) != entry.id:
+                raise ValueError(f"phrasing {phrasing!r} is in both {owner[key]} and {entry.id}")
+    for phrasing in declined:
+        if normalise(phrasing) in owner:
+            raise ValueError(f"out-of-scope phrasing {phrasing!r} is also an FAQ phrasing")
+
+
+class KnowledgeBase(_Strict):
+    categories: tuple[Category, ...]
+    entries: tuple[Entry, ...]
+    out_of_scope: OutOfScope
+
+    @model_validator(mode="after")
+    def _consistent(self) -> KnowledgeBase:
+        check_consistency(
+            list(self.entries), (*self.out_of_scope.phrasings, *self.out_of_scope.heldout)
+        )
+        return self
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._by_id.get(entry_id)
+
+    def in_category(self, category_id: str) -> list[Entry]:
+        """Entries of a category in curated order."""
+        return [e for e in self.entries if e.category == category_id]
+
+    def category(self, category_id: str) -> Category | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+    def siblings(self, entry: Entry) -> list[Entry]:
+        """Other entries on the same topic (法人卡 vs 操作员卡 versions of one question)."""
+        if not entry.topic:
+            return []
+        return [e for e in self.entries if e.topic == entry.topic and e.id != entry.id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Entry]:
+        return {e.id: e for e in self.entries}
+
+
+def _read_yaml(path: Path) -> object:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_entries(path: Path) -> list[Entry]:
+    """The entries of one category file; the category is the file's name."""
+    entries = []
+    for raw in _read_yaml(path) or []:
+        try:
+            entries.append(Entry.model_validate({**raw, "category": path.stem}))
+        except Exception as error:
+            raise ValueError(f"{path.name}: entry {raw.get('id')!r}: {error}") from error
+    return entries
+
+
+def load(folder: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
+    """Read and validate the whole knowledge base; raises ValueError naming the problem."""
+    categories = [Category.model_validate(c) for c in _read_yaml(folder / "categories.yml")]
+    entries: list[Entry] = []
+    for category in categories:
+        path = folder / "faq" / f"{category.id}.yml"
+        if not path.exists():
+            raise ValueError(f"category {category.id} has no file {path}")
+        entries += load_entries(path)
+    orphans = {p.stem for p in (folder / "faq").glob("*.yml")} - {c.id for c in categories}
+    if orphans:
+        raise ValueError(f"files without a category in categories.yml: {sorted(orphans)}")
+    out_of_scope = OutOfScope.model_validate(_read_yaml(folder / "out_of_scope.yml"))
+    return KnowledgeBase(categories=tuple(categories), entries=tuple(entries),
+                         out_of_scope=out_of_scope)
+
+
+@cache
+def default() -> KnowledgeBase:
+    """The project's knowledge base, read once per process."""
+    return load()
+
+
+def main(argv: list[str]) -> None:
+    """Validate and summarise the knowledge base while editing it.
+
+    ``python -m actions.faq.knowledge`` checks everything; given category files it checks
+    only those, as if they were the whole knowledge base.
+    """
+    if argv:
+        entries = [e for path in argv for e in load_entries(Path(path))]
+        check_consistency(entries)
+    else:
+        entries = list(load().entries)
+    for category in dict.fromkeys(e.category for e in entries):
+        print(f"{category:<12} {sum(e.category == category for e in entries):>3} entries")
+    trained = sum(len(e.phrasings) for e in entries)
+    heldout = sum(len(e.heldout) for e in entries)
+    print(f"total: {len(entries)} entries, {trained} trained and {heldout} held-out phrasings")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,91 @@
+"""What the FAQ says and which buttons it offers, for every channel.
+
+Buttons carry Rasa payloads (``/intent{"entity": "value"}``) so a click is understood exactly,
+without NLU; channels show the title and send the payload back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from actions.faq.knowledge import Category, Entry, KnowledgeBase
+
+PAGE_SIZE = 8
+
+Button = dict[str, str]
+Message = dict[str, Any]
+
+HANDOFF_BUTTON: Button = {"title": "没解决？转人工", "payload": "/handoff"}
+MENU_BUTTON: Button = {"title": "常见问题", "payload": "/faq_menu"}
+
+NOT_SURE_TEXT = "抱歉，我不太确定您问的是哪个问题。您想了解的是下面这些吗？"
+NOT_UNDERSTOOD_TEXT = (
+    "抱歉，我没能理解您的问题。您可以换个说法再问一次，或点击“常见问题”按类别查找。"
+)
+DECLINE_TEXT = (
+    "抱歉，这个问题不在我的服务范围内。\n"
+    "我是单一窗口智能客服，可以为您解答用户注册、登录与卡介质、跨境电商个人额度和税款查询、"
+    "报关单证查询打印、空港物流、税费支付、出口退税等方面的问题。"
+)
+OFFER_HUMAN_TEXT = "看来我没能帮您解决问题，非常抱歉。需要为您转接人工客服吗？"
+MENU_TEXT = "请选择您要咨询的问题类别："
+
+
+def _payload(intent: str, **entities: str) -> str:
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
+
+
+def entry_button(entry: Entry) -> Button:
+    return {"title": entry.title, "payload": _payload("faq", faq_entry=entry.id)}
+
+
+def category_button(category: Category) -> Button:
+    return {"title": category.title, "payload": _payload("faq_menu", faq_category=category.id)}
+
+
+def category_buttons(kb: KnowledgeBase) -> list[Button]:
+    return [category_button(c) for c in kb.categories]
+
+
+def answer(entry: Entry, kb: KnowledgeBase) -> Message:
+    """The answer, then up to three related questions and the way to a human."""
+    related = [e for e in (kb.entry(r) for r in entry.related) if e is not None]
+    return {"text": entry.answer, "buttons": [*map(entry_button, related), HANDOFF_BUTTON]}
+
+
+def not_sure(closest: Sequence[Entry]) -> Message:
+    if not closest:
+        return {"text": NOT_UNDERSTOOD_TEXT, "buttons": [MENU_BUTTON, HANDOFF_BUTTON]}
+    return {"text": NOT_SURE_TEXT, "buttons": [*map(entry_button, closest), HANDOFF_BUTTON]}
+
+
+def decline() -> Message:
+    return {"text": DECLINE_TEXT, "buttons": [MENU_BUTTON, HANDOFF_BUTTON]}
+
+
+def offer_human() -> Message:
+    return {"text": OFFER_HUMAN_TEXT, "buttons": [HANDOFF_BUTTON, MENU_BUTTON]}
+
+
+def menu(kb: KnowledgeBase) -> Message:
+    return {"text": MENU_TEXT, "buttons": category_buttons(kb)}
+
+
+def category_page(category: Category, ranked: Sequence[Entry], page: int) -> Message:
+    """One page of a category's hot questions, with paging and a way back to the categories."""
+    pages = max(1, -(-len(ranked) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    text = f"“{category.title}”热点问题（按近 7 天咨询量排序），请点击您关心的问题："
+    if pages > 1:
+        text += f"\n（第 {page}/{pages} 页）"
+    buttons = [entry_button(e) for e in shown]
+    if page < pages:
+        more = _payload("faq_menu", faq_category=category.id, faq_page=str(page + 1))
+        buttons.append({"title": "更多问题", "payload": more})
+    buttons.append({"title": "返回问题类别", "payload": "/faq_menu"})
+    return {"text": text, "buttons": buttons}

@@ -1,0 +1,118 @@
+"""Decide what a user's message means for the FAQ: answer an entry, admit doubt, or decline.
+
+This is the whole judgement of the FAQ in one pure function over Rasa's parse result, so the
+benchmark (bench/nlu.py), the accuracy test and the running bot agree on what "the right
+answer was returned" means.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from actions.faq.knowledge import Entry, KnowledgeBase, normalise
+
+RETRIEVAL_INTENT = "faq"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+ENTRY_ENTITY = "faq_entry"
+
+# Below this ResponseSelector confidence the bot says it is not sure instead of answering.
+# Chosen with bench/nlu.py (docs/faq.md records the sweep).
+ANSWER_THRESHOLD = 0.3
+CLOSEST_COUNT = 3
+
+# A follow-up is short and leans on the previous answer: "那操作员卡呢", "操作员卡的呢？".
+FOLLOW_UP_MAX_CHARS = 16
+_FOLLOW_UP_CUES = re.compile(r"^(那|那么|那如果|如果是|还有|换成|要是)|(呢|的话|一样吗|也是吗)$")
+
+
+@dataclass(frozen=True)
+class Answer:
+    entry: Entry
+    confidence: float
+    # "button" (clicked), "follow_up" (resolved from the previous answer) or "nlu".
+    source: str = "nlu"
+
+
+@dataclass(frozen=True)
+class NotSure:
+    """Too unsure to answer: offer the closest entries instead of guessing."""
+
+    closest: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Decline:
+    """Outside the Single Window: say so and say what the assistant can do."""
+
+
+Decision = Answer | NotSure | Decline
+
+
+def _entity(parse: dict[str, Any], name: str) -> str | None:
+    for entity in parse.get("entities") or []:
+        if entity.get("entity") == name and isinstance(entity.get("value"), str):
+            return entity["value"]
+    return None
+
+
+def _ranking(parse: dict[str, Any], kb: KnowledgeBase) -> list[tuple[Entry, float]]:
+    """The ResponseSelector's ranking as known entries, best first."""
+    selector = (parse.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
+    ranked = []
+    for candidate in selector.get("ranking") or []:
+        key = str(candidate.get("intent_response_key") or "")
+        entry = kb.entry(key.removeprefix(f"{RETRIEVAL_INTENT}/"))
+        if entry is not None:
+            ranked.append((entry, float(candidate.get("confidence") or 0.0)))
+    return ranked
+
+
+def _mentions(text: str, words: tuple[str, ...]) -> bool:
+    return any(normalise(word) in text for word in words)
+
+
+def follow_up(text: str, previous: Entry | None, kb: KnowledgeBase) -> Entry | None:
+    """The sibling of the previous answer that a short follow-up asks about, if any.
+
+    "那操作员卡呢" after the 法人卡 answer names a subject of another entry on the same topic;
+    a message that names the previous subject too is a new question, not a follow-up.
+    """
+    if previous is None or not previous.topic:
+        return None
+    folded = normalise(text)
+    if len(folded) > FOLLOW_UP_MAX_CHARS or _mentions(folded, previous.subject):
+        return None
+    named = [e for e in kb.siblings(previous) if _mentions(folded, e.subject)]
+    if len(named) != 1:
+        return None
+    bare_subject = any(folded == normalise(word) for word in named[0].subject)
+    if bare_subject or _FOLLOW_UP_CUES.search(text.strip(" ？?！!。.，,")):
+        return named[0]
+    return None
+
+
+def understand(
+    parse: dict[str, Any],
+    kb: KnowledgeBase,
+    previous: Entry | None = None,
+    threshold: float = ANSWER_THRESHOLD,
+) -> Decision:
+    """Turn Rasa's parse of one message into what the bot should do about it."""
+    clicked = kb.entry(_entity(parse, ENTRY_ENTITY) or "")
+    if clicked is not None:
+        return Answer(clicked, 1.0, "button")
+
+    sibling = follow_up(str(parse.get("text") or ""), previous, kb)
+    if sibling is not None:
+        return Answer(sibling, 1.0, "follow_up")
+
+    intent = (parse.get("intent") or {}).get("name")
+    ranking = _ranking(parse, kb)
+    if intent == OUT_OF_SCOPE_INTENT:
+        return Decline()
+    if ranking and ranking[0][1] >= threshold:
+        entry, confidence = ranking[0]
+        return Answer(entry, confidence)
+    return NotSure(tuple(entry for entry, _ in ranking[:CLOSEST_COUNT]))

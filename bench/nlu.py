@@ -1,0 +1,103 @@
+"""FAQ understanding on held-out phrasings: accuracy, out-of-scope rejection, latency, training.
+
+Trains a fresh model from the current training data (timed; DESIGN budget: under 5 minutes
+on 2 cores), serves it with `rasa run --enable-api`, parses every held-out phrasing and every
+held-out out-of-scope question through Rasa's HTTP API, and scores the parses with the same
+`understand` the action server uses. Prints a threshold sweep and the weakest entries; the last
+line is machine-readable:
+
+    nlu: heldout_top1=.. oos_reject=.. parse_p50_ms=.. parse_p99_ms=.. train_s=..
+
+    python -m bench.nlu [--model PATH]   # --model: skip training, score an existing model
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from actions.faq import knowledge
+from actions.faq.evaluation import cases, collect, percentile, score
+from actions.faq.understanding import ANSWER_THRESHOLD
+from stack import model
+from stack.paths import RASA_BIN, ROOT
+from stack.processes import RASA_QUIET
+from tests.support.servers import free_port, stop_process, wait_until
+
+SWEEP = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+
+
+def serve(model_path: Path, port: int, log: Path) -> subprocess.Popen:
+    command = [str(RASA_BIN), "run", "--enable-api", "--model", str(model_path)]
+    command += ["--interface", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            command, cwd=ROOT, env={**RASA_QUIET, "PATH": "/usr/bin:/bin"}, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, help="score this model instead of training one")
+    args = parser.parse_args()
+
+    kb = knowledge.default()
+    workdir = Path(tempfile.mkdtemp(prefix="swa-bench-nlu-"))
+    if args.model:
+        model_path, train_s = args.model, float("nan")
+    else:
+        model_path = workdir / "bench-model.tar.gz"
+        print("training a fresh model…", file=sys.stderr)
+        train_s = model.train(model_path)
+
+    port = free_port()
+    server = serve(model_path, port, workdir / "rasa.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: httpx.get(f"{base}/status", timeout=2).is_success, 300, "Rasa")
+        with httpx.Client(base_url=base, timeout=30) as http:
+            http.post("/model/parse", json={"text": "热身"}).raise_for_status()
+
+            def parse(text: str) -> dict:
+                response = http.post("/model/parse", json={"text": text})
+                response.raise_for_status()
+                return response.json()
+
+            parsed = collect(parse, cases(kb))
+    finally:
+        stop_process(server)
+    parses = workdir / "parses.json"
+    parses.write_text(json.dumps([[p.case.text, p.case.expected, p.parse] for p in parsed]))
+    print(f"parses saved to {parses}", file=sys.stderr)
+
+    print(f"{len(kb.entries)} entries; {len(parsed)} held-out questions "
+          f"({len(kb.out_of_scope.heldout)} out of scope)")
+    print("threshold  heldout_top1  oos_reject  wrong_answers  not_sure")
+    for threshold in SWEEP:
+        s = score(parsed, kb, threshold)
+        print(f"{threshold:>9.2f}  {s.heldout_top1:>12.3f}  {s.oos_reject:>10.3f}  "
+              f"{s.wrong_answers:>13}  {s.not_sure:>8}")
+
+    result = score(parsed, kb, ANSWER_THRESHOLD)
+    print(f"\nweakest entries at threshold {ANSWER_THRESHOLD} (misses/held-out: taken for):")
+    for entry_id, misses, total, taken in result.weakest(kb):
+        print(f"  {entry_id}: {misses}/{total}: {taken}")
+    print("\nmissed questions:")
+    for case, outcome in result.misses:
+        print(f"  {case.text!r}: expected {case.expected or 'out_of_scope'}, got {outcome}")
+
+    latencies = [p.milliseconds for p in parsed]
+    print(
+        f"nlu: heldout_top1={result.heldout_top1:.3f} oos_reject={result.oos_reject:.3f} "
+        f"parse_p50_ms={percentile(latencies, 0.5):.1f} "
+        f"parse_p99_ms={percentile(latencies, 0.99):.1f} train_s={train_s:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

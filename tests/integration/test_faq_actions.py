@@ -1,0 +1,154 @@
+"""The FAQ actions against a real Redis: answers, failures, menus and hot-question ranking."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.clock import CHINA_TZ
+from actions.faq import replies
+from actions.faq.actions import ActionAnswerFaq, ActionFaqMenu
+from actions.faq.hot import BUCKET_TTL_SECONDS, HotQuestions, bucket
+from tests.faq_fixtures import parse, small_kb
+from tests.support.rasa_standins import closed_port_url
+
+KB = small_kb()
+TODAY = date(2026, 11, 23)
+
+
+def clock() -> datetime:
+    return datetime(2026, 11, 23, 10, 0, tzinfo=CHINA_TZ)
+
+
+def tracker(message: dict, **slots) -> Tracker:
+    return Tracker(
+        sender_id="webchat:test",
+        slots=slots,
+        latest_message=message,
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture
+def hot(redis_client) -> HotQuestions:
+    return HotQuestions(redis_client)
+
+
+async def run(action, message: dict, **slots) -> tuple[list[dict], list[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker(message, **slots), {})
+    return dispatcher.messages, events
+
+
+def slot_values(events: list[dict]) -> dict:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+async def test_answer_has_related_questions_and_handoff_and_is_counted(hot, redis_client) -> None:
+    action = ActionAnswerFaq(KB, hot, clock)
+    messages, events = await run(
+        action, parse("法人卡锁了", [("card_unlock_legal", 0.9)]), faq_failures=1.0
+    )
+    assert messages[0]["text"] == KB.entry("card_unlock_legal").answer
+    assert [b["title"] for b in messages[0]["buttons"]] == [
+        "操作员卡锁了怎么解锁？",
+        "卡介质初始密码是多少？",
+        "没解决？转人工",
+    ]
+    assert messages[0]["buttons"][0]["payload"] == '/faq{"faq_entry":"card_unlock_operator"}'
+    assert slot_values(events) == {"faq_last_entry": "card_unlock_legal", "faq_failures": 0.0}
+    assert await redis_client.zscore(bucket(TODAY), "card_unlock_legal") == 1
+    assert 0 < await redis_client.ttl(bucket(TODAY)) <= BUCKET_TTL_SECONDS
+
+
+async def test_follow_up_uses_the_previous_answer(hot) -> None:
+    action = ActionAnswerFaq(KB, hot, clock)
+    messages, events = await run(
+        action, parse("那操作员卡呢", [], intent="nlu_fallback"), faq_last_entry="card_unlock_legal"
+    )
+    assert messages[0]["text"] == KB.entry("card_unlock_operator").answer
+    assert slot_values(events)["faq_last_entry"] == "card_unlock_operator"
+
+
+async def test_two_failures_in_a_row_offer_a_human(hot) -> None:
+    action = ActionAnswerFaq(KB, hot, clock)
+    unsure = parse("那个东西怎么弄", [("card_password", 0.2)], intent="nlu_fallback")
+    messages, events = await run(action, unsure)
+    assert messages[0]["text"] == replies.NOT_SURE_TEXT
+    assert messages[0]["buttons"][-1] == replies.HANDOFF_BUTTON
+    assert slot_values(events) == {"faq_failures": 1.0}
+
+    outside = parse("明天下雨吗", intent="out_of_scope")
+    messages, events = await run(action, outside, faq_failures=1.0)
+    assert messages[0]["text"] == replies.OFFER_HUMAN_TEXT
+    assert messages[0]["buttons"][0] == replies.HANDOFF_BUTTON
+    assert slot_values(events) == {"faq_failures": 0.0}
+
+
+async def test_out_of_scope_is_declined_politely(hot) -> None:
+    messages, _ = await run(
+        ActionAnswerFaq(KB, hot, clock), parse("讲个笑话", intent="out_of_scope")
+    )
+    assert messages[0]["text"] == replies.DECLINE_TEXT
+    assert "跨境电商" in messages[0]["text"]
+
+
+async def test_menu_lists_categories_then_hot_questions_by_recent_asks(hot) -> None:
+    menu = ActionFaqMenu(KB, hot, clock)
+    messages, _ = await run(menu, parse("常见问题", intent="faq_menu"))
+    assert [b["title"] for b in messages[0]["buttons"]] == ["登录与卡介质", "跨境电商"]
+    assert messages[0]["buttons"][0]["payload"] == '/faq_menu{"faq_category":"login"}'
+
+    # Asks inside the 7-day window rank; an older bucket no longer counts.
+    await hot.record("card_password", TODAY)
+    await hot.record("card_password", TODAY - timedelta(days=6))
+    await hot.record("card_unlock_operator", TODAY - timedelta(days=1))
+    for _ in range(5):
+        await hot.record("card_unlock_legal", TODAY - timedelta(days=7))
+    login = parse(
+        "/faq_menu", intent="faq_menu", entities=[{"entity": "faq_category", "value": "login"}]
+    )
+    messages, _ = await run(menu, login)
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles == [
+        "卡介质初始密码是多少？",
+        "操作员卡锁了怎么解锁？",
+        "法人卡锁了怎么解锁？",
+        "返回问题类别",
+    ]
+
+
+async def test_redis_down_costs_the_ranking_not_the_answer() -> None:
+    from redis.asyncio import Redis
+
+    dead = HotQuestions(
+        Redis.from_url(closed_port_url().replace("http", "redis"), socket_connect_timeout=0.2)
+    )
+    messages, _ = await run(
+        ActionAnswerFaq(KB, dead, clock), parse("初始密码", [("card_password", 0.9)])
+    )
+    assert messages[0]["text"] == KB.entry("card_password").answer
+    login = parse(
+        "/faq_menu", intent="faq_menu", entities=[{"entity": "faq_category", "value": "login"}]
+    )
+    messages, _ = await run(ActionFaqMenu(KB, dead, clock), login)
+    assert [b["title"] for b in messages[0]["buttons"]][:3] == [
+        "法人卡锁了怎么解锁？",
+        "操作员卡锁了怎么解锁？",
+        "卡介质初始密码是多少？",
+    ]
+
+
+def test_category_pages() -> None:
+    entries = list(KB.entries) * 4  # 20 buttons
+    page = replies.category_page(KB.categories[0], entries, 1)
+    assert len(page["buttons"]) == replies.PAGE_SIZE + 2
+    assert page["buttons"][-2]["payload"] == '/faq_menu{"faq_category":"login","faq_page":"2"}'
+    last = replies.category_page(KB.categories[0], entries, 9)
+    assert "（第 3/3 页）" in last["text"] and last["buttons"][-1]["title"] == "返回问题类别"
+    assert len(last["buttons"]) == 4 + 1

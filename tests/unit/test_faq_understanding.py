@@ -1,0 +1,76 @@
+"""What the FAQ makes of a parsed message: answer, not sure, decline, follow-up."""
+
+import pytest
+
+from actions.faq.understanding import Answer, Decline, NotSure, follow_up, understand
+from tests.faq_fixtures import parse, small_kb
+
+KB = small_kb()
+
+
+def test_confident_selection_is_answered() -> None:
+    decision = understand(parse("法人卡锁了", [("card_unlock_legal", 0.92)]), KB)
+    assert decision == Answer(KB.entry("card_unlock_legal"), 0.92, "nlu")
+
+
+def test_below_the_threshold_offers_the_three_closest_instead_of_guessing() -> None:
+    ranking = [
+        ("card_password", 0.21),
+        ("card_unlock_legal", 0.2),
+        ("cbec_tax", 0.1),
+        ("cbec_quota", 0.05),
+    ]
+    decision = understand(parse("卡怎么弄", ranking), KB)
+    assert isinstance(decision, NotSure)
+    assert [e.id for e in decision.closest] == ["card_password", "card_unlock_legal", "cbec_tax"]
+
+
+def test_threshold_is_a_parameter() -> None:
+    message = parse("卡怎么弄", [("card_password", 0.45)])
+    assert isinstance(understand(message, KB, threshold=0.5), NotSure)
+    assert isinstance(understand(message, KB, threshold=0.4), Answer)
+    assert isinstance(understand(parse("卡", [("card_password", 0.1)]), KB), NotSure)
+
+
+def test_out_of_scope_intent_is_declined_even_with_a_ranking() -> None:
+    message = parse("明天下雨吗", [("cbec_tax", 0.9)], intent="out_of_scope")
+    assert isinstance(understand(message, KB), Decline)
+
+
+def test_unknown_entries_in_the_ranking_are_ignored() -> None:
+    decision = understand(parse("x", [("retired_entry", 0.99), ("cbec_tax", 0.2)]), KB)
+    assert isinstance(decision, NotSure)
+    assert [e.id for e in decision.closest] == ["cbec_tax"]
+
+
+def test_button_payload_names_the_entry() -> None:
+    entities = [{"entity": "faq_entry", "value": "cbec_quota"}]
+    decision = understand(parse("/faq", intent="faq", entities=entities), KB)
+    assert decision == Answer(KB.entry("cbec_quota"), 1.0, "button")
+
+
+@pytest.mark.parametrize("text", ["那操作员卡呢", "操作员卡呢？", "那操作卡的话", "操作员卡"])
+def test_follow_up_moves_to_the_sibling_subject(text: str) -> None:
+    previous = KB.entry("card_unlock_legal")
+    # Whatever NLU thought of the fragment on its own, the follow-up wins.
+    decision = understand(parse(text, [("card_password", 0.4)]), KB, previous)
+    assert decision == Answer(KB.entry("card_unlock_operator"), 1.0, "follow_up")
+
+
+@pytest.mark.parametrize(
+    ("text", "previous"),
+    [
+        ("那操作员卡呢", None),  # nothing to follow up on
+        ("那操作员卡呢", "card_password"),  # previous entry has no topic
+        ("那税款呢", "card_unlock_legal"),  # a subject of another topic
+        ("法人卡和操作员卡有什么区别呢", "card_unlock_legal"),  # names both: a new question
+        ("我想知道操作员卡被锁住以后到底去哪里办理解锁手续", "card_unlock_legal"),  # too long
+        ("操作员卡密码", "card_unlock_legal"),  # no follow-up cue, not the bare subject
+    ],
+)
+def test_not_a_follow_up(text: str, previous: str | None) -> None:
+    assert follow_up(text, KB.entry(previous or ""), KB) is None
+
+
+def test_follow_up_between_query_subjects() -> None:
+    assert follow_up("那税款呢", KB.entry("cbec_quota"), KB) == KB.entry("cbec_tax")
