@@ -9,7 +9,6 @@ RASA_VENV = ROOT / ".venv-rasa"
 RASA_BIN = RASA_VENV / "bin" / "rasa"
 CONFIG = ROOT / "config.yml"
 DOMAIN = ROOT / "bot" / "domain.yml"
-KNOWLEDGE = ROOT / "knowledge"
 # Rasa training data generated from knowledge/ by stack.bot_data (derived, not committed).
 BOT_DATA = VAR / "bot-data"
 TRAINING_DATA = [ROOT / "nlu_data", ROOT / "bot" / "data", BOT_DATA]
