@@ -19,7 +19,7 @@ ENTRY_ENTITY = "faq_entry"
 
 # Below this ResponseSelector confidence the bot says it is not sure instead of answering.
 # Chosen with bench/nlu.py (docs/faq.md records the sweep).
-ANSWER_THRESHOLD = 0.3
+ANSWER_THRESHOLD = 0.15
 CLOSEST_COUNT = 3
 
 # A follow-up is short and leans on the previous answer: "那操作员卡呢", "操作员卡的呢？".

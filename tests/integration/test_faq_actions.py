@@ -10,6 +10,7 @@ from actions.clock import CHINA_TZ
 from actions.faq import replies
 from actions.faq.actions import ActionAnswerFaq, ActionFaqMenu
 from actions.faq.hot import BUCKET_TTL_SECONDS, HotQuestions, bucket
+from actions.faq.understanding import ANSWER_THRESHOLD
 from tests.faq_fixtures import parse, small_kb
 from tests.support.rasa_standins import closed_port_url
 
@@ -77,7 +78,9 @@ async def test_follow_up_uses_the_previous_answer(hot) -> None:
 
 async def test_two_failures_in_a_row_offer_a_human(hot) -> None:
     action = ActionAnswerFaq(KB, hot, clock)
-    unsure = parse("那个东西怎么弄", [("card_password", 0.2)], intent="nlu_fallback")
+    unsure = parse(
+        "那个东西怎么弄", [("card_password", ANSWER_THRESHOLD / 2)], intent="nlu_fallback"
+    )
     messages, events = await run(action, unsure)
     assert messages[0]["text"] == replies.NOT_SURE_TEXT
     assert messages[0]["buttons"][-1] == replies.HANDOFF_BUTTON

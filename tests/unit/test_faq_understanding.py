@@ -2,7 +2,14 @@
 
 import pytest
 
-from actions.faq.understanding import Answer, Decline, NotSure, follow_up, understand
+from actions.faq.understanding import (
+    ANSWER_THRESHOLD,
+    Answer,
+    Decline,
+    NotSure,
+    follow_up,
+    understand,
+)
 from tests.faq_fixtures import parse, small_kb
 
 KB = small_kb()
@@ -15,10 +22,10 @@ def test_confident_selection_is_answered() -> None:
 
 def test_below_the_threshold_offers_the_three_closest_instead_of_guessing() -> None:
     ranking = [
-        ("card_password", 0.21),
-        ("card_unlock_legal", 0.2),
-        ("cbec_tax", 0.1),
-        ("cbec_quota", 0.05),
+        ("card_password", ANSWER_THRESHOLD - 0.01),
+        ("card_unlock_legal", ANSWER_THRESHOLD - 0.02),
+        ("cbec_tax", 0.05),
+        ("cbec_quota", 0.02),
     ]
     decision = understand(parse("卡怎么弄", ranking), KB)
     assert isinstance(decision, NotSure)
@@ -29,7 +36,8 @@ def test_threshold_is_a_parameter() -> None:
     message = parse("卡怎么弄", [("card_password", 0.45)])
     assert isinstance(understand(message, KB, threshold=0.5), NotSure)
     assert isinstance(understand(message, KB, threshold=0.4), Answer)
-    assert isinstance(understand(parse("卡", [("card_password", 0.1)]), KB), NotSure)
+    below = parse("卡", [("card_password", ANSWER_THRESHOLD - 0.05)])
+    assert isinstance(understand(below, KB), NotSure)
 
 
 def test_out_of_scope_intent_is_declined_even_with_a_ranking() -> None:
@@ -38,7 +46,8 @@ def test_out_of_scope_intent_is_declined_even_with_a_ranking() -> None:
 
 
 def test_unknown_entries_in_the_ranking_are_ignored() -> None:
-    decision = understand(parse("x", [("retired_entry", 0.99), ("cbec_tax", 0.2)]), KB)
+    ranking = [("retired_entry", 0.99), ("cbec_tax", ANSWER_THRESHOLD / 2)]
+    decision = understand(parse("x", ranking), KB)
     assert isinstance(decision, NotSure)
     assert [e.id for e in decision.closest] == ["cbec_tax"]
 
