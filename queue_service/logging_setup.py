@@ -2,7 +2,8 @@
 
 Secrets must never reach a log. The Rasa HTTP API takes its token as a query parameter, so any
 logged URL could carry it: a filter scrubs token-like parameters from every record, and httpx's
-per-request INFO lines are turned off.
+per-request INFO lines are turned off. The same filter masks personal numbers (ID cards,
+phones, bank cards) that a logged message might quote.
 """
 
 import logging
@@ -11,11 +12,13 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
+from queue_service.privacy import mask_personal_numbers
+
 _SECRET_PARAM = re.compile(r"(?i)\b(token|secret|password|access_token)=([^&\s'\"]+)")
 
 
 def redact(text: str) -> str:
-    return _SECRET_PARAM.sub(r"\1=***", text)
+    return mask_personal_numbers(_SECRET_PARAM.sub(r"\1=***", text))
 
 
 class RedactingFilter(logging.Filter):

@@ -2,6 +2,8 @@
 
 Channels replay it (a web chat page reload shows the whole conversation) and, later, agents and
 supervisors read it. Writing is on the hot path of every turn, so an append is one transaction.
+Personal numbers are masked before they are written: the bot saw the message as typed, nobody
+reading the transcript needs them.
 """
 
 from collections.abc import Sequence
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from queue_service.db import TranscriptMessage
 from queue_service.messages import OutboundMessage, Role, StoredMessage
+from queue_service.privacy import mask_personal_numbers
 
 
 def _extra(message: OutboundMessage) -> dict:
@@ -41,7 +44,7 @@ class TranscriptStore:
             TranscriptMessage(
                 conversation_id=conversation_id,
                 role=m.role.value,
-                text=m.text,
+                text=mask_personal_numbers(m.text) if m.text else m.text,
                 extra=_extra(m),
                 created_at=m.created_at,
             )

@@ -37,6 +37,15 @@ async def test_history_returns_what_was_appended_in_order(store: TranscriptStore
     assert history[0].id < history[1].id < history[2].id
 
 
+async def test_personal_numbers_are_stored_masked(store: TranscriptStore) -> None:
+    conversation = "webchat:privacy-test"
+    said = OutboundMessage(role=Role.USER, text="我的手机是13812345678，报关单010120231000012345")
+    stored = await store.append(conversation, [said])
+    expected = "我的手机是138****5678，报关单010120231000012345"
+    assert stored[0].text == expected
+    assert [m.text for m in await store.history(conversation, limit=10)] == [expected]
+
+
 async def test_history_keeps_the_newest_and_other_conversations_apart(store: TranscriptStore):
     conversation = "webchat:limit-test"
     for i in range(5):
