@@ -13,8 +13,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clock import CHINA_TZ, Clock, china_now
 from actions.faq import knowledge, replies
+from queue_service.clock import CHINA_TZ, Clock, china_now
 
 
 def time_of_day_greeting(moment: datetime) -> str:

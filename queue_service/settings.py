@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from queue_service.handoff.hours import Timetable
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 
@@ -38,8 +40,17 @@ class Settings(BaseSettings):
     # How many past messages a reconnecting web chat client gets back.
     history_limit: int = 200
 
+    # When agents work (China time); see queue_service/handoff/hours.py for the format.
+    service_hours: str = "mon-fri 08:30-17:30"
+    holidays: str = ""
+    extra_workdays: str = ""
+
     log_level: str = "INFO"
     log_json: bool = False
+
+
+    def timetable(self) -> Timetable:
+        return Timetable.parse(self.service_hours, self.holidays, self.extra_workdays)
 
 
 @lru_cache

@@ -11,11 +11,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from redis.asyncio import Redis
 
-from actions.clock import Clock, china_now
 from actions.faq import knowledge, replies
 from actions.faq.hot import HotQuestions
 from actions.faq.knowledge import KnowledgeBase
 from actions.faq.understanding import Answer, Decline, understand
+from queue_service.clock import Clock, china_now
 from queue_service.settings import get_settings
 
 LAST_ENTRY_SLOT = "faq_last_entry"

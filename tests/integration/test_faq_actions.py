@@ -6,11 +6,11 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clock import CHINA_TZ
 from actions.faq import replies
 from actions.faq.actions import ActionAnswerFaq, ActionFaqMenu
 from actions.faq.hot import BUCKET_TTL_SECONDS, HotQuestions, bucket
 from actions.faq.understanding import ANSWER_THRESHOLD
+from queue_service.clock import CHINA_TZ
 from tests.faq_fixtures import parse, small_kb
 from tests.support.rasa_standins import closed_port_url
 

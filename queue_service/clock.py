@@ -1,4 +1,4 @@
-"""China-local time for actions: users are in China whatever the server's timezone is."""
+"""China-local time: users and agents are in China whatever the server's timezone is."""
 
 from __future__ import annotations
 
