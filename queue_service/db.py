@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import JSON, DateTime, Index, String, Text, event
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -35,6 +35,23 @@ class TranscriptMessage(Base):
     text: Mapped[str | None] = mapped_column(Text)
     # Buttons, image and custom payload as the channel showed them.
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AgentAccount(Base):
+    """A person who answers users in the agent console (role agent) or watches it (supervisor)."""
+
+    __tablename__ = "agent_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    # What users see on the agent's messages, e.g. 客服小王.
+    display_name: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    capacity: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

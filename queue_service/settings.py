@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     holidays: str = ""
     extra_workdays: str = ""
 
+    # An agent console idle this long is logged out.
+    staff_session_ttl_s: int = 8 * 3600
+
     log_level: str = "INFO"
     log_json: bool = False
 

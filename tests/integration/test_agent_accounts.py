@@ -1,0 +1,143 @@
+"""Agent accounts on SQLite and PostgreSQL, staff sessions on a real Redis, and the CLI."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from queue_service import db
+from queue_service.agents.accounts import Account, AccountError, AccountStore, Role
+from queue_service.agents.sessions import PREFIX, SessionStore, StaffSession
+from queue_service.handoff.skills import Skill
+from stack.paths import ROOT
+
+
+@pytest.fixture
+async def accounts(database_url: str):
+    engine = db.create_engine(database_url)
+    yield AccountStore(db.session_factory(engine))
+    await engine.dispose()
+
+
+@pytest.fixture
+def username() -> str:
+    # The databases live for the whole test session: a fresh name keeps tests apart.
+    return f"agent-{uuid.uuid4().hex[:12]}"
+
+
+async def test_create_and_authenticate(accounts: AccountStore, username: str) -> None:
+    created = await accounts.create(
+        username, "客服小王", "correct horse", Role.SUPERVISOR, [Skill.AIRPORT], capacity=5
+    )
+    assert (created.role, created.skills, created.capacity) == (
+        Role.SUPERVISOR,
+        (Skill.AIRPORT,),
+        5,
+    )
+    assert await accounts.authenticate(username, "correct horse") == created
+    assert await accounts.authenticate(username, "wrong horse") is None
+    assert await accounts.authenticate("nobody-here", "correct horse") is None
+    assert await accounts.get(username) == created
+
+
+async def test_passwords_are_stored_hashed(accounts: AccountStore, username, database_url) -> None:
+    await accounts.create(username, "客服小李", "correct horse")
+    engine = db.create_engine(database_url)
+    query = select(db.AgentAccount.password_hash).where(db.AgentAccount.username == username)
+    try:
+        async with db.session_factory(engine)() as session:
+            stored = await session.scalar(query)
+        assert stored.startswith("$argon2id$")
+        assert "correct horse" not in stored
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("name", "display", "password", "capacity", "why"),
+    [
+        ("Wang Wu", "客服", "long enough", 3, "user name"),
+        ("wangwu", "", "long enough", 3, "display name"),
+        ("wangwu", "客服", "short", 3, "at least 8"),
+        ("wangwu", "客服", "long enough", 0, "capacity"),
+    ],
+)
+async def test_bad_accounts_are_refused_with_the_reason(
+    accounts, name, display, password, capacity, why
+) -> None:
+    with pytest.raises(AccountError, match=why):
+        await accounts.create(name, display, password, capacity=capacity)
+
+
+async def test_names_are_unique(accounts: AccountStore, username: str) -> None:
+    await accounts.create(username, "客服一", "password one")
+    with pytest.raises(AccountError, match="taken"):
+        await accounts.create(username, "客服二", "password two")
+
+
+async def test_password_change_and_deactivation(accounts: AccountStore, username: str) -> None:
+    await accounts.create(username, "客服小赵", "first password")
+    await accounts.set_password(username, "second password")
+    assert await accounts.authenticate(username, "first password") is None
+    assert await accounts.authenticate(username, "second password") is not None
+    await accounts.deactivate(username)
+    assert await accounts.authenticate(username, "second password") is None
+    assert await accounts.get(username) is None
+    with pytest.raises(AccountError, match="no account"):
+        await accounts.deactivate("nobody-here")
+
+
+async def test_sessions_expire_when_idle_and_store_no_token(redis_client) -> None:
+    account = Account("sun", "客服小孙", Role.AGENT, tuple(Skill), 3)
+    sessions = SessionStore(redis_client, ttl_s=2)
+    token = await sessions.open(account)
+    assert await sessions.get(token) == StaffSession("sun", Role.AGENT)
+    assert await sessions.get(token + "x") is None
+    assert not [k async for k in redis_client.scan_iter(f"{PREFIX}*") if token in k]
+
+    await asyncio.sleep(1.0)
+    assert await sessions.get(token) is not None  # use extends the session
+    await asyncio.sleep(1.0)
+    assert await sessions.get(token) is not None
+    await asyncio.sleep(2.5)
+    assert await sessions.get(token) is None
+
+    token = await sessions.open(account)
+    await sessions.close(token)
+    assert await sessions.get(token) is None
+
+
+def test_cli_creates_an_account_with_the_password_from_stdin(tmp_path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    env = {**os.environ, "SWA_DATABASE_URL": url}
+    command = [sys.executable, "-m", "queue_service.agents"]
+
+    def run(*args: str, password: str = "correct horse\n") -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*command, *args], input=password, capture_output=True, text=True, env=env, cwd=ROOT
+        )
+
+    created = run("create", "wang", "--name", "客服小王", "--skills", "airport,account")
+    assert created.returncode == 0, created.stderr
+    assert "created agent wang (airport,account)" in created.stdout
+    again = run("create", "wang", "--name", "客服小王")
+    assert again.returncode == 2 and "taken" in again.stderr
+    short = run("passwd", "wang", password="short\n")
+    assert short.returncode == 2 and "at least 8" in short.stderr
+    bad_skill = run("create", "li", "--name", "客服小李", "--skills", "weather")
+    assert bad_skill.returncode == 2 and "skills are among" in bad_skill.stderr
+
+    async def check() -> None:
+        engine = db.create_engine(url)
+        try:
+            store = AccountStore(db.session_factory(engine))
+            account = await store.authenticate("wang", "correct horse")
+            assert account is not None and account.skills == (Skill.AIRPORT, Skill.ACCOUNT)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(check())
