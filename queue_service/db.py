@@ -55,6 +55,25 @@ class AgentAccount(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Ticket(Base):
+    """A message left for the help desk (留言) when no agent could take the user."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(200))
+    skill: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    # How to reach the user: a phone number or an e-mail address, as validated.
+    contact: Mapped[str] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    done_by: Mapped[str | None] = mapped_column(String(32))
+    done_note: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":

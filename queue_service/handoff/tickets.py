@@ -1,0 +1,125 @@
+"""Messages left for the help desk (留言) when nobody can take the user now.
+
+Users leave them outside working hours, when no agent is online, or after waiting too long; an
+agent answers later by phone or e-mail and marks the ticket done with a note. The contact is
+validated while the user is still in the chat, since a ticket nobody can answer helps no one;
+the errors are the words the user sees. The message text is stored with personal numbers masked
+like every transcript line; the contact itself is kept as given, because agents call it back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from queue_service.db import Ticket as TicketRow
+from queue_service.handoff.skills import Skill
+from queue_service.messages import utcnow
+from queue_service.privacy import is_mobile_phone, mask_personal_numbers
+
+MAX_TEXT_CHARS = 1000
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+
+TEXT_EMPTY = "留言内容不能为空，请简要描述您的问题。"
+TEXT_TOO_LONG = f"留言内容请控制在 {MAX_TEXT_CHARS} 字以内。"
+CONTACT_INVALID = (
+    "联系方式格式不正确，请留下 11 位手机号码、带区号的固定电话（如 010-86398038）或电子邮箱。"
+)
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class TicketError(ValueError):
+    """What the user must correct; the message is shown to them as it is."""
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    conversation_id: str
+    skill: Skill
+    text: str
+    contact: str
+    status: TicketStatus
+    created_at: datetime
+    done_by: str | None = None
+    done_note: str | None = None
+
+
+def valid_text(text: str) -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise TicketError(TEXT_EMPTY)
+    if len(cleaned) > MAX_TEXT_CHARS:
+        raise TicketError(TEXT_TOO_LONG)
+    return cleaned
+
+
+def valid_contact(contact: str) -> str:
+    """A mobile, a landline with area code, or an e-mail address, normalised; else TicketError."""
+    cleaned = contact.strip().replace(" ", "").replace("－", "-")
+    digits = cleaned.removeprefix("+86").removeprefix("0086")
+    if is_mobile_phone(digits):
+        return digits
+    if _LANDLINE.match(cleaned) or (len(cleaned) <= 254 and _EMAIL.match(cleaned)):
+        return cleaned
+    raise TicketError(CONTACT_INVALID)
+
+
+def _ticket(row: TicketRow) -> Ticket:
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    return Ticket(
+        row.id,
+        row.conversation_id,
+        Skill(row.skill),
+        row.text,
+        row.contact,
+        TicketStatus(row.status),
+        created,
+        row.done_by,
+        row.done_note,
+    )
+
+
+class TicketStore:
+    def __init__(self, sessions: async_sessionmaker) -> None:
+        self._sessions = sessions
+
+    async def create(self, conversation_id: str, skill: Skill, text: str, contact: str) -> Ticket:
+        row = TicketRow(
+            conversation_id=conversation_id,
+            skill=skill.value,
+            text=mask_personal_numbers(valid_text(text)),
+            contact=valid_contact(contact),
+            status=TicketStatus.OPEN.value,
+            created_at=utcnow(),
+        )
+        async with self._sessions() as session, session.begin():
+            session.add(row)
+        return _ticket(row)
+
+    async def with_status(self, status: TicketStatus, limit: int = 100) -> list[Ticket]:
+        """Tickets with this status, oldest first (open ones are answered in order)."""
+        query = select(TicketRow).where(TicketRow.status == status.value)
+        query = query.order_by(TicketRow.id).limit(limit)
+        async with self._sessions() as session:
+            return [_ticket(row) for row in await session.scalars(query)]
+
+    async def mark_done(self, ticket_id: int, agent: str, note: str) -> bool:
+        """Close an open ticket with what was done; False if it was not open."""
+        statement = (
+            update(TicketRow)
+            .where(TicketRow.id == ticket_id, TicketRow.status == TicketStatus.OPEN.value)
+            .values(status=TicketStatus.DONE.value, done_by=agent, done_note=note, done_at=utcnow())
+        )
+        async with self._sessions() as session, session.begin():
+            return (await session.execute(statement)).rowcount == 1
