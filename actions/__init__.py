@@ -5,5 +5,6 @@ The action server registers every ``Action`` subclass found in the modules impor
 
 from actions.faq.actions import ActionAnswerFaq, ActionFaqMenu
 from actions.greeting import ActionGreet
+from actions.handoff import ActionHandoff
 
-__all__ = ["ActionAnswerFaq", "ActionFaqMenu", "ActionGreet"]
+__all__ = ["ActionAnswerFaq", "ActionFaqMenu", "ActionGreet", "ActionHandoff"]

@@ -9,6 +9,9 @@ from fastapi import FastAPI
 from integrations.webchat import routes as webchat
 from queue_service import health
 from queue_service.db import create_engine, session_factory
+from queue_service.handoff.desk import HandoffDesk
+from queue_service.handoff.queue import HandoffQueue
+from queue_service.handoff.tickets import TicketStore
 from queue_service.hub import Hub
 from queue_service.logging_setup import configure_logging
 from queue_service.rasa_client import RasaClient
@@ -28,7 +31,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa = RasaClient(
             settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_s
         )
-        app.state.hub = Hub(app.state.rasa, TranscriptStore(session_factory(engine)))
+        sessions = session_factory(engine)
+        desk = HandoffDesk(
+            app.state.redis,
+            HandoffQueue(app.state.redis),
+            TicketStore(sessions),
+            settings.timetable(),
+        )
+        app.state.hub = Hub(app.state.rasa, TranscriptStore(sessions), desk)
         try:
             yield
         finally:

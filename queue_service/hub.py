@@ -1,14 +1,20 @@
 """The hub: the one place that decides who answers a user's message.
 
-In this version every conversation is in bot mode: the message goes to Rasa with the
-conversation id as sender, and Rasa's replies go back to the channel. Every line, the user's
-included, lands in the transcript before the channel sees the answer, so a page reloaded right
-after a reply finds it in the history, and nothing said is lost if the channel drops.
+A user waiting for a person or leaving a message for the help desk is answered by the handoff
+desk; everyone else by the bot: the message goes to Rasa with the conversation id as sender,
+and Rasa's replies go back to the channel. A reply carrying the handoff payload is not shown:
+the desk takes over from there. Every line, the user's included, lands in the transcript before
+the channel sees the answer, so a page reloaded right after a reply finds it in the history,
+and nothing said is lost if the channel drops.
 """
 
 import asyncio
 import logging
 
+from redis.exceptions import RedisError
+
+from queue_service.handoff.desk import HandoffDesk
+from queue_service.handoff.skills import Skill
 from queue_service.messages import Button, InboundMessage, OutboundMessage, Role, StoredMessage
 from queue_service.rasa_client import RasaClient, RasaUnavailable
 from queue_service.transcripts import TranscriptStore
@@ -24,6 +30,11 @@ BOT_UNAVAILABLE_TEXT = (
 START = "/greet"
 # The bot's own 转人工 buttons carry this payload too, so every channel sends one thing.
 HANDOFF_PAYLOAD = "/handoff"
+HANDOFF_UNAVAILABLE_TEXT = (
+    "非常抱歉，人工客服转接暂时不可用，请稍后再试，或拨打全国统一热线 95198。"
+)
+# The key of the custom payload with which action_handoff hands a user over.
+HANDOFF_KEY = "handoff"
 
 
 def bot_unavailable() -> OutboundMessage:
@@ -34,19 +45,55 @@ def bot_unavailable() -> OutboundMessage:
     )
 
 
+def handoff_skill(reply: OutboundMessage) -> Skill | None:
+    request = (reply.custom or {}).get(HANDOFF_KEY)
+    if not isinstance(request, dict):
+        return None
+    try:
+        return Skill(request.get("skill"))
+    except ValueError:
+        return Skill.OTHER
+
+
 class Hub:
-    def __init__(self, rasa: RasaClient, transcripts: TranscriptStore) -> None:
+    def __init__(self, rasa: RasaClient, transcripts: TranscriptStore, desk: HandoffDesk) -> None:
         self._rasa = rasa
         self.transcripts = transcripts
+        self._desk = desk
 
     async def handle(self, inbound: InboundMessage) -> list[StoredMessage]:
-        # The user's line is written while Rasa thinks: only the replies' write adds to the turn.
         user_line = OutboundMessage(role=Role.USER, text=inbound.text)
+        try:
+            from_desk = await self._desk.handle(inbound)
+        except RedisError as exc:
+            # Without Redis nobody can be queued, but the bot can still answer.
+            log.warning("handoff state unavailable", extra={"error": str(exc)})
+            from_desk = None
+        if from_desk is not None:
+            await self.transcripts.append(inbound.conversation_id, [user_line])
+            return await self.transcripts.append(inbound.conversation_id, from_desk)
+        # The user's line is written while Rasa thinks: only the replies' write adds to the turn.
         _, replies = await asyncio.gather(
             self.transcripts.append(inbound.conversation_id, [user_line]),
             self._ask_bot(inbound),
         )
+        replies = await self._hand_over(inbound, replies)
         return await self.transcripts.append(inbound.conversation_id, replies)
+
+    async def _hand_over(
+        self, inbound: InboundMessage, replies: list[OutboundMessage]
+    ) -> list[OutboundMessage]:
+        """The bot's replies, with a handoff request replaced by what the desk tells the user."""
+        for index, reply in enumerate(replies):
+            skill = handoff_skill(reply)
+            if skill is not None:
+                try:
+                    handed = await self._desk.request(inbound.conversation_id, skill)
+                except RedisError as exc:
+                    log.warning("handoff unavailable", extra={"error": str(exc)})
+                    handed = [OutboundMessage(role=Role.SYSTEM, text=HANDOFF_UNAVAILABLE_TEXT)]
+                return replies[:index] + handed + replies[index + 1 :]
+        return replies
 
     async def start(self, conversation_id: str) -> list[StoredMessage]:
         """First contact: the bot's greeting and menu, without a user line in the transcript.
@@ -69,4 +116,7 @@ class Hub:
                 "rasa unavailable",
                 extra={"conversation_id": inbound.conversation_id, "error": str(exc)},
             )
+            if inbound.for_bot == HANDOFF_PAYLOAD:
+                # The bot is down and the user asked for a person: hand over without it.
+                return [OutboundMessage(custom={HANDOFF_KEY: {"skill": Skill.OTHER.value}})]
             return [bot_unavailable()]

@@ -235,6 +235,10 @@ class HandoffQueue:
         )
         return None if position < 0 else int(position)
 
+    async def state(self, conversation_id: str) -> str | None:
+        """"queued", "assigned", or None when the user is with the bot."""
+        return await self._redis.hget(_key("conv", conversation_id), "state")
+
     async def position(self, conversation_id: str) -> int | None:
         state, skill = await self._redis.hmget(_key("conv", conversation_id), "state", "skill")
         if state != "queued":
@@ -324,11 +328,3 @@ class HandoffQueue:
     async def average_handle_s(self) -> float:
         stored = await self._redis.get(_key("handle-ms"))
         return int(stored or DEFAULT_HANDLE_MS) / 1000
-
-    async def estimated_wait_s(self, conversation_id: str, skill: Skill) -> int | None:
-        """The wait a user of `skill` can expect; None if not waiting or nobody can serve."""
-        position = await self.position(conversation_id)
-        if position is None:
-            return None
-        capacity = await self.online_capacity(skill)
-        return estimate_wait_s(position, capacity, await self.average_handle_s())

@@ -76,6 +76,8 @@ def stack(redis_process: RedisProcess, tmp_path_factory: pytest.TempPathFactory)
         redis=redis_process.port, rasa=free_port(), actions=free_port(), service=free_port()
     )
     env = processes.environment(redis_process.url, ports, RASA_TOKEN, database_url)
+    # Agents work round the clock here, so that handoff tests do not depend on the hour.
+    env["SWA_SERVICE_HOURS"] = "mon-sun 00:00-24:00"
     stack = Stack(ports=ports, env=env, logs=workdir, procs={})
     try:
         stack.start("actions", processes.actions_command(ports))

@@ -213,15 +213,14 @@ async def test_concurrent_assigners_serve_everyone_exactly_once(redis_process, c
             await client.aclose()
 
 
-async def test_estimated_wait_divides_by_the_online_capacity(queue) -> None:
-    await queue.enqueue("webchat:u0", Skill.AIRPORT)
-    await queue.enqueue("webchat:u1", Skill.AIRPORT)
-    assert await queue.estimated_wait_s("webchat:u1", Skill.AIRPORT) is None  # nobody online
+async def test_online_capacity_counts_online_agents_of_the_skill(queue) -> None:
+    assert await queue.online_capacity(Skill.AIRPORT) == 0
     await online(queue, "ann", Skill.AIRPORT, capacity=2)
     await online(queue, "bob", Skill.AIRPORT, capacity=3)
+    await online(queue, "cai", Skill.ACCOUNT, capacity=3)
+    await queue.register_agent("dai", [Skill.AIRPORT], capacity=3)  # offline
     assert await queue.online_capacity(Skill.AIRPORT) == 5
-    assert await queue.estimated_wait_s("webchat:u1", Skill.AIRPORT) == 2 * 300 // 5
-    assert await queue.estimated_wait_s("webchat:nobody", Skill.AIRPORT) is None
+    assert await queue.average_handle_s() == DEFAULT_HANDLE_MS / 1000
 
 
 def test_estimate_rounds_up_and_needs_capacity() -> None:

@@ -6,7 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from queue_service.app import create_app
-from queue_service.hub import BOT_UNAVAILABLE_TEXT
+from queue_service.handoff.desk import NO_AGENT_TEXT
+from queue_service.hub import BOT_UNAVAILABLE_TEXT, HANDOFF_UNAVAILABLE_TEXT
 from queue_service.settings import Settings
 from tests.support.rasa_standins import closed_port_url, silent_server
 
@@ -138,3 +139,37 @@ def test_demo_page_is_served_in_chinese(client: TestClient) -> None:
     assert '<html lang="zh-CN">' in page.text
     assert "单一窗口智能客服" in page.text
     assert client.get("/webchat/static/webchat.js").status_code == 200
+
+
+def test_with_rasa_down_the_handoff_button_still_reaches_the_desk(
+    redis_process, database_url
+) -> None:
+    with (
+        make_client(
+            redis_process.url,
+            database_url,
+            closed_port_url(),
+            service_hours="mon-sun 00:00-24:00",
+        ) as client,
+        client.websocket_connect("/channels/webchat/ws") as ws,
+    ):
+        ws.receive_json()
+        ws.send_json({"type": "message", "text": "转人工", "payload": "/handoff"})
+        [offer] = ws.receive_json()["messages"]
+    assert offer["text"].startswith(NO_AGENT_TEXT)
+    assert [b["title"] for b in offer["buttons"]] == ["留言", "返回智能客服"]
+
+
+def test_with_redis_down_the_turn_is_still_answered(database_url) -> None:
+    dead_redis = closed_port_url().replace("http", "redis")
+    with (
+        make_client(dead_redis, database_url, closed_port_url()) as client,
+        client.websocket_connect("/channels/webchat/ws") as ws,
+    ):
+        ws.receive_json()
+        ws.send_json({"type": "message", "text": "报关单怎么打印"})
+        reply = ws.receive_json()
+        ws.send_json({"type": "message", "text": "转人工", "payload": "/handoff"})
+        handoff = ws.receive_json()
+    assert [m["text"] for m in reply["messages"]] == [BOT_UNAVAILABLE_TEXT]
+    assert [m["text"] for m in handoff["messages"]] == [HANDOFF_UNAVAILABLE_TEXT]

@@ -1,0 +1,69 @@
+"""Asking for a person: the bot names the skill and steps aside; the hub does the rest.
+
+The action returns a custom payload the hub intercepts ({"handoff": {"skill": ...}}); the hub
+queues the user or offers to leave a message, and stops calling Rasa until the user is back with
+the bot (the conversation is not paused: docs/architecture.md). The skill comes from the FAQ entry
+answered last, so a user who was reading about 提交货预约 reaches an airport-logistics agent;
+without one, the user picks it from buttons.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq import knowledge
+from actions.faq.actions import LAST_ENTRY_SLOT
+from queue_service.handoff.skills import SKILL_TITLES, Skill
+
+SKILL_ENTITY = "handoff_skill"
+HANDOFF_KEY = "handoff"
+ASK_SKILL_TEXT = "好的，马上为您转接人工客服。请选择您要咨询的业务类型："
+
+# FAQ categories (knowledge/categories.yml) and the agents who know them.
+CATEGORY_SKILLS: dict[str, Skill] = {
+    "declare": Skill.DECLARATION,
+    "print": Skill.DECLARATION,
+    "refund": Skill.DECLARATION,
+    "tax": Skill.DECLARATION,
+    "airport": Skill.AIRPORT,
+    "cbec": Skill.CROSS_BORDER,
+    "register": Skill.ACCOUNT,
+    "login": Skill.ACCOUNT,
+    "environment": Skill.ACCOUNT,
+}
+
+
+def skill_buttons() -> list[dict[str, str]]:
+    return [
+        {"title": title, "payload": f'/handoff{{"{SKILL_ENTITY}":"{skill.value}"}}'}
+        for skill, title in SKILL_TITLES.items()
+    ]
+
+
+def chosen_skill(tracker: Tracker) -> Skill | None:
+    """The skill of a clicked skill button, else that of the last answered FAQ entry."""
+    picked = next(tracker.get_latest_entity_values(SKILL_ENTITY), None)
+    if picked in {s.value for s in Skill}:
+        return Skill(picked)
+    entry = knowledge.default().entry(tracker.get_slot(LAST_ENTRY_SLOT) or "")
+    if entry is None:
+        return None
+    return CATEGORY_SKILLS.get(entry.category, Skill.OTHER)
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        skill = chosen_skill(tracker)
+        if skill is None:
+            dispatcher.utter_message(text=ASK_SKILL_TEXT, buttons=skill_buttons())
+            return []
+        dispatcher.utter_message(json_message={HANDOFF_KEY: {"skill": skill.value}})
+        return []

@@ -1,0 +1,171 @@
+"""The user's side of a handoff: waiting in the queue, cancelling, or leaving a message.
+
+The hub asks the desk first about every message. A user who waits for an agent, or who is
+filling in a message for the help desk (留言), is answered here and the bot is not called; any
+other message goes to the bot as usual. When the bot hands a user over, the desk queues them if
+agents are at work and online, and otherwise offers to leave a message. Going back to the bot
+(cancelling, finishing or abandoning the message) resumes the Rasa conversation that the
+handoff action paused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from datetime import datetime
+
+from redis.asyncio import Redis
+from sqlalchemy.exc import SQLAlchemyError
+
+from queue_service.clock import Clock, china_now
+from queue_service.handoff.hours import Timetable
+from queue_service.handoff.queue import HandoffQueue, estimate_wait_s
+from queue_service.handoff.skills import SKILL_TITLES, Skill
+from queue_service.handoff.tickets import TicketError, TicketStore, valid_text
+from queue_service.messages import Button, InboundMessage, OutboundMessage, Role
+
+CANCEL = Button(title="取消排队", payload="/cancel_queue")
+LEAVE_MESSAGE = Button(title="留言", payload="/leave_message")
+BACK_TO_BOT = Button(title="返回智能客服", payload="/back_to_bot")
+
+QUEUED_TEXT = "已为您转接{skill}人工客服，您前面还有 {ahead} 位用户，{wait}请稍候。"
+WAIT_TEXT = "预计等待约 {minutes} 分钟，"
+STILL_QUEUED_TEXT = (
+    "您正在排队等待人工客服，当前排在第 {position} 位。您的消息已记录，客服接入后可以看到。"
+)
+WITH_AGENT_TEXT = "您的消息已记录，客服正在为您服务。"
+OUTSIDE_HOURS_TEXT = "现在是人工客服的非工作时间{next_opening}。"
+NEXT_OPENING_TEXT = "（下次服务时间：{when}）"
+NO_AGENT_TEXT = "非常抱歉，目前没有空闲的人工客服。"
+OFFER_TEXT = "您可以留言，我们会在工作时间尽快与您联系；也可以拨打全国统一热线 95198。"
+ASK_TEXT_TEXT = "请简要描述您的问题（1000 字以内）："
+ASK_CONTACT_TEXT = "请留下您的联系方式（手机号码、带区号的固定电话或电子邮箱），方便客服与您联系："
+TICKET_FAILED_TEXT = (
+    "非常抱歉，留言暂时无法提交。请稍后再发送一次联系方式，或拨打全国统一热线 95198。"
+)
+TICKET_TEXT = "留言已提交，编号 {id}。客服会在工作时间尽快与您联系。您可以继续向智能客服提问。"
+CANCELLED_TEXT = "已取消排队。您可以继续向智能客服提问。"
+BACK_TEXT = "好的，已返回智能客服，您可以继续提问。"
+
+FORM_TTL_S = 1800
+# The steps of leaving a message: offered, writing the text, giving the contact.
+OFFER, TEXT, CONTACT = "offer", "text", "contact"
+
+log = logging.getLogger(__name__)
+
+
+def _system(text: str, *buttons: Button) -> OutboundMessage:
+    return OutboundMessage(role=Role.SYSTEM, text=text, buttons=list(buttons))
+
+
+def _form_key(conversation_id: str) -> str:
+    return f"swa:hub:form:{conversation_id}"
+
+
+def _chose(inbound: InboundMessage, button: Button) -> bool:
+    """A click on the button, or its title typed by hand (WeChat users type 取消排队)."""
+    return inbound.payload == button.payload or inbound.text.strip() == button.title
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
+class HandoffDesk:
+    def __init__(
+        self,
+        redis: Redis,
+        queue: HandoffQueue,
+        tickets: TicketStore,
+        timetable: Timetable,
+        clock: Clock = china_now,
+    ) -> None:
+        self._redis = redis
+        self._queue = queue
+        self._tickets = tickets
+        self._timetable = timetable
+        self._clock = clock
+
+    async def request(self, conversation_id: str, skill: Skill) -> list[OutboundMessage]:
+        """The bot handed this user over: queue them, or offer to leave a message."""
+        now = self._clock()
+        if not self._timetable.is_open(now):
+            opening = self._timetable.next_opening(now)
+            when = NEXT_OPENING_TEXT.format(when=_when(opening)) if opening else ""
+            reason = OUTSIDE_HOURS_TEXT.format(next_opening=when)
+            return await self._offer(conversation_id, skill, reason)
+        capacity = await self._queue.online_capacity(skill)
+        if capacity == 0:
+            return await self._offer(conversation_id, skill, NO_AGENT_TEXT)
+        position = await self._queue.enqueue(conversation_id, skill)
+        if position is None:
+            return [_system(WITH_AGENT_TEXT)]
+        wait_s = estimate_wait_s(position, capacity, await self._queue.average_handle_s())
+        wait = WAIT_TEXT.format(minutes=max(1, math.ceil(wait_s / 60))) if wait_s else ""
+        text = QUEUED_TEXT.format(skill=SKILL_TITLES[skill], ahead=position - 1, wait=wait)
+        return [_system(text, CANCEL)]
+
+    async def handle(self, inbound: InboundMessage) -> list[OutboundMessage] | None:
+        """The desk's answer to a message, or None when the message is for the bot."""
+        conversation_id = inbound.conversation_id
+        # Asked on every message, so both reads travel at once.
+        state, form = await asyncio.gather(
+            self._queue.state(conversation_id), self._redis.hgetall(_form_key(conversation_id))
+        )
+        if state == "assigned":
+            return [_system(WITH_AGENT_TEXT)]
+        if state == "queued":
+            if _chose(inbound, CANCEL):
+                await self._queue.cancel(conversation_id)
+                return [_system(CANCELLED_TEXT)]
+            position = await self._queue.position(conversation_id)
+            return [_system(STILL_QUEUED_TEXT.format(position=position), CANCEL)]
+
+        if not form:
+            return None
+        if _chose(inbound, BACK_TO_BOT):
+            await self._end_form(conversation_id)
+            return [_system(BACK_TEXT)]
+        if form["step"] == OFFER:
+            if _chose(inbound, LEAVE_MESSAGE):
+                await self._set_form(conversation_id, step=TEXT)
+                return [_system(ASK_TEXT_TEXT, BACK_TO_BOT)]
+            # Anything else is a new question for the bot.
+            await self._end_form(conversation_id)
+            return None
+        try:
+            if form["step"] == TEXT:
+                await self._set_form(conversation_id, step=CONTACT, text=valid_text(inbound.text))
+                return [_system(ASK_CONTACT_TEXT, BACK_TO_BOT)]
+            ticket = await self._tickets.create(
+                conversation_id, Skill(form["skill"]), form["text"], inbound.text
+            )
+        except TicketError as exc:
+            return [_system(str(exc), BACK_TO_BOT)]
+        except SQLAlchemyError as exc:
+            # The form is kept: sending the contact again retries without retyping the text.
+            # Only the error's type is logged: its message quotes the contact and the text.
+            log.warning(
+                "ticket not stored",
+                extra={"conversation_id": conversation_id, "error": type(exc).__name__},
+            )
+            return [_system(TICKET_FAILED_TEXT, BACK_TO_BOT)]
+        await self._end_form(conversation_id)
+        return [_system(TICKET_TEXT.format(id=ticket.id))]
+
+    async def _offer(
+        self, conversation_id: str, skill: Skill, reason: str
+    ) -> list[OutboundMessage]:
+        await self._set_form(conversation_id, step=OFFER, skill=skill.value)
+        return [_system(f"{reason}{OFFER_TEXT}", LEAVE_MESSAGE, BACK_TO_BOT)]
+
+    async def _set_form(self, conversation_id: str, **fields: str) -> None:
+        key = _form_key(conversation_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=fields)
+            pipe.expire(key, FORM_TTL_S)
+            await pipe.execute()
+
+    async def _end_form(self, conversation_id: str) -> None:
+        await self._redis.delete(_form_key(conversation_id))

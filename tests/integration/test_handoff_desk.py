@@ -1,0 +1,147 @@
+"""The user's side of a handoff on a real Redis and SQL: queue, cancel, leave a message."""
+
+from datetime import datetime
+
+import pytest
+
+from queue_service import db
+from queue_service.clock import CHINA_TZ
+from queue_service.handoff import desk as texts
+from queue_service.handoff.desk import HandoffDesk
+from queue_service.handoff.hours import Timetable
+from queue_service.handoff.queue import AgentStatus, HandoffQueue
+from queue_service.handoff.skills import Skill
+from queue_service.handoff.tickets import CONTACT_INVALID, TEXT_EMPTY, TicketStatus, TicketStore
+from queue_service.hub import handoff_skill
+from queue_service.messages import InboundMessage, OutboundMessage
+
+# Monday 2026-09-28 10:00 and 20:00, China time.
+MORNING = datetime(2026, 9, 28, 10, 0, tzinfo=CHINA_TZ)
+EVENING = datetime(2026, 9, 28, 20, 0, tzinfo=CHINA_TZ)
+TIMETABLE = Timetable.parse("mon-fri 08:30-17:30")
+
+
+@pytest.fixture
+async def tickets():
+    engine = db.create_engine("sqlite+aiosqlite:///:memory:")
+    async with engine.begin() as connection:
+        await connection.run_sync(db.Base.metadata.create_all)
+    yield TicketStore(db.session_factory(engine))
+    await engine.dispose()
+
+
+def make_desk(redis_client, tickets, now: datetime) -> HandoffDesk:
+    return HandoffDesk(redis_client, HandoffQueue(redis_client), tickets, TIMETABLE, lambda: now)
+
+
+def said(text: str, payload: str | None = None, who: str = "webchat:u1") -> InboundMessage:
+    return InboundMessage(conversation_id=who, text=text, payload=payload)
+
+
+def click(button, who: str = "webchat:u1") -> InboundMessage:
+    return said(button.title, button.payload, who)
+
+
+async def test_after_hours_the_user_leaves_a_message(redis_client, tickets) -> None:
+    desk = make_desk(redis_client, tickets, EVENING)
+    [offer] = await desk.request("webchat:u1", Skill.AIRPORT)
+    assert offer.text.startswith("现在是人工客服的非工作时间（下次服务时间：9月29日 08:30）")
+    assert offer.buttons == [texts.LEAVE_MESSAGE, texts.BACK_TO_BOT]
+
+    assert (await desk.handle(click(texts.LEAVE_MESSAGE)))[0].text == texts.ASK_TEXT_TEXT
+    assert (await desk.handle(said("   ")))[0].text == TEXT_EMPTY
+    asked = await desk.handle(said("提交货预约一直提交不了"))
+    assert asked[0].text == texts.ASK_CONTACT_TEXT
+    assert (await desk.handle(said("找我")))[0].text == CONTACT_INVALID
+    [done] = await desk.handle(said("13812345678"))
+
+    [ticket] = await tickets.with_status(TicketStatus.OPEN)
+    assert done.text == texts.TICKET_TEXT.format(id=ticket.id)
+    assert (ticket.skill, ticket.text, ticket.contact) == (
+        Skill.AIRPORT,
+        "提交货预约一直提交不了",
+        "13812345678",
+    )
+    assert await desk.handle(said("卡介质怎么登录")) is None  # back with the bot
+
+
+async def test_no_agent_online_offers_a_message_and_the_user_may_decline(
+    redis_client, tickets
+) -> None:
+    desk = make_desk(redis_client, tickets, MORNING)
+    [offer] = await desk.request("webchat:u1", Skill.OTHER)
+    assert offer.text.startswith(texts.NO_AGENT_TEXT)
+    assert (await desk.handle(click(texts.BACK_TO_BOT)))[0].text == texts.BACK_TEXT
+    assert await desk.handle(said("你好")) is None
+
+    await desk.request("webchat:u1", Skill.OTHER)
+    # A new question instead of a choice goes to the bot, and the offer is forgotten.
+    assert await desk.handle(said("法人卡锁了怎么办")) is None
+    assert await desk.handle(said("还有问题")) is None
+    assert await tickets.with_status(TicketStatus.OPEN) == []
+
+
+async def test_with_agents_online_users_queue_see_their_place_and_may_cancel(
+    redis_client, tickets
+) -> None:
+    queue = HandoffQueue(redis_client)
+    await queue.register_agent("wang", [Skill.ACCOUNT], capacity=3)
+    await queue.set_status("wang", AgentStatus.ONLINE)
+    desk = make_desk(redis_client, tickets, MORNING)
+
+    [first] = await desk.request("webchat:u1", Skill.ACCOUNT)
+    # One ahead of nobody, 300 s per chat by default, 3 chats at once: 100 s, about 2 minutes.
+    expected = "已为您转接账号与卡介质人工客服，您前面还有 0 位用户，预计等待约 2 分钟，请稍候。"
+    assert first.text == expected
+    assert first.buttons == [texts.CANCEL]
+    [second] = await desk.request("webchat:u2", Skill.ACCOUNT)
+    assert "您前面还有 1 位用户" in second.text
+
+    [still] = await desk.handle(said("在吗", who="webchat:u2"))
+    assert still.text == texts.STILL_QUEUED_TEXT.format(position=2)
+    assert (await desk.handle(click(texts.CANCEL)))[0].text == texts.CANCELLED_TEXT
+    assert await desk.handle(said("你好")) is None
+    [moved_up] = await desk.handle(said("取消排队", who="webchat:u2"))  # typed, not clicked
+    assert moved_up.text == texts.CANCELLED_TEXT
+    assert await queue.waiting(Skill.ACCOUNT) == []
+
+
+async def test_a_user_with_an_agent_is_not_sent_to_the_bot(redis_client, tickets) -> None:
+    queue = HandoffQueue(redis_client)
+    await queue.register_agent("wang", [Skill.OTHER])
+    await queue.set_status("wang", AgentStatus.ONLINE)
+    desk = make_desk(redis_client, tickets, MORNING)
+    await desk.request("webchat:u1", Skill.OTHER)
+    await queue.assign_next(Skill.OTHER)
+    assert (await desk.handle(said("你好")))[0].text == texts.WITH_AGENT_TEXT
+    assert (await desk.request("webchat:u1", Skill.OTHER))[0].text == texts.WITH_AGENT_TEXT
+
+
+def test_the_hub_reads_the_skill_of_a_handoff_payload() -> None:
+    def asking(skill: str) -> OutboundMessage:
+        return OutboundMessage(custom={"handoff": {"skill": skill}})
+
+    assert handoff_skill(asking("airport")) is Skill.AIRPORT
+    assert handoff_skill(asking("weather")) is Skill.OTHER
+    assert handoff_skill(OutboundMessage(custom={"other": 1})) is None
+    assert handoff_skill(OutboundMessage(text="hi")) is None
+
+
+async def test_a_ticket_the_database_refuses_is_not_lost(redis_client, tickets) -> None:
+    # A database without the schema: every write fails like a database that is down.
+    broken_engine = db.create_engine("sqlite+aiosqlite:///:memory:")
+    broken = make_desk(redis_client, TicketStore(db.session_factory(broken_engine)), EVENING)
+    try:
+        await broken.request("webchat:u1", Skill.OTHER)
+        await broken.handle(click(texts.LEAVE_MESSAGE))
+        await broken.handle(said("报关单状态一直是制作中"))
+        [failed] = await broken.handle(said("13812345678"))
+        assert failed.text == texts.TICKET_FAILED_TEXT
+    finally:
+        await broken_engine.dispose()
+
+    # Once the database is back, sending the contact again stores the text typed before.
+    [done] = await make_desk(redis_client, tickets, EVENING).handle(said("13812345678"))
+    assert done.text.startswith("留言已提交")
+    [ticket] = await tickets.with_status(TicketStatus.OPEN)
+    assert ticket.text == "报关单状态一直是制作中"
