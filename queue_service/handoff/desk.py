@@ -46,6 +46,7 @@ TICKET_FAILED_TEXT = (
 )
 TICKET_TEXT = "留言已提交，编号 {id}。客服会在工作时间尽快与您联系。您可以继续向智能客服提问。"
 CANCELLED_TEXT = "已取消排队。您可以继续向智能客服提问。"
+NOT_QUEUED_TEXT = "您当前没有在排队。您可以继续向智能客服提问，或点击“转人工”。"
 BACK_TEXT = "好的，已返回智能客服，您可以继续提问。"
 
 FORM_TTL_S = 1800
@@ -123,7 +124,7 @@ class HandoffDesk:
             return [_system(STILL_QUEUED_TEXT.format(position=position), CANCEL)]
 
         if not form:
-            return None
+            return await self._stale_button(inbound)
         if _chose(inbound, BACK_TO_BOT):
             await self._end_form(conversation_id)
             return [_system(BACK_TEXT)]
@@ -153,6 +154,17 @@ class HandoffDesk:
             return [_system(TICKET_FAILED_TEXT, BACK_TO_BOT)]
         await self._end_form(conversation_id)
         return [_system(TICKET_TEXT.format(id=ticket.id))]
+
+    async def _stale_button(self, inbound: InboundMessage) -> list[OutboundMessage] | None:
+        """A desk button clicked after its moment (the chat keeps old buttons): still meant."""
+        if _chose(inbound, LEAVE_MESSAGE):
+            await self._set_form(inbound.conversation_id, step=TEXT, skill=Skill.OTHER.value)
+            return [_system(ASK_TEXT_TEXT, BACK_TO_BOT)]
+        if _chose(inbound, CANCEL):
+            return [_system(NOT_QUEUED_TEXT)]
+        if _chose(inbound, BACK_TO_BOT):
+            return [_system(BACK_TEXT)]
+        return None
 
     async def _offer(
         self, conversation_id: str, skill: Skill, reason: str

@@ -145,3 +145,14 @@ async def test_a_ticket_the_database_refuses_is_not_lost(redis_client, tickets) 
     assert done.text.startswith("留言已提交")
     [ticket] = await tickets.with_status(TicketStatus.OPEN)
     assert ticket.text == "报关单状态一直是制作中"
+
+
+async def test_old_buttons_clicked_later_still_do_what_they_say(redis_client, tickets) -> None:
+    desk = make_desk(redis_client, tickets, EVENING)
+    assert (await desk.handle(click(texts.CANCEL)))[0].text == texts.NOT_QUEUED_TEXT
+    assert (await desk.handle(click(texts.BACK_TO_BOT)))[0].text == texts.BACK_TEXT
+    assert (await desk.handle(click(texts.LEAVE_MESSAGE)))[0].text == texts.ASK_TEXT_TEXT
+    await desk.handle(said("卡介质登录一直报错"))
+    await desk.handle(said("bjuser@example.com"))
+    [ticket] = await tickets.with_status(TicketStatus.OPEN)
+    assert (ticket.skill, ticket.text) == (Skill.OTHER, "卡介质登录一直报错")
