@@ -7,7 +7,7 @@ import redis.asyncio as redis
 from fastapi import FastAPI
 
 from integrations.webchat import routes as webchat
-from queue_service import health
+from queue_service import health, metrics
 from queue_service.db import create_engine, session_factory
 from queue_service.handoff.desk import HandoffDesk
 from queue_service.handoff.queue import HandoffQueue
@@ -32,11 +32,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_s
         )
         sessions = session_factory(engine)
+        app.state.queue = HandoffQueue(app.state.redis)
+        app.state.tickets = TicketStore(sessions)
         desk = HandoffDesk(
-            app.state.redis,
-            HandoffQueue(app.state.redis),
-            TicketStore(sessions),
-            settings.timetable(),
+            app.state.redis, app.state.queue, app.state.tickets, settings.timetable()
         )
         app.state.hub = Hub(app.state.rasa, TranscriptStore(sessions), desk)
         try:
@@ -52,5 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(health.router)
+    app.include_router(metrics.router)
     webchat.install(app)
     return app

@@ -53,6 +53,17 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class SkillFigures:
+    """A skill's line as a supervisor sees it."""
+
+    waiting: int
+    # When the user first in line was queued (ms); None with nobody waiting.
+    head_enqueued_ms: int | None
+    agents_online: int
+    capacity_online: int
+
+
+@dataclass(frozen=True)
 class Agent:
     id: str
     status: AgentStatus
@@ -166,15 +177,17 @@ redis.call('SET', KEYS[2], math.floor(average * (1 - weight) + handled * weight)
 return aid
 """
 
-# KEYS: agents of the skill. Returns the summed capacity of the skill's online agents.
+# KEYS: agents of the skill. Returns {summed capacity, count} of the skill's online agents.
 _ONLINE_CAPACITY = """
 local prefix = '""" + PREFIX + """'
-local total = 0
+local total, agents = 0, 0
 for _, aid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local a = redis.call('HMGET', prefix .. 'agent:' .. aid, 'status', 'capacity')
-  if a[1] == 'online' then total = total + (tonumber(a[2]) or 0) end
+  if a[1] == 'online' then
+    total, agents = total + (tonumber(a[2]) or 0), agents + 1
+  end
 end
-return total
+return {total, agents}
 """
 
 
@@ -323,7 +336,33 @@ class HandoffQueue:
     # Estimates
 
     async def online_capacity(self, skill: Skill) -> int:
-        return int(await self._online_capacity(keys=[_key("skill-agents", skill)]))
+        capacity, _ = await self._online_capacity(keys=[_key("skill-agents", skill)])
+        return int(capacity)
+
+    async def figures(self, skill: Skill) -> SkillFigures:
+        queue = _key("queue", skill)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(queue)
+            pipe.zrange(queue, 0, 0)
+            waiting, head = await pipe.execute()
+        head_enqueued = None
+        if head:
+            stored = await self._redis.hget(_key("conv", head[0]), "enqueued_ms")
+            head_enqueued = int(stored) if stored else None
+        capacity, agents = await self._online_capacity(keys=[_key("skill-agents", skill)])
+        return SkillFigures(int(waiting), head_enqueued, int(agents), int(capacity))
+
+    async def agents_by_status(self) -> dict[AgentStatus, int]:
+        """How many registered agents are online, busy, away and offline."""
+        agent_ids = await self._redis.sunion([_key("skill-agents", s) for s in Skill])
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for agent_id in agent_ids:
+                pipe.hget(_key("agent", agent_id), "status")
+            statuses = await pipe.execute()
+        counts = dict.fromkeys(AgentStatus, 0)
+        for status in statuses:
+            counts[AgentStatus(status or AgentStatus.OFFLINE)] += 1
+        return counts
 
     async def average_handle_s(self) -> float:
         stored = await self._redis.get(_key("handle-ms"))

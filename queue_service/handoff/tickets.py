@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from queue_service.db import Ticket as TicketRow
@@ -113,6 +113,11 @@ class TicketStore:
         query = query.order_by(TicketRow.id).limit(limit)
         async with self._sessions() as session:
             return [_ticket(row) for row in await session.scalars(query)]
+
+    async def count(self, status: TicketStatus) -> int:
+        query = select(func.count()).select_from(TicketRow).where(TicketRow.status == status.value)
+        async with self._sessions() as session:
+            return int(await session.scalar(query) or 0)
 
     async def mark_done(self, ticket_id: int, agent: str, note: str) -> bool:
         """Close an open ticket with what was done; False if it was not open."""

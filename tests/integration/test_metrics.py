@@ -1,0 +1,41 @@
+"""/metrics reports the handoff state shared in Redis and SQL, in Prometheus' text format."""
+
+import asyncio
+import time
+
+import redis.asyncio as aioredis
+
+from queue_service.handoff.queue import AgentStatus, HandoffQueue
+from queue_service.handoff.skills import Skill
+from tests.integration.test_webchat_socket import make_client
+from tests.support.rasa_standins import closed_port_url
+
+
+def test_metrics_report_the_shared_queue_state(redis_process, database_url) -> None:
+    async def fill() -> None:
+        redis = aioredis.from_url(redis_process.url, decode_responses=True)
+        queue = HandoffQueue(redis, clock=lambda: time.time() - 90)  # queued 90 s ago
+        await redis.flushdb()
+        await queue.register_agent("wang", [Skill.AIRPORT], capacity=3)
+        await queue.set_status("wang", AgentStatus.ONLINE)
+        await queue.register_agent("li", [Skill.AIRPORT, Skill.ACCOUNT])
+        await queue.enqueue("webchat:a", Skill.AIRPORT)
+        await queue.enqueue("webchat:b", Skill.AIRPORT)
+        await redis.aclose()
+
+    asyncio.run(fill())
+    with make_client(redis_process.url, database_url, closed_port_url()) as client:
+        response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    lines = dict(
+        line.rsplit(" ", 1) for line in response.text.splitlines() if not line.startswith("#")
+    )
+    assert float(lines['swa_queue_waiting{skill="airport"}']) == 2
+    assert float(lines['swa_queue_waiting{skill="account"}']) == 0
+    assert 89 <= float(lines['swa_queue_longest_wait_seconds{skill="airport"}']) < 120
+    assert float(lines['swa_agents_online{skill="airport"}']) == 1
+    assert float(lines['swa_capacity_online{skill="airport"}']) == 3
+    assert float(lines['swa_agents{status="online"}']) == 1
+    assert float(lines['swa_agents{status="offline"}']) == 1
+    assert "swa_tickets_open" in lines
