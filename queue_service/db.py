@@ -4,7 +4,7 @@ SQLite is the embedded default and PostgreSQL the production path; both go throu
 engine so that request handlers never block the event loop on a query.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from queue_service.messages import utcnow
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored timestamp with its zone: SQLite hands them back naive; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):

@@ -7,12 +7,11 @@ reading the transcript needs them.
 """
 
 from collections.abc import Sequence
-from datetime import UTC
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from queue_service.db import TranscriptMessage
+from queue_service.db import TranscriptMessage, as_utc
 from queue_service.messages import OutboundMessage, Role, StoredMessage
 from queue_service.privacy import mask_personal_numbers
 
@@ -27,8 +26,7 @@ def _stored(row: TranscriptMessage) -> StoredMessage:
         conversation_id=row.conversation_id,
         role=Role(row.role),
         text=row.text,
-        # SQLite hands timestamps back without a zone; they were written in UTC.
-        created_at=row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC),
+        created_at=as_utc(row.created_at),
         **row.extra,
     )
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from queue_service.clock import Clock, china_now
 from queue_service.handoff.hours import Timetable
-from queue_service.handoff.queue import HandoffQueue, estimate_wait_s
+from queue_service.handoff.queue import ConversationState, HandoffQueue, estimate_wait_s
 from queue_service.handoff.skills import SKILL_TITLES, Skill
 from queue_service.handoff.tickets import TicketError, TicketStore, valid_text
 from queue_service.messages import Button, InboundMessage, OutboundMessage, Role
@@ -114,9 +114,9 @@ class HandoffDesk:
         state, form = await asyncio.gather(
             self._queue.state(conversation_id), self._redis.hgetall(_form_key(conversation_id))
         )
-        if state == "assigned":
+        if state is ConversationState.ASSIGNED:
             return [_system(WITH_AGENT_TEXT)]
-        if state == "queued":
+        if state is ConversationState.QUEUED:
             if _chose(inbound, CANCEL):
                 await self._queue.cancel(conversation_id)
                 return [_system(CANCELLED_TEXT)]

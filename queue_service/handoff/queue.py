@@ -37,6 +37,13 @@ DEFAULT_HANDLE_MS = 300_000
 HANDLE_TIME_WEIGHT = 0.1
 
 
+class ConversationState(StrEnum):
+    """Where a handed-over user is; no state means they are with the bot."""
+
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+
+
 class AgentStatus(StrEnum):
     ONLINE = "online"  # takes new chats
     BUSY = "busy"  # keeps their chats, takes no new ones
@@ -248,13 +255,13 @@ class HandoffQueue:
         )
         return None if position < 0 else int(position)
 
-    async def state(self, conversation_id: str) -> str | None:
-        """"queued", "assigned", or None when the user is with the bot."""
-        return await self._redis.hget(_key("conv", conversation_id), "state")
+    async def state(self, conversation_id: str) -> ConversationState | None:
+        state = await self._redis.hget(_key("conv", conversation_id), "state")
+        return ConversationState(state) if state else None
 
     async def position(self, conversation_id: str) -> int | None:
         state, skill = await self._redis.hmget(_key("conv", conversation_id), "state", "skill")
-        if state != "queued":
+        if state != ConversationState.QUEUED:
             return None
         rank = await self._redis.zrank(_key("queue", skill), conversation_id)
         return None if rank is None else rank + 1

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from queue_service.db import Ticket as TicketRow
+from queue_service.db import as_utc
 from queue_service.handoff.skills import Skill
 from queue_service.messages import utcnow
 from queue_service.privacy import is_mobile_phone, mask_personal_numbers
@@ -76,7 +77,6 @@ def valid_contact(contact: str) -> str:
 
 
 def _ticket(row: TicketRow) -> Ticket:
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
     return Ticket(
         row.id,
         row.conversation_id,
@@ -84,7 +84,7 @@ def _ticket(row: TicketRow) -> Ticket:
         row.text,
         row.contact,
         TicketStatus(row.status),
-        created,
+        as_utc(row.created_at),
         row.done_by,
         row.done_note,
     )
