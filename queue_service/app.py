@@ -1,5 +1,6 @@
 """The FastAPI application: wires settings, Redis, SQL, Rasa and the channels together."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,10 +9,20 @@ from fastapi import FastAPI
 
 from integrations.webchat import routes as webchat
 from queue_service import health, metrics
+from queue_service.agents.accounts import AccountStore
+from queue_service.agents.sessions import SessionStore
+from queue_service.bus import Bus
+from queue_service.console import pages as console
+from queue_service.console.canned import CannedStore
+from queue_service.console.search import TranscriptSearch
 from queue_service.db import create_engine, session_factory
+from queue_service.handoff.chats import ChatStore
 from queue_service.handoff.desk import HandoffDesk
 from queue_service.handoff.queue import HandoffQueue
+from queue_service.handoff.stats import DayStats
+from queue_service.handoff.switchboard import Switchboard
 from queue_service.handoff.tickets import TicketStore
+from queue_service.handoff.watch import Watch
 from queue_service.hub import Hub
 from queue_service.logging_setup import configure_logging
 from queue_service.rasa_client import RasaClient
@@ -32,15 +43,46 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_s
         )
         sessions = session_factory(engine)
-        app.state.queue = HandoffQueue(app.state.redis)
+        redis_client = app.state.redis
+        app.state.queue = queue = HandoffQueue(redis_client)
         app.state.tickets = TicketStore(sessions)
-        desk = HandoffDesk(
-            app.state.redis, app.state.queue, app.state.tickets, settings.timetable()
+        app.state.accounts = AccountStore(sessions)
+        app.state.canned = CannedStore(sessions)
+        app.state.transcript_search = TranscriptSearch(sessions)
+        app.state.staff_sessions = SessionStore(redis_client, settings.staff_session_ttl_s)
+        app.state.bus = bus = Bus(redis_client)
+        await bus.start()
+        chats = ChatStore(sessions)
+        app.state.stats = DayStats(sessions, queue)
+        transcripts = TranscriptStore(sessions)
+        desk = HandoffDesk(redis_client, queue, app.state.tickets, chats, settings.timetable())
+        app.state.switchboard = switchboard = Switchboard(
+            redis_client,
+            bus,
+            queue,
+            desk,
+            chats,
+            app.state.accounts,
+            transcripts,
+            settings.manual_skill_set(),
         )
-        app.state.hub = Hub(app.state.rasa, TranscriptStore(sessions), desk)
+        app.state.hub = Hub(app.state.rasa, transcripts, desk, switchboard)
+        watch = Watch(
+            redis_client,
+            queue,
+            desk,
+            switchboard,
+            interval_s=settings.handoff_round_s,
+            max_wait_s=settings.max_wait_s,
+        )
+        watching = asyncio.create_task(watch.run(), name="handoff-round")
         try:
             yield
         finally:
+            watch.stop()
+            await watching
+            await switchboard.drain()
+            await bus.stop()
             await app.state.rasa.aclose()
             await app.state.redis.aclose()
             await engine.dispose()
@@ -53,4 +95,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     webchat.install(app)
+    console.install(app)
     return app

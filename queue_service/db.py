@@ -32,12 +32,17 @@ class TranscriptMessage(Base):
     """Every message of every conversation, whoever wrote it."""
 
     __tablename__ = "transcript_messages"
-    __table_args__ = (Index("ix_transcript_conversation_id", "conversation_id", "id"),)
+    __table_args__ = (
+        Index("ix_transcript_conversation_id", "conversation_id", "id"),
+        Index("ix_transcript_agent", "agent", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     text: Mapped[str | None] = mapped_column(Text)
+    # The agent who wrote the line, or served the user when they wrote it (user name).
+    agent: Mapped[str | None] = mapped_column(String(32))
     # Buttons, image and custom payload as the channel showed them.
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -77,6 +82,43 @@ class Ticket(Base):
     done_by: Mapped[str | None] = mapped_column(String(32))
     done_note: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Chat(Base):
+    """One user served by one agent: from assignment to close, with the user's rating."""
+
+    __tablename__ = "chats"
+    __table_args__ = (
+        Index("ix_chats_conversation_id", "conversation_id", "id"),
+        Index("ix_chats_agent", "agent", "assigned_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(200))
+    skill: Mapped[str] = mapped_column(String(32))
+    agent: Mapped[str] = mapped_column(String(32))
+    enqueued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disposition: Mapped[str | None] = mapped_column(String(32))
+    csat: Mapped[int | None] = mapped_column(Integer)
+    csat_comment: Mapped[str | None] = mapped_column(Text)
+
+
+class CannedResponse(Base):
+    """A reply agents insert instead of typing it (常用语); supervisors keep the list."""
+
+    __tablename__ = "canned_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    # What an agent types in the composer to find it, e.g. /hello.
+    shortcut: Mapped[str] = mapped_column(String(33), unique=True)
+    title: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    # Offered in chats of this skill only; NULL: in every chat.
+    skill: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 def create_engine(url: str) -> AsyncEngine:

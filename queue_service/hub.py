@@ -1,7 +1,8 @@
 """The hub: the one place that decides who answers a user's message.
 
-A user waiting for a person or leaving a message for the help desk is answered by the handoff
-desk; everyone else by the bot: the message goes to Rasa with the conversation id as sender,
+A user served by an agent is heard by that agent only. A user waiting for a person, leaving a
+message for the help desk or rating a finished chat is answered by the handoff desk; everyone
+else by the bot: the message goes to Rasa with the conversation id as sender,
 and Rasa's replies go back to the channel. A reply carrying the handoff payload is not shown:
 the desk takes over from there. Every line, the user's included, lands in the transcript before
 the channel sees the answer, so a page reloaded right after a reply finds it in the history,
@@ -13,8 +14,9 @@ import logging
 
 from redis.exceptions import RedisError
 
-from queue_service.handoff.desk import HandoffDesk
+from queue_service.handoff.desk import HandoffDesk, WithAgent
 from queue_service.handoff.skills import Skill
+from queue_service.handoff.switchboard import Switchboard
 from queue_service.messages import Button, InboundMessage, OutboundMessage, Role, StoredMessage
 from queue_service.rasa_client import RasaClient, RasaUnavailable
 from queue_service.transcripts import TranscriptStore
@@ -56,10 +58,17 @@ def handoff_skill(reply: OutboundMessage) -> Skill | None:
 
 
 class Hub:
-    def __init__(self, rasa: RasaClient, transcripts: TranscriptStore, desk: HandoffDesk) -> None:
+    def __init__(
+        self,
+        rasa: RasaClient,
+        transcripts: TranscriptStore,
+        desk: HandoffDesk,
+        switchboard: Switchboard,
+    ) -> None:
         self._rasa = rasa
         self.transcripts = transcripts
         self._desk = desk
+        self._switchboard = switchboard
 
     async def handle(self, inbound: InboundMessage) -> list[StoredMessage]:
         user_line = OutboundMessage(role=Role.USER, text=inbound.text)
@@ -69,6 +78,12 @@ class Hub:
             # Without Redis nobody can be queued, but the bot can still answer.
             log.warning("handoff state unavailable", extra={"error": str(exc)})
             from_desk = None
+        if isinstance(from_desk, WithAgent):
+            # Said to the agent: nobody else answers; the agent's reply arrives on the bus.
+            user_line.agent = from_desk.agent
+            [line] = await self.transcripts.append(inbound.conversation_id, [user_line])
+            await self._switchboard.from_user(from_desk.agent, line)
+            return []
         if from_desk is not None:
             await self.transcripts.append(inbound.conversation_id, [user_line])
             return await self.transcripts.append(inbound.conversation_id, from_desk)
@@ -89,11 +104,19 @@ class Hub:
             if skill is not None:
                 try:
                     handed = await self._desk.request(inbound.conversation_id, skill)
+                    self._switchboard.dispatch_soon(skill)
                 except RedisError as exc:
                     log.warning("handoff unavailable", extra={"error": str(exc)})
                     handed = [OutboundMessage(role=Role.SYSTEM, text=HANDOFF_UNAVAILABLE_TEXT)]
                 return replies[:index] + handed + replies[index + 1 :]
         return replies
+
+    async def typing(self, conversation_id: str, on: bool) -> None:
+        """The user is typing: their agent sees it; a hint, so a failure is only logged."""
+        try:
+            await self._switchboard.user_typing(conversation_id, on)
+        except RedisError as exc:
+            log.warning("typing notice lost", extra={"error": str(exc)})
 
     async def start(self, conversation_id: str) -> list[StoredMessage]:
         """First contact: the bot's greeting and menu, without a user line in the transcript.

@@ -49,6 +49,10 @@ class OutboundMessage(BaseModel):
     buttons: list[Button] = Field(default_factory=list)
     image: str | None = None
     custom: dict[str, Any] | None = None
+    # Lines written by or during an agent's chat: the agent's user name (for the record) and,
+    # on the agent's own lines, the display name the user sees (客服小王).
+    agent: str | None = None
+    sender_name: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -1,5 +1,7 @@
 """Prometheus metrics at /metrics: the handoff figures the supervisor view shows.
 
+Today's averages are 0 while there is nothing to average (Prometheus gauges have no "none").
+
 Read from Redis and SQL at scrape time into a fresh registry, so that every service instance
 reports the shared state and no counter lives in one process's memory.
 """
@@ -41,4 +43,14 @@ async def metrics(request: Request) -> Response:
         agents.labels(status.value).set(count)
     open_tickets = Gauge("swa_tickets_open", "Messages left, not yet answered", registry=registry)
     open_tickets.set(await tickets.count(TicketStatus.OPEN))
+    today = await request.app.state.stats.today()
+    for name, text, value in (
+        ("swa_chats_handled_today", "Chats agents closed today (China time)", today.handled),
+        ("swa_queue_abandoned_today", "Users who left the queue today", today.abandoned),
+        ("swa_wait_seconds_avg_today", "Average wait for an agent today", today.average_wait_s),
+        ("swa_handle_seconds_avg_today", "Average handling time today", today.average_handle_s),
+        ("swa_csat_avg_today", "Average satisfaction rating (1-5) today", today.csat_average),
+        ("swa_csat_ratings_today", "Satisfaction ratings given today", today.csat_count),
+    ):
+        Gauge(name, text, registry=registry).set(value or 0)
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from queue_service.handoff.hours import Timetable
+from queue_service.handoff.skills import Skill
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
@@ -47,10 +48,20 @@ class Settings(BaseSettings):
 
     # An agent console idle this long is logged out.
     staff_session_ttl_s: int = 8 * 3600
+    # Skills whose waiting users agents pick by hand (comma-separated), e.g. "cross_border".
+    manual_skills: str = ""
+    # An agent with open chats and no console connected this long: their users are requeued.
+    agent_grace_s: int = 60
+    # A user waiting this long is offered to leave a message instead.
+    max_wait_s: int = 1200
+    # How often the handoff round (requeue, long waits, missed dispatches) runs.
+    handoff_round_s: float = 5.0
 
     log_level: str = "INFO"
     log_json: bool = False
 
+    def manual_skill_set(self) -> frozenset[Skill]:
+        return frozenset(Skill(s.strip()) for s in self.manual_skills.split(",") if s.strip())
 
     def timetable(self) -> Timetable:
         return Timetable.parse(self.service_hours, self.holidays, self.extra_workdays)

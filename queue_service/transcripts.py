@@ -17,7 +17,9 @@ from queue_service.privacy import mask_personal_numbers
 
 
 def _extra(message: OutboundMessage) -> dict:
-    return message.model_dump(include={"buttons", "image", "custom"}, exclude_defaults=True)
+    return message.model_dump(
+        include={"buttons", "image", "custom", "sender_name"}, exclude_defaults=True
+    )
 
 
 def _stored(row: TranscriptMessage) -> StoredMessage:
@@ -26,6 +28,7 @@ def _stored(row: TranscriptMessage) -> StoredMessage:
         conversation_id=row.conversation_id,
         role=Role(row.role),
         text=row.text,
+        agent=row.agent,
         created_at=as_utc(row.created_at),
         **row.extra,
     )
@@ -43,6 +46,7 @@ class TranscriptStore:
                 conversation_id=conversation_id,
                 role=m.role.value,
                 text=mask_personal_numbers(m.text) if m.text else m.text,
+                agent=m.agent,
                 extra=_extra(m),
                 created_at=m.created_at,
             )

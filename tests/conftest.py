@@ -7,6 +7,7 @@ from contextlib import contextmanager, nullcontext
 
 import psycopg
 import pytest
+import redis
 import redis.asyncio as aioredis
 
 from queue_service import db
@@ -23,6 +24,14 @@ def redis_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisPro
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def empty_redis_url(redis_process: RedisProcess) -> str:
+    """The shared Redis emptied, for a test that needs nobody online or queued."""
+    with redis.Redis.from_url(redis_process.url) as client:
+        client.flushdb()
+    return redis_process.url
 
 
 @pytest.fixture

@@ -6,17 +6,25 @@ Protocol (JSON text frames):
   client → server:
       {"type": "start"}   once, when a new conversation (empty history) is opened
       {"type": "message", "text": "...", "payload": "..." | null}
+      {"type": "typing", "on": true | false}   while the user types to an agent (throttled)
   server → client, for each start or user message:
       {"type": "messages", "messages": [message, ...]}
       {"type": "error", "code": "...", "message": "<Chinese text for the user>"}
-A message is a transcript line: id, role, text, buttons, image, custom, created_at.
+  server → client, at any time (an agent's lines, queue updates, the agent typing):
+      {"type": "messages", "messages": [...]}   {"type": "typing", "on": true | false}
+A message is a transcript line: id, role, text, buttons, image, custom, created_at and, on an
+agent's lines, sender_name.
 
 The conversation id lives in the browser's localStorage; holding it is what lets a page reload
 see its history, so ids are random UUIDs and anything else is replaced by a fresh one.
 """
 
+import asyncio
+import contextlib
 import json
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +32,8 @@ from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from queue_service.bus import Event
+from queue_service.handoff.switchboard import user_topic
 from queue_service.hub import Hub
 from queue_service.messages import InboundMessage, StoredMessage
 
@@ -51,7 +61,7 @@ def _session_id(raw: str | None) -> str:
 
 
 def _wire(messages: list[StoredMessage]) -> list[dict[str, Any]]:
-    return [m.model_dump(mode="json", exclude={"conversation_id"}) for m in messages]
+    return [m.model_dump(mode="json", exclude={"conversation_id", "agent"}) for m in messages]
 
 
 def _error(code: str, message: str) -> dict[str, str]:
@@ -64,16 +74,23 @@ _BAD_MESSAGE = _error("bad_message", "消息格式不正确，请刷新页面后
 START_FRAME = "start"
 
 
+@dataclass(frozen=True)
+class Typing:
+    on: bool
+
+
 def parse_client_frame(
     raw: str, max_chars: int
-) -> tuple[str, str | None] | dict[str, str] | str:
-    """(text, payload) for a valid user message, START_FRAME, or the error frame to send back."""
+) -> tuple[str, str | None] | dict[str, str] | str | Typing:
+    """(text, payload) for a valid user message, START_FRAME, Typing, or an error frame."""
     try:
         frame = json.loads(raw)
     except ValueError:
         return _BAD_MESSAGE
     if isinstance(frame, dict) and frame.get("type") == START_FRAME:
         return START_FRAME
+    if isinstance(frame, dict) and frame.get("type") == "typing":
+        return Typing(frame.get("on") is True)
     if not isinstance(frame, dict) or frame.get("type") != "message":
         return _BAD_MESSAGE
     text, payload = frame.get("text"), frame.get("payload")
@@ -87,34 +104,75 @@ def parse_client_frame(
     return text or (payload or ""), payload
 
 
+def _frame(event: Event) -> dict[str, Any] | None:
+    """The web chat frame for a bus event addressed to the user, if it has one."""
+    if event.get("type") == "messages":
+        messages = [StoredMessage.model_validate(m) for m in event.get("messages", [])]
+        return {"type": "messages", "messages": _wire(messages)}
+    if event.get("type") == "typing":
+        return {"type": "typing", "on": event.get("on") is True}
+    return None
+
+
+async def _forward(events: asyncio.Queue[Event], send: Callable[[dict], Awaitable[None]]) -> None:
+    while True:
+        frame = _frame(await events.get())
+        if frame is not None:
+            await send(frame)
+
+
 @router.websocket("/channels/webchat/ws")
 async def webchat_socket(websocket: WebSocket, conversation: str | None = None) -> None:
     hub: Hub = websocket.app.state.hub
     settings = websocket.app.state.settings
     session_id = _session_id(conversation)
     conversation_id = f"{CHANNEL}:{session_id}"
+    # Turn replies and bus events are sent by two tasks; frames must not interleave.
+    sending = asyncio.Lock()
+
+    async def send(frame: dict[str, Any]) -> None:
+        async with sending:
+            await websocket.send_json(frame)
 
     await websocket.accept()
-    history = await hub.transcripts.history(conversation_id, settings.history_limit)
-    await websocket.send_json(
-        {"type": "session", "conversation_id": session_id, "history": _wire(history)}
-    )
-    try:
-        while True:
-            frame = await websocket.receive()
-            if frame["type"] == "websocket.disconnect":
-                return
-            parsed = parse_client_frame(frame.get("text") or "", settings.max_message_chars)
-            if isinstance(parsed, dict):
-                await websocket.send_json(parsed)
-                continue
-            if parsed == START_FRAME:
-                replies = await hub.start(conversation_id)
-            else:
-                text, payload = parsed
-                replies = await hub.handle(
-                    InboundMessage(conversation_id=conversation_id, text=text, payload=payload)
-                )
-            await websocket.send_json({"type": "messages", "messages": _wire(replies)})
-    except WebSocketDisconnect:
-        return  # the user left mid-turn; their message and the replies are in the transcript
+    # Listening starts before the history is read, so nothing falls between the two.
+    async with websocket.app.state.bus.listen(user_topic(conversation_id)) as events:
+        history = await hub.transcripts.history(conversation_id, settings.history_limit)
+        await send({"type": "session", "conversation_id": session_id, "history": _wire(history)})
+        forwarder = asyncio.create_task(_forward(events, send))
+        try:
+            await _converse(websocket, hub, conversation_id, settings.max_message_chars, send)
+        except WebSocketDisconnect:
+            pass  # the user left mid-turn; their message and the replies are in the transcript
+        finally:
+            forwarder.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await forwarder
+
+
+async def _converse(
+    websocket: WebSocket,
+    hub: Hub,
+    conversation_id: str,
+    max_chars: int,
+    send: Callable[[dict], Awaitable[None]],
+) -> None:
+    while True:
+        frame = await websocket.receive()
+        if frame["type"] == "websocket.disconnect":
+            return
+        parsed = parse_client_frame(frame.get("text") or "", max_chars)
+        if isinstance(parsed, dict):
+            await send(parsed)
+            continue
+        if isinstance(parsed, Typing):
+            await hub.typing(conversation_id, parsed.on)
+            continue
+        if parsed == START_FRAME:
+            replies = await hub.start(conversation_id)
+        else:
+            text, payload = parsed
+            replies = await hub.handle(
+                InboundMessage(conversation_id=conversation_id, text=text, payload=payload)
+            )
+        await send({"type": "messages", "messages": _wire(replies)})

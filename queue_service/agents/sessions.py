@@ -20,6 +20,7 @@ PREFIX = "swa:staff-session:"
 @dataclass(frozen=True)
 class StaffSession:
     username: str
+    display_name: str
     role: Role
 
 
@@ -36,7 +37,14 @@ class SessionStore:
         token = secrets.token_urlsafe(32)
         key = _key(token)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"username": account.username, "role": account.role.value})
+            pipe.hset(
+                key,
+                mapping={
+                    "username": account.username,
+                    "display_name": account.display_name,
+                    "role": account.role.value,
+                },
+            )
             pipe.expire(key, self._ttl_s)
             await pipe.execute()
         return token
@@ -45,12 +53,12 @@ class SessionStore:
         """The session behind a token, extended; None if unknown or expired."""
         key = _key(token)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hmget(key, "username", "role")
+            pipe.hmget(key, "username", "display_name", "role")
             pipe.expire(key, self._ttl_s)  # a no-op on an expired key
-            (username, role), _ = await pipe.execute()
+            (username, display_name, role), _ = await pipe.execute()
         if username is None:
             return None
-        return StaffSession(username, Role(role))
+        return StaffSession(username, display_name or username, Role(role))
 
     async def close(self, token: str) -> None:
         await self._redis.delete(_key(token))

@@ -1,4 +1,4 @@
-"""The user's side of a handoff: waiting in the queue, cancelling, or leaving a message.
+"""The user's side of a handoff: waiting, cancelling, leaving a message, rating the chat.
 
 The hub asks the desk first about every message. A user who waits for an agent, or who is
 filling in a message for the help desk (留言), is answered here and the bot is not called; any
@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from queue_service.clock import Clock, china_now
+from queue_service.handoff.chats import ChatStore
 from queue_service.handoff.hours import Timetable
 from queue_service.handoff.queue import ConversationState, HandoffQueue, estimate_wait_s
 from queue_service.handoff.skills import SKILL_TITLES, Skill
@@ -34,10 +37,11 @@ WAIT_TEXT = "预计等待约 {minutes} 分钟，"
 STILL_QUEUED_TEXT = (
     "您正在排队等待人工客服，当前排在第 {position} 位。您的消息已记录，客服接入后可以看到。"
 )
-WITH_AGENT_TEXT = "您的消息已记录，客服正在为您服务。"
+WITH_AGENT_TEXT = "客服正在为您服务，请直接发送您的问题。"
 OUTSIDE_HOURS_TEXT = "现在是人工客服的非工作时间{next_opening}。"
 NEXT_OPENING_TEXT = "（下次服务时间：{when}）"
 NO_AGENT_TEXT = "非常抱歉，目前没有空闲的人工客服。"
+MAX_WAIT_TEXT = "非常抱歉，让您久等了，人工客服仍然忙碌。"
 OFFER_TEXT = "您可以留言，我们会在工作时间尽快与您联系；也可以拨打全国统一热线 95198。"
 ASK_TEXT_TEXT = "请简要描述您的问题（1000 字以内）："
 ASK_CONTACT_TEXT = "请留下您的联系方式（手机号码、带区号的固定电话或电子邮箱），方便客服与您联系："
@@ -48,10 +52,28 @@ TICKET_TEXT = "留言已提交，编号 {id}。客服会在工作时间尽快与
 CANCELLED_TEXT = "已取消排队。您可以继续向智能客服提问。"
 NOT_QUEUED_TEXT = "您当前没有在排队。您可以继续向智能客服提问，或点击“转人工”。"
 BACK_TEXT = "好的，已返回智能客服，您可以继续提问。"
+RATE_TEXT = "本次人工服务已结束，感谢您的耐心。请为本次服务评分："
+RATED_TEXT = "感谢您的评价！如有意见或建议，可以直接写下来发送给我们；也可以点击“返回智能客服”。"
+COMMENTED_TEXT = "感谢您的宝贵意见！您可以继续向智能客服提问。"
+RATINGS = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
+RATING_BUTTONS = [
+    Button(title=f"{score} {title}", payload=f"/csat_{score}") for score, title in RATINGS.items()
+]
+_RATING_TYPED = re.compile(r"^\s*([1-5])\s*(分)?\s*$")
 
 FORM_TTL_S = 1800
 # The steps of leaving a message: offered, writing the text, giving the contact.
 OFFER, TEXT, CONTACT = "offer", "text", "contact"
+# The steps after an agent's chat: the 1-5 rating, then an optional comment.
+RATING, COMMENT = "rating", "comment"
+
+
+@dataclass(frozen=True)
+class WithAgent:
+    """The user is with an agent: their messages go to that agent, nobody answers for them."""
+
+    agent: str
+
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +91,15 @@ def _chose(inbound: InboundMessage, button: Button) -> bool:
     return inbound.payload == button.payload or inbound.text.strip() == button.title
 
 
+def _rating(inbound: InboundMessage) -> int | None:
+    """The score of a rating button, its title, or a bare digit typed (WeChat users do)."""
+    for button, score in zip(RATING_BUTTONS, RATINGS, strict=True):
+        if _chose(inbound, button):
+            return score
+    typed = _RATING_TYPED.match(inbound.text)
+    return int(typed.group(1)) if typed else None
+
+
 def _when(moment: datetime) -> str:
     return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
 
@@ -79,12 +110,14 @@ class HandoffDesk:
         redis: Redis,
         queue: HandoffQueue,
         tickets: TicketStore,
+        chats: ChatStore,
         timetable: Timetable,
         clock: Clock = china_now,
     ) -> None:
         self._redis = redis
         self._queue = queue
         self._tickets = tickets
+        self._chats = chats
         self._timetable = timetable
         self._clock = clock
 
@@ -95,32 +128,42 @@ class HandoffDesk:
             opening = self._timetable.next_opening(now)
             when = NEXT_OPENING_TEXT.format(when=_when(opening)) if opening else ""
             reason = OUTSIDE_HOURS_TEXT.format(next_opening=when)
-            return await self._offer(conversation_id, skill, reason)
+            return await self.offer(conversation_id, skill, reason)
         capacity = await self._queue.online_capacity(skill)
         if capacity == 0:
-            return await self._offer(conversation_id, skill, NO_AGENT_TEXT)
+            return await self.offer(conversation_id, skill, NO_AGENT_TEXT)
         position = await self._queue.enqueue(conversation_id, skill)
         if position is None:
             return [_system(WITH_AGENT_TEXT)]
+        await self._queue.tell_position(conversation_id, position)
         wait_s = estimate_wait_s(position, capacity, await self._queue.average_handle_s())
         wait = WAIT_TEXT.format(minutes=max(1, math.ceil(wait_s / 60))) if wait_s else ""
         text = QUEUED_TEXT.format(skill=SKILL_TITLES[skill], ahead=position - 1, wait=wait)
         return [_system(text, CANCEL)]
 
-    async def handle(self, inbound: InboundMessage) -> list[OutboundMessage] | None:
-        """The desk's answer to a message, or None when the message is for the bot."""
+    async def ask_rating(self, conversation_id: str, chat_id: int) -> list[OutboundMessage]:
+        """An agent closed the chat: ask the user for a 1-5 rating of it."""
+        await self._set_form(conversation_id, step=RATING, chat=str(chat_id))
+        return [_system(RATE_TEXT, *RATING_BUTTONS)]
+
+    async def handle(self, inbound: InboundMessage) -> list[OutboundMessage] | WithAgent | None:
+        """The desk's answer to a message; WithAgent for an agent's user; None for the bot."""
         conversation_id = inbound.conversation_id
         # Asked on every message, so both reads travel at once.
-        state, form = await asyncio.gather(
-            self._queue.state(conversation_id), self._redis.hgetall(_form_key(conversation_id))
+        conversation, form = await asyncio.gather(
+            self._queue.conversation(conversation_id),
+            self._redis.hgetall(_form_key(conversation_id)),
         )
-        if state is ConversationState.ASSIGNED:
-            return [_system(WITH_AGENT_TEXT)]
+        state = conversation.state if conversation else None
+        if state is ConversationState.ASSIGNED and conversation.agent:
+            return WithAgent(conversation.agent)
         if state is ConversationState.QUEUED:
             if _chose(inbound, CANCEL):
                 await self._queue.cancel(conversation_id)
                 return [_system(CANCELLED_TEXT)]
             position = await self._queue.position(conversation_id)
+            if position is not None:
+                await self._queue.tell_position(conversation_id, position)
             return [_system(STILL_QUEUED_TEXT.format(position=position), CANCEL)]
 
         if not form:
@@ -128,6 +171,8 @@ class HandoffDesk:
         if _chose(inbound, BACK_TO_BOT):
             await self._end_form(conversation_id)
             return [_system(BACK_TEXT)]
+        if form["step"] in (RATING, COMMENT):
+            return await self._rate(inbound, form)
         if form["step"] == OFFER:
             if _chose(inbound, LEAVE_MESSAGE):
                 await self._set_form(conversation_id, step=TEXT)
@@ -155,6 +200,25 @@ class HandoffDesk:
         await self._end_form(conversation_id)
         return [_system(TICKET_TEXT.format(id=ticket.id))]
 
+    async def _rate(
+        self, inbound: InboundMessage, form: dict[str, str]
+    ) -> list[OutboundMessage] | None:
+        conversation_id, chat_id = inbound.conversation_id, int(form["chat"])
+        if form["step"] == RATING:
+            score = _rating(inbound)
+            if score is None:
+                # Not a rating: a question for the bot; the rating is skipped.
+                await self._end_form(conversation_id)
+                return None
+            await self._chats.rate(chat_id, score)
+            await self._set_form(conversation_id, step=COMMENT)
+            return [_system(RATED_TEXT, BACK_TO_BOT)]
+        await self._end_form(conversation_id)
+        if inbound.payload and inbound.payload.startswith("/"):
+            return None  # a bot button from before: meant for the bot
+        await self._chats.comment(chat_id, inbound.text)
+        return [_system(COMMENTED_TEXT)]
+
     async def _stale_button(self, inbound: InboundMessage) -> list[OutboundMessage] | None:
         """A desk button clicked after its moment (the chat keeps old buttons): still meant."""
         if _chose(inbound, LEAVE_MESSAGE):
@@ -166,9 +230,8 @@ class HandoffDesk:
             return [_system(BACK_TEXT)]
         return None
 
-    async def _offer(
-        self, conversation_id: str, skill: Skill, reason: str
-    ) -> list[OutboundMessage]:
+    async def offer(self, conversation_id: str, skill: Skill, reason: str) -> list[OutboundMessage]:
+        """Offer to leave a message instead of waiting, after `reason` (a full sentence)."""
         await self._set_form(conversation_id, step=OFFER, skill=skill.value)
         return [_system(f"{reason}{OFFER_TEXT}", LEAVE_MESSAGE, BACK_TO_BOT)]
 

@@ -9,12 +9,17 @@ of a Redis Cluster.
 Layout (prefix ``swa:{hq}:``):
   queue:<skill>        sorted set: conversation id -> score (enqueue time in ms x 1000 plus a
                        sequence number, so arrivals within one millisecond keep their order)
-  conv:<id>            hash: state (queued | assigned), skill, enqueued_ms, agent, assigned_ms
+  conv:<id>            hash: state (queued | assigned), skill, enqueued_ms, agent, assigned_ms,
+                       chat (the SQL chat row of the assignment), told (the position the user
+                       was last told), note (from the agent who transferred the user)
   agent:<id>           hash: status, capacity, load, idle_since_ms
   skill-agents:<skill> set of agent ids who serve the skill
   agent-chats:<id>     set of conversation ids the agent is serving
   handle-ms            recent average handling time (exponential moving average)
   seq                  the arrival counter behind the scores
+  abandoned:<day>      hash: skill -> users who left the queue without an agent that day
+  presence:<id>        set while one of the agent's consoles is connected (expires after the
+                       grace period once none is)
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 
 from redis.asyncio import Redis
 
+from queue_service.clock import CHINA_TZ
 from queue_service.handoff.skills import Skill
 
 PREFIX = "swa:{hq}:"
@@ -71,6 +78,19 @@ class SkillFigures:
 
 
 @dataclass(frozen=True)
+class Conversation:
+    """A handed-over user as the queue knows them."""
+
+    id: str
+    state: ConversationState
+    skill: Skill
+    enqueued_ms: int
+    agent: str | None
+    chat_id: int | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Agent:
     id: str
     status: AgentStatus
@@ -82,10 +102,23 @@ def _key(*parts: str) -> str:
     return PREFIX + ":".join(parts)
 
 
+def _abandoned_key(day: date) -> str:
+    return _key("abandoned", day.isoformat())
+
+
+def _lua(body: str) -> str:
+    """A script's source with `prefix` bound to the key prefix."""
+    return f"local prefix = '{PREFIX}'\n{body}"
+
+
+def _lua_taking(body: str) -> str:
+    """A script that assigns users, with the shared `take` and `available` functions."""
+    return _lua(_TAKE + body)
+
+
 # Shared by the assigning scripts: hand `cid`, waiting for `skill`, to agent `aid`.
 # `now` is the ARGV string (stored as given), its arithmetic done on tonumber(now).
 _TAKE = """
-local prefix = '""" + PREFIX + """'
 local function take(cid, skill, aid, now)
   local conv = prefix .. 'conv:' .. cid
   local enqueued = tonumber(redis.call('HGET', conv, 'enqueued_ms')) or tonumber(now)
@@ -108,8 +141,7 @@ end
 
 # KEYS: conv hash, queue of the skill. ARGV: cid, skill, enqueued_ms, at_head.
 # Returns the 1-based position, or -1 when the conversation is already with an agent.
-_ENQUEUE = """
-local prefix = '""" + PREFIX + """'
+_ENQUEUE = _lua("""
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'assigned' then return -1 end
 if state == 'queued' then
@@ -125,12 +157,12 @@ end
 redis.call('ZADD', KEYS[2], score, ARGV[1])
 redis.call('HSET', KEYS[1], 'state', 'queued', 'skill', ARGV[2], 'enqueued_ms', ARGV[3])
 return redis.call('ZRANK', KEYS[2], ARGV[1]) + 1
-"""
+""")
 
 # KEYS: queue of the skill, agents of the skill. ARGV: skill, now_ms.
 # The head of the queue goes to the least-loaded online agent under capacity; among equals,
 # the one idle longest (then the smallest id, so the choice is reproducible).
-_ASSIGN_NEXT = _TAKE + """
+_ASSIGN_NEXT = _lua_taking("""
 local head = redis.call('ZRANGE', KEYS[1], 0, 0)
 if #head == 0 then return nil end
 local best, best_load, best_idle
@@ -143,30 +175,70 @@ for _, aid in ipairs(redis.call('SMEMBERS', KEYS[2])) do
 end
 if best == nil then return nil end
 return take(head[1], ARGV[1], best, ARGV[2])
-"""
+""")
 
 # KEYS: conv hash. ARGV: cid, aid, now_ms. An agent picks a waiting user (manual skills).
-_CLAIM = _TAKE + """
+_CLAIM = _lua_taking("""
 if redis.call('HGET', KEYS[1], 'state') ~= 'queued' then return nil end
 local skill = redis.call('HGET', KEYS[1], 'skill')
 if redis.call('SISMEMBER', prefix .. 'skill-agents:' .. skill, ARGV[2]) == 0 then return nil end
 if not available(ARGV[2]) then return nil end
 return take(ARGV[1], skill, ARGV[2], ARGV[3])
-"""
+""")
 
-# KEYS: conv hash. ARGV: cid. Removes a waiting user; returns 1 if they were waiting.
-_CANCEL = """
-local prefix = '""" + PREFIX + """'
+# KEYS: conv hash, the day's abandoned counts. ARGV: cid. Removes a waiting user, counting
+# them as abandoned for their skill; returns 1 if they were waiting.
+_CANCEL = _lua("""
 if redis.call('HGET', KEYS[1], 'state') ~= 'queued' then return 0 end
-redis.call('ZREM', prefix .. 'queue:' .. redis.call('HGET', KEYS[1], 'skill'), ARGV[1])
+local skill = redis.call('HGET', KEYS[1], 'skill')
+redis.call('ZREM', prefix .. 'queue:' .. skill, ARGV[1])
 redis.call('DEL', KEYS[1])
+redis.call('HINCRBY', KEYS[2], skill, 1)
+redis.call('EXPIRE', KEYS[2], 8 * 86400)
 return 1
-"""
+""")
+
+# KEYS: conv hash. ARGV: cid, aid, skill or ''. The agent's user goes back to waiting, at the
+# head of their queue (or of another skill's, a transfer), keeping their first enqueue time.
+# Returns the 1-based position, or nil when the user is not with that agent (any more).
+_REQUEUE = _lua("""
+if redis.call('HGET', KEYS[1], 'state') ~= 'assigned' then return nil end
+if redis.call('HGET', KEYS[1], 'agent') ~= ARGV[2] then return nil end
+local agent = prefix .. 'agent:' .. ARGV[2]
+if (tonumber(redis.call('HGET', agent, 'load')) or 0) > 0 then
+  redis.call('HINCRBY', agent, 'load', -1)
+end
+redis.call('SREM', prefix .. 'agent-chats:' .. ARGV[2], ARGV[1])
+local skill = ARGV[3]
+if skill == '' then skill = redis.call('HGET', KEYS[1], 'skill') end
+local queue = prefix .. 'queue:' .. skill
+local score = tonumber(redis.call('HGET', KEYS[1], 'enqueued_ms')) * 1000
+local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
+if #head > 0 then score = math.min(score, tonumber(head[2]) - 1) end
+redis.call('ZADD', queue, score, ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'queued', 'skill', skill)
+redis.call('HDEL', KEYS[1], 'agent', 'assigned_ms', 'chat', 'told')
+return redis.call('ZRANK', queue, ARGV[1]) + 1
+""")
+
+# KEYS: conv hash. ARGV: cid, from aid, to aid, now_ms. A chat handed from one agent straight to
+# another, who must be online with a free slot. Returns the assignment, or nil.
+_HAND_OVER = _lua_taking("""
+if redis.call('HGET', KEYS[1], 'state') ~= 'assigned' then return nil end
+if redis.call('HGET', KEYS[1], 'agent') ~= ARGV[2] or ARGV[2] == ARGV[3] then return nil end
+if not available(ARGV[3]) then return nil end
+local from = prefix .. 'agent:' .. ARGV[2]
+if (tonumber(redis.call('HGET', from, 'load')) or 0) > 0 then
+  redis.call('HINCRBY', from, 'load', -1)
+end
+redis.call('SREM', prefix .. 'agent-chats:' .. ARGV[2], ARGV[1])
+redis.call('HDEL', KEYS[1], 'chat')
+return take(ARGV[1], redis.call('HGET', KEYS[1], 'skill'), ARGV[3], ARGV[4])
+""")
 
 # KEYS: conv hash, handle-time key. ARGV: cid, now_ms, default handle ms, weight.
 # Ends an agent's chat: frees the agent's slot, folds the chat's length into the average.
-_RELEASE = """
-local prefix = '""" + PREFIX + """'
+_RELEASE = _lua("""
 if redis.call('HGET', KEYS[1], 'state') ~= 'assigned' then return nil end
 local aid = redis.call('HGET', KEYS[1], 'agent')
 local now = tonumber(ARGV[2])
@@ -182,11 +254,10 @@ local average = tonumber(redis.call('GET', KEYS[2])) or tonumber(ARGV[3])
 local weight = tonumber(ARGV[4])
 redis.call('SET', KEYS[2], math.floor(average * (1 - weight) + handled * weight))
 return aid
-"""
+""")
 
 # KEYS: agents of the skill. Returns {summed capacity, count} of the skill's online agents.
-_ONLINE_CAPACITY = """
-local prefix = '""" + PREFIX + """'
+_ONLINE_CAPACITY = _lua("""
 local total, agents = 0, 0
 for _, aid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local a = redis.call('HMGET', prefix .. 'agent:' .. aid, 'status', 'capacity')
@@ -195,7 +266,7 @@ for _, aid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   end
 end
 return {total, agents}
-"""
+""")
 
 
 def _assignment(reply: list[str] | None) -> Assignment | None:
@@ -227,6 +298,8 @@ class HandoffQueue:
         self._claim = redis.register_script(_CLAIM)
         self._cancel = redis.register_script(_CANCEL)
         self._release = redis.register_script(_RELEASE)
+        self._requeue = redis.register_script(_REQUEUE)
+        self._hand_over = redis.register_script(_HAND_OVER)
         self._online_capacity = redis.register_script(_ONLINE_CAPACITY)
 
     def _now_ms(self) -> int:
@@ -259,6 +332,20 @@ class HandoffQueue:
         state = await self._redis.hget(_key("conv", conversation_id), "state")
         return ConversationState(state) if state else None
 
+    async def conversation(self, conversation_id: str) -> Conversation | None:
+        stored = await self._redis.hgetall(_key("conv", conversation_id))
+        if not stored.get("state"):
+            return None
+        return Conversation(
+            conversation_id,
+            ConversationState(stored["state"]),
+            Skill(stored["skill"]),
+            int(stored.get("enqueued_ms") or 0),
+            stored.get("agent"),
+            int(stored["chat"]) if stored.get("chat") else None,
+            stored.get("note"),
+        )
+
     async def position(self, conversation_id: str) -> int | None:
         state, skill = await self._redis.hmget(_key("conv", conversation_id), "state", "skill")
         if state != ConversationState.QUEUED:
@@ -266,10 +353,27 @@ class HandoffQueue:
         rank = await self._redis.zrank(_key("queue", skill), conversation_id)
         return None if rank is None else rank + 1
 
+    async def tell_position(self, conversation_id: str, position: int) -> bool:
+        """Record the position the user is told; False if that is what they were told last."""
+        key = _key("conv", conversation_id)
+        if await self._redis.hget(key, "told") == str(position):
+            return False
+        await self._redis.hset(key, "told", position)
+        return True
+
     async def cancel(self, conversation_id: str) -> bool:
-        """Take a waiting user out of the queue; False if they were not waiting."""
-        removed = await self._cancel(keys=[_key("conv", conversation_id)], args=[conversation_id])
-        return bool(removed)
+        """Take a waiting user out of the queue (they abandoned it: counted for the day);
+        False if they were not waiting."""
+        keys = [_key("conv", conversation_id), _abandoned_key(self._day())]
+        return bool(await self._cancel(keys=keys, args=[conversation_id]))
+
+    async def abandoned(self, day: date) -> dict[Skill, int]:
+        """How many users left each skill's queue without an agent on a China-local day."""
+        counts = await self._redis.hgetall(_abandoned_key(day))
+        return {skill: int(counts.get(skill.value, 0)) for skill in Skill}
+
+    def _day(self) -> date:
+        return datetime.fromtimestamp(self._clock(), CHINA_TZ).date()
 
     async def waiting(self, skill: Skill) -> list[tuple[str, int]]:
         """The skill's waiting users, first first, with their place in time (ms)."""
@@ -315,6 +419,23 @@ class HandoffQueue:
     async def chats_of(self, agent_id: str) -> set[str]:
         return set(await self._redis.smembers(_key("agent-chats", agent_id)))
 
+    async def agent_ids(self) -> set[str]:
+        """Every agent registered for any skill."""
+        return set(await self._redis.sunion([_key("skill-agents", s) for s in Skill]))
+
+    async def touch_presence(self, agent_id: str, ttl_s: int) -> None:
+        await self._redis.set(_key("presence", agent_id), 1, ex=ttl_s)
+
+    async def present(self, agent_id: str) -> bool:
+        return bool(await self._redis.exists(_key("presence", agent_id)))
+
+    async def skills_of(self, agent_id: str) -> list[Skill]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for skill in Skill:
+                pipe.sismember(_key("skill-agents", skill), agent_id)
+            member = await pipe.execute()
+        return [skill for skill, served in zip(Skill, member, strict=True) if served]
+
     # Assignment
 
     async def assign_next(self, skill: Skill) -> Assignment | None:
@@ -340,6 +461,35 @@ class HandoffQueue:
             args=[conversation_id, self._now_ms(), DEFAULT_HANDLE_MS, HANDLE_TIME_WEIGHT],
         )
 
+    async def set_chat(self, conversation_id: str, chat_id: int) -> None:
+        """Remember the SQL chat row of an assignment (set right after it is made)."""
+        await self._redis.hset(_key("conv", conversation_id), "chat", chat_id)
+
+    async def requeue(
+        self, conversation_id: str, agent_id: str, skill: Skill | None = None
+    ) -> int | None:
+        """Put the agent's user back at the head of their queue, or of `skill`'s (a transfer);
+        their position, or None if they are not with this agent."""
+        position = await self._requeue(
+            keys=[_key("conv", conversation_id)],
+            args=[conversation_id, agent_id, skill.value if skill else ""],
+        )
+        return None if position is None else int(position)
+
+    async def hand_over(
+        self, conversation_id: str, from_agent: str, to_agent: str
+    ) -> Assignment | None:
+        """Move a chat to another agent who is online with a free slot; None if they are not."""
+        reply = await self._hand_over(
+            keys=[_key("conv", conversation_id)],
+            args=[conversation_id, from_agent, to_agent, self._now_ms()],
+        )
+        return _assignment(reply)
+
+    async def set_note(self, conversation_id: str, note: str) -> None:
+        """A note for the next agent (a transfer's reason); gone when the chat ends."""
+        await self._redis.hset(_key("conv", conversation_id), "note", note)
+
     # Estimates
 
     async def online_capacity(self, skill: Skill) -> int:
@@ -361,7 +511,7 @@ class HandoffQueue:
 
     async def agents_by_status(self) -> dict[AgentStatus, int]:
         """How many registered agents are online, busy, away and offline."""
-        agent_ids = await self._redis.sunion([_key("skill-agents", s) for s in Skill])
+        agent_ids = await self.agent_ids()
         async with self._redis.pipeline(transaction=False) as pipe:
             for agent_id in agent_ids:
                 pipe.hget(_key("agent", agent_id), "status")

@@ -75,7 +75,10 @@ def stack(redis_process: RedisProcess, tmp_path_factory: pytest.TempPathFactory)
     ports = processes.Ports(
         redis=redis_process.port, rasa=free_port(), actions=free_port(), service=free_port()
     )
-    env = processes.environment(redis_process.url, ports, RASA_TOKEN, database_url)
+    # Its own Redis database: the stack runs through the whole session, and its handoff round
+    # must not act on the agents that integration tests (database 0, flushed per test) create.
+    redis_url = redis_process.url.rsplit("/", 1)[0] + "/1"
+    env = processes.environment(redis_url, ports, RASA_TOKEN, database_url)
     # Agents work round the clock here, so that handoff tests do not depend on the hour.
     env["SWA_SERVICE_HOURS"] = "mon-sun 00:00-24:00"
     stack = Stack(ports=ports, env=env, logs=workdir, procs={})

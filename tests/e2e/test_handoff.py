@@ -68,8 +68,12 @@ async def test_no_agent_online_the_user_picks_a_skill_and_leaves_a_message(stack
 async def test_with_an_agent_online_the_user_queues_for_the_topic_and_cancels(stack) -> None:
     redis = aioredis.from_url(stack.env["SWA_REDIS_URL"], decode_responses=True)
     queue = HandoffQueue(redis)
-    await queue.register_agent("e2e-agent", [Skill.ACCOUNT])
+    # An agent at work but full: one chat of one. The user waits instead of being served.
+    await queue.register_agent("e2e-agent", [Skill.ACCOUNT], capacity=1)
     await queue.set_status("e2e-agent", AgentStatus.ONLINE)
+    await queue.touch_presence("e2e-agent", 120)
+    await queue.enqueue("webchat:e2e-served", Skill.ACCOUNT)
+    assert (await queue.assign_next(Skill.ACCOUNT)).agent_id == "e2e-agent"
     try:
         async with connect(stack.ws_url) as ws:
             await ws.recv()
@@ -87,5 +91,6 @@ async def test_with_an_agent_online_the_user_queues_for_the_topic_and_cancels(st
             assert answer["role"] == "bot" and "88888888" in answer["text"]
         assert await queue.waiting(Skill.ACCOUNT) == []
     finally:
+        await queue.release("webchat:e2e-served")
         await queue.set_status("e2e-agent", AgentStatus.OFFLINE)
         await redis.aclose()

@@ -95,7 +95,7 @@ async def test_sessions_expire_when_idle_and_store_no_token(redis_client) -> Non
     account = Account("sun", "客服小孙", Role.AGENT, tuple(Skill), 3)
     sessions = SessionStore(redis_client, ttl_s=2)
     token = await sessions.open(account)
-    assert await sessions.get(token) == StaffSession("sun", Role.AGENT)
+    assert await sessions.get(token) == StaffSession("sun", "客服小孙", Role.AGENT)
     assert await sessions.get(token + "x") is None
     assert not [k async for k in redis_client.scan_iter(f"{PREFIX}*") if token in k]
 

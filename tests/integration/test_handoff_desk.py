@@ -7,7 +7,8 @@ import pytest
 from queue_service import db
 from queue_service.clock import CHINA_TZ
 from queue_service.handoff import desk as texts
-from queue_service.handoff.desk import HandoffDesk
+from queue_service.handoff.chats import ChatStore
+from queue_service.handoff.desk import HandoffDesk, WithAgent
 from queue_service.handoff.hours import Timetable
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.handoff.skills import Skill
@@ -31,7 +32,11 @@ async def tickets():
 
 
 def make_desk(redis_client, tickets, now: datetime) -> HandoffDesk:
-    return HandoffDesk(redis_client, HandoffQueue(redis_client), tickets, TIMETABLE, lambda: now)
+    # Chats are only rated after an agent's chat: tests/integration/test_switchboard.py.
+    chats = ChatStore(db.session_factory(db.create_engine("sqlite+aiosqlite:///:memory:")))
+    return HandoffDesk(
+        redis_client, HandoffQueue(redis_client), tickets, chats, TIMETABLE, lambda: now
+    )
 
 
 def said(text: str, payload: str | None = None, who: str = "webchat:u1") -> InboundMessage:
@@ -113,7 +118,7 @@ async def test_a_user_with_an_agent_is_not_sent_to_the_bot(redis_client, tickets
     desk = make_desk(redis_client, tickets, MORNING)
     await desk.request("webchat:u1", Skill.OTHER)
     await queue.assign_next(Skill.OTHER)
-    assert (await desk.handle(said("你好")))[0].text == texts.WITH_AGENT_TEXT
+    assert await desk.handle(said("你好")) == WithAgent("wang")
     assert (await desk.request("webchat:u1", Skill.OTHER))[0].text == texts.WITH_AGENT_TEXT
 
 

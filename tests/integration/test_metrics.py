@@ -18,6 +18,7 @@ def test_metrics_report_the_shared_queue_state(redis_process, database_url) -> N
         await redis.flushdb()
         await queue.register_agent("wang", [Skill.AIRPORT], capacity=3)
         await queue.set_status("wang", AgentStatus.ONLINE)
+        await queue.touch_presence("wang", 60)  # a console is open, as for any online agent
         await queue.register_agent("li", [Skill.AIRPORT, Skill.ACCOUNT])
         await queue.enqueue("webchat:a", Skill.AIRPORT)
         await queue.enqueue("webchat:b", Skill.AIRPORT)
@@ -39,3 +40,5 @@ def test_metrics_report_the_shared_queue_state(redis_process, database_url) -> N
     assert float(lines['swa_agents{status="online"}']) == 1
     assert float(lines['swa_agents{status="offline"}']) == 1
     assert "swa_tickets_open" in lines
+    assert float(lines["swa_chats_handled_today"]) >= 0
+    assert "swa_csat_avg_today" in lines

@@ -142,11 +142,11 @@ def test_demo_page_is_served_in_chinese(client: TestClient) -> None:
 
 
 def test_with_rasa_down_the_handoff_button_still_reaches_the_desk(
-    redis_process, database_url
+    empty_redis_url, database_url
 ) -> None:
     with (
         make_client(
-            redis_process.url,
+            empty_redis_url,
             database_url,
             closed_port_url(),
             service_hours="mon-sun 00:00-24:00",

@@ -51,6 +51,12 @@
     var item = document.createElement("li");
     item.className = "swa-msg";
     item.dataset.role = message.role || "bot";
+    if (message.sender_name) {
+      var sender = document.createElement("div");
+      sender.className = "swa-sender";
+      sender.textContent = message.sender_name;
+      item.appendChild(sender);
+    }
     if (message.text) {
       var bubble = document.createElement("div");
       bubble.className = "swa-bubble";
@@ -156,6 +162,8 @@
       } else if (frame.type === "messages") {
         showTyping(false);
         frame.messages.forEach(renderMessage);
+      } else if (frame.type === "typing") {
+        showTyping(frame.on);
       } else if (frame.type === "error") {
         showTyping(false);
         renderMessage({ role: "system", text: frame.message });
@@ -170,8 +178,39 @@
     };
   }
 
+  // The agent sees "用户正在输入…": at most one notice per TYPING_EVERY_MS, off when idle.
+  var TYPING_EVERY_MS = 2000;
+  var TYPING_IDLE_MS = 3000;
+  var typingSentAt = 0;
+  var typingIdle = null;
+
+  function sendTyping(on) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    socket.send(JSON.stringify({ type: "typing", on: on }));
+  }
+
+  function stopTyping() {
+    clearTimeout(typingIdle);
+    typingIdle = null;
+    if (typingSentAt) {
+      typingSentAt = 0;
+      sendTyping(false);
+    }
+  }
+
+  input.addEventListener("input", function () {
+    var now = Date.now();
+    if (input.value.trim() && now - typingSentAt > TYPING_EVERY_MS) {
+      typingSentAt = now;
+      sendTyping(true);
+    }
+    clearTimeout(typingIdle);
+    typingIdle = setTimeout(stopTyping, TYPING_IDLE_MS);
+  });
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    stopTyping();
     send(input.value);
     input.value = "";
     input.focus();

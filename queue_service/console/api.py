@@ -1,0 +1,301 @@
+"""The console's JSON API: the agent's status, the waiting lists, chats, and tickets.
+
+Errors carry a Chinese `detail` the page shows as it is. An agent sees and acts on their own
+chats only; supervisors may read any transcript.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from pydantic import BaseModel, Field
+
+from queue_service.agents.accounts import Role
+from queue_service.console.auth import Staff
+from queue_service.handoff.chats import AGENT_DISPOSITIONS, DISPOSITION_TITLES, Disposition
+from queue_service.handoff.queue import AgentStatus, ConversationState, HandoffQueue
+from queue_service.handoff.skills import SKILL_TITLES, Skill
+from queue_service.handoff.switchboard import NotYourChat, Switchboard
+from queue_service.handoff.tickets import TicketStatus, TicketStore
+
+router = APIRouter(prefix="/console/api", tags=["console"])
+
+NOT_YOUR_CHAT = "该会话已结束或不在您的会话列表中。"
+TAKEN = "该用户已被其他客服接入，或您的接待量已满。"
+NOT_ALLOWED = "您无权查看该会话。"
+TICKET_GONE = "该留言不存在或已处理。"
+TARGET_UNAVAILABLE = "对方客服不在线或接待量已满，请选择其他客服或转到技能组。"
+TRANSFER_TARGET = "请选择要转接的技能组或客服（二选一）。"
+# How many of the latest lines the waiting list shows per user.
+PREVIEW_LINES = 3
+MAX_REPLY_CHARS = 2000
+
+STATUS_TITLES = {
+    AgentStatus.ONLINE: "在线",
+    AgentStatus.BUSY: "忙碌",
+    AgentStatus.AWAY: "离开",
+    AgentStatus.OFFLINE: "离线",
+}
+
+
+class StatusChange(BaseModel):
+    status: AgentStatus
+
+
+class ChatRef(BaseModel):
+    conversation_id: str = Field(max_length=200)
+
+
+class Reply(ChatRef):
+    text: str = Field(min_length=1, max_length=MAX_REPLY_CHARS)
+
+
+class Close(ChatRef):
+    disposition: Disposition
+
+
+class Transfer(ChatRef):
+    to_skill: Skill | None = None
+    to_agent: str | None = Field(default=None, max_length=32)
+    note: str = Field(default="", max_length=500)
+
+
+class TicketDone(BaseModel):
+    note: str = Field(min_length=1, max_length=1000)
+
+
+def _queue(request: Request) -> HandoffQueue:
+    return request.app.state.queue
+
+
+def _switchboard(request: Request) -> Switchboard:
+    return request.app.state.switchboard
+
+
+def _channel(conversation_id: str) -> str:
+    return conversation_id.split(":", 1)[0]
+
+
+@router.get("/me")
+async def me(request: Request, staff: Staff) -> dict[str, Any]:
+    queue = _queue(request)
+    agent = await queue.agent(staff.username)
+    skills = await queue.skills_of(staff.username)
+    return {
+        "username": staff.username,
+        "display_name": staff.display_name,
+        "role": staff.role.value,
+        "status": (agent.status if agent else AgentStatus.OFFLINE).value,
+        "capacity": agent.capacity if agent else 0,
+        "load": agent.load if agent else 0,
+        "skills": [{"id": s.value, "title": SKILL_TITLES[s]} for s in skills],
+        "statuses": [{"id": s.value, "title": t} for s, t in STATUS_TITLES.items()],
+        "dispositions": [
+            {"id": d.value, "title": DISPOSITION_TITLES[d]} for d in AGENT_DISPOSITIONS
+        ],
+    }
+
+
+@router.put("/status")
+async def set_status(body: StatusChange, request: Request, staff: Staff) -> dict[str, str]:
+    queue = _queue(request)
+    await queue.set_status(staff.username, body.status)
+    if body.status is AgentStatus.ONLINE:
+        await _switchboard(request).dispatch(await queue.skills_of(staff.username))
+    return {"status": body.status.value}
+
+
+async def _preview(request: Request, conversation_id: str) -> list[dict[str, Any]]:
+    lines = await request.app.state.hub.transcripts.history(conversation_id, PREVIEW_LINES)
+    return [{"role": m.role.value, "text": m.text} for m in lines if m.text]
+
+
+@router.get("/queue")
+async def waiting(request: Request, staff: Staff) -> dict[str, Any]:
+    """The waiting users of the agent's skills (a supervisor: of all), first in line first."""
+    queue = _queue(request)
+    skills = list(Skill) if staff.role is Role.SUPERVISOR else await queue.skills_of(staff.username)
+    manual = _switchboard(request).manual_skills
+    now_ms = time.time() * 1000
+    lists = []
+    for skill in skills:
+        users = []
+        for conversation_id, since_ms in await queue.waiting(skill):
+            conversation = await queue.conversation(conversation_id)
+            enqueued_ms = conversation.enqueued_ms if conversation else since_ms
+            users.append(
+                {
+                    "conversation_id": conversation_id,
+                    "channel": _channel(conversation_id),
+                    "waited_s": max(0, int((now_ms - enqueued_ms) / 1000)),
+                    "identity": None,
+                    "last_messages": await _preview(request, conversation_id),
+                }
+            )
+        lists.append(
+            {
+                "skill": skill.value,
+                "title": SKILL_TITLES[skill],
+                "manual": skill in manual,
+                "waiting": users,
+            }
+        )
+    return {"skills": lists}
+
+
+@router.get("/chats")
+async def my_chats(request: Request, staff: Staff) -> dict[str, Any]:
+    queue = _queue(request)
+    chats = []
+    for conversation_id in sorted(await queue.chats_of(staff.username)):
+        conversation = await queue.conversation(conversation_id)
+        if conversation is None or conversation.state is not ConversationState.ASSIGNED:
+            continue
+        chats.append(
+            {
+                "conversation_id": conversation_id,
+                "channel": _channel(conversation_id),
+                "skill": conversation.skill.value,
+                "skill_title": SKILL_TITLES[conversation.skill],
+                "identity": None,
+                "note": conversation.note,
+            }
+        )
+    return {"chats": chats}
+
+
+@router.get("/transcript")
+async def transcript(
+    request: Request,
+    staff: Staff,
+    conversation_id: Annotated[str, Query(max_length=200)],
+) -> dict[str, Any]:
+    """The whole conversation: the bot part before the handoff, the queue, the chat."""
+    if staff.role is not Role.SUPERVISOR:
+        conversation = await _queue(request).conversation(conversation_id)
+        serving = conversation is not None and conversation.agent == staff.username
+        waiting_for_me = (
+            conversation is not None
+            and conversation.state is ConversationState.QUEUED
+            and conversation.skill in await _queue(request).skills_of(staff.username)
+        )
+        if not (serving or waiting_for_me):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_ALLOWED)
+    limit = request.app.state.settings.history_limit
+    lines = await request.app.state.hub.transcripts.history(conversation_id, limit)
+    return {"messages": [m.model_dump(mode="json") for m in lines]}
+
+
+@router.post("/chats/claim")
+async def claim(body: ChatRef, request: Request, staff: Staff) -> dict[str, str]:
+    assignment = await _switchboard(request).claim(staff.username, body.conversation_id)
+    if assignment is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, TAKEN)
+    return {"conversation_id": assignment.conversation_id}
+
+
+@router.post("/chats/reply")
+async def reply(body: Reply, request: Request, staff: Staff) -> dict[str, Any]:
+    text = body.text.strip()
+    if not text:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "回复内容不能为空。")
+    try:
+        line = await _switchboard(request).reply(
+            staff.username, staff.display_name, body.conversation_id, text
+        )
+    except NotYourChat as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, NOT_YOUR_CHAT) from exc
+    return line.model_dump(mode="json")
+
+
+@router.post("/chats/close")
+async def close(body: Close, request: Request, staff: Staff) -> dict[str, Any]:
+    if body.disposition not in AGENT_DISPOSITIONS:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "请选择会话结果。")
+    try:
+        chat = await _switchboard(request).close(
+            staff.username, body.conversation_id, body.disposition
+        )
+    except NotYourChat as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, NOT_YOUR_CHAT) from exc
+    return {"chat": chat.id, "disposition": chat.disposition}
+
+
+@router.get("/agents")
+async def agents(request: Request, staff: Staff) -> dict[str, Any]:
+    """Who a chat can be transferred to: every registered agent, online ones first."""
+    queue = _queue(request)
+    listed = []
+    for agent_id in sorted(await queue.agent_ids()):
+        agent = await queue.agent(agent_id)
+        if agent is None:
+            continue
+        account = await request.app.state.accounts.get(agent_id)
+        listed.append(
+            {
+                "username": agent_id,
+                "display_name": account.display_name if account else agent_id,
+                "status": agent.status.value,
+                "load": agent.load,
+                "capacity": agent.capacity,
+                "skills": [s.value for s in await queue.skills_of(agent_id)],
+            }
+        )
+    listed.sort(key=lambda a: a["status"] != AgentStatus.ONLINE)
+    return {"agents": listed}
+
+
+@router.post("/chats/transfer")
+async def transfer(body: Transfer, request: Request, staff: Staff) -> dict[str, str]:
+    if (body.to_skill is None) == (body.to_agent is None):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, TRANSFER_TARGET)
+    try:
+        moved = await _switchboard(request).transfer(
+            staff.username,
+            staff.display_name,
+            body.conversation_id,
+            to_skill=body.to_skill,
+            to_agent=body.to_agent,
+            note=body.note,
+        )
+    except NotYourChat as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, NOT_YOUR_CHAT) from exc
+    if not moved:
+        raise HTTPException(status.HTTP_409_CONFLICT, TARGET_UNAVAILABLE)
+    return {"conversation_id": body.conversation_id}
+
+
+@router.get("/tickets")
+async def tickets(
+    request: Request, staff: Staff, state: TicketStatus = TicketStatus.OPEN
+) -> dict[str, Any]:
+    store: TicketStore = request.app.state.tickets
+    return {
+        "tickets": [
+            {
+                "id": t.id,
+                "conversation_id": t.conversation_id,
+                "skill": t.skill.value,
+                "skill_title": SKILL_TITLES[t.skill],
+                "text": t.text,
+                "contact": t.contact,
+                "status": t.status.value,
+                "created_at": t.created_at.isoformat(),
+                "done_by": t.done_by,
+                "done_note": t.done_note,
+            }
+            for t in await store.with_status(state)
+        ]
+    }
+
+
+@router.post("/tickets/{ticket_id}/done")
+async def ticket_done(
+    ticket_id: int, body: TicketDone, request: Request, staff: Staff
+) -> dict[str, int]:
+    store: TicketStore = request.app.state.tickets
+    if not await store.mark_done(ticket_id, staff.username, body.note.strip()):
+        raise HTTPException(status.HTTP_409_CONFLICT, TICKET_GONE)
+    return {"id": ticket_id}

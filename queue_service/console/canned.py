@@ -1,0 +1,186 @@
+"""Canned responses (常用语): replies agents insert by shortcut instead of typing them again.
+
+Supervisors keep the list; every agent reads it. An entry may be limited to one skill (an airport
+answer is no use in a customs chat) or offered in every chat. Shortcuts are short ASCII words
+after a slash, so that typing "/" in the composer can find them without an input method. The
+errors are the words the supervisor sees in the console.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from queue_service.db import CannedResponse as CannedRow
+from queue_service.db import as_utc
+from queue_service.handoff.skills import Skill
+from queue_service.messages import utcnow
+
+MAX_SHORTCUT_CHARS = 32  # after the leading slash
+MAX_TITLE_CHARS = 40
+MAX_TEXT_CHARS = 2000
+MAX_QUERY_CHARS = 100
+# Enough for any real list; the console filters the "/" suggestions from the whole list.
+MAX_LISTED = 500
+_SHORTCUT = re.compile(rf"^/[a-z0-9_-]{{1,{MAX_SHORTCUT_CHARS}}}$")
+
+SHORTCUT_INVALID = (
+    f"快捷指令须以“/”开头，后接 1-{MAX_SHORTCUT_CHARS} 位小写字母、数字、“-”或“_”，如 /hello。"
+)
+TITLE_EMPTY = "请填写标题。"
+TITLE_TOO_LONG = f"标题请控制在 {MAX_TITLE_CHARS} 字以内。"
+TEXT_EMPTY = "请填写常用语内容。"
+TEXT_TOO_LONG = f"常用语内容请控制在 {MAX_TEXT_CHARS} 字以内。"
+DUPLICATE = "该快捷指令已被其他常用语使用，请换一个。"
+
+
+class CannedError(ValueError):
+    """What the supervisor must correct; the message is shown as it is."""
+
+
+class DuplicateShortcut(CannedError):
+    """Another entry has this shortcut already."""
+
+    def __init__(self) -> None:
+        super().__init__(DUPLICATE)
+
+
+@dataclass(frozen=True)
+class Canned:
+    id: int
+    shortcut: str
+    title: str
+    text: str
+    skill: Skill | None
+    created_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A validated entry, ready to be written."""
+
+    shortcut: str
+    title: str
+    text: str
+    skill: Skill | None
+
+
+def valid_shortcut(shortcut: str) -> str:
+    """The shortcut normalised (trimmed, lower case, leading slash added); else CannedError."""
+    cleaned = shortcut.strip().lower()
+    if cleaned and not cleaned.startswith("/"):
+        cleaned = "/" + cleaned
+    if not _SHORTCUT.match(cleaned):
+        raise CannedError(SHORTCUT_INVALID)
+    return cleaned
+
+
+def draft(shortcut: str, title: str, text: str, skill: Skill | None) -> Draft:
+    """Check all fields, shortcut first (the order of the form)."""
+    cleaned_shortcut = valid_shortcut(shortcut)
+    cleaned_title = title.strip()
+    if not cleaned_title:
+        raise CannedError(TITLE_EMPTY)
+    if len(cleaned_title) > MAX_TITLE_CHARS:
+        raise CannedError(TITLE_TOO_LONG)
+    # Inner line breaks are kept: a reply may be a short list.
+    cleaned_text = text.strip()
+    if not cleaned_text:
+        raise CannedError(TEXT_EMPTY)
+    if len(cleaned_text) > MAX_TEXT_CHARS:
+        raise CannedError(TEXT_TOO_LONG)
+    return Draft(cleaned_shortcut, cleaned_title, cleaned_text, skill)
+
+
+def _canned(row: CannedRow) -> Canned:
+    return Canned(
+        row.id,
+        row.shortcut,
+        row.title,
+        row.text,
+        Skill(row.skill) if row.skill else None,
+        row.created_by,
+        as_utc(row.updated_at),
+    )
+
+
+class CannedStore:
+    def __init__(self, sessions: async_sessionmaker) -> None:
+        self._sessions = sessions
+
+    async def list(
+        self, query: str | None = None, skill: Skill | None = None, limit: int = MAX_LISTED
+    ) -> list[Canned]:
+        """Entries by shortcut; `query` is looked for in shortcut, title and text, ignoring case.
+
+        With a skill, only the entries a chat of that skill may use: its own and those for
+        every skill. Without one, all of them (the supervisors' list).
+        """
+        statement = select(CannedRow)
+        words = (query or "").strip()[:MAX_QUERY_CHARS]
+        if words:
+            # icontains is ILIKE on PostgreSQL and lower() LIKE lower() on SQLite; autoescape
+            # keeps % and _ typed by the agent literal.
+            statement = statement.where(
+                or_(
+                    CannedRow.shortcut.icontains(words, autoescape=True),
+                    CannedRow.title.icontains(words, autoescape=True),
+                    CannedRow.text.icontains(words, autoescape=True),
+                )
+            )
+        if skill is not None:
+            statement = statement.where(
+                or_(CannedRow.skill.is_(None), CannedRow.skill == skill.value)
+            )
+        statement = statement.order_by(CannedRow.shortcut).limit(limit)
+        async with self._sessions() as session:
+            return [_canned(row) for row in await session.scalars(statement)]
+
+    async def get(self, canned_id: int) -> Canned | None:
+        async with self._sessions() as session:
+            row = await session.get(CannedRow, canned_id)
+            return _canned(row) if row else None
+
+    async def create(self, entry: Draft, by: str) -> Canned:
+        row = CannedRow(
+            shortcut=entry.shortcut,
+            title=entry.title,
+            text=entry.text,
+            skill=entry.skill.value if entry.skill else None,
+            created_by=by,
+            updated_at=utcnow(),
+        )
+        try:
+            async with self._sessions() as session, session.begin():
+                session.add(row)
+        except IntegrityError as exc:  # the only constraint that can fail is the shortcut's
+            raise DuplicateShortcut from exc
+        return _canned(row)
+
+    async def update(self, canned_id: int, entry: Draft) -> Canned | None:
+        """Replace an entry's fields; None if it is gone (deleted by another supervisor)."""
+        try:
+            async with self._sessions() as session, session.begin():
+                row = await session.get(CannedRow, canned_id)
+                if row is None:
+                    return None
+                row.shortcut = entry.shortcut
+                row.title = entry.title
+                row.text = entry.text
+                row.skill = entry.skill.value if entry.skill else None
+                row.updated_at = utcnow()
+        except IntegrityError as exc:
+            raise DuplicateShortcut from exc
+        return _canned(row)
+
+    async def delete(self, canned_id: int) -> bool:
+        """Remove an entry; False if it was not there."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(delete(CannedRow).where(CannedRow.id == canned_id))
+            return result.rowcount == 1

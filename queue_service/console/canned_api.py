@@ -1,0 +1,115 @@
+"""The console's API for canned responses (常用语).
+
+Every member of staff reads the list (agents insert entries into their replies); only
+supervisors add, change or delete entries, so that what users read stays reviewed. Errors carry
+a Chinese `detail` the page shows as it is.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from pydantic import BaseModel, Field
+
+from queue_service.agents.sessions import StaffSession
+from queue_service.console.auth import Staff, current_supervisor
+from queue_service.console.canned import (
+    MAX_QUERY_CHARS,
+    Canned,
+    CannedError,
+    CannedStore,
+    Draft,
+    DuplicateShortcut,
+    draft,
+)
+from queue_service.handoff.skills import SKILL_TITLES, Skill
+
+router = APIRouter(prefix="/console/api/canned", tags=["console"])
+
+NOT_FOUND = "该常用语不存在或已被删除。"
+ALL_SKILLS = "全部技能组"
+
+Supervisor = Annotated[StaffSession, Depends(current_supervisor)]
+
+
+class CannedBody(BaseModel):
+    # Generous bounds that only cap the request size; the store checks the real limits and
+    # says what is wrong in words a supervisor understands.
+    shortcut: str = Field(max_length=200)
+    title: str = Field(max_length=400)
+    text: str = Field(max_length=8000)
+    skill: Skill | None = None
+
+
+def _store(request: Request) -> CannedStore:
+    return request.app.state.canned
+
+
+def _json(entry: Canned) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "shortcut": entry.shortcut,
+        "title": entry.title,
+        "text": entry.text,
+        "skill": entry.skill.value if entry.skill else None,
+        "skill_title": SKILL_TITLES[entry.skill] if entry.skill else ALL_SKILLS,
+        "created_by": entry.created_by,
+        "updated_at": entry.updated_at.isoformat(),
+    }
+
+
+def _draft(body: CannedBody) -> Draft:
+    try:
+        return draft(body.shortcut, body.title, body.text, body.skill)
+    except CannedError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+
+
+@router.get("")
+async def list_canned(
+    request: Request,
+    staff: Staff,
+    q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS)] = None,
+    skill: Skill | None = None,
+) -> dict[str, Any]:
+    """Entries by shortcut, matching `q` if given; with `skill`, those a chat of it may use.
+
+    The skills come along so that the page can offer them without a list of its own.
+    """
+    entries = await _store(request).list(q, skill)
+    return {
+        "canned": [_json(e) for e in entries],
+        "skills": [{"id": s.value, "title": t} for s, t in SKILL_TITLES.items()],
+    }
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_canned(
+    body: CannedBody, request: Request, supervisor: Supervisor
+) -> dict[str, Any]:
+    try:
+        entry = await _store(request).create(_draft(body), supervisor.username)
+    except DuplicateShortcut as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return _json(entry)
+
+
+@router.put("/{canned_id}")
+async def update_canned(
+    canned_id: int, body: CannedBody, request: Request, supervisor: Supervisor
+) -> dict[str, Any]:
+    try:
+        entry = await _store(request).update(canned_id, _draft(body))
+    except DuplicateShortcut as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    if entry is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    return _json(entry)
+
+
+@router.delete("/{canned_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_canned(canned_id: int, request: Request, supervisor: Supervisor) -> Response:
+    if not await _store(request).delete(canned_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,62 @@
+"""The supervisor's live view: the queues, the agents, and today's figures, in one request.
+
+The console polls it every few seconds and on every queue event; everything is read from the
+shared Redis and SQL, so any service instance gives the same answer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from queue_service.agents.sessions import StaffSession
+from queue_service.console.auth import current_supervisor
+from queue_service.handoff.skills import SKILL_TITLES, Skill
+
+router = APIRouter(prefix="/console/api", tags=["console"])
+
+
+@router.get("/supervisor")
+async def live_view(
+    request: Request, staff: Annotated[StaffSession, Depends(current_supervisor)]
+) -> dict[str, Any]:
+    queue, state = request.app.state.queue, request.app.state
+    now_ms = time.time() * 1000
+    today = await state.stats.today()
+    abandoned = await queue.abandoned(state.stats.day())
+    skills = []
+    for skill in Skill:
+        figures = await queue.figures(skill)
+        longest = (now_ms - figures.head_enqueued_ms) / 1000 if figures.head_enqueued_ms else 0
+        skills.append(
+            {
+                "skill": skill.value,
+                "title": SKILL_TITLES[skill],
+                "waiting": figures.waiting,
+                "longest_wait_s": max(0, int(longest)),
+                "agents_online": figures.agents_online,
+                "capacity_online": figures.capacity_online,
+                "abandoned_today": abandoned[skill],
+            }
+        )
+    agents = []
+    for agent_id in sorted(await queue.agent_ids()):
+        agent = await queue.agent(agent_id)
+        if agent is None:
+            continue
+        account = await state.accounts.get(agent_id)
+        agents.append(
+            {
+                "username": agent_id,
+                "display_name": account.display_name if account else agent_id,
+                "status": agent.status.value,
+                "load": agent.load,
+                "capacity": agent.capacity,
+                "connected": await queue.present(agent_id),
+                "chats": sorted(await queue.chats_of(agent_id)),
+            }
+        )
+    return {"skills": skills, "agents": agents, "today": asdict(today)}

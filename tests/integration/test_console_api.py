@@ -1,0 +1,218 @@
+"""The agent console's API and websocket with a web chat user on the other side, in one service
+on real Redis and SQL (Rasa down: the handoff button still reaches a person)."""
+
+import asyncio
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from queue_service import db
+from queue_service.agents.accounts import AccountStore, Role
+from queue_service.console import api, auth
+from queue_service.console.pages import INVALID_INPUT
+from queue_service.handoff import desk as texts
+from queue_service.handoff.skills import Skill
+from queue_service.handoff.tickets import TicketStore
+from tests.integration.test_webchat_socket import make_client
+from tests.support.rasa_standins import closed_port_url
+
+PASSWORD = "console password"
+
+
+def create_account(database_url: str, role: Role = Role.AGENT, skills=tuple(Skill)) -> str:
+    username = f"c{uuid.uuid4().hex[:8]}"
+
+    async def create() -> None:
+        engine = db.create_engine(database_url)
+        await AccountStore(db.session_factory(engine)).create(
+            username, f"客服{username[-3:]}", PASSWORD, role=role, skills=skills
+        )
+        await engine.dispose()
+
+    asyncio.run(create())
+    return username
+
+
+@pytest.fixture
+def service(redis_process, database_url):
+    with make_client(
+        redis_process.url, database_url, closed_port_url(), service_hours="mon-sun 00:00-24:00"
+    ) as client:
+        client.portal.call(client.app.state.redis.flushdb)
+        yield client
+
+
+def log_in(client: TestClient, username: str) -> None:
+    response = client.post("/console/api/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+
+
+def test_staff_must_log_in_and_bad_passwords_are_slowed_down(service, database_url) -> None:
+    assert service.get("/console/api/me").json() == {"detail": auth.NOT_LOGGED_IN}
+    assert service.get("/console/api/me").status_code == 401
+    username = create_account(database_url)
+    wrong = {"username": username, "password": "wrong password"}
+    for _ in range(auth.MAX_FAILURES):
+        response = service.post("/console/api/login", json=wrong)
+        assert (response.status_code, response.json()["detail"]) == (401, auth.BAD_LOGIN)
+    # Now even the right password waits for the window to pass.
+    right = {"username": username, "password": PASSWORD}
+    response = service.post("/console/api/login", json=right)
+    assert (response.status_code, response.json()["detail"]) == (429, auth.TOO_MANY)
+
+    other = create_account(database_url)
+    log_in(service, other)
+    cookie = service.cookies.get(auth.COOKIE)
+    assert cookie and len(cookie) >= 40
+    me = service.get("/console/api/me").json()
+    assert (me["username"], me["role"], me["status"], me["capacity"]) == (
+        other,
+        "agent",
+        "offline",
+        3,
+    )
+    service.post("/console/api/logout")
+    assert service.get("/console/api/me").status_code == 401
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        service.websocket_connect("/console/ws") as ws,
+    ):
+        ws.receive_json()
+    assert closed.value.code == 1008
+
+
+def test_a_user_is_served_from_handoff_to_rating(service, database_url) -> None:
+    wang = create_account(database_url)
+    log_in(service, wang)
+    assert service.put("/console/api/status", json={"status": "online"}).status_code == 200
+
+    with (
+        service.websocket_connect("/console/ws") as console,
+        service.websocket_connect("/channels/webchat/ws") as chat,
+    ):
+        user = "webchat:" + chat.receive_json()["conversation_id"]
+        chat.send_json({"type": "message", "text": "转人工", "payload": "/handoff"})
+        queued = chat.receive_json()["messages"]
+        assert "您前面还有 0 位用户" in queued[-1]["text"]
+        greeting = chat.receive_json()["messages"][0]
+        assert greeting["role"] == "agent"
+        assert greeting["sender_name"] == f"客服{wang[-3:]}"
+        assert "agent" not in greeting  # the user sees the display name, not the account
+        assert console.receive_json()["type"] in ("queue", "assigned")
+
+        chats = service.get("/console/api/chats").json()["chats"]
+        assert [(c["conversation_id"], c["channel"]) for c in chats] == [(user, "webchat")]
+        lines = service.get("/console/api/transcript", params={"conversation_id": user}).json()
+        assert [m["role"] for m in lines["messages"]] == ["user", "system", "agent"]
+
+        sent = service.post(
+            "/console/api/chats/reply", json={"conversation_id": user, "text": "请问有什么问题？"}
+        )
+        assert sent.status_code == 200
+        assert chat.receive_json()["messages"][0]["text"] == "请问有什么问题？"
+
+        chat.send_json({"type": "typing", "on": True})
+        chat.send_json({"type": "message", "text": "我的卡锁了", "payload": None})
+        assert chat.receive_json() == {"type": "messages", "messages": []}
+        events = [console.receive_json() for _ in range(3)]
+        typing = next(e for e in events if e["type"] == "typing")
+        heard = next(e for e in events if e["type"] == "message")
+        assert typing == {"type": "typing", "conversation_id": user, "on": True}
+        assert heard["message"]["text"] == "我的卡锁了"
+
+        both = {"conversation_id": user, "to_skill": "airport", "to_agent": wang}
+        refused = service.post("/console/api/chats/transfer", json=both)
+        assert (refused.status_code, refused.json()["detail"]) == (422, api.TRANSFER_TARGET)
+        listed = service.get("/console/api/agents").json()["agents"]
+        assert listed[0]["username"] == wang and listed[0]["status"] == "online"
+
+        bad = service.post("/console/api/chats/close", json={"conversation_id": user})
+        assert (bad.status_code, bad.json()["detail"]) == (422, INVALID_INPUT)
+        closed = service.post(
+            "/console/api/chats/close", json={"conversation_id": user, "disposition": "resolved"}
+        )
+        assert closed.json()["disposition"] == "resolved"
+        prompt = chat.receive_json()["messages"][0]
+        assert prompt["text"] == texts.RATE_TEXT
+
+    again = service.post("/console/api/chats/reply", json={"conversation_id": user, "text": "在吗"})
+    assert (again.status_code, again.json()["detail"]) == (409, api.NOT_YOUR_CHAT)
+
+
+def test_agents_see_only_their_chats_and_supervisors_see_all(service, database_url) -> None:
+    wang = create_account(database_url, skills=[Skill.AIRPORT])
+    li = create_account(database_url, skills=[Skill.ACCOUNT])
+    boss = create_account(database_url, role=Role.SUPERVISOR, skills=[Skill.OTHER])
+    log_in(service, wang)
+    service.put("/console/api/status", json={"status": "online"})
+    with service.websocket_connect("/channels/webchat/ws") as chat:
+        user = "webchat:" + chat.receive_json()["conversation_id"]
+    queue = service.app.state.queue
+    service.portal.call(queue.enqueue, user, Skill.AIRPORT)
+    waiting = service.get("/console/api/queue").json()["skills"]
+    assert [(s["skill"], [w["conversation_id"] for w in s["waiting"]]) for s in waiting] == [
+        ("airport", [user])
+    ]
+    assert (
+        service.post("/console/api/chats/claim", json={"conversation_id": user}).status_code == 200
+    )
+    taken = service.post("/console/api/chats/claim", json={"conversation_id": user})
+    assert (taken.status_code, taken.json()["detail"]) == (409, api.TAKEN)
+
+    log_in(service, li)
+    forbidden = service.get("/console/api/transcript", params={"conversation_id": user})
+    assert (forbidden.status_code, forbidden.json()["detail"]) == (403, api.NOT_ALLOWED)
+    assert service.get("/console/api/queue").json()["skills"][0]["skill"] == "account"
+    log_in(service, boss)
+    assert (
+        service.get("/console/api/transcript", params={"conversation_id": user}).status_code == 200
+    )
+    assert len(service.get("/console/api/queue").json()["skills"]) == len(Skill)
+
+
+def test_tickets_are_listed_and_marked_done_once(service, database_url) -> None:
+    async def leave() -> int:
+        engine = db.create_engine(database_url)
+        ticket = await TicketStore(db.session_factory(engine)).create(
+            "webchat:t1", Skill.AIRPORT, "车辆备案审核多久", "13812345678"
+        )
+        await engine.dispose()
+        return ticket.id
+
+    ticket_id = asyncio.run(leave())
+    log_in(service, create_account(database_url))
+    open_ids = [t["id"] for t in service.get("/console/api/tickets").json()["tickets"]]
+    assert ticket_id in open_ids
+    done = service.post(f"/console/api/tickets/{ticket_id}/done", json={"note": "已电话回复"})
+    assert done.status_code == 200
+    again = service.post(f"/console/api/tickets/{ticket_id}/done", json={"note": "再次"})
+    assert (again.status_code, again.json()["detail"]) == (409, api.TICKET_GONE)
+    done_list = service.get("/console/api/tickets", params={"state": "done"}).json()["tickets"]
+    assert any(t["id"] == ticket_id and t["done_note"] == "已电话回复" for t in done_list)
+
+
+def test_the_console_page_is_served_in_chinese(service) -> None:
+    page = service.get("/console")
+    assert page.status_code == 200
+    assert '<html lang="zh-CN">' in page.text
+
+
+def test_the_supervisor_view_is_for_supervisors(service, database_url) -> None:
+    log_in(service, create_account(database_url))
+    refused = service.get("/console/api/supervisor")
+    assert (refused.status_code, refused.json()["detail"]) == (403, auth.SUPERVISORS_ONLY)
+    boss = create_account(database_url, role=Role.SUPERVISOR)
+    log_in(service, boss)
+    view = service.get("/console/api/supervisor").json()
+    assert [s["skill"] for s in view["skills"]] == [s.value for s in Skill]
+    assert {a["username"] for a in view["agents"]} >= {boss}
+    assert set(view["today"]) == {
+        "handled",
+        "abandoned",
+        "average_wait_s",
+        "average_handle_s",
+        "csat_average",
+        "csat_count",
+    }

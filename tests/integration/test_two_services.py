@@ -1,0 +1,52 @@
+"""Two service instances on one Redis and one database: the user's socket on one, the agent's
+console on the other; every line still arrives (delivery goes through Redis, not memory)."""
+
+from queue_service.handoff.queue import AgentStatus
+from tests.integration.test_console_api import PASSWORD, create_account
+from tests.integration.test_webchat_socket import make_client
+from tests.support.rasa_standins import closed_port_url
+
+
+def test_agent_and_user_on_different_instances(redis_process, database_url) -> None:
+    def instance():
+        return make_client(
+            redis_process.url, database_url, closed_port_url(), service_hours="mon-sun 00:00-24:00"
+        )
+
+    wang = create_account(database_url)
+    with instance() as users_side, instance() as agents_side:
+        users_side.portal.call(users_side.app.state.redis.flushdb)
+        login = {"username": wang, "password": PASSWORD}
+        assert agents_side.post("/console/api/login", json=login).status_code == 200
+        with (
+            agents_side.websocket_connect("/console/ws") as console,
+            users_side.websocket_connect("/channels/webchat/ws") as chat,
+        ):
+            agents_side.put("/console/api/status", json={"status": "online"})
+            user = "webchat:" + chat.receive_json()["conversation_id"]
+            # The user asks on their instance; the assignment is announced to the other one.
+            chat.send_json({"type": "message", "text": "转人工", "payload": "/handoff"})
+            chat.receive_json()  # place in the queue
+            greeting = chat.receive_json()["messages"][0]
+            assert greeting["role"] == "agent"
+            while console.receive_json()["type"] != "assigned":
+                pass
+
+            agents_side.post(
+                "/console/api/chats/reply", json={"conversation_id": user, "text": "您好，请讲"}
+            )
+            assert chat.receive_json()["messages"][0]["text"] == "您好，请讲"
+            chat.send_json({"type": "message", "text": "报关单打印不了"})
+            chat.receive_json()  # the empty turn reply
+            while (event := console.receive_json())["type"] != "message":
+                pass
+            assert event["message"]["text"] == "报关单打印不了"
+
+            agents_side.post(
+                "/console/api/chats/close",
+                json={"conversation_id": user, "disposition": "resolved"},
+            )
+            assert chat.receive_json()["messages"][0]["buttons"][0]["payload"] == "/csat_5"
+        queue = users_side.app.state.queue
+        agent = users_side.portal.call(queue.agent, wang)
+        assert (agent.status, agent.load) == (AgentStatus.ONLINE, 0)
