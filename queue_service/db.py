@@ -141,17 +141,17 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str, migrations_dir: Path = MIGRATIONS_DIR) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 
 
-def upgrade(database_url: str) -> None:
+def upgrade(database_url: str, migrations_dir: Path = MIGRATIONS_DIR) -> None:
     """Bring the schema to the newest revision (idempotent)."""
     if database_url.startswith("sqlite"):
         path = database_url.split(":///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(database_url), "head")
+    command.upgrade(alembic_config(database_url, migrations_dir), "head")

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
 
     redis_url: str = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'swa.db'}"
+    # The Single Window records the self-service queries read (the stand-in back end's own data).
+    records_database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'records.db'}"
 
     rasa_url: str = "http://127.0.0.1:5005"
     # Demo value: Rasa's HTTP API token. Set SWA_RASA_TOKEN in any real deployment.

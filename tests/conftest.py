@@ -10,6 +10,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
+from actions.records import db as records_db
 from queue_service import db
 from tests.support.servers import RedisProcess
 
@@ -75,4 +76,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
         database = _postgres_database()
     with database as url:
         db.upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def empty_records_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
+    """A records database (the Single Window stand-in's), migrated and empty, on both databases."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("records") / "records.db"
+        database = nullcontext(f"sqlite+aiosqlite:///{path}")
+    else:
+        database = _postgres_database()
+    with database as url:
+        records_db.upgrade(url)
         yield url

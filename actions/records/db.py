@@ -1,0 +1,17 @@
+"""The records database: where it is and how its schema is brought up to date."""
+
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from queue_service import db
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def upgrade(database_url: str) -> None:
+    db.upgrade(database_url, MIGRATIONS_DIR)
+
+
+def sessions(database_url: str) -> async_sessionmaker:
+    return db.session_factory(db.create_engine(database_url))

@@ -1,0 +1,80 @@
+"""The cross-border tax rule, money rounding and the one-month availability of print files."""
+
+import random
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from actions.records.demo import id_number, small
+from actions.records.money import from_fen, show_yuan, to_fen
+from actions.records.sql import one_month_later
+from actions.records.taxes import Rates, item_tax, within_limits
+from queue_service.clock import CHINA_TZ
+
+COSMETICS = Rates(tariff=Decimal("0.01"), consumption=Decimal("0.15"), vat=Decimal("0.13"))
+
+
+def test_within_the_limits_no_tariff_and_70_percent_of_the_taxes() -> None:
+    tax = item_tax(Decimal("560"), COSMETICS, within_limits=True)
+    # Consumption tax on the tax-inclusive price: 560 / 0.85 * 0.15 = 98.8235..., at 70%.
+    assert tax.consumption == Decimal("69.18")
+    # VAT on price + consumption tax: (560 + 98.8235) * 0.13 = 85.647..., at 70%.
+    assert tax.vat == Decimal("59.95")
+    assert (tax.tariff_rate, tax.tariff) == (Decimal(0), Decimal("0.00"))
+    assert tax.total == Decimal("129.13")
+
+
+def test_over_the_limits_taxed_in_full_with_the_tariff() -> None:
+    tax = item_tax(Decimal("560"), COSMETICS, within_limits=False)
+    assert tax.tariff == Decimal("5.60")
+    assert tax.consumption == Decimal("99.81")  # 565.6 / 0.85 * 0.15
+    assert tax.vat == Decimal("86.50")  # (565.6 + 99.8118) * 0.13
+
+
+def test_goods_without_consumption_tax_pay_vat_only() -> None:
+    tax = item_tax(Decimal("100"), Rates(Decimal("0.15"), Decimal(0), Decimal("0.09")), True)
+    assert (tax.consumption, tax.vat) == (Decimal("0.00"), Decimal("6.30"))
+
+
+@pytest.mark.parametrize(
+    ("order", "used", "inside"),
+    [
+        ("5000", "0", True),
+        ("5000.01", "0", False),  # over the single-transaction limit
+        ("1000", "25000", True),  # reaches the annual limit exactly
+        ("1000.01", "25000", False),  # would pass it
+    ],
+)
+def test_the_limits(order: str, used: str, inside: bool) -> None:
+    assert within_limits(Decimal(order), Decimal(used)) is inside
+
+
+def test_money_is_kept_in_fen_and_shown_in_yuan() -> None:
+    assert to_fen(Decimal("12.345")) == 1235  # half up
+    assert from_fen(1235) == Decimal("12.35")
+    assert show_yuan(Decimal("26000")) == "26,000.00 元"
+
+
+@pytest.mark.parametrize(
+    ("made", "until"),
+    [
+        (date(2026, 11, 24), date(2026, 12, 24)),
+        (date(2026, 12, 15), date(2027, 1, 15)),
+        (date(2026, 1, 31), date(2026, 2, 28)),
+        (date(2028, 1, 31), date(2028, 2, 29)),
+    ],
+)
+def test_print_files_stay_one_month(made: date, until: date) -> None:
+    moment = datetime(made.year, made.month, made.day, 10, tzinfo=CHINA_TZ).astimezone(UTC)
+    assert one_month_later(moment).date() == until
+
+
+def test_demo_data_is_the_same_on_every_run_and_well_formed() -> None:
+    first, second = small(date(2026, 11, 24)), small(date(2026, 11, 24))
+    assert first.tables == second.tables
+    number = id_number(random.Random(1))
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    checksum = sum(int(d) * w for d, w in zip(number[:17], weights, strict=True)) % 11
+    assert len(number) == 18
+    assert number[17] == "10X98765432"[checksum]
