@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     rasa_token: SecretStr = SecretStr("swa-demo-rasa-token")
     rasa_timeout_s: float = 10.0
     actions_url: str = "http://127.0.0.1:5055"
+    # Demo value: signs the verified identity the hub passes to the action server through Rasa.
+    identity_secret: SecretStr = SecretStr("swa-demo-identity-secret")
 
     host: str = "0.0.0.0"
     port: int = 8000
