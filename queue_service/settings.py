@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     actions_url: str = "http://127.0.0.1:5055"
     # Demo value: signs the verified identity the hub passes to the action server through Rasa.
     identity_secret: SecretStr = SecretStr("swa-demo-identity-secret")
+    # Demo value: the HS256 secret shared with the host portal, which signs its users' tokens
+    # (at least 32 bytes). Set SWA_PORTAL_JWT_SECRET in any real deployment.
+    portal_jwt_secret: SecretStr = SecretStr("swa-demo-portal-jwt-secret-not-for-production")
+    portal_issuer: str = "swa-demo-portal"
+    # Where users log in (and get bind codes); empty: the demo portal, <public_url>/portal/demo.
+    portal_url: str = ""
+    # The demo portal page and its login endpoint that mints tokens for demo accounts.
+    demo_portal: bool = True
 
     host: str = "0.0.0.0"
     port: int = 8000
@@ -63,6 +71,9 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = False
+
+    def portal_login_url(self) -> str:
+        return self.portal_url or f"{self.public_url.rstrip('/')}/portal/demo"
 
     def manual_skill_set(self) -> frozenset[Skill]:
         return frozenset(Skill(s.strip()) for s in self.manual_skills.split(",") if s.strip())

@@ -14,6 +14,7 @@ import httpx
 from honcho.manager import Manager
 from honcho.printer import Printer
 
+from actions.records import demo
 from queue_service import db
 from queue_service.settings import Settings
 from stack import processes
@@ -67,6 +68,7 @@ def main() -> int:
     VAR.mkdir(exist_ok=True)
 
     db.upgrade(settings.database_url)
+    demo.seed(settings.records_database_url)
     model = ensure_model()
     env = processes.environment(settings.redis_url, ports, token, settings.database_url)
 

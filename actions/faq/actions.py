@@ -15,6 +15,8 @@ from actions.faq import knowledge, replies
 from actions.faq.hot import HotQuestions
 from actions.faq.knowledge import KnowledgeBase
 from actions.faq.understanding import Answer, Decline, understand
+from actions.queries.actions import ENTRY_QUERIES, QueryRunner
+from actions.queries.render import button
 from queue_service.clock import Clock, china_now
 from queue_service.settings import get_settings
 
@@ -22,6 +24,8 @@ LAST_ENTRY_SLOT = "faq_last_entry"
 FAILURES_SLOT = "faq_failures"
 CATEGORY_ENTITY = "faq_category"
 PAGE_ENTITY = "faq_page"
+# Set by the "how do I do it myself" button: the entry's answer, not the user's records.
+PLAIN_ENTITY = "faq_plain"
 # After this many misses in a row the bot offers a human instead of trying again.
 FAILURES_BEFORE_HUMAN = 2
 
@@ -29,9 +33,7 @@ FAILURES_BEFORE_HUMAN = 2
 @cache
 def default_hot_questions() -> HotQuestions:
     # Short timeouts: a dead Redis must cost a hot-question ranking, never the answer.
-    redis = Redis.from_url(
-        get_settings().redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
-    )
+    redis = Redis.from_url(get_settings().redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
     return HotQuestions(redis)
 
 
@@ -49,10 +51,12 @@ class _FaqAction(Action, ABC):
         kb: KnowledgeBase | None = None,
         hot: HotQuestions | None = None,
         clock: Clock = china_now,
+        queries: QueryRunner | None = None,
     ) -> None:
         self._kb = kb
         self._hot = hot
         self._clock = clock
+        self._queries = queries or QueryRunner(clock=clock)
 
     @abstractmethod
     def name(self) -> str: ...
@@ -84,7 +88,8 @@ class ActionAnswerFaq(_FaqAction):
         decision = understand(tracker.latest_message, kb, previous)
 
         if isinstance(decision, Answer):
-            dispatcher.utter_message(**replies.answer(decision.entry, kb))
+            for message in await self._answer(decision.entry, kb, tracker):
+                dispatcher.utter_message(**message)
             await self.hot.record(decision.entry.id, self._clock().date())
             return [SlotSet(LAST_ENTRY_SLOT, decision.entry.id), SlotSet(FAILURES_SLOT, 0.0)]
 
@@ -97,6 +102,26 @@ class ActionAnswerFaq(_FaqAction):
         else:
             dispatcher.utter_message(**replies.not_sure(decision.closest))
         return [SlotSet(FAILURES_SLOT, float(failures))]
+
+    async def _answer(
+        self, entry: knowledge.Entry, kb: KnowledgeBase, tracker: Tracker
+    ) -> list[dict[str, Any]]:
+        """The entry's answer; for an entry about a query, a verified user's own records.
+
+        Anonymous users (and users of the other kind) get the answer with a button that tells
+        them how to have their records looked up.
+        """
+        plain = replies.answer(entry, kb)
+        query = ENTRY_QUERIES.get(entry.id)
+        if query is None or _entity(tracker, PLAIN_ENTITY):
+            return [plain]
+        if not self._queries.serves(query, tracker):
+            plain["buttons"].insert(-1, button("查询我的数据", query))
+            return [plain]
+        messages = await self._queries.answer(query, tracker)
+        howto = {"title": "查看操作方法", "payload": replies.plain_payload(entry)}
+        messages[-1]["buttons"].insert(-1, howto)
+        return messages
 
 
 class ActionFaqMenu(_FaqAction):

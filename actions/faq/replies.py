@@ -43,6 +43,11 @@ def entry_button(entry: Entry) -> Button:
     return {"title": entry.title, "payload": _payload("faq", faq_entry=entry.id)}
 
 
+def plain_payload(entry: Entry) -> str:
+    """The entry's own answer even for a user whose records it could show."""
+    return _payload("faq", faq_entry=entry.id, faq_plain="1")
+
+
 def category_button(category: Category) -> Button:
     return {"title": category.title, "payload": _payload("faq_menu", faq_category=category.id)}
 

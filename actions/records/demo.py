@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from actions.records import statuses
 from actions.records.db import upgrade
@@ -448,7 +448,28 @@ async def load(database_url: str, rows: Rows) -> dict[str, int]:
     return {model.__tablename__: len(table) for model, table in rows.tables.items()}
 
 
-def main() -> None:
+async def _is_empty(database_url: str) -> bool:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return not (await connection.execute(select(Consumer.id).limit(1))).first()
+    finally:
+        await engine.dispose()
+
+
+def seed(database_url: str, today: date | None = None) -> bool:
+    """Migrate, and fill with the small demo set if empty (what `make run` starts with).
+
+    Returns whether it loaded anything: a database with records is left alone.
+    """
+    upgrade(database_url)
+    if not asyncio.run(_is_empty(database_url)):
+        return False
+    asyncio.run(load(database_url, small(today or datetime.now(CHINA_TZ).date())))
+    return True
+
+
+def main() -> int:
     from queue_service.settings import get_settings
 
     parser = argparse.ArgumentParser(description="Fill the records database with demo data")
@@ -456,10 +477,14 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="the benchmark set")
     args = parser.parse_args()
     upgrade(args.database_url)
+    if not asyncio.run(_is_empty(args.database_url)):
+        print(f"{args.database_url} already holds records; give an empty database's URL.")
+        return 1
     today = datetime.now(CHINA_TZ).date()
     counts = asyncio.run(load(args.database_url, (large if args.large else small)(today)))
     print(", ".join(f"{table}={n}" for table, n in counts.items()))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

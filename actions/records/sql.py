@@ -52,7 +52,6 @@ from queue_service.db import as_utc
 RETURN_WINDOW = timedelta(days=30)
 # How long the stand-in back end takes to make a print file.
 DEFAULT_MAKING_TIME = timedelta(minutes=2)
-CONFIRMABLE_FLAGS = ("交货", "空车")
 
 
 def _utc_now() -> datetime:
@@ -409,6 +408,14 @@ class SqlRecords:
             rows, total = await self._page(session, statement, page)
         return Page([_appointment(r) for r in rows], total, max(page, 1))
 
+    async def appointment(self, enterprise_id: str, business_no: str) -> AppointmentLine | None:
+        statement = select(Appointment).where(
+            Appointment.enterprise_id == enterprise_id, Appointment.business_no == business_no
+        )
+        async with self._sessions() as session:
+            row = await session.scalar(statement)
+        return _appointment(row) if row else None
+
     async def confirm_delivery(self, enterprise_id: str, business_no: str) -> Confirmation:
         """Confirm that the vehicle has delivered, so that it may leave (空车成功); once."""
         mine = (Appointment.enterprise_id == enterprise_id) & (
@@ -420,7 +427,7 @@ class SqlRecords:
                 .where(
                     mine,
                     Appointment.status == statuses.APPOINTMENT_BOOKED,
-                    Appointment.flag.in_(CONFIRMABLE_FLAGS),
+                    Appointment.flag.in_(statuses.CONFIRMABLE_FLAGS),
                 )
                 .values(status=statuses.APPOINTMENT_EMPTY, confirmed_at=self._clock())
             )

@@ -109,6 +109,8 @@ VEHICLE = _table(
 APPOINTMENT_SUBMITTED = "提交"
 APPOINTMENT_BOOKED = "预约成功"
 APPOINTMENT_EMPTY = "空车成功"
+# Delivery confirmation is for a vehicle that delivered (or came empty), not for a pickup.
+CONFIRMABLE_FLAGS = ("交货", "空车")
 
 APPOINTMENT = _table(
     Status(APPOINTMENT_SUBMITTED, "提交", "预约已提交，正在处理，请稍后查询是否预约成功。"),

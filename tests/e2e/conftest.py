@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from actions.records import demo
 from queue_service import db
 from stack import processes
 from stack.model import ensure_model
@@ -72,6 +73,8 @@ def stack(redis_process: RedisProcess, tmp_path_factory: pytest.TempPathFactory)
     workdir = tmp_path_factory.mktemp("stack")
     database_url = f"sqlite+aiosqlite:///{workdir / 'swa.db'}"
     db.upgrade(database_url)
+    records_url = f"sqlite+aiosqlite:///{workdir / 'records.db'}"
+    demo.seed(records_url)
     ports = processes.Ports(
         redis=redis_process.port, rasa=free_port(), actions=free_port(), service=free_port()
     )
@@ -81,6 +84,7 @@ def stack(redis_process: RedisProcess, tmp_path_factory: pytest.TempPathFactory)
     env = processes.environment(redis_url, ports, RASA_TOKEN, database_url)
     # Agents work round the clock here, so that handoff tests do not depend on the hour.
     env["SWA_SERVICE_HOURS"] = "mon-sun 00:00-24:00"
+    env["SWA_RECORDS_DATABASE_URL"] = records_url
     stack = Stack(ports=ports, env=env, logs=workdir, procs={})
     try:
         stack.start("actions", processes.actions_command(ports))

@@ -11,7 +11,7 @@ from sqlalchemy import delete
 
 from actions.records import statuses
 from actions.records.db import sessions as records_sessions
-from actions.records.demo import DEMO_CONSUMERS, DEMO_ENTERPRISES, load, small
+from actions.records.demo import DEMO_CONSUMERS, DEMO_ENTERPRISES, load, seed, small
 from actions.records.models import Consumer, Declaration, Inventory, RecordsBase
 from actions.records.repository import (
     PAGE_SIZE,
@@ -251,3 +251,9 @@ async def test_the_migration_creates_exactly_the_models(empty_records_url) -> No
     async with engine.connect() as connection:
         assert await connection.run_sync(differences) == []
     await engine.dispose()
+
+
+def test_make_run_seeds_an_empty_records_database_once(tmp_path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'records.db'}"
+    assert seed(url, TODAY) is True
+    assert seed(url, TODAY) is False  # records there: left alone

@@ -1,0 +1,273 @@
+"""action_query_records: a verified user's own records, by button or after a linked FAQ answer.
+
+Conditions come from button payloads (query, page, period, status, record_no, year) or from the
+words of the message (a year, a date range, a quick pick like 本月). Who the user is comes only
+from the identity the hub signed (queue_service/identity/signing.py): the action verifies it
+for this conversation and answers from that owner's records; nothing the user types can name
+another owner.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.faq.replies import HANDOFF_BUTTON
+from actions.queries import render
+from actions.queries.conditions import ConditionError, period_in, quick_pick, year_in
+from actions.queries.render import Message, Query, button
+from actions.records import statuses
+from actions.records.db import sessions
+from actions.records.repository import ApplicationKind, Confirmation, ConfirmOutcome, Records
+from actions.records.sql import SqlRecords
+from queue_service.clock import Clock, china_now
+from queue_service.identity.claims import Identity, Kind
+from queue_service.identity.signing import IdentityRejected, verify
+from queue_service.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+PERSON_QUERIES = (Query.QUOTA, Query.CLEARANCES, Query.CLEARANCE, Query.TAX_BILLS, Query.TAX_BILL)
+ENTERPRISE_QUERIES = (
+    Query.PRINTS,
+    Query.EXPORTS,
+    Query.VEHICLES,
+    Query.APPOINTMENTS,
+    Query.CONFIRM_DELIVERY,
+)
+
+# FAQ entries about a query: a verified user asking them gets their own records.
+ENTRY_QUERIES: dict[str, Query] = {
+    "cbec_quota_query": Query.QUOTA,
+    "cbec_tax_query": Query.TAX_BILLS,
+    "cbec_clearance_query": Query.CLEARANCES,
+    "print_status": Query.PRINTS,
+    "print_where": Query.PRINTS,
+    "print_grey_button": Query.PRINTS,
+    "print_export_failed": Query.EXPORTS,
+    "air_appointment_status": Query.APPOINTMENTS,
+    "air_delivery_confirm": Query.APPOINTMENTS,
+}
+
+LOGIN_TEXT = (
+    "查询本人或本企业的数据，需要先验证身份：\n"
+    "· 网页咨询：请先登录单一窗口门户 {portal}，再从门户打开智能客服；\n"
+    "· 微信或 Telegram：请在门户获取绑定码，然后在这里发送“绑定 绑定码”。\n"
+    "验证后，我只会为您查询您本人（或本企业）的数据。"
+)
+REJECTED_TEXT = "抱歉，您的身份信息校验未通过（可能已过期），请重新登录门户后再查询。"
+PERSON_ONLY_TEXT = (
+    "这项查询面向跨境电商个人消费者。您当前以企业身份登录，请使用个人账号登录后再查询。"
+)
+ENTERPRISE_ONLY_TEXT = "这项查询面向企业用户。您当前以个人身份登录，请使用企业账号登录后再查询。"
+UNAVAILABLE_TEXT = "抱歉，查询服务暂时不可用，请稍后再试；如比较着急，可以转人工客服。"
+MENU_TEXT = {
+    Kind.PERSON: "{name}，您好！可以为您查询以下个人跨境电商数据：",
+    Kind.ENTERPRISE: "{name}，您好！可以为您查询{enterprise}的以下业务数据：",
+}
+NOT_FOUND_TEXT = "没有找到编号为 {number} 的记录。请核对编号；只能查询您本人（或本企业）的记录。"
+
+_NUMBER = re.compile(r"[0-9A-Za-z]{12,30}")
+
+
+@cache
+def default_records() -> Records:
+    return SqlRecords(sessions(get_settings().records_database_url))
+
+
+def _entity(tracker: Tracker, name: str) -> str:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return str(value) if value is not None else ""
+
+
+def _text(tracker: Tracker) -> str:
+    text = tracker.latest_message.get("text") or ""
+    return "" if text.startswith("/") else text  # a payload carries its conditions as entities
+
+
+def menu(identity: Identity) -> Message:
+    if identity.kind is Kind.PERSON:
+        buttons = [
+            button("我的个人额度", Query.QUOTA),
+            button("我的通关记录", Query.CLEARANCES),
+            button("我的税单", Query.TAX_BILLS),
+        ]
+    else:
+        buttons = [
+            button("自助打印申请", Query.PRINTS),
+            button("数据导出申请", Query.EXPORTS),
+            button("车辆备案", Query.VEHICLES),
+            button("提交货预约", Query.APPOINTMENTS),
+        ]
+    text = MENU_TEXT[identity.kind].format(
+        name=identity.name, enterprise=identity.enterprise_name or "贵企业"
+    )
+    return {"text": text, "buttons": [*buttons, HANDOFF_BUTTON]}
+
+
+class QueryRunner:
+    """Answers one query for the tracker's verified identity; shared with the FAQ answer."""
+
+    def __init__(self, records: Records | None = None, clock: Clock = china_now) -> None:
+        self._records = records
+        self._clock = clock
+
+    @property
+    def records(self) -> Records:
+        return self._records or default_records()
+
+    def identity(self, tracker: Tracker) -> Identity | None:
+        """The hub-signed identity of this conversation; raises IdentityRejected if forged."""
+        secret = get_settings().identity_secret.get_secret_value()
+        return verify(tracker.latest_message.get("metadata"), tracker.sender_id, secret)
+
+    def serves(self, query: Query, tracker: Tracker) -> bool:
+        """Whether the conversation's verified identity is the kind of user this query is for."""
+        try:
+            identity = self.identity(tracker)
+        except IdentityRejected:
+            return False
+        if identity is None:
+            return False
+        wanted = Kind.PERSON if query in PERSON_QUERIES else Kind.ENTERPRISE
+        return identity.kind is wanted
+
+    async def answer(self, query: Query | None, tracker: Tracker) -> list[Message]:
+        try:
+            identity = self.identity(tracker)
+        except IdentityRejected as exc:
+            logger.warning("identity rejected for %s: %s", tracker.sender_id, exc)
+            return [{"text": REJECTED_TEXT, "buttons": [HANDOFF_BUTTON]}]
+        if identity is None:
+            portal = get_settings().portal_login_url()
+            return [{"text": LOGIN_TEXT.format(portal=portal), "buttons": [HANDOFF_BUTTON]}]
+        if query is None:
+            return [menu(identity)]
+        if query in PERSON_QUERIES and identity.kind is not Kind.PERSON:
+            return [{"text": PERSON_ONLY_TEXT, "buttons": [HANDOFF_BUTTON]}]
+        if query in ENTERPRISE_QUERIES and identity.kind is not Kind.ENTERPRISE:
+            return [{"text": ENTERPRISE_ONLY_TEXT, "buttons": [HANDOFF_BUTTON]}]
+        try:
+            return [await self._run(query, identity, tracker)]
+        except ConditionError as exc:
+            return [{"text": str(exc), "buttons": render.period_buttons(query)}]
+        except (SQLAlchemyError, OSError):
+            logger.exception("records query %s failed", query)
+            return [{"text": UNAVAILABLE_TEXT, "buttons": [HANDOFF_BUTTON]}]
+
+    async def _run(self, query: Query, identity: Identity, tracker: Tracker) -> Message:
+        owner, today = identity.subject, self._clock().date()
+        text = _text(tracker)
+        page = int(_entity(tracker, "page") or 1) if _entity(tracker, "page").isdigit() else 1
+        pick, status = _entity(tracker, "period"), _entity(tracker, "status")
+        period = quick_pick(pick, today) if pick else period_in(text, today)
+        number = _entity(tracker, "record_no") or next(iter(_NUMBER.findall(text)), "")
+        records = self.records
+
+        if query is Query.QUOTA:
+            year = int(_entity(tracker, "year")) if _entity(tracker, "year").isdigit() else None
+            year = year_in(text, today) if year is None else min(year, today.year)
+            return render.quota(await records.quota(owner, year), identity.name, today.year)
+        if query is Query.CLEARANCE:
+            detail = await records.inventory(owner, number) if number else None
+            if detail is None:
+                return self._not_found(number, Query.CLEARANCES)
+            return render.clearance(detail)
+        if query is Query.TAX_BILL:
+            detail = await records.tax_bill(owner, number) if number else None
+            if detail is None:
+                return self._not_found(number, Query.TAX_BILLS)
+            return render.tax_bill(detail)
+        if query is Query.CLEARANCES:
+            found = await records.inventories(owner, period, status or None, page)
+            if not found.total:
+                return render.empty(
+                    "通关记录",
+                    "请确认查询时间范围；订单放行后数据可能有延迟。",
+                    render.period_buttons(query),
+                )
+            return render.clearances(found, period, pick)
+        if query is Query.TAX_BILLS:
+            found = await records.tax_bills(owner, period, status or None, page)
+            if not found.total:
+                return render.empty(
+                    "税单",
+                    "请确认查询时间范围和状态；税单在清单申报后生成。",
+                    render.period_buttons(query),
+                )
+            return render.tax_bills(found, period, pick, status)
+        if query in (Query.PRINTS, Query.EXPORTS):
+            kind = ApplicationKind.PRINT if query is Query.PRINTS else ApplicationKind.EXPORT
+            found = await records.applications(owner, kind, period, status or None, None, page)
+            if not found.total:
+                return render.empty(
+                    "申请记录",
+                    "请确认申请日期范围（最长 3 个月）；打印和导出文件只保存一个自然月。",
+                    render.period_buttons(query),
+                )
+            return render.applications(found, query, period, pick, status)
+        if query is Query.VEHICLES:
+            found = await records.vehicle_filings(owner, None, page)
+            if not found.total:
+                return render.empty("车辆备案", "请先在北京单一窗口空港物流应用中办理车辆备案。")
+            return render.vehicles(found)
+        if query is Query.CONFIRM_DELIVERY:
+            return await self._confirm_delivery(owner, number, _entity(tracker, "confirmed"))
+        found = await records.appointments(owner, period, status or None, page)
+        if not found.total:
+            return render.empty(
+                "提交货预约",
+                "请确认录入日期范围；预约需先在北京单一窗口办理。",
+                render.period_buttons(query),
+            )
+        return render.appointments(found, period, pick)
+
+    async def _confirm_delivery(self, owner: str, business_no: str, confirmed: str) -> Message:
+        """Two steps: show the appointment and ask; only the 确认已交货 button confirms."""
+        if confirmed != "yes":
+            appointment = (
+                await self.records.appointment(owner, business_no) if business_no else None
+            )
+            if appointment is None:
+                return self._not_found(business_no, Query.APPOINTMENTS)
+            if not render.confirmable(appointment):
+                return render.confirmation(
+                    Confirmation(
+                        ConfirmOutcome.ALREADY
+                        if appointment.status == statuses.APPOINTMENT_EMPTY
+                        else ConfirmOutcome.NOT_BOOKED,
+                        appointment,
+                    )
+                )
+            return render.ask_to_confirm(appointment)
+        result = await self.records.confirm_delivery(owner, business_no)
+        if result.outcome is ConfirmOutcome.UNKNOWN:
+            return self._not_found(business_no, Query.APPOINTMENTS)
+        return render.confirmation(result)
+
+    def _not_found(self, number: str, back: Query) -> Message:
+        text = NOT_FOUND_TEXT.format(number=number or "（未提供）")
+        return {"text": text, "buttons": [button("返回列表", back), HANDOFF_BUTTON]}
+
+
+class ActionQueryRecords(Action):
+    def __init__(self, runner: QueryRunner | None = None) -> None:
+        self._runner = runner or QueryRunner()
+
+    def name(self) -> str:
+        return "action_query_records"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        wanted = _entity(tracker, "query")
+        query = Query(wanted) if wanted in {q.value for q in Query} else None
+        for message in await self._runner.answer(query, tracker):
+            dispatcher.utter_message(**message)
+        return []

@@ -1,0 +1,84 @@
+"""Query conditions typed in words: a year, or a date range and its quick picks.
+
+The manuals limit a query's date range to 3 months and offer 当天 / 本周 / 本月 / 三个月 as
+quick picks; years cannot be in the future. Errors are the sentences the user reads.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from actions.records.repository import Period
+
+MAX_RANGE_DAYS = 92  # three months
+
+YEAR_IN_FUTURE = "查询年份不能晚于今年（{year} 年），请重新输入。"
+RANGE_TOO_LONG = "查询时间范围不能超过 3 个月，请缩小范围后再查。"
+RANGE_REVERSED = "开始日期不能晚于结束日期，请重新输入。"
+
+QUICK_PICKS = {"today": "当天", "week": "本周", "month": "本月", "quarter": "三个月"}
+
+_YEAR = re.compile(r"(20\d{2})\s*年")
+_DATE = re.compile(r"(20\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_WORDS = (
+    ("quarter", ("三个月", "3个月", "近三月", "最近三月")),
+    ("month", ("本月", "这个月", "这月")),
+    ("week", ("本周", "这周", "这个星期", "本星期", "这礼拜")),
+    ("today", ("当天", "今天", "今日")),
+)
+
+
+class ConditionError(ValueError):
+    """A condition the user must correct; the message says how."""
+
+
+def year_in(text: str, today: date) -> int:
+    """The year the user names (2025年, 去年, 今年), this year if none; never in the future."""
+    if "去年" in text:
+        return today.year - 1
+    if "前年" in text:
+        return today.year - 2
+    match = _YEAR.search(text)
+    year = int(match.group(1)) if match else today.year
+    if year > today.year:
+        raise ConditionError(YEAR_IN_FUTURE.format(year=today.year))
+    return year
+
+
+def quick_pick(pick: str, today: date) -> Period:
+    if pick == "today":
+        return Period(today, today)
+    if pick == "week":
+        return Period(today - timedelta(days=today.weekday()), today)
+    if pick == "month":
+        return Period(today.replace(day=1), today)
+    if pick == "quarter":
+        return Period(today - timedelta(days=MAX_RANGE_DAYS - 1), today)
+    raise ConditionError(f"unknown quick pick {pick!r}")
+
+
+def checked(period: Period) -> Period:
+    if period.first > period.last:
+        raise ConditionError(RANGE_REVERSED)
+    if (period.last - period.first).days >= MAX_RANGE_DAYS:
+        raise ConditionError(RANGE_TOO_LONG)
+    return period
+
+
+def period_in(text: str, today: date) -> Period | None:
+    """Two dates (from - to), one date (that day), or a quick-pick word; None if none."""
+    dates = []
+    for match in _DATE.finditer(text):
+        try:
+            dates.append(date(*map(int, match.groups())))
+        except ValueError as exc:
+            raise ConditionError("日期不正确，请按“2026-11-01”的格式输入。") from exc
+    if len(dates) >= 2:
+        return checked(Period(dates[0], dates[1]))
+    if dates:
+        return Period(dates[0], dates[0])
+    for pick, words in _WORDS:
+        if any(w in text for w in words):
+            return quick_pick(pick, today)
+    return None

@@ -1,0 +1,323 @@
+"""Records as chat messages: compact numbered lists, details on demand, every amount in yuan.
+
+Every list says how many records there are and which ones are shown, and ends with buttons for
+the details, the next page (更多) and a human; an empty list says what to check.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from actions.faq.replies import HANDOFF_BUTTON
+from actions.queries.conditions import QUICK_PICKS
+from actions.records import statuses
+from actions.records.money import show_yuan
+from actions.records.repository import (
+    PAGE_SIZE,
+    ApplicationLine,
+    AppointmentLine,
+    Confirmation,
+    ConfirmOutcome,
+    InventoryDetail,
+    InventorySummary,
+    Page,
+    Period,
+    Quota,
+    TaxBillDetail,
+    TaxBillSummary,
+    VehicleLine,
+)
+from actions.records.taxes import SINGLE_LIMIT
+from queue_service.clock import CHINA_TZ
+
+Message = dict[str, Any]
+Button = dict[str, str]
+
+
+class Query(StrEnum):
+    QUOTA = "quota"
+    CLEARANCES = "clearances"
+    CLEARANCE = "clearance"
+    TAX_BILLS = "tax_bills"
+    TAX_BILL = "tax_bill"
+    PRINTS = "prints"
+    EXPORTS = "exports"
+    VEHICLES = "vehicles"
+    APPOINTMENTS = "appointments"
+    CONFIRM_DELIVERY = "confirm_delivery"
+
+
+def payload(query: Query, **conditions: str) -> str:
+    values = {"query": query.value, **{k: v for k, v in conditions.items() if v}}
+    return "/query_records" + json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def button(title: str, query: Query, **conditions: str) -> Button:
+    return {"title": title, "payload": payload(query, **conditions)}
+
+
+def _day(moment: datetime | date) -> str:
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(CHINA_TZ).date()
+    return moment.isoformat()
+
+
+def _rate(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def _status(table: dict[str, statuses.Status], code: str) -> str:
+    known = table.get(code)
+    return known.name if known else code
+
+
+def _heading(title: str, page: Page, period: Period | None) -> str:
+    first = (page.page - 1) * PAGE_SIZE + 1
+    shown = f"第 {first}-{first + len(page.items) - 1} 条" if page.total > len(page.items) else ""
+    when = f"（{_day(period.first)} 至 {_day(period.last)}）" if period else ""
+    count = f"共 {page.total} 条" + (f"，{shown}" if shown else "")
+    return f"{title}{when}，{count}："
+
+
+def _list(
+    title: str,
+    page: Page,
+    lines: Sequence[str],
+    details: Sequence[Button],
+    more: Button | None,
+    period: Period | None,
+    extra: Sequence[Button] = (),
+) -> Message:
+    text = "\n".join([_heading(title, page, period), *lines])
+    buttons = [*details, *([more] if more and page.has_more else []), *extra, HANDOFF_BUTTON]
+    return {"text": text, "buttons": buttons}
+
+
+def _more(query: Query, page: Page, **conditions: str) -> Button:
+    return button("更多", query, page=str(page.page + 1), **conditions)
+
+
+def period_buttons(query: Query, status: str = "") -> list[Button]:
+    return [button(title, query, period=pick, status=status) for pick, title in QUICK_PICKS.items()]
+
+
+def empty(what: str, hint: str, retry: Sequence[Button] = ()) -> Message:
+    return {"text": f"没有查到{what}。{hint}", "buttons": [*retry, HANDOFF_BUTTON]}
+
+
+# --- consumers ---------------------------------------------------------------------------
+
+
+def quota(q: Quota, name: str, this_year: int) -> Message:
+    lines = [
+        f"{name}，您 {q.year} 年度的跨境电商个人额度：",
+        f"· 年度限额：{show_yuan(q.limit)}",
+        f"· 已使用：{show_yuan(q.used)}（{q.orders} 笔已放行订单）",
+        f"· 剩余可用：{show_yuan(q.remaining)}",
+        f"单次交易限值为 {show_yuan(SINGLE_LIMIT)}。额度数据可能有延迟，以海关系统为准；"
+        "退货在放行后 30 天内退回的，额度会相应恢复。",
+    ]
+    other_year = this_year - 1 if q.year == this_year else this_year
+    buttons = [
+        button("我的通关记录", Query.CLEARANCES),
+        button("我的税单", Query.TAX_BILLS),
+        button(f"查询{other_year}年额度", Query.QUOTA, year=str(other_year)),
+        HANDOFF_BUTTON,
+    ]
+    return {"text": "\n".join(lines), "buttons": buttons}
+
+
+def clearances(page: Page[InventorySummary], period: Period | None, pick: str) -> Message:
+    lines = [
+        f"{i}. 清单编号 {c.inventory_no}｜{c.platform}｜{show_yuan(c.total)}｜"
+        f"{_status(statuses.CLEARANCE, c.status)}{'（已退货）' if c.returned else ''}｜"
+        f"{_day(c.stored_at)}"
+        for i, c in enumerate(page.items, (page.page - 1) * PAGE_SIZE + 1)
+    ]
+    details = [
+        button(f"清单 …{c.inventory_no[-6:]} 明细", Query.CLEARANCE, record_no=c.inventory_no)
+        for c in page.items
+    ]
+    return _list(
+        "您的跨境电商通关记录",
+        page,
+        lines,
+        details,
+        _more(Query.CLEARANCES, page, period=pick),
+        period,
+    )
+
+
+def clearance(detail: InventoryDetail) -> Message:
+    c = detail.summary
+    status = statuses.CLEARANCE.get(c.status)
+    lines = [
+        f"清单编号 {c.inventory_no}（预录入编号 {c.pre_entry_no}）",
+        f"订单编号 {c.order_no}｜{c.platform}｜{c.merchant}｜{detail.port}",
+        f"通关状态：{_status(statuses.CLEARANCE, c.status)}｜入库时间 {_day(c.stored_at)}",
+        "商品明细：",
+        *(
+            f"{i.seq}. {i.name}（{i.hs_code}）{i.quantity}{i.unit} × {show_yuan(i.unit_price)}"
+            f" = {show_yuan(i.total)}，{i.currency}，原产{i.origin}"
+            for i in detail.items
+        ),
+        f"合计：{show_yuan(c.total)}",
+    ]
+    if status:
+        lines.append(status.advice)
+    return {
+        "text": "\n".join(lines),
+        "buttons": [button("返回通关记录", Query.CLEARANCES), HANDOFF_BUTTON],
+    }
+
+
+def tax_bills(page: Page[TaxBillSummary], period: Period | None, pick: str, status: str) -> Message:
+    lines = [
+        f"{i}. 税款编号 {b.tax_no}｜{show_yuan(b.amount)}｜{_status(statuses.TAX_BILL, b.status)}｜"
+        f"{b.port}｜入库日期 {_day(b.paid_on) if b.paid_on else '—'}"
+        for i, b in enumerate(page.items, (page.page - 1) * PAGE_SIZE + 1)
+    ]
+    details = [
+        button(f"税单 …{b.tax_no[-6:]} 详情", Query.TAX_BILL, record_no=b.tax_no)
+        for b in page.items
+    ]
+    filters = [
+        button(f"只看{s.name}", Query.TAX_BILLS, status=code, period=pick)
+        for code, s in statuses.TAX_BILL.items()
+        if code != status
+    ]
+    return _list(
+        "您的跨境电商税单",
+        page,
+        lines,
+        details,
+        _more(Query.TAX_BILLS, page, period=pick, status=status),
+        period,
+        filters,
+    )
+
+
+def tax_bill(detail: TaxBillDetail) -> Message:
+    b = detail.summary
+    lines = [
+        f"税款编号 {b.tax_no}｜清单编号 {b.inventory_no}",
+        f"应缴税款：{show_yuan(b.amount)}｜{_status(statuses.TAX_BILL, b.status)}｜{b.port}",
+        *(
+            f"{i.seq}. 商品编码 {i.hs_code}，{i.quantity} 件 × {show_yuan(i.unit_price)}，"
+            f"完税总价 {show_yuan(i.dutiable)}；关税 {_rate(i.tariff_rate)} {show_yuan(i.tariff)}，"
+            f"消费税 {_rate(i.consumption_rate)} {show_yuan(i.consumption)}，"
+            f"增值税 {_rate(i.vat_rate)} {show_yuan(i.vat)}"
+            for i in detail.items
+        ),
+        "限值以内关税税率为 0%，进口环节增值税、消费税按法定应纳税额的 70% 征收。",
+    ]
+    return {
+        "text": "\n".join(lines),
+        "buttons": [button("返回税单列表", Query.TAX_BILLS), HANDOFF_BUTTON],
+    }
+
+
+# --- enterprises -------------------------------------------------------------------------
+
+
+def applications(
+    page: Page[ApplicationLine], query: Query, period: Period | None, pick: str, status: str
+) -> Message:
+    table = statuses.PRINT if query is Query.PRINTS else statuses.EXPORT
+    lines = []
+    for i, a in enumerate(page.items, (page.page - 1) * PAGE_SIZE + 1):
+        kind = "" if a.signed is None else ("有签章｜" if a.signed else "无签章｜")
+        if a.expired:
+            availability = "｜文件已过期，需重新申请"
+        elif a.available_until:
+            availability = f"｜可导出至 {_day(a.available_until)}"
+        else:
+            availability = ""
+        lines.append(
+            f"{i}. 申请编号 {a.app_no}｜报关单号 {a.entry_no}｜{kind}"
+            f"{_status(table, a.status)}｜申请日期 {_day(a.applied_at)}{availability}"
+        )
+    shown = {a.status for a in page.items}
+    lines += [f"· {table[c].name}：{table[c].advice}" for c in sorted(shown) if c in table]
+    title = "您的自助打印申请" if query is Query.PRINTS else "您的结关后数据导出申请"
+    return _list(title, page, lines, [], _more(query, page, period=pick, status=status), period)
+
+
+def vehicles(page: Page[VehicleLine]) -> Message:
+    lines = [
+        f"{i}. {v.plate}｜{v.vehicle_type}｜{v.status}｜备案日期 {_day(v.filed_on)}"
+        for i, v in enumerate(page.items, (page.page - 1) * PAGE_SIZE + 1)
+    ]
+    shown = {v.status for v in page.items}
+    lines += [
+        f"· {s}：{statuses.VEHICLE[s].advice}" for s in sorted(shown) if s in statuses.VEHICLE
+    ]
+    return _list("您企业的车辆备案", page, lines, [], _more(Query.VEHICLES, page), None)
+
+
+def appointments(page: Page[AppointmentLine], period: Period | None, pick: str) -> Message:
+    lines = [
+        f"{i}. 业务统一编号 {a.business_no}｜预约编号 {a.appointment_no}｜{a.plate}｜"
+        f"{a.flag}｜{a.kind}｜{a.status}｜录入日期 {_day(a.entered_on)}"
+        for i, a in enumerate(page.items, (page.page - 1) * PAGE_SIZE + 1)
+    ]
+    shown = {a.status for a in page.items}
+    lines += [
+        f"· {s}：{statuses.APPOINTMENT[s].advice}"
+        for s in sorted(shown)
+        if s in statuses.APPOINTMENT
+    ]
+    confirm = [
+        button(
+            f"交货确认 {a.plate}（…{a.business_no[-6:]}）",
+            Query.CONFIRM_DELIVERY,
+            record_no=a.business_no,
+        )
+        for a in page.items
+        if confirmable(a)
+    ]
+    more = _more(Query.APPOINTMENTS, page, period=pick)
+    return _list("您企业的提交货预约", page, lines, confirm, more, period)
+
+
+def confirmable(a: AppointmentLine) -> bool:
+    return a.status == statuses.APPOINTMENT_BOOKED and a.flag in statuses.CONFIRMABLE_FLAGS
+
+
+def _appointment_line(a: AppointmentLine) -> str:
+    return (
+        f"车牌号 {a.plate}｜{a.flag}｜{a.kind}｜业务统一编号 {a.business_no}｜"
+        f"预约编号 {a.appointment_no}｜录入日期 {_day(a.entered_on)}"
+    )
+
+
+def ask_to_confirm(a: AppointmentLine) -> Message:
+    text = (
+        "请确认该车辆已实际完成交货：\n"
+        f"{_appointment_line(a)}\n"
+        "确认后预约状态将变为“空车成功”，车辆即可出区。尚未交货请不要确认。"
+    )
+    yes = button("确认已交货", Query.CONFIRM_DELIVERY, record_no=a.business_no, confirmed="yes")
+    return {"text": text, "buttons": [yes, button("暂不确认", Query.APPOINTMENTS), HANDOFF_BUTTON]}
+
+
+def confirmation(result: Confirmation) -> Message:
+    a = result.appointment
+    if result.outcome is ConfirmOutcome.CONFIRMED and a is not None:
+        text = f"交货确认成功！{_appointment_line(a)}\n状态已变为“空车成功”，车辆现在可以正常出区。"
+    elif result.outcome is ConfirmOutcome.ALREADY:
+        text = "该预约已完成交货确认（空车成功），车辆可以正常出区，无需重复确认。"
+    elif a is not None:
+        text = (
+            f"该预约当前为“{a.status}”（{a.flag}），暂不能办理交货确认：只有预约成功的交货或空车"
+            "预约，在车辆实际交货后才能确认。如有疑问，可以转人工客服。"
+        )
+    else:
+        raise ValueError("an unknown appointment is answered as not found")
+    back = button("返回提交货预约", Query.APPOINTMENTS)
+    return {"text": text, "buttons": [back, HANDOFF_BUTTON]}

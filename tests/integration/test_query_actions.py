@@ -1,0 +1,243 @@
+"""Self-service queries in the chat: a verified user's own records, and nobody else's."""
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import delete
+
+from actions.faq.actions import ActionAnswerFaq
+from actions.faq.hot import HotQuestions
+from actions.faq.knowledge import default as default_kb
+from actions.queries.actions import (
+    ENTERPRISE_ONLY_TEXT,
+    ENTRY_QUERIES,
+    PERSON_ONLY_TEXT,
+    REJECTED_TEXT,
+    ActionQueryRecords,
+    QueryRunner,
+)
+from actions.queries.conditions import RANGE_TOO_LONG, YEAR_IN_FUTURE
+from actions.records.db import sessions as records_sessions
+from actions.records.demo import DEMO_CONSUMERS, DEMO_ENTERPRISES, load, small
+from actions.records.models import RecordsBase
+from actions.records.money import show_yuan
+from actions.records.sql import SqlRecords
+from queue_service.clock import CHINA_TZ
+from queue_service.identity.claims import Identity, Kind, Source
+from queue_service.identity.signing import sign
+from queue_service.settings import get_settings
+from tests.faq_fixtures import parse
+
+TODAY = date(2026, 11, 24)
+CONVERSATION = "webchat:query-test"
+ALICE = Identity(Kind.PERSON, DEMO_CONSUMERS[0].id, DEMO_CONSUMERS[0].name, Source.PORTAL)
+BOB = Identity(Kind.PERSON, DEMO_CONSUMERS[1].id, DEMO_CONSUMERS[1].name, Source.PORTAL)
+ACME = Identity(
+    Kind.ENTERPRISE, DEMO_ENTERPRISES[0].id, "张经理", Source.PORTAL, DEMO_ENTERPRISES[0].name
+)
+
+
+def clock() -> datetime:
+    return datetime(2026, 11, 24, 10, tzinfo=CHINA_TZ)
+
+
+@pytest.fixture
+async def runner(empty_records_url: str) -> AsyncIterator[QueryRunner]:
+    sessions = records_sessions(empty_records_url)
+    async with sessions() as session, session.begin():
+        for table in reversed(RecordsBase.metadata.sorted_tables):
+            await session.execute(delete(table))
+    await load(empty_records_url, small(TODAY))
+    records = SqlRecords(sessions)
+    yield QueryRunner(records, clock)
+    await sessions.kw["bind"].dispose()
+
+
+def signed(identity: Identity | None, conversation: str = CONVERSATION, secret: str = "") -> dict:
+    if identity is None:
+        return {}
+    secret = secret or get_settings().identity_secret.get_secret_value()
+    return sign(identity, conversation, secret)
+
+
+def tracker(text: str, identity: Identity | None, entities: dict | None = None, **kw) -> Tracker:
+    message = {
+        "text": text,
+        "intent": {"name": "query_records", "confidence": 1.0},
+        "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()],
+        "metadata": kw.pop("metadata", None) or signed(identity),
+    }
+    return Tracker(CONVERSATION, {}, message, [], False, None, {}, "action_listen")
+
+
+async def ask(runner: QueryRunner, text: str, identity: Identity | None, **entities) -> list:
+    dispatcher = CollectingDispatcher()
+    await ActionQueryRecords(runner).run(dispatcher, tracker(text, identity, entities), {})
+    return dispatcher.messages
+
+
+async def test_anonymous_users_are_told_how_to_verify(runner) -> None:
+    [message] = await ask(runner, "查我的额度", None, query="quota")
+    assert get_settings().portal_login_url() in message["text"]
+    assert "绑定" in message["text"]
+    assert "元" not in message["text"]
+
+
+@pytest.mark.parametrize("forgery", ["other-secret", "other-conversation"])
+async def test_forged_identity_gets_nothing(runner, forgery) -> None:
+    metadata = (
+        signed(ALICE, secret="not-the-secret")
+        if forgery == "other-secret"
+        else signed(ALICE, conversation="webchat:someone-else")
+    )
+    dispatcher = CollectingDispatcher()
+    forged = tracker("/query_records", None, {"query": "quota"}, metadata=metadata)
+    await ActionQueryRecords(runner).run(dispatcher, forged, {})
+    assert [m["text"] for m in dispatcher.messages] == [REJECTED_TEXT]
+
+
+async def test_my_quota_this_year_and_a_past_year(runner) -> None:
+    records = runner.records
+    for text, year in (("我今年的额度还剩多少", 2026), ("2025年的额度", 2025), ("去年额度", 2025)):
+        [message] = await ask(runner, text, ALICE, query="quota")
+        quota = await records.quota(ALICE.subject, year)
+        assert f"{year} 年度" in message["text"]
+        assert f"已使用：{show_yuan(quota.used)}" in message["text"]
+        assert f"剩余可用：{show_yuan(quota.remaining)}" in message["text"]
+    [future] = await ask(runner, "2030年额度", ALICE, query="quota")
+    assert future["text"] == YEAR_IN_FUTURE.format(year=2026)
+
+
+async def test_tax_bills_page_by_five_with_details_on_demand(runner) -> None:
+    [first] = await ask(runner, "/query_records", ALICE, query="tax_bills")
+    total = (await runner.records.tax_bills(ALICE.subject)).total
+    assert f"共 {total} 条，第 1-5 条" in first["text"]
+    more = next(b for b in first["buttons"] if b["title"] == "更多")
+    assert '"page":"2"' in more["payload"]
+    [second] = await ask(runner, "/query_records", ALICE, query="tax_bills", page="2")
+    assert "第 6-10 条" in second["text"]
+    first_numbers = {line.split()[2] for line in first["text"].splitlines()[1:6]}
+    second_numbers = {line.split()[2] for line in second["text"].splitlines()[1:6]}
+    assert first_numbers and not first_numbers & second_numbers
+
+    detail_button = next(b for b in first["buttons"] if b["title"].endswith("详情"))
+    tax_no = detail_button["payload"].split('"record_no":"')[1].split('"')[0]
+    [detail] = await ask(runner, "/query_records", ALICE, query="tax_bill", record_no=tax_no)
+    bill = await runner.records.tax_bill(ALICE.subject, tax_no)
+    assert f"应缴税款：{show_yuan(bill.summary.amount)}" in detail["text"]
+    assert detail["text"].count("商品编码") == len(bill.items)
+
+
+async def test_someone_elses_number_is_not_found_by_button_or_in_words(runner) -> None:
+    alices = (await runner.records.tax_bills(ALICE.subject)).items[0].tax_no
+    alices_list = (await runner.records.inventories(ALICE.subject)).items[0].inventory_no
+    [by_button] = await ask(runner, "/query_records", BOB, query="tax_bill", record_no=alices)
+    [in_words] = await ask(runner, f"帮我看看清单 {alices_list} 的明细", BOB, query="clearance")
+    for message in (by_button, in_words):
+        assert "没有找到" in message["text"]
+        assert "元" not in message["text"]
+
+
+async def test_queries_are_for_their_kind_of_user(runner) -> None:
+    [person_only] = await ask(runner, "/query_records", ACME, query="quota")
+    [enterprise_only] = await ask(runner, "/query_records", ALICE, query="prints")
+    assert person_only["text"] == PERSON_ONLY_TEXT
+    assert enterprise_only["text"] == ENTERPRISE_ONLY_TEXT
+
+
+async def test_date_ranges_are_at_most_three_months(runner) -> None:
+    [too_long] = await ask(runner, "2026-01-01 到 2026-11-01 的税单", ALICE, query="tax_bills")
+    assert too_long["text"] == RANGE_TOO_LONG
+    assert [b["title"] for b in too_long["buttons"]] == ["当天", "本周", "本月", "三个月"]
+    [month] = await ask(runner, "/query_records", ALICE, query="clearances", period="quarter")
+    assert "（2026-08-25 至 2026-11-24）" in month["text"]
+
+
+async def test_enterprise_lists_explain_the_statuses_shown(runner) -> None:
+    [prints] = await ask(runner, "我的打印申请", ACME, query="prints")
+    assert "申请编号 DY" in prints["text"]
+    assert "已生成：" in prints["text"]  # the meaning of the statuses on the page
+    [appointments] = await ask(runner, "/query_records", ACME, query="appointments")
+    assert "预约成功：" in appointments["text"] and "交货确认" in appointments["text"]
+    [vehicles] = await ask(runner, "/query_records", ACME, query="vehicles")
+    assert "审核不通过：" in vehicles["text"]
+
+
+async def test_without_a_query_a_verified_user_gets_a_menu_of_their_own(runner) -> None:
+    [person] = await ask(runner, "自助查询", ALICE)
+    [company] = await ask(runner, "自助查询", ACME)
+    assert [b["title"] for b in person["buttons"]][:3] == [
+        "我的个人额度",
+        "我的通关记录",
+        "我的税单",
+    ]
+    assert DEMO_ENTERPRISES[0].name in company["text"]
+
+
+async def test_a_linked_faq_answer_shows_a_verified_users_own_records(runner, redis_client) -> None:
+    assert set(ENTRY_QUERIES) <= {e.id for e in default_kb().entries}
+    action = ActionAnswerFaq(default_kb(), HotQuestions(redis_client), clock, runner)
+    asked = parse("我今年海淘额度还剩多少", [("cbec_quota_query", 0.95)])
+
+    async def answer(identity: Identity | None) -> list[dict]:
+        dispatcher = CollectingDispatcher()
+        message = {**asked, "metadata": signed(identity)}
+        await action.run(
+            dispatcher, Tracker(CONVERSATION, {}, message, [], False, None, {}, ""), {}
+        )
+        return dispatcher.messages
+
+    [mine] = await answer(ALICE)
+    assert "剩余可用" in mine["text"]
+    assert "查看操作方法" in [b["title"] for b in mine["buttons"]]
+    [anonymous] = await answer(None)
+    assert anonymous["text"] == default_kb().entry("cbec_quota_query").answer
+    assert "查询我的数据" in [b["title"] for b in anonymous["buttons"]]
+
+
+async def test_delivery_is_confirmed_only_after_an_explicit_yes(runner) -> None:
+    [listed] = await ask(runner, "/query_records", ACME, query="appointments")
+    confirm = next(b for b in listed["buttons"] if b["title"].startswith("交货确认"))
+    business_no = confirm["payload"].split('"record_no":"')[1].split('"')[0]
+
+    [asked] = await ask(
+        runner, "/query_records", ACME, query="confirm_delivery", record_no=business_no
+    )
+    assert "请确认该车辆已实际完成交货" in asked["text"]
+    assert (await runner.records.appointment(ACME.subject, business_no)).status == "预约成功"
+    yes = asked["buttons"][0]
+    assert yes["title"] == "确认已交货" and '"confirmed":"yes"' in yes["payload"]
+
+    other = Identity(Kind.ENTERPRISE, DEMO_ENTERPRISES[1].id, "孙丽", Source.PORTAL, "天津")
+    [refused] = await ask(
+        runner,
+        "/query_records",
+        other,
+        query="confirm_delivery",
+        record_no=business_no,
+        confirmed="yes",
+    )
+    assert "没有找到" in refused["text"]
+
+    [done] = await ask(
+        runner,
+        "/query_records",
+        ACME,
+        query="confirm_delivery",
+        record_no=business_no,
+        confirmed="yes",
+    )
+    assert "交货确认成功" in done["text"] and "可以正常出区" in done["text"]
+    assert (await runner.records.appointment(ACME.subject, business_no)).status == "空车成功"
+    [again] = await ask(
+        runner,
+        "/query_records",
+        ACME,
+        query="confirm_delivery",
+        record_no=business_no,
+        confirmed="yes",
+    )
+    assert "无需重复确认" in again["text"]
