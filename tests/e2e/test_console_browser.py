@@ -1,8 +1,13 @@
 """The agent console in headless Chromium: an agent serves a web chat user from start to end.
 
-Two browser contexts share the real stack: the agent's console (/console) and a user's web
-chat (/). The user talks to the bot, asks for a person, is given to the online agent
-automatically, chats with them, and rates the chat once the agent closes it.
+Browser contexts share the real stack: agents' and supervisors' consoles (/console) and users'
+web chats (/). The user talks to the bot, asks for a person, is given to the online agent
+automatically, chats with them, and rates the chat once the agent closes it. Around that: canned
+responses, transfers, transcript search and the supervisor's live view.
+
+The stack lives for the whole session (Redis database 1), so each test makes its own accounts,
+uses unique texts, closes its chats and logs out; skills are chosen so that no test leaves a
+user waiting where another test counts them.
 """
 
 import json
@@ -13,7 +18,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -23,7 +28,7 @@ from actions.handoff import ASK_SKILL_TEXT
 from queue_service.console.api import TAKEN
 from queue_service.console.auth import BAD_LOGIN, NOT_LOGGED_IN
 from queue_service.handoff.desk import NO_AGENT_TEXT, RATE_TEXT, RATED_TEXT
-from queue_service.handoff.switchboard import CONNECTED_TEXT
+from queue_service.handoff.switchboard import CONNECTED_TEXT, HANDED_OVER_TEXT
 from stack.paths import ROOT
 from tests.e2e.test_webchat_browser import SCREENSHOT_DIR, bot_messages
 from tests.e2e.test_webchat_browser import browser as browser  # the fixture, shared
@@ -32,16 +37,19 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 PASSWORD = "console-e2e-secret"
 AGENT_NAME = "客服小测"
+SUPERVISOR_NAME = "值班班长"
 TITLE = "单一窗口客服工作台"
 CONVERSATION_KEY = "swa.webchat.conversation"
+# The live view polls every 5 s; changes that no websocket event announces show within this.
+LIVE_TIMEOUT_MS = 15_000
 
 
-def create_agent(stack, *options: str) -> str:
+def create_agent(stack, *options: str, name: str = AGENT_NAME) -> str:
     """A fresh agent serving every skill, made with the management command as an admin would."""
     username = f"e2e-console-{uuid.uuid4().hex[:8]}"
     command = [sys.executable, "-m", "queue_service.agents", "create", username]
     result = subprocess.run(
-        [*command, "--name", AGENT_NAME, *options],
+        [*command, "--name", name, *options],
         input=PASSWORD + "\n",
         env=stack.env,
         cwd=ROOT,
@@ -54,8 +62,8 @@ def create_agent(stack, *options: str) -> str:
     return username
 
 
-@pytest.fixture
-def console(stack, browser: Browser) -> Iterator[Page]:
+@contextmanager
+def console_page(stack, browser: Browser) -> Iterator[Page]:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(30_000)
@@ -68,13 +76,32 @@ def console(stack, browser: Browser) -> Iterator[Page]:
     assert not errors, f"script errors in the console: {errors}"
 
 
-@pytest.fixture
-def user(browser: Browser) -> Iterator[Page]:
+@contextmanager
+def user_page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(locale="zh-CN", viewport={"width": 420, "height": 760})
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def console(stack, browser: Browser) -> Iterator[Page]:
+    with console_page(stack, browser) as page:
+        yield page
+
+
+@pytest.fixture
+def second_console(stack, browser: Browser) -> Iterator[Page]:
+    """Another member of staff's console, in a browser context of its own."""
+    with console_page(stack, browser) as page:
+        yield page
+
+
+@pytest.fixture
+def user(browser: Browser) -> Iterator[Page]:
+    with user_page(browser) as page:
+        yield page
 
 
 def log_in(page: Page, stack, username: str, password: str) -> None:
@@ -138,6 +165,14 @@ def chat_of(stack, conversation_id: str) -> tuple[str, str, int | None]:
             "ORDER BY id DESC LIMIT 1",
             (conversation_id,),
         ).fetchone()
+
+
+def chat_pane(console: Page, conversation_id: str):
+    return console.locator(f'.swa-chat[data-conversation-id="{conversation_id}"]')
+
+
+def agent_bubbles(user: Page):
+    return user.locator('.swa-msg[data-role="agent"] .swa-bubble')
 
 
 def test_agent_serves_a_web_chat_user_from_handoff_to_rating(stack, console: Page, user: Page):
@@ -394,3 +429,259 @@ def test_typing_shows_both_ways_and_the_console_reconnects(stack, console: Page)
     assert history[-1]["role"] == "agent" and history[-1]["text"] == "正在为您查询"
     close_chat(pane)
     expect(pane).to_have_count(0)
+
+
+def test_a_canned_response_added_by_a_supervisor_is_sent_by_its_shortcut(
+    stack, console: Page, second_console: Page, user: Page
+):
+    # The agent is at work with a user before the supervisor adds the entry.
+    agent = create_agent(stack)
+    log_in(console, stack, agent, PASSWORD)
+    go_online(console)
+    conversation_id = ask_for_an_agent(user, stack, "其他")
+    pane = chat_pane(console, conversation_id)
+    expect(pane).to_be_visible()
+
+    supervisor = create_agent(stack, "--role", "supervisor", name=SUPERVISOR_NAME)
+    log_in(second_console, stack, supervisor, PASSWORD)
+    second_console.locator(".swa-tab-canned").click()
+    second_console.locator(".swa-canned-add").click()
+    tag = uuid.uuid4().hex[:6]
+    shortcut = f"/e2e-{tag}"
+    text = f"单一窗口客服热线为 95198，工作日 8:30-17:30 为您服务。（{tag}）"
+    form = second_console.locator(".swa-canned-form")
+    form.locator(".swa-canned-shortcut").fill(shortcut)
+    form.locator(".swa-canned-title").fill(f"热线说明 {tag}")
+    form.locator(".swa-canned-text").fill(text)
+    form.locator(".swa-canned-save").click()
+    expect(second_console.locator(".swa-notice")).to_have_text(f"常用语 {shortcut} 已保存。")
+    entry = second_console.locator(f'.swa-canned-item[data-shortcut="{shortcut}"]')
+    expect(entry.locator(".swa-canned-item-text")).to_have_text(text)
+    expect(entry.locator(".swa-canned-badge")).to_have_text("全部技能组")
+
+    # "/" and the start of the shortcut offer the new entry; picking it fills the reply.
+    composer = pane.locator(".swa-reply-input")
+    composer.click()
+    composer.press_sequentially(shortcut[:6])
+    suggestion = pane.locator(f'.swa-suggest-item[data-shortcut="{shortcut}"]')
+    expect(suggestion.locator(".swa-suggest-title")).to_have_text(f"热线说明 {tag}")
+    suggestion.click()
+    expect(composer).to_have_value(text)
+    expect(pane.locator(".swa-suggest")).to_be_hidden()
+    composer.press("Enter")
+    expect(composer).to_have_value("")
+    expect(agent_bubbles(user).last).to_have_text(text)
+
+    # The 常用语 panel finds it by its title too, and puts it in the reply unsent.
+    pane.locator(".swa-canned-open").click()
+    pane.locator(".swa-canned-search").fill(f"热线说明 {tag}")
+    result = pane.locator(f'.swa-canned-result[data-shortcut="{shortcut}"]')
+    expect(result).to_have_count(1)
+    result.click()
+    expect(pane.locator(".swa-canned-panel")).to_be_hidden()
+    expect(composer).to_have_value(text)
+    expect(agent_bubbles(user)).to_have_count(2)  # the greeting and the reply sent above
+    composer.fill("")
+    close_chat(pane)
+    expect(pane).to_have_count(0)
+
+
+def test_an_agent_transfers_a_chat_to_another_agent_with_a_note(
+    stack, console: Page, second_console: Page, user: Page
+):
+    first = create_agent(stack)
+    second = create_agent(stack, name="客服小转")
+    log_in(console, stack, first, PASSWORD)
+    go_online(console)
+    conversation_id = ask_for_an_agent(user, stack, "空港物流")
+    pane = chat_pane(console, conversation_id)
+    expect(pane).to_be_visible()
+    expect(agent_bubbles(user).first).to_have_text(CONNECTED_TEXT.format(name=AGENT_NAME))
+    # The second agent comes online only now, so the user went to the first.
+    log_in(second_console, stack, second, PASSWORD)
+    go_online(second_console)
+
+    note = f"用户咨询舱单申报回执，已核实运单号 {uuid.uuid4().hex[:6]}"
+    pane.locator(".swa-transfer-chat").click()
+    dialog = console.locator(".swa-transfer")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("指定客服").check()  # enabled once the online agents are listed
+    dialog.locator(".swa-transfer-agent").select_option(second)
+    dialog.locator(".swa-transfer-note").fill(note)
+    dialog.locator(".swa-transfer-submit").click()
+    expect(dialog).to_be_hidden()
+    expect(pane).to_have_count(0)
+    expect(console.locator(".swa-notice")).to_contain_text("转接给客服小转")
+    expect(console.locator(".swa-load-value")).to_have_text("0 / 3")
+
+    # The second agent has the chat, with the note in view and the transcript so far.
+    received = chat_pane(second_console, conversation_id)
+    expect(received).to_be_visible()
+    expect(received.locator(".swa-chat-note")).to_have_text(f"转接备注：{AGENT_NAME}：{note}")
+    expect(received.locator('.swa-line[data-role="agent"]').last).to_contain_text("客服小转")
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    second_console.screenshot(path=str(SCREENSHOT_DIR / "console-transfer-note.png"))
+
+    # The user is told, and greeted by the new agent, who answers.
+    expect(user.locator('.swa-msg[data-role="system"] .swa-bubble').last).to_have_text(
+        HANDED_OVER_TEXT
+    )
+    expect(agent_bubbles(user).last).to_have_text(CONNECTED_TEXT.format(name="客服小转"))
+    composer = received.locator(".swa-reply-input")
+    composer.fill("您好，舱单回执的问题由我继续为您处理。")
+    composer.press("Enter")
+    expect(agent_bubbles(user).last).to_have_text("您好，舱单回执的问题由我继续为您处理。")
+    assert chat_of(stack, conversation_id)[0] == second
+    close_chat(received)
+    expect(received).to_have_count(0)
+
+
+def test_an_agent_finds_a_line_they_wrote_in_the_search_tab(stack, console: Page, user: Page):
+    agent = create_agent(stack)
+    log_in(console, stack, agent, PASSWORD)
+    go_online(console)
+    conversation_id = ask_for_an_agent(user, stack, "其他")
+    pane = chat_pane(console, conversation_id)
+    token = f"E2E{uuid.uuid4().hex[:8].upper()}"
+    line = f"您的报关单 {token} 已受理，请留意短信通知。"
+    composer = pane.locator(".swa-reply-input")
+    composer.fill(line)
+    composer.press("Enter")
+    expect(agent_bubbles(user).last).to_have_text(line)
+    close_chat(pane)
+    expect(pane).to_have_count(0)
+
+    # Found by a word of it, lower case, among the agent's own lines.
+    console.locator(".swa-tab-search").click()
+    expect(console.locator(".swa-search-scope")).to_contain_text("仅显示您接待过的会话")
+    console.locator(".swa-search-text").fill(token.lower())
+    console.locator(".swa-search-submit").click()
+    hit = console.locator(".swa-hit", has_text=token)
+    expect(hit).to_have_count(1)
+    expect(console.locator(".swa-hit")).to_have_count(1)
+    expect(hit).to_have_attribute("data-role", "agent")
+    expect(hit.locator(".swa-hit-role")).to_have_text("客服")
+    expect(hit.locator(".swa-match")).to_have_text(token)
+
+    # Opened, it shows the whole conversation with the line marked.
+    hit.click()
+    expect(console.locator(".swa-record-id")).to_have_text(conversation_id)
+    marked = console.locator('.swa-record-lines .swa-line[data-hit="true"]')
+    expect(marked.locator(".swa-line-text")).to_have_text(line)
+    expect(console.locator(".swa-record-lines .swa-line").first).to_contain_text("单一窗口智能客服")
+    console.locator(".swa-record-back").click()
+    expect(hit).to_be_visible()
+
+    # The chats the agent served are listed too, with how they ended.
+    console.locator(".swa-search-kind").select_option(label="人工会话")
+    chat = console.locator(f'.swa-hit[data-conversation-id="{conversation_id}"]')
+    expect(chat.locator(".swa-hit-text")).to_have_text("已解决 · 未评价")
+
+
+def test_the_supervisor_live_view_follows_the_queue_and_the_agents(
+    stack, browser: Browser, console: Page, second_console: Page, user: Page
+):
+    # One agent for 跨境电商 with room for one chat: a first user fills it, a second waits.
+    agent = create_agent(stack, "--skills", "cross_border", "--capacity", "1")
+    log_in(console, stack, agent, PASSWORD)
+    go_online(console)
+    first = ask_for_an_agent(user, stack, "跨境电商")
+    expect(chat_pane(console, first)).to_be_visible()
+
+    supervisor = create_agent(stack, "--role", "supervisor", name=SUPERVISOR_NAME)
+    log_in(second_console, stack, supervisor, PASSWORD)
+    live = second_console.locator(".swa-live")
+    second_console.locator(".swa-tab-live").click()
+    expect(live).to_be_visible()
+    row = live.locator(f'.swa-live-agent[data-username="{agent}"]')
+    expect(row.locator(".swa-live-agent-name")).to_contain_text(AGENT_NAME)
+    expect(row.locator(".swa-live-status")).to_have_text("在线")
+    expect(row.locator(".swa-live-load")).to_have_text("1 / 1")
+    expect(row.locator(".swa-live-connected")).to_have_text("已连接")
+    skill = live.locator('.swa-live-skill[data-skill="cross_border"]')
+    expect(skill.locator(".swa-live-skill-title")).to_have_text("跨境电商")
+    expect(skill.locator(".swa-live-waiting")).to_have_text("0")
+    expect(skill.locator(".swa-live-longest")).to_have_text("—")
+    expect(skill.locator(".swa-live-online")).to_contain_text("1 人")
+    handled = live.locator('.swa-live-figure[data-figure="handled"] dd')
+    expect(handled).to_have_text(re.compile(r"^\d+$"))
+    handled_before = int(handled.inner_text())
+    for figure in ("已接待", "放弃排队", "平均等待", "平均处理时长", "满意度"):
+        expect(live.locator(".swa-live-today dt", has_text=figure)).to_have_count(1)
+    expect(live.locator('.swa-live-figure[data-figure="handle"] dd')).to_have_text(
+        re.compile(r"^(—|\d\d:\d\d)$")
+    )
+    expect(live.locator('.swa-live-figure[data-figure="csat"] dd')).to_have_text(
+        re.compile(r"^(暂无评价|[1-5]\.\d 分（共 \d+ 条评价）)$")
+    )
+
+    with user_page(browser) as second_user:
+        second = ask_for_an_agent(second_user, stack, "跨境电商")
+        expect(second_user.locator('.swa-msg[data-role="system"]').last).to_contain_text(
+            "您前面还有 0 位用户"
+        )
+        # The waiting user shows (the websocket's "queue" event, or the next poll).
+        expect(skill.locator(".swa-live-waiting")).to_have_text("1", timeout=LIVE_TIMEOUT_MS)
+        expect(skill.locator(".swa-live-longest")).to_have_text(re.compile(r"^\d\d:\d\d$"))
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        second_console.screenshot(path=str(SCREENSHOT_DIR / "console-live.png"))
+
+        # A status change has no event of its own: the polling shows it.
+        console.select_option("#swa-status", label="忙碌")
+        expect(row.locator(".swa-live-status")).to_have_text("忙碌", timeout=LIVE_TIMEOUT_MS)
+        console.select_option("#swa-status", label="在线")
+        expect(row.locator(".swa-live-status")).to_have_text("在线", timeout=LIVE_TIMEOUT_MS)
+
+        # The first chat ends: the waiting user is served, and the view follows.
+        close_chat(chat_pane(console, first))
+        expect(chat_pane(console, second)).to_be_visible()
+        expect(agent_bubbles(second_user)).to_have_count(1)
+        expect(skill.locator(".swa-live-waiting")).to_have_text("0", timeout=LIVE_TIMEOUT_MS)
+        expect(skill.locator(".swa-live-longest")).to_have_text("—")
+        expect(handled).to_have_text(str(handled_before + 1), timeout=LIVE_TIMEOUT_MS)
+        expect(row.locator(".swa-live-load")).to_have_text("1 / 1")
+        close_chat(chat_pane(console, second))
+        expect(chat_pane(console, second)).to_have_count(0)
+
+    # Another tab stops the polling; the agent's logout shows when the view is back.
+    second_console.locator(".swa-tab-tickets").click()
+    expect(live).to_be_hidden()
+    console.locator(".swa-logout").click()
+    expect(console.locator(".swa-login")).to_be_visible()
+    second_console.locator(".swa-tab-live").click()
+    expect(row.locator(".swa-live-status")).to_have_text("离线")
+    expect(live.locator(".swa-live-error")).to_be_hidden()
+
+
+def test_the_live_view_is_for_supervisors_and_says_when_it_cannot_load(stack, console: Page):
+    agent = create_agent(stack)
+    log_in(console, stack, agent, PASSWORD)
+    expect(console.locator(".swa-me-name")).to_have_text(AGENT_NAME)
+    expect(console.locator(".swa-tab-live")).to_be_hidden()
+    expect(console.locator(".swa-tab-canned")).to_be_hidden()
+    console.locator(".swa-logout").click()
+
+    supervisor = create_agent(stack, "--role", "supervisor", name=SUPERVISOR_NAME)
+    log_in(console, stack, supervisor, PASSWORD)
+    console.locator(".swa-tab-live").click()
+    error = console.locator(".swa-live-error")
+    expect(console.locator(".swa-live-updated")).to_contain_text("更新于")
+    # The network fails: the pane says so instead of breaking; it recovers by itself.
+    console.route("**/console/api/supervisor", lambda route: route.abort())
+    expect(error).to_have_text(
+        re.compile("^实时数据更新失败：网络连接异常"), timeout=LIVE_TIMEOUT_MS
+    )
+    console.unroute("**/console/api/supervisor")
+    expect(error).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
+    # Refused (no longer a supervisor's session, say): the reason, in Chinese.
+    console.route(
+        "**/console/api/supervisor",
+        lambda route: route.fulfill(
+            status=403,
+            content_type="application/json",
+            body=json.dumps({"detail": "仅班长（主管）可以进行此操作。"}),
+        ),
+    )
+    console.locator(".swa-live-refresh").click()
+    expect(error).to_have_text("仅班长（主管）可以查看实时监控。")
+    expect(console.locator(".swa-live-skill")).to_have_count(0)

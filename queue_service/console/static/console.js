@@ -1,5 +1,5 @@
 // Agent console for 单一窗口客服工作台: login, waiting lists, chat tabs, tickets, transcript
-// search, canned responses, transfers, one websocket.
+// search, canned responses, transfers, the supervisor's live view, one websocket.
 //
 // No framework and no build step. Text from users, bots and agents only ever reaches the page
 // through textContent (links become anchors built element by element), never as HTML.
@@ -20,11 +20,12 @@
   var CHANNELS = { webchat: "网页", wechat: "微信", telegram: "Telegram" };
   var ROLE_LABELS = { user: "用户", bot: "机器人", agent: "客服", system: "系统" };
   var STAFF_ROLES = { agent: "客服", supervisor: "班长" };
-  var CANNED_STALE_MS = 60000;    // the "/" suggestions reload the list when it is older
   var MAX_SUGGESTIONS = 8;
   var SHORTCUT_TYPED = /^\/([a-z0-9_-]*)$/i;  // the whole reply up to the caret: "/" and a word
   var SEARCH_DEBOUNCE_MS = 250;
   var SNIPPET_CHARS = 120;        // a longer line is shown around its first match
+  var LIVE_POLL_MS = 5000;        // the live view, while it is shown
+  var EVENT_RELOAD_MS = 250;      // a burst of websocket events causes one reload
 
   function $(selector, root) {
     return (root || document).querySelector(selector);
@@ -110,6 +111,14 @@
     transferNote: $(".swa-transfer-note"),
     transferSubmit: $(".swa-transfer-submit"),
     transferCancel: $(".swa-transfer-cancel"),
+    liveTab: $(".swa-tab-live"),
+    live: $(".swa-live"),
+    liveUpdated: $(".swa-live-updated"),
+    liveRefresh: $(".swa-live-refresh"),
+    liveError: $(".swa-live-error"),
+    liveToday: $(".swa-live-today"),
+    liveSkills: $(".swa-live-skills tbody"),
+    liveAgents: $(".swa-live-agents tbody"),
   };
 
   var state = freshState();
@@ -136,7 +145,6 @@
       statusPending: false,
       canned: [],            // every canned response (常用语), for the "/" suggestions
       skills: [],            // [{id, title}]: the skills as the server names them
-      cannedLoadedAt: 0,
       cannedLoading: false,
       cannedSeq: 0,
       editing: null,         // the canned response being edited, or null when adding
@@ -147,6 +155,9 @@
       recordSeq: 0,
       recordFrom: null,      // the result the open conversation was opened from
       transferChat: null,    // the chat the transfer dialog is for
+      liveTimer: null,       // the live view's polling, while it is shown
+      liveReloadTimer: null,
+      liveSeq: 0,
     };
   }
 
@@ -443,6 +454,7 @@
     clearTimeout(state.reconnectTimer);
     clearTimeout(state.queueReloadTimer);
     state.timers.forEach(clearInterval);
+    stopLive();
     state.chats.forEach(function (chat) {
       clearTimeout(chat.typingIdle);
       clearTimeout(chat.userTypingTimer);
@@ -459,6 +471,7 @@
     ui.notice.hidden = true;
     resetSearch();
     resetCanned();
+    resetLive();
     closeTransfer();
     activate(null);
     updateTitle();
@@ -478,6 +491,7 @@
     state.chats.forEach(function (chat) { fillDispositions(chat); });
     var supervisor = me.role === "supervisor";
     ui.cannedTab.hidden = !supervisor;
+    ui.liveTab.hidden = !supervisor;
     // An agent's results are limited to their own chats by the server; no agent filter.
     ui.searchAgentField.hidden = !supervisor;
     ui.searchScope.textContent = supervisor ? "日期按北京时间计算。" :
@@ -621,9 +635,11 @@
       case "assigned":
         loadChats();
         refreshMe();
+        scheduleLiveReload();
         break;
       case "closed":
         onClosed(id);
+        scheduleLiveReload();
         break;
       case "message":
         onMessage(id, event.message);
@@ -633,6 +649,7 @@
         break;
       case "queue":
         scheduleQueueReload();
+        scheduleLiveReload();
         break;
     }
   }
@@ -641,7 +658,7 @@
 
   function scheduleQueueReload() {
     clearTimeout(state.queueReloadTimer);
-    state.queueReloadTimer = setTimeout(loadQueue, 250);
+    state.queueReloadTimer = setTimeout(loadQueue, EVENT_RELOAD_MS);
   }
 
   function loadQueue() {
@@ -897,6 +914,8 @@
       cannedResults: $(".swa-canned-results", pane),
       cannedNone: $(".swa-canned-none", pane),
       endedLabel: $(".swa-chat-ended", pane),
+      noteBar: $(".swa-chat-note", pane),
+      noteText: $(".swa-chat-note-text", pane),
       lines: new Map(),     // message id -> element: a line arrives once however it came
       unread: 0,
       ended: false,
@@ -972,6 +991,9 @@
       (identityText(info.identity) || shortId(info.conversation_id));
     $(".swa-chat-skill", chat.pane).textContent = info.skill_title || "";
     $(".swa-chat-id", chat.pane).textContent = info.conversation_id;
+    // A transfer's note ("客服小王：…"), for the agent who took the user over.
+    chat.noteText.textContent = info.note || "";
+    chat.noteBar.hidden = !info.note;
   }
 
   function fillDispositions(chat) {
@@ -1281,7 +1303,8 @@
 
   // ---------------------------------------------------------------- tabs
 
-  // The tabs that are not chats; `open` runs each time one is shown.
+  // The tabs that are not chats; `open` runs each time one is shown, `close` (if any) when
+  // another is.
   var VIEWS = {
     tickets: { tab: ui.ticketsTab, pane: ui.tickets, open: function () { loadTickets(); } },
     search: {
@@ -1297,9 +1320,11 @@
         loadCanned();
       },
     },
+    live: { tab: ui.liveTab, pane: ui.live, open: startLive, close: stopLive },
   };
 
   function activate(view, focusComposer) {
+    var previous = state.active;
     state.active = view;
     state.chats.forEach(function (chat, id) {
       var selected = id === view;
@@ -1323,6 +1348,7 @@
       scrollIfStuck(chat);
       if (focusComposer && !chat.ended) chat.input.focus();
     }
+    if (previous !== view && VIEWS[previous] && VIEWS[previous].close) VIEWS[previous].close();
     if (VIEWS[view]) VIEWS[view].open();
   }
 
@@ -1341,6 +1367,7 @@
   ui.ticketsTab.addEventListener("click", function () { activate("tickets"); });
   ui.searchTab.addEventListener("click", function () { activate("search"); });
   ui.cannedTab.addEventListener("click", function () { activate("canned"); });
+  ui.liveTab.addEventListener("click", function () { activate("live"); });
 
   // Arrow keys, Home and End move between tabs (the WAI-ARIA tabs pattern).
   ui.tabs.addEventListener("keydown", function (event) {
@@ -1376,6 +1403,7 @@
 
   document.addEventListener("visibilitychange", function () {
     if (document.hidden) return;
+    if (state.active === "live") loadLive();  // its polling skips a hidden page
     var chat = state.chats.get(state.active);
     if (chat && chat.unread) {
       chat.unread = 0;
@@ -1529,7 +1557,6 @@
       state.cannedLoading = false;
       state.canned = data.canned || [];
       state.skills = data.skills || [];
-      state.cannedLoadedAt = Date.now();
       fillSkillOptions();
       if (state.active === "canned") renderCannedList();
       state.chats.forEach(function (chat) { if (chat.suggestOpen) updateSuggestions(chat); });
@@ -1588,7 +1615,9 @@
       return;
     }
     chat.suggestDismissed = null;
-    if (!state.cannedLoading && Date.now() - state.cannedLoadedAt > CANNED_STALE_MS) loadCanned();
+    // The list is loaded again each time it opens, so that an entry a supervisor has just
+    // added is offered at once (the answer updates the open list).
+    if (!chat.suggestOpen && !state.cannedLoading) loadCanned();
     var previous = chat.suggestions[chat.suggestIndex];
     var entries = suggestionsFor(chat, typed);
     chat.suggestions = entries;
@@ -2269,6 +2298,162 @@
     });
   });
 
+  // ---------------------------------------------------------------- 实时监控 (supervisors)
+
+  var LIVE_FORBIDDEN = "仅班长（主管）可以查看实时监控。";
+
+  function startLive() {
+    stopLive();
+    loadLive();
+    state.liveTimer = setInterval(function () {
+      if (!document.hidden) loadLive();
+    }, LIVE_POLL_MS);
+  }
+
+  function stopLive() {
+    clearInterval(state.liveTimer);
+    clearTimeout(state.liveReloadTimer);
+    state.liveTimer = null;
+  }
+
+  function resetLive() {
+    ui.liveTab.hidden = true;
+    clearLive();
+  }
+
+  function clearLive() {
+    ui.liveToday.textContent = "";
+    ui.liveSkills.textContent = "";
+    ui.liveAgents.textContent = "";
+    ui.liveUpdated.textContent = "";
+    liveError("");
+  }
+
+  // A queue or an agent changed (a websocket event): reload now rather than at the next poll.
+  function scheduleLiveReload() {
+    if (state.active !== "live") return;
+    clearTimeout(state.liveReloadTimer);
+    state.liveReloadTimer = setTimeout(loadLive, EVENT_RELOAD_MS);
+  }
+
+  function loadLive() {
+    var session = state.session;
+    var seq = ++state.liveSeq;
+    return api("GET", "/console/api/supervisor").then(function (data) {
+      if (session !== state.session || seq !== state.liveSeq) return;
+      renderLive(data || {});
+    }, function (error) {
+      if (session !== state.session || seq !== state.liveSeq || error.status === 401) return;
+      // The figures last shown stay, with their time, unless they may not be seen at all.
+      if (error.status === 403) {
+        clearLive();
+        liveError(LIVE_FORBIDDEN);
+      } else {
+        liveError("实时数据更新失败：" + error.message);
+      }
+    });
+  }
+
+  function liveError(text) {
+    ui.liveError.textContent = text || "";
+    ui.liveError.hidden = !text;
+  }
+
+  function renderLive(data) {
+    liveError("");
+    renderToday(data.today || {});
+    renderLiveSkills(data.skills || []);
+    renderLiveAgents(data.agents || []);
+    ui.liveUpdated.textContent = "更新于 " + formatTime();
+  }
+
+  // Seconds as mm:ss, or a dash when there is nothing to measure.
+  function durationText(seconds) {
+    return typeof seconds === "number" ? formatWait(seconds) : "—";
+  }
+
+  // Today's figures: [key, label, value, a smaller note after the value or ""].
+  function todayFigures(today) {
+    var rated = today.csat_count > 0 && typeof today.csat_average === "number";
+    return [
+      ["handled", "已接待", String(today.handled || 0), ""],
+      ["abandoned", "放弃排队", String(today.abandoned || 0), ""],
+      ["wait", "平均等待", durationText(today.average_wait_s), ""],
+      ["handle", "平均处理时长", durationText(today.average_handle_s), ""],
+      ["csat", "满意度", rated ? today.csat_average.toFixed(1) + " 分" : "暂无评价",
+        rated ? "（共 " + today.csat_count + " 条评价）" : ""],
+    ];
+  }
+
+  function renderToday(today) {
+    ui.liveToday.textContent = "";
+    todayFigures(today).forEach(function (figure) {
+      var item = el("div", "swa-live-figure");
+      item.dataset.figure = figure[0];
+      item.appendChild(el("dt", null, figure[1]));
+      var value = item.appendChild(el("dd", null, figure[2]));
+      if (figure[3]) value.appendChild(el("span", "swa-live-figure-note", figure[3]));
+      ui.liveToday.appendChild(item);
+    });
+  }
+
+  function addCell(row, className, text) {
+    return row.appendChild(el("td", className, text));
+  }
+
+  function rowHead(row, className, text) {
+    var cell = row.appendChild(el("th", className, text));
+    cell.scope = "row";
+    return cell;
+  }
+
+  function renderLiveSkills(skills) {
+    ui.liveSkills.textContent = "";
+    skills.forEach(function (skill) {
+      var row = el("tr", "swa-live-skill");
+      row.dataset.skill = skill.skill;
+      row.dataset.long = String(skill.waiting > 0 && skill.longest_wait_s >= LONG_WAIT_S);
+      rowHead(row, "swa-live-skill-title", skill.title);
+      addCell(row, "swa-live-waiting", skill.waiting).dataset.count = String(skill.waiting);
+      addCell(row, "swa-live-longest", skill.waiting ? formatWait(skill.longest_wait_s) : "—");
+      addCell(row, "swa-live-online", skill.agents_online + " 人（接待上限 " + skill.capacity_online + "）");
+      addCell(row, "swa-live-abandoned", skill.abandoned_today);
+      ui.liveSkills.appendChild(row);
+    });
+  }
+
+  // Those at work first, in the order of the statuses (online, busy, away, offline); by user
+  // name within each, as listed.
+  function byStatus(agents) {
+    var order = ((state.me && state.me.statuses) || []).map(function (status) { return status.id; });
+    var rank = function (agent) {
+      var at = order.indexOf(agent.status);
+      return at < 0 ? order.length : at;
+    };
+    return agents.slice().sort(function (a, b) { return rank(a) - rank(b); });
+  }
+
+  function renderLiveAgents(agents) {
+    ui.liveAgents.textContent = "";
+    byStatus(agents).forEach(function (agent) {
+      var row = el("tr", "swa-live-agent");
+      row.dataset.username = agent.username;
+      var name = rowHead(row, "swa-live-agent-name", agent.display_name || agent.username);
+      name.appendChild(el("span", "swa-live-username", agent.username));
+      addCell(row, "swa-live-status", statusTitle(agent.status)).dataset.status = agent.status;
+      addCell(row, "swa-live-load", agent.load + " / " + agent.capacity);
+      addCell(row, "swa-live-connected", agent.connected ? "已连接" : "未连接")
+        .dataset.connected = String(agent.connected === true);
+      ui.liveAgents.appendChild(row);
+    });
+    if (!agents.length) {
+      var empty = el("tr");
+      addCell(empty, "swa-live-none", "暂无客服").colSpan = 4;
+      ui.liveAgents.appendChild(empty);
+    }
+  }
+
+  ui.liveRefresh.addEventListener("click", function () { loadLive(); });
 
   // ---------------------------------------------------------------- start
 
