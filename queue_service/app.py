@@ -24,6 +24,11 @@ from queue_service.handoff.switchboard import Switchboard
 from queue_service.handoff.tickets import TicketStore
 from queue_service.handoff.watch import Watch
 from queue_service.hub import Hub
+from queue_service.identity import routes as portal
+from queue_service.identity.bind_codes import BindCodes
+from queue_service.identity.portal import PortalTokens
+from queue_service.identity.service import Identities
+from queue_service.identity.store import IdentityStore
 from queue_service.logging_setup import configure_logging
 from queue_service.rasa_client import RasaClient
 from queue_service.settings import Settings, get_settings
@@ -66,7 +71,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             transcripts,
             settings.manual_skill_set(),
         )
-        app.state.hub = Hub(app.state.rasa, transcripts, desk, switchboard)
+        app.state.identities = identities = Identities(
+            IdentityStore(redis_client, sessions),
+            BindCodes(redis_client),
+            PortalTokens(settings.portal_jwt_secret.get_secret_value(), settings.portal_issuer),
+            settings.identity_secret.get_secret_value(),
+            settings.portal_login_url(),
+        )
+        app.state.hub = Hub(app.state.rasa, transcripts, desk, switchboard, identities)
         watch = Watch(
             redis_client,
             queue,
@@ -96,4 +108,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     webchat.install(app)
     console.install(app)
+    portal.install(app, settings.demo_portal)
     return app

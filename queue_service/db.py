@@ -121,6 +121,26 @@ class CannedResponse(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ChannelBinding(Base):
+    """A WeChat / Telegram account bound to a portal user with a one-time code.
+
+    Keyed by the conversation id (`<channel>:<channel user id>`): that is the channel account.
+    The identity is kept as the portal vouched for it when the code was issued.
+    """
+
+    __tablename__ = "channel_bindings"
+    __table_args__ = (Index("ix_channel_bindings_subject", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # The records owner: consumer or enterprise id.
+    subject: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100))
+    enterprise_name: Mapped[str | None] = mapped_column(String(100))
+    bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":

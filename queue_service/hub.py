@@ -1,9 +1,11 @@
 """The hub: the one place that decides who answers a user's message.
 
-A user served by an agent is heard by that agent only. A user waiting for a person, leaving a
-message for the help desk or rating a finished chat is answered by the handoff desk; everyone
-else by the bot: the message goes to Rasa with the conversation id as sender,
-and Rasa's replies go back to the channel. A reply carrying the handoff payload is not shown:
+A bind or unbind command ("绑定 12345678", "解除绑定") is answered by the identity desk before
+anyone else. A user served by an agent is heard by that agent only. A user waiting for a
+person, leaving a message for the help desk or rating a finished chat is answered by the handoff
+desk; everyone else by the bot: the message goes to Rasa with the conversation id as sender
+(and a verified user's identity, signed, in the metadata), and Rasa's replies go back to the
+channel. A reply carrying the handoff payload is not shown:
 the desk takes over from there. Every line, the user's included, lands in the transcript before
 the channel sees the answer, so a page reloaded right after a reply finds it in the history,
 and nothing said is lost if the channel drops.
@@ -17,6 +19,8 @@ from redis.exceptions import RedisError
 from queue_service.handoff.desk import HandoffDesk, WithAgent
 from queue_service.handoff.skills import Skill
 from queue_service.handoff.switchboard import Switchboard
+from queue_service.identity.service import Identities
+from queue_service.identity.signing import METADATA_KEY, SIGNATURE_KEY
 from queue_service.messages import Button, InboundMessage, OutboundMessage, Role, StoredMessage
 from queue_service.rasa_client import RasaClient, RasaUnavailable
 from queue_service.transcripts import TranscriptStore
@@ -64,14 +68,22 @@ class Hub:
         transcripts: TranscriptStore,
         desk: HandoffDesk,
         switchboard: Switchboard,
+        identities: Identities | None = None,
     ) -> None:
         self._rasa = rasa
         self.transcripts = transcripts
         self._desk = desk
         self._switchboard = switchboard
+        self.identities = identities
 
     async def handle(self, inbound: InboundMessage) -> list[StoredMessage]:
         user_line = OutboundMessage(role=Role.USER, text=inbound.text)
+        if self.identities is not None:
+            command = await self.identities.command(inbound)
+            if command is not None:
+                user_line.text = command.user_text  # a bind code is not kept
+                await self.transcripts.append(inbound.conversation_id, [user_line])
+                return await self.transcripts.append(inbound.conversation_id, command.replies)
         try:
             from_desk = await self._desk.handle(inbound)
         except RedisError as exc:
@@ -130,10 +142,15 @@ class Hub:
     async def _ask_bot(self, inbound: InboundMessage) -> list[OutboundMessage]:
         # No metadata unless there is something to say: the channel is the sender id's prefix,
         # and Rasa 3.6 spends ~30 ms more per turn on a message that carries any metadata.
+        # A verified user's identity is something to say: the actions need it, signed.
+        # Only the hub vouches for identities: a channel's metadata never carries one through.
+        metadata = {
+            k: v for k, v in inbound.metadata.items() if k not in (METADATA_KEY, SIGNATURE_KEY)
+        }
+        if self.identities is not None:
+            metadata.update(await self.identities.metadata(inbound.conversation_id) or {})
         try:
-            return await self._rasa.send(
-                inbound.conversation_id, inbound.for_bot, inbound.metadata or None
-            )
+            return await self._rasa.send(inbound.conversation_id, inbound.for_bot, metadata or None)
         except RasaUnavailable as exc:
             log.warning(
                 "rasa unavailable",

@@ -2,11 +2,18 @@
 
 Protocol (JSON text frames):
   server → client, once per connection:
-      {"type": "session", "conversation_id": "<uuid>", "history": [message, ...]}
+      {"type": "session", "conversation_id": "<uuid>", "history": [message, ...],
+       "identity": {...} | null}   (who the conversation is verified as, as in "identity" below)
   client → server:
       {"type": "start"}   once, when a new conversation (empty history) is opened
       {"type": "message", "text": "...", "payload": "..." | null}
       {"type": "typing", "on": true | false}   while the user types to an agent (throttled)
+      {"type": "auth", "token": "<portal JWT>"}   at any time: the host portal's logged-in user
+      {"type": "logout"}                         the portal's user logged out
+  server → client, for each auth or logout:
+      {"type": "identity", "identity": {kind, name, enterprise_name, label, expires_at} | null}
+      or, for a token that is not accepted (the conversation is then anonymous):
+      {"type": "error", "code": "auth_failed", "message": "<Chinese text for the user>"}
   server → client, for each start or user message:
       {"type": "messages", "messages": [message, ...]}
       {"type": "error", "code": "...", "message": "<Chinese text for the user>"}
@@ -14,6 +21,9 @@ Protocol (JSON text frames):
       {"type": "messages", "messages": [...]}   {"type": "typing", "on": true | false}
 A message is a transcript line: id, role, text, buttons, image, custom, created_at and, on an
 agent's lines, sender_name.
+
+The token travels only in the auth frame: never in a URL (which ends up in access logs and
+browser history), never in a log line.
 
 The conversation id lives in the browser's localStorage; holding it is what lets a page reload
 see its history, so ids are random UUIDs and anything else is replaced by a fresh one.
@@ -31,10 +41,15 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from redis.exceptions import RedisError
 
 from queue_service.bus import Event
 from queue_service.handoff.switchboard import user_topic
 from queue_service.hub import Hub
+from queue_service.identity.portal import PortalTokenError
+from queue_service.identity.routes import identity_view
+from queue_service.identity.service import LOGIN_UNAVAILABLE_TEXT
+from queue_service.identity.store import Verified
 from queue_service.messages import InboundMessage, StoredMessage
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -79,10 +94,19 @@ class Typing:
     on: bool
 
 
+@dataclass(frozen=True)
+class Auth:
+    token: str
+
+
+LOGOUT_FRAME = "logout"
+
+
 def parse_client_frame(
     raw: str, max_chars: int
-) -> tuple[str, str | None] | dict[str, str] | str | Typing:
-    """(text, payload) for a valid user message, START_FRAME, Typing, or an error frame."""
+) -> tuple[str, str | None] | dict[str, str] | str | Typing | Auth:
+    """(text, payload) for a valid user message, START_FRAME, LOGOUT_FRAME, Typing, Auth, or an
+    error frame."""
     try:
         frame = json.loads(raw)
     except ValueError:
@@ -91,6 +115,12 @@ def parse_client_frame(
         return START_FRAME
     if isinstance(frame, dict) and frame.get("type") == "typing":
         return Typing(frame.get("on") is True)
+    if isinstance(frame, dict) and frame.get("type") == LOGOUT_FRAME:
+        return LOGOUT_FRAME
+    if isinstance(frame, dict) and frame.get("type") == "auth":
+        token = frame.get("token")
+        # Not verified here: the hub logs why a token is refused, and answers the user once.
+        return Auth(token if isinstance(token, str) else "")
     if not isinstance(frame, dict) or frame.get("type") != "message":
         return _BAD_MESSAGE
     text, payload = frame.get("text"), frame.get("payload")
@@ -138,7 +168,14 @@ async def webchat_socket(websocket: WebSocket, conversation: str | None = None) 
     # Listening starts before the history is read, so nothing falls between the two.
     async with websocket.app.state.bus.listen(user_topic(conversation_id)) as events:
         history = await hub.transcripts.history(conversation_id, settings.history_limit)
-        await send({"type": "session", "conversation_id": session_id, "history": _wire(history)})
+        await send(
+            {
+                "type": "session",
+                "conversation_id": session_id,
+                "history": _wire(history),
+                "identity": await _who(hub, conversation_id),
+            }
+        )
         forwarder = asyncio.create_task(_forward(events, send))
         try:
             await _converse(websocket, hub, conversation_id, settings.max_message_chars, send)
@@ -168,6 +205,9 @@ async def _converse(
         if isinstance(parsed, Typing):
             await hub.typing(conversation_id, parsed.on)
             continue
+        if isinstance(parsed, Auth) or parsed == LOGOUT_FRAME:
+            await send(await _authenticate(hub, conversation_id, parsed))
+            continue
         if parsed == START_FRAME:
             replies = await hub.start(conversation_id)
         else:
@@ -176,3 +216,34 @@ async def _converse(
                 InboundMessage(conversation_id=conversation_id, text=text, payload=payload)
             )
         await send({"type": "messages", "messages": _wire(replies)})
+
+
+def _identity_frame(verified: Verified | None) -> dict[str, Any]:
+    view = identity_view(verified.identity, verified.expires_at) if verified else None
+    return {"type": "identity", "identity": view}
+
+
+async def _who(hub: Hub, conversation_id: str) -> dict[str, Any] | None:
+    """Who the conversation is verified as, for the session frame; None if unknown."""
+    if hub.identities is None:
+        return None
+    try:
+        verified = await hub.identities.current(conversation_id)
+    except RedisError:
+        return None
+    return _identity_frame(verified)["identity"]
+
+
+async def _authenticate(hub: Hub, conversation_id: str, frame: Auth | str) -> dict[str, Any]:
+    """Log the conversation in with a portal token, or out; the frame that tells the page."""
+    if hub.identities is None:
+        return _error("auth_unavailable", LOGIN_UNAVAILABLE_TEXT)
+    try:
+        if not isinstance(frame, Auth):
+            await hub.identities.log_out(conversation_id)
+            return _identity_frame(None)
+        return _identity_frame(await hub.identities.log_in(conversation_id, frame.token))
+    except PortalTokenError as exc:
+        return _error("auth_failed", exc.user_message)
+    except RedisError:
+        return _error("auth_unavailable", LOGIN_UNAVAILABLE_TEXT)

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from queue_service.agents.accounts import Role
 from queue_service.console.auth import Staff
@@ -107,6 +109,15 @@ async def set_status(body: StatusChange, request: Request, staff: Staff) -> dict
     return {"status": body.status.value}
 
 
+async def _identity_label(request: Request, conversation_id: str) -> str | None:
+    """Who the user is verified as (王小明（个人，已验证）), or None for an anonymous user."""
+    try:
+        verified = await request.app.state.identities.current(conversation_id)
+    except (RedisError, SQLAlchemyError):
+        return None
+    return verified.identity.label if verified else None
+
+
 async def _preview(request: Request, conversation_id: str) -> list[dict[str, Any]]:
     lines = await request.app.state.hub.transcripts.history(conversation_id, PREVIEW_LINES)
     return [{"role": m.role.value, "text": m.text} for m in lines if m.text]
@@ -130,7 +141,7 @@ async def waiting(request: Request, staff: Staff) -> dict[str, Any]:
                     "conversation_id": conversation_id,
                     "channel": _channel(conversation_id),
                     "waited_s": max(0, int((now_ms - enqueued_ms) / 1000)),
-                    "identity": None,
+                    "identity": await _identity_label(request, conversation_id),
                     "last_messages": await _preview(request, conversation_id),
                 }
             )
@@ -159,7 +170,7 @@ async def my_chats(request: Request, staff: Staff) -> dict[str, Any]:
                 "channel": _channel(conversation_id),
                 "skill": conversation.skill.value,
                 "skill_title": SKILL_TITLES[conversation.skill],
-                "identity": None,
+                "identity": await _identity_label(request, conversation_id),
                 "note": conversation.note,
             }
         )

@@ -1,9 +1,13 @@
 """Failure modes of a Rasa server we cannot produce on demand with the real one."""
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 @contextmanager
@@ -40,3 +44,56 @@ def closed_port_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@dataclass
+class RecordingRasa:
+    """A Rasa REST webhook that answers every message and keeps what it was sent."""
+
+    url: str
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    def last(self) -> dict[str, Any]:
+        assert self.received, "the stand-in Rasa received nothing"
+        return self.received[-1]
+
+
+@contextmanager
+def recording_rasa() -> Iterator[RecordingRasa]:
+    """Answers "收到：<message>" to each webhook post, "/handoff" with the handoff payload, and
+    reports a loaded model on /status; every request body is recorded, metadata included."""
+    rasa = RecordingRasa(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def _json(self, body: object) -> None:
+            data = json.dumps(body, ensure_ascii=False).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            self._json({"model_id": "stand-in"})
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            rasa.received.append(body)
+            if body.get("message") == "/handoff":
+                self._json([{"custom": {"handoff": {"skill": "other"}}}])
+            else:
+                self._json([{"text": f"收到：{body.get('message')}"}])
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    rasa.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield rasa
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

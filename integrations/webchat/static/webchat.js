@@ -1,4 +1,7 @@
 // Web chat client for 单一窗口智能客服: one websocket, history on (re)connect, automatic reconnect.
+// Embedded in a host portal (an iframe), the portal passes its logged-in user's token with
+// postMessage({type: "swa-auth", token}) and logs out with postMessage({type: "swa-logout",
+// newConversation: true|false}); only messages from this page's own origin are accepted.
 (function () {
   "use strict";
 
@@ -10,15 +13,45 @@
   var form = document.querySelector(".swa-composer");
   var input = document.getElementById("swa-input");
   var statusBadge = document.querySelector(".swa-status");
+  var identityBadge = document.querySelector(".swa-identity");
 
   var socket = null;
   var backoffMs = 500;
   var outbox = [];          // messages typed while offline, sent on reconnect
   var typingItem = null;
+  var authToken = null;     // the host portal's token: kept in memory only, sent on each connect
+  var identityExpiry = null;
 
   function setStatus(state, text) {
     statusBadge.dataset.state = state;
     statusBadge.textContent = text;
+  }
+
+  function isOpen() {
+    return socket && socket.readyState === WebSocket.OPEN;
+  }
+
+  // Who the server has verified the conversation as: {name, enterprise_name, expires_at} or null.
+  function showIdentity(identity) {
+    clearTimeout(identityExpiry);
+    if (!identity) {
+      identityBadge.hidden = true;
+      identityBadge.textContent = "";
+      return;
+    }
+    var who = identity.name + (identity.enterprise_name ? "（" + identity.enterprise_name + "）" : "");
+    identityBadge.textContent = "已登录：" + who;
+    identityBadge.title = identity.label || who;
+    identityBadge.hidden = false;
+    if (identity.expires_at) {
+      // The server forgets the login when the token expires; so does the badge.
+      var left = identity.expires_at * 1000 - Date.now();
+      identityExpiry = setTimeout(function () { showIdentity(null); }, Math.max(0, left));
+    }
+  }
+
+  function sendAuth() {
+    if (authToken && isOpen()) socket.send(JSON.stringify({ type: "auth", token: authToken }));
   }
 
   function formatTime(iso) {
@@ -129,6 +162,8 @@
 
   function onSession(frame) {
     localStorage.setItem(STORAGE_KEY, frame.conversation_id);
+    showIdentity(frame.identity);
+    sendAuth();  // before the greeting, so the bot already knows who it greets
     showTyping(false);
     log.textContent = "";
     frame.history.forEach(renderMessage);
@@ -164,7 +199,10 @@
         frame.messages.forEach(renderMessage);
       } else if (frame.type === "typing") {
         showTyping(frame.on);
+      } else if (frame.type === "identity") {
+        showIdentity(frame.identity);
       } else if (frame.type === "error") {
+        if (frame.code === "auth_failed") showIdentity(null);
         showTyping(false);
         renderMessage({ role: "system", text: frame.message });
       }
@@ -219,6 +257,24 @@
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       form.requestSubmit();
+    }
+  });
+
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (event.origin !== location.origin || !data || typeof data !== "object") return;
+    if (data.type === "swa-auth" && typeof data.token === "string" && data.token) {
+      authToken = data.token;
+      sendAuth();
+    } else if (data.type === "swa-logout") {
+      authToken = null;
+      if (isOpen()) socket.send(JSON.stringify({ type: "logout" }));
+      showIdentity(null);
+      if (data.newConversation) {
+        // The next user of this browser starts afresh: the closed socket reconnects to a new id.
+        localStorage.removeItem(STORAGE_KEY);
+        if (socket) socket.close();
+      }
     }
   });
 

@@ -1,0 +1,114 @@
+"""The portal's side of identity: bind codes for its users, and the demo portal.
+
+  POST /portal/api/bind-codes   Authorization: Bearer <portal token>
+                                -> {"code": "12345678", "expires_in": 600}
+  GET  /portal/demo             the demo portal page (SWA_DEMO_PORTAL, on by default)
+  POST /portal/demo/login       {"account": "<demo account id>"} -> {"token": ..., ...}
+
+The demo login mints a token for any demo account without a password: it stands in for the
+host portal's own login, and is not mounted at all when SWA_DEMO_PORTAL=false.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, status
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from redis.exceptions import RedisError
+
+from queue_service.identity.bind_codes import CODE_TTL_S, ISSUE_WINDOW_S, TooManyCodes
+from queue_service.identity.claims import Identity
+from queue_service.identity.demo import DEMO_ACCOUNTS, DEMO_TOKEN_TTL_S, demo_account
+from queue_service.identity.portal import USER_MESSAGE, PortalTokenError
+from queue_service.identity.service import BIND_UNAVAILABLE_TEXT, Identities
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+TOO_MANY_CODES = f"获取绑定码过于频繁，请 {ISSUE_WINDOW_S // 60} 分钟后再试。"
+NO_SUCH_ACCOUNT = "请选择一个演示账号。"
+# Tokens and codes are credentials: no cache on the way may keep them.
+NO_STORE = {"Cache-Control": "no-store"}
+
+api = APIRouter(prefix="/portal/api", tags=["portal"])
+demo = APIRouter(prefix="/portal/demo", tags=["demo portal"])
+
+
+def install(app: FastAPI, demo_portal: bool) -> None:
+    app.include_router(api)
+    if demo_portal:
+        app.mount("/portal/static", StaticFiles(directory=STATIC_DIR), name="portal-static")
+        app.include_router(demo)
+
+
+def identity_view(identity: Identity, expires_at: int | None = None) -> dict[str, Any]:
+    """An identity as pages see it."""
+    return {
+        "kind": identity.kind.value,
+        "name": identity.name,
+        "enterprise_name": identity.enterprise_name,
+        "label": identity.label,
+        "expires_at": expires_at,
+    }
+
+
+def _identities(request: Request) -> Identities:
+    return request.app.state.identities
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+@api.post("/bind-codes")
+async def issue_bind_code(request: Request) -> JSONResponse:
+    """A one-time code with which the token's user binds a WeChat or Telegram account."""
+    try:
+        code = await _identities(request).issue_code(_bearer(request))
+    except PortalTokenError as exc:
+        log.info("bind code refused", extra={"reason": exc.reason})
+        return JSONResponse(
+            {"detail": USER_MESSAGE},
+            status.HTTP_401_UNAUTHORIZED,
+            headers={"WWW-Authenticate": "Bearer", **NO_STORE},
+        )
+    except TooManyCodes:
+        return JSONResponse({"detail": TOO_MANY_CODES}, status.HTTP_429_TOO_MANY_REQUESTS)
+    except RedisError as exc:
+        log.warning("bind code not issued", extra={"error": type(exc).__name__})
+        return JSONResponse({"detail": BIND_UNAVAILABLE_TEXT}, status.HTTP_503_SERVICE_UNAVAILABLE)
+    return JSONResponse({"code": code, "expires_in": CODE_TTL_S}, headers=NO_STORE)
+
+
+@demo.get("", include_in_schema=False)
+async def demo_page() -> FileResponse:
+    return FileResponse(STATIC_DIR / "demo.html")
+
+
+@demo.get("/accounts")
+async def demo_accounts() -> dict[str, Any]:
+    return {
+        "accounts": [{"account": a.subject, **identity_view(a)} for a in DEMO_ACCOUNTS],
+    }
+
+
+@demo.post("/login")
+async def demo_login(request: Request) -> JSONResponse:
+    """Log in as a demo account: a portal token, minted here as the host portal would."""
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    account = demo_account(body.get("account")) if isinstance(body, dict) else None
+    if account is None:
+        return JSONResponse({"detail": NO_SUCH_ACCOUNT}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+    token = _identities(request).tokens.mint(account, DEMO_TOKEN_TTL_S)
+    return JSONResponse(
+        {"token": token, "expires_in": DEMO_TOKEN_TTL_S, "identity": identity_view(account)},
+        headers=NO_STORE,
+    )

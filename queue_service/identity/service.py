@@ -1,0 +1,222 @@
+"""The hub's identity desk: portal logins, bind and unbind commands, and the signed metadata.
+
+Tokens and bind codes are credentials: neither is ever logged, and a bind command is written to
+the transcript with its code masked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from queue_service.identity.bind_codes import (
+    CODE_DIGITS,
+    CODE_TTL_S,
+    BindCodes,
+    BindCommand,
+    UnbindCommand,
+    masked,
+    parse_command,
+)
+from queue_service.identity.claims import Identity, Kind
+from queue_service.identity.portal import PortalTokenError, PortalTokens
+from queue_service.identity.signing import sign
+from queue_service.identity.store import IdentityStore, Verified, bindable
+from queue_service.messages import InboundMessage, OutboundMessage, Role
+
+log = logging.getLogger(__name__)
+
+MINUTES = CODE_TTL_S // 60
+BIND_HELP_TEXT = (
+    "绑定后即可在这里查询您本人的业务信息。请先登录门户网站（{url}），点击“获取绑定码”，"
+    f"然后在这里发送“绑定 绑定码”，例如：绑定 12345678。绑定码 {MINUTES} 分钟内有效，只能使用一次。"
+)
+CODE_FORMAT_TEXT = f"绑定码为 {CODE_DIGITS} 位数字，请核对后重新发送，例如：绑定 12345678。"
+BOUND_TEXT = (
+    "绑定成功！{who}，您好。此账号已与您的单一窗口身份绑定，现在可以直接查询您本人的业务信息。"
+    "如需解除，请发送“解除绑定”。"
+)
+BAD_CODE_TEXT = (
+    "绑定码无效、已使用或已过期。请在门户网站重新获取绑定码后再试"
+    f"（绑定码 {MINUTES} 分钟内有效，只能使用一次）。"
+)
+TOO_MANY_TEXT = "绑定码输入错误次数过多，为保护您的账号安全，请 10 分钟后再试。"
+BIND_UNAVAILABLE_TEXT = "非常抱歉，绑定服务暂时不可用，请稍后再试，或拨打全国统一热线 95198。"
+UNBOUND_TEXT = (
+    "已解除绑定。此账号不再关联{who}的身份信息；如需再次绑定，请在门户网站获取新的绑定码。"
+)
+NOT_BOUND_TEXT = "此账号尚未绑定单一窗口身份，无需解除。"
+WEBCHAT_BIND_TEXT = (
+    "网页在线咨询无需绑定：请登录门户网站（{url}）后在门户页面打开智能客服，"
+    "登录后即可查询您本人的业务信息。"
+)
+WEBCHAT_LOGGED_IN_TEXT = (
+    "您已通过门户网站登录（{who}），网页在线咨询无需绑定，可以直接查询您本人的业务信息。"
+)
+WEBCHAT_UNBIND_TEXT = (
+    "网页在线咨询的登录状态与门户网站同步，无需解除绑定；如需退出，请在门户网站退出登录。"
+)
+LOGIN_UNAVAILABLE_TEXT = "非常抱歉，暂时无法验证您的登录信息，请稍后再试。"
+
+
+def who(identity: Identity) -> str:
+    """How a message addresses the user: 王小明, or 赵建国（北京示例进出口有限公司）."""
+    if identity.kind is Kind.ENTERPRISE and identity.enterprise_name:
+        return f"{identity.name}（{identity.enterprise_name}）"
+    return identity.name
+
+
+@dataclass(frozen=True)
+class CommandAnswer:
+    """The hub's answer to a bind or unbind command: the user's line as recorded, the replies."""
+
+    user_text: str
+    replies: list[OutboundMessage]
+
+
+def _system(text: str) -> list[OutboundMessage]:
+    return [OutboundMessage(role=Role.SYSTEM, text=text)]
+
+
+class Identities:
+    def __init__(
+        self,
+        store: IdentityStore,
+        codes: BindCodes,
+        tokens: PortalTokens,
+        signing_secret: str,
+        portal_url: str,
+    ) -> None:
+        self.store = store
+        self.codes = codes
+        self.tokens = tokens
+        self._secret = signing_secret
+        self._portal_url = portal_url
+
+    async def current(self, conversation_id: str) -> Verified | None:
+        return await self.store.current(conversation_id)
+
+    async def metadata(self, conversation_id: str) -> dict[str, Any] | None:
+        """The signed identity for a turn to Rasa; None for an anonymous user.
+
+        Failing to read it is not failing the turn: the user is answered as anonymous.
+        """
+        try:
+            verified = await self.store.current(conversation_id)
+        except (RedisError, SQLAlchemyError) as exc:
+            log.warning(
+                "identity unavailable",
+                extra={"conversation_id": conversation_id, "error": type(exc).__name__},
+            )
+            return None
+        if verified is None:
+            return None
+        return sign(verified.identity, conversation_id, self._secret)
+
+    async def log_in(self, conversation_id: str, token: object) -> Verified:
+        """Verify a portal token and hold its identity for the conversation until it expires.
+
+        Raises PortalTokenError (the conversation is then anonymous: a page that sends a token
+        means a new login, and a failed one must not leave the previous user in place).
+        """
+        try:
+            login = self.tokens.verify(token)
+            if login.expires_at <= time.time():
+                # Within the clock leeway: valid, but nothing left to hold it for.
+                raise PortalTokenError("expired")
+        except PortalTokenError as exc:
+            log.info(
+                "portal token rejected",
+                extra={"conversation_id": conversation_id, "reason": exc.reason},
+            )
+            await self.store.log_out(conversation_id)
+            raise
+        await self.store.log_in(conversation_id, login.identity, login.expires_at)
+        log.info(
+            "portal login",
+            extra={"conversation_id": conversation_id, "kind": login.identity.kind.value},
+        )
+        return Verified(login.identity, login.expires_at)
+
+    async def log_out(self, conversation_id: str) -> None:
+        await self.store.log_out(conversation_id)
+
+    async def issue_code(self, token: object) -> str:
+        """A bind code for the token's portal user; raises PortalTokenError, TooManyCodes."""
+        login = self.tokens.verify(token)
+        return await self.codes.issue(login.identity)
+
+    async def command(self, inbound: InboundMessage) -> CommandAnswer | None:
+        """The answer to a bind or unbind command; None when the message is not one."""
+        if inbound.payload:
+            return None  # a button click: never a command
+        parsed = parse_command(inbound.text)
+        if parsed is None:
+            return None
+        conversation_id = inbound.conversation_id
+        if isinstance(parsed, UnbindCommand):
+            user_text = inbound.text.strip()
+            if not bindable(conversation_id):
+                return CommandAnswer(user_text, _system(WEBCHAT_UNBIND_TEXT))
+            return CommandAnswer(user_text, await self._unbind(conversation_id))
+        user_text = masked(parsed)
+        if not bindable(conversation_id):
+            try:
+                verified = await self.store.current(conversation_id)
+            except RedisError:
+                verified = None
+            if verified is not None:
+                text = WEBCHAT_LOGGED_IN_TEXT.format(who=who(verified.identity))
+            else:
+                text = WEBCHAT_BIND_TEXT.format(url=self._portal_url)
+            return CommandAnswer(user_text, _system(text))
+        return CommandAnswer(user_text, await self._bind(conversation_id, parsed))
+
+    async def _bind(self, conversation_id: str, command: BindCommand) -> list[OutboundMessage]:
+        if not command.code:
+            return _system(BIND_HELP_TEXT.format(url=self._portal_url))
+        if len(command.code) != CODE_DIGITS:
+            return _system(CODE_FORMAT_TEXT)
+        issued = None
+        try:
+            if not await self.codes.attempt(conversation_id):
+                log.warning("bind attempts exhausted", extra={"conversation_id": conversation_id})
+                return _system(TOO_MANY_TEXT)
+            issued = await self.codes.consume(command.code)
+            if issued is None:
+                log.info("bind code refused", extra={"conversation_id": conversation_id})
+                return _system(BAD_CODE_TEXT)
+            bound = await self.store.bind(conversation_id, issued.identity)
+            await self.codes.succeeded(conversation_id)
+        except (RedisError, SQLAlchemyError) as exc:
+            log.warning(
+                "binding failed",
+                extra={"conversation_id": conversation_id, "error": type(exc).__name__},
+            )
+            if issued is not None:
+                # The code was taken but nothing was bound: let the user try it again.
+                with contextlib.suppress(RedisError):
+                    await self.codes.restore(issued)
+            return _system(BIND_UNAVAILABLE_TEXT)
+        log.info("channel account bound", extra={"conversation_id": conversation_id})
+        return _system(BOUND_TEXT.format(who=who(bound)))
+
+    async def _unbind(self, conversation_id: str) -> list[OutboundMessage]:
+        try:
+            identity = await self.store.unbind(conversation_id)
+        except (RedisError, SQLAlchemyError) as exc:
+            log.warning(
+                "unbinding failed",
+                extra={"conversation_id": conversation_id, "error": type(exc).__name__},
+            )
+            return _system(BIND_UNAVAILABLE_TEXT)
+        if identity is None:
+            return _system(NOT_BOUND_TEXT)
+        log.info("channel account unbound", extra={"conversation_id": conversation_id})
+        return _system(UNBOUND_TEXT.format(who=who(identity)))
