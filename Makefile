@@ -17,7 +17,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bot-data validate model rasa-test pytest browser bench bench-nlu bench-queue
+.PHONY: run test lint bot-data validate model rasa-test pytest browser bench bench-nlu bench-queue bench-records
 
 run: $(APP_STAMP) $(RASA_STAMP)
 	$(VENV)/bin/python -m stack.run
@@ -49,6 +49,10 @@ browser:
 bench: $(APP_STAMP)
 	$(VENV)/bin/python bench/chat.py
 	$(VENV)/bin/python -m bench.queue
+	$(VENV)/bin/python -m bench.records
+
+bench-records: $(APP_STAMP)
+	$(VENV)/bin/python -m bench.records
 
 bench-queue: $(APP_STAMP)
 	$(VENV)/bin/python -m bench.queue

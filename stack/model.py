@@ -57,8 +57,13 @@ def model_path() -> Path:
 
 
 def train(target: Path) -> float:
-    """Train into `target`; return the wall time in seconds."""
+    """Train into `target`; return the wall time in seconds.
+
+    Rasa writes its archive under a temporary name that is then renamed: a Rasa server started
+    meanwhile (another `make run` or test session) never loads a half-written file.
+    """
     started = time.monotonic()
+    partial = target.with_name(f"training-{os.getpid()}-{target.name}")
     bot_data.write()
     subprocess.run(
         [
@@ -73,12 +78,13 @@ def train(target: Path) -> float:
             "--out",
             str(target.parent),
             "--fixed-model-name",
-            target.name.removesuffix(".tar.gz"),
+            partial.name.removesuffix(".tar.gz"),
         ],
         cwd=ROOT,
         env={**os.environ, **RASA_QUIET},
         check=True,
     )
+    os.replace(partial, target)
     return time.monotonic() - started
 
 

@@ -15,7 +15,7 @@ from actions.faq import knowledge, replies
 from actions.faq.hot import HotQuestions
 from actions.faq.knowledge import KnowledgeBase
 from actions.faq.understanding import Answer, Decline, understand
-from actions.queries.actions import ENTRY_QUERIES, QueryRunner
+from actions.queries.actions import APPLY_HERE, ENTRY_APPLICATIONS, ENTRY_QUERIES, QueryRunner
 from actions.queries.render import button
 from queue_service.clock import Clock, china_now
 from queue_service.settings import get_settings
@@ -112,6 +112,10 @@ class ActionAnswerFaq(_FaqAction):
         them how to have their records looked up.
         """
         plain = replies.answer(entry, kb)
+        applying = ENTRY_APPLICATIONS.get(entry.id)
+        if applying and self._queries.serves(applying, tracker):
+            plain["buttons"].insert(0, button(APPLY_HERE, applying))
+            return [plain]
         query = ENTRY_QUERIES.get(entry.id)
         if query is None or _entity(tracker, PLAIN_ENTITY):
             return [plain]

@@ -19,8 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.faq.replies import HANDOFF_BUTTON
-from actions.queries import render
-from actions.queries.conditions import ConditionError, period_in, quick_pick, year_in
+from actions.queries import application, render
+from actions.queries.conditions import ConditionError, period_in, plate_in, quick_pick, year_in
 from actions.queries.render import Message, Query, button
 from actions.records import statuses
 from actions.records.db import sessions
@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 PERSON_QUERIES = (Query.QUOTA, Query.CLEARANCES, Query.CLEARANCE, Query.TAX_BILLS, Query.TAX_BILL)
 ENTERPRISE_QUERIES = (
+    Query.APPLY_PRINT,
+    Query.APPLY_EXPORT,
     Query.PRINTS,
     Query.EXPORTS,
     Query.VEHICLES,
@@ -53,7 +55,18 @@ ENTRY_QUERIES: dict[str, Query] = {
     "print_export_failed": Query.EXPORTS,
     "air_appointment_status": Query.APPOINTMENTS,
     "air_delivery_confirm": Query.APPOINTMENTS,
+    "air_vehicle_filing": Query.VEHICLES,
 }
+
+# FAQ entries about applying: a verified enterprise gets the answer and a button to apply here.
+ENTRY_APPLICATIONS: dict[str, Query] = {
+    "print_apply": Query.APPLY_PRINT,
+    "print_signed": Query.APPLY_PRINT,
+    "print_unsigned": Query.APPLY_PRINT,
+    "print_batch": Query.APPLY_PRINT,
+    "print_export_apply": Query.APPLY_EXPORT,
+}
+APPLY_HERE = "在这里直接申请"
 
 LOGIN_TEXT = (
     "查询本人或本企业的数据，需要先验证身份：\n"
@@ -71,6 +84,8 @@ MENU_TEXT = {
     Kind.PERSON: "{name}，您好！可以为您查询以下个人跨境电商数据：",
     Kind.ENTERPRISE: "{name}，您好！可以为您查询{enterprise}的以下业务数据：",
 }
+NO_FILING = "贵企业没有车牌号为 {plate} 的备案，请核对车牌号，或在北京单一窗口办理车辆备案。"
+NO_FILINGS = "请先在北京单一窗口空港物流应用中办理车辆备案。"
 NOT_FOUND_TEXT = "没有找到编号为 {number} 的记录。请核对编号；只能查询您本人（或本企业）的记录。"
 
 _NUMBER = re.compile(r"[0-9A-Za-z]{12,30}")
@@ -138,28 +153,55 @@ class QueryRunner:
         wanted = Kind.PERSON if query in PERSON_QUERIES else Kind.ENTERPRISE
         return identity.kind is wanted
 
-    async def answer(self, query: Query | None, tracker: Tracker) -> list[Message]:
+    def admit(self, query: Query | None, tracker: Tracker) -> Identity | Message:
+        """The verified identity if it may run the query, else what to tell the user."""
         try:
             identity = self.identity(tracker)
         except IdentityRejected as exc:
             logger.warning("identity rejected for %s: %s", tracker.sender_id, exc)
-            return [{"text": REJECTED_TEXT, "buttons": [HANDOFF_BUTTON]}]
+            return {"text": REJECTED_TEXT, "buttons": [HANDOFF_BUTTON]}
         if identity is None:
             portal = get_settings().portal_login_url()
-            return [{"text": LOGIN_TEXT.format(portal=portal), "buttons": [HANDOFF_BUTTON]}]
+            return {"text": LOGIN_TEXT.format(portal=portal), "buttons": [HANDOFF_BUTTON]}
+        if query in PERSON_QUERIES and identity.kind is not Kind.PERSON:
+            return {"text": PERSON_ONLY_TEXT, "buttons": [HANDOFF_BUTTON]}
+        if query in ENTERPRISE_QUERIES and identity.kind is not Kind.ENTERPRISE:
+            return {"text": ENTERPRISE_ONLY_TEXT, "buttons": [HANDOFF_BUTTON]}
+        return identity
+
+    async def answer(self, query: Query | None, tracker: Tracker) -> list[Message]:
+        identity = self.admit(query, tracker)
+        if not isinstance(identity, Identity):
+            return [identity]
         if query is None:
             return [menu(identity)]
-        if query in PERSON_QUERIES and identity.kind is not Kind.PERSON:
-            return [{"text": PERSON_ONLY_TEXT, "buttons": [HANDOFF_BUTTON]}]
-        if query in ENTERPRISE_QUERIES and identity.kind is not Kind.ENTERPRISE:
-            return [{"text": ENTERPRISE_ONLY_TEXT, "buttons": [HANDOFF_BUTTON]}]
         try:
             return [await self._run(query, identity, tracker)]
         except ConditionError as exc:
-            return [{"text": str(exc), "buttons": render.period_buttons(query)}]
+            dated = query in (Query.CLEARANCES, Query.TAX_BILLS, Query.PRINTS, Query.EXPORTS)
+            retry = render.period_buttons(query) if dated or query is Query.APPOINTMENTS else []
+            return [{"text": str(exc), "buttons": [*retry, HANDOFF_BUTTON]}]
         except (SQLAlchemyError, OSError):
             logger.exception("records query %s failed", query)
             return [{"text": UNAVAILABLE_TEXT, "buttons": [HANDOFF_BUTTON]}]
+
+    async def apply(self, tracker: Tracker) -> Message:
+        """Make the application the form collected, for the verified enterprise."""
+        kind = ApplicationKind(tracker.get_slot(application.KIND_SLOT) or "print")
+        query = Query.APPLY_PRINT if kind is ApplicationKind.PRINT else Query.APPLY_EXPORT
+        identity = self.admit(query, tracker)
+        if not isinstance(identity, Identity):
+            return identity
+        numbers = (tracker.get_slot(application.NUMBERS_SLOT) or "").split(",")
+        signed = None
+        if kind is ApplicationKind.PRINT:
+            signed = tracker.get_slot(application.SIGNATURE_SLOT) == "signed"
+        try:
+            outcome = await self.records.apply(identity.subject, kind, numbers, signed)
+        except (SQLAlchemyError, OSError):
+            logger.exception("application failed")
+            return {"text": UNAVAILABLE_TEXT, "buttons": [HANDOFF_BUTTON]}
+        return application.result(outcome, kind, signed)
 
     async def _run(self, query: Query, identity: Identity, tracker: Tracker) -> Message:
         owner, today = identity.subject, self._clock().date()
@@ -209,13 +251,15 @@ class QueryRunner:
                 return render.empty(
                     "申请记录",
                     "请确认申请日期范围（最长 3 个月）；打印和导出文件只保存一个自然月。",
-                    render.period_buttons(query),
+                    [*render.period_buttons(query), *render.apply_buttons(query)],
                 )
             return render.applications(found, query, period, pick, status)
         if query is Query.VEHICLES:
-            found = await records.vehicle_filings(owner, None, page)
+            plate = plate_in(text)
+            found = await records.vehicle_filings(owner, plate, page)
             if not found.total:
-                return render.empty("车辆备案", "请先在北京单一窗口空港物流应用中办理车辆备案。")
+                hint = NO_FILING.format(plate=plate) if plate else NO_FILINGS
+                return render.empty("车辆备案", hint)
             return render.vehicles(found)
         if query is Query.CONFIRM_DELIVERY:
             return await self._confirm_delivery(owner, number, _entity(tracker, "confirmed"))
@@ -268,6 +312,29 @@ class ActionQueryRecords(Action):
     ) -> list[dict[str, Any]]:
         wanted = _entity(tracker, "query")
         query = Query(wanted) if wanted in {q.value for q in Query} else None
+        if query in (Query.APPLY_PRINT, Query.APPLY_EXPORT):
+            admitted = self._runner.admit(query, tracker)
+            if not isinstance(admitted, Identity):
+                dispatcher.utter_message(**admitted)
+                return []
+            kind = ApplicationKind.PRINT if query is Query.APPLY_PRINT else ApplicationKind.EXPORT
+            return application.start(kind)
         for message in await self._runner.answer(query, tracker):
             dispatcher.utter_message(**message)
         return []
+
+
+class ActionSubmitApplication(Action):
+    """After the form: apply, say what became of each number, and clear the form's slots."""
+
+    def __init__(self, runner: QueryRunner | None = None) -> None:
+        self._runner = runner or QueryRunner()
+
+    def name(self) -> str:
+        return "action_submit_application"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(**await self._runner.apply(tracker))
+        return application.reset()

@@ -16,6 +16,7 @@ MAX_RANGE_DAYS = 92  # three months
 YEAR_IN_FUTURE = "查询年份不能晚于今年（{year} 年），请重新输入。"
 RANGE_TOO_LONG = "查询时间范围不能超过 3 个月，请缩小范围后再查。"
 RANGE_REVERSED = "开始日期不能晚于结束日期，请重新输入。"
+BAD_PLATE = "车牌号格式不正确，请输入如“京A12345”或新能源车牌“京AD12345”的车牌号。"
 
 QUICK_PICKS = {"today": "当天", "week": "本周", "month": "本月", "quarter": "三个月"}
 
@@ -27,6 +28,12 @@ _WORDS = (
     ("week", ("本周", "这周", "这个星期", "本星期", "这礼拜")),
     ("today", ("当天", "今天", "今日")),
 )
+
+
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+# Province, issuing-office letter (no I or O), then 5 characters (6 for new-energy plates).
+_PLATE = re.compile(rf"^[{_PROVINCES}][A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{{5}}|[DF][A-HJ-NP-Z0-9]{{5}})$")
+_PLATE_LIKE = re.compile(rf"[{_PROVINCES}][A-Za-z0-9]{{3,9}}")
 
 
 class ConditionError(ValueError):
@@ -82,3 +89,17 @@ def period_in(text: str, today: date) -> Period | None:
         if any(w in text for w in words):
             return quick_pick(pick, today)
     return None
+
+
+def plate_in(text: str) -> str | None:
+    """A Chinese plate number in the text (upper-cased), None if there is none.
+
+    Raises ConditionError for something that looks like a plate but is not one (京A1234).
+    """
+    match = _PLATE_LIKE.search(text)
+    if match is None:
+        return None
+    plate = match.group(0).upper()
+    if not _PLATE.match(plate):
+        raise ConditionError(BAD_PLATE)
+    return plate

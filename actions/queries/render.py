@@ -50,6 +50,8 @@ class Query(StrEnum):
     VEHICLES = "vehicles"
     APPOINTMENTS = "appointments"
     CONFIRM_DELIVERY = "confirm_delivery"
+    APPLY_PRINT = "apply_print"  # opens the application form
+    APPLY_EXPORT = "apply_export"
 
 
 def payload(query: Query, **conditions: str) -> str:
@@ -245,7 +247,14 @@ def applications(
     shown = {a.status for a in page.items}
     lines += [f"· {table[c].name}：{table[c].advice}" for c in sorted(shown) if c in table]
     title = "您的自助打印申请" if query is Query.PRINTS else "您的结关后数据导出申请"
-    return _list(title, page, lines, [], _more(query, page, period=pick, status=status), period)
+    more = _more(query, page, period=pick, status=status)
+    return _list(title, page, lines, [], more, period, apply_buttons(query))
+
+
+def apply_buttons(query: Query) -> list[Button]:
+    if query is Query.EXPORTS:
+        return [button("申请数据导出", Query.APPLY_EXPORT)]
+    return [button("申请自助打印", Query.APPLY_PRINT)]
 
 
 def vehicles(page: Page[VehicleLine]) -> Message:

@@ -416,9 +416,13 @@ def large(today: date, scale: float = 1.0) -> Rows:
     orders = round(100_000 * scale) - sum(DEMO_ORDERS)
     declarations = round(20_000 * scale) - DEMO_DECLARATIONS * len(DEMO_ENTERPRISES)
     others = consumers - len(DEMO_CONSUMERS)
+    taken = {c.id_number for c in DEMO_CONSUMERS}
     for i, count in enumerate(_spread(orders, others)):
-        person = DemoConsumer(f"person-{i:05d}", f"用户{i:05d}", id_number(generator.rng))
-        generator.consumer(person, count)
+        number = id_number(generator.rng)
+        while number in taken:  # one ID number, one person
+            number = id_number(generator.rng)
+        taken.add(number)
+        generator.consumer(DemoConsumer(f"person-{i:05d}", f"用户{i:05d}", number), count)
     for i, count in enumerate(_spread(declarations, enterprises)):
         company = DemoEnterprise(
             f"ent-{i:04d}",

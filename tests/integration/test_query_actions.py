@@ -17,13 +17,15 @@ from actions.queries.actions import (
     PERSON_ONLY_TEXT,
     REJECTED_TEXT,
     ActionQueryRecords,
+    ActionSubmitApplication,
     QueryRunner,
 )
-from actions.queries.conditions import RANGE_TOO_LONG, YEAR_IN_FUTURE
+from actions.queries.conditions import BAD_PLATE, RANGE_TOO_LONG, YEAR_IN_FUTURE
 from actions.records.db import sessions as records_sessions
 from actions.records.demo import DEMO_CONSUMERS, DEMO_ENTERPRISES, load, small
-from actions.records.models import RecordsBase
+from actions.records.models import Declaration, RecordsBase
 from actions.records.money import show_yuan
+from actions.records.repository import ApplicationKind
 from actions.records.sql import SqlRecords
 from queue_service.clock import CHINA_TZ
 from queue_service.identity.claims import Identity, Kind, Source
@@ -151,7 +153,13 @@ async def test_queries_are_for_their_kind_of_user(runner) -> None:
 async def test_date_ranges_are_at_most_three_months(runner) -> None:
     [too_long] = await ask(runner, "2026-01-01 到 2026-11-01 的税单", ALICE, query="tax_bills")
     assert too_long["text"] == RANGE_TOO_LONG
-    assert [b["title"] for b in too_long["buttons"]] == ["当天", "本周", "本月", "三个月"]
+    assert [b["title"] for b in too_long["buttons"]] == [
+        "当天",
+        "本周",
+        "本月",
+        "三个月",
+        "没解决？转人工",
+    ]
     [month] = await ask(runner, "/query_records", ALICE, query="clearances", period="quarter")
     assert "（2026-08-25 至 2026-11-24）" in month["text"]
 
@@ -241,3 +249,72 @@ async def test_delivery_is_confirmed_only_after_an_explicit_yes(runner) -> None:
         confirmed="yes",
     )
     assert "无需重复确认" in again["text"]
+
+
+def form_tracker(identity: Identity | None, **slots) -> Tracker:
+    message = {
+        "text": "",
+        "intent": {"name": "query_records"},
+        "entities": [],
+        "metadata": signed(identity),
+    }
+    return Tracker(CONVERSATION, slots, message, [], False, None, {}, "action_listen")
+
+
+async def test_only_a_verified_enterprise_opens_the_application_form(runner) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionQueryRecords(runner).run(
+        dispatcher, tracker("/query_records", ACME, {"query": "apply_print"}), {}
+    )
+    assert {"event": "followup", "timestamp": None, "name": "application_form"} in events
+    assert {
+        "event": "slot",
+        "timestamp": None,
+        "name": "application_kind",
+        "value": "print",
+    } in events
+    for who, text in ((ALICE, ENTERPRISE_ONLY_TEXT), (None, None)):
+        dispatcher = CollectingDispatcher()
+        events = await ActionQueryRecords(runner).run(
+            dispatcher, tracker("/query_records", who, {"query": "apply_export"}), {}
+        )
+        assert events == []
+        assert text is None or dispatcher.messages[0]["text"] == text
+
+
+async def test_the_application_is_made_for_the_enterprises_own_declarations(runner) -> None:
+    rows = small(TODAY).tables
+    mine = [d for d in rows[Declaration] if d["enterprise_id"] == ACME.subject]
+    cleared = next(d["entry_no"] for d in mine if d["cleared_on"] and not d["legacy"])
+    theirs = next(d["entry_no"] for d in rows[Declaration] if d["enterprise_id"] != ACME.subject)
+    dispatcher = CollectingDispatcher()
+    slots = {
+        "application_kind": "print",
+        "declaration_numbers": f"{cleared},{theirs}",
+        "print_signature": "signed",
+    }
+    events = await ActionSubmitApplication(runner).run(dispatcher, form_tracker(ACME, **slots), {})
+    [message] = dispatcher.messages
+    assert message["text"].startswith("已提交自助打印申请（有签章），申请编号 DY")
+    assert f"{cleared}：制作中" in message["text"]
+    assert f"未申请：{theirs}" in message["text"]
+    assert {e["name"]: e["value"] for e in events} == dict.fromkeys(slots)
+    listed = await runner.records.applications(
+        ACME.subject, ApplicationKind.PRINT, entry_nos=[cleared]
+    )
+    assert any(line.status == "3" for line in listed.items)
+
+    dispatcher = CollectingDispatcher()
+    await ActionSubmitApplication(runner).run(dispatcher, form_tracker(BOB, **slots), {})
+    assert dispatcher.messages[0]["text"] == ENTERPRISE_ONLY_TEXT
+
+
+async def test_vehicle_filings_by_a_plate_in_words(runner) -> None:
+    [listed] = await ask(runner, "我们的车辆备案", ACME, query="vehicles")
+    plate = listed["text"].splitlines()[1].split(" ")[1].split("｜")[0]
+    [one] = await ask(runner, f"查一下{plate}的备案", ACME, query="vehicles")
+    assert "共 1 条" in one["text"] and plate in one["text"]
+    [bad] = await ask(runner, "查一下京A1234的备案", ACME, query="vehicles")
+    assert bad["text"] == BAD_PLATE
+    [none] = await ask(runner, "查一下京A99999的备案", ACME, query="vehicles")
+    assert "没有车牌号为 京A99999 的备案" in none["text"]

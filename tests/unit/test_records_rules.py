@@ -1,4 +1,4 @@
-"""The cross-border tax rule, money rounding and the one-month availability of print files."""
+"""The records' rules: cross-border tax, money in fen, print files kept a month, plates."""
 
 import random
 from datetime import UTC, date, datetime
@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from actions.records.demo import id_number, small
+from actions.queries.conditions import ConditionError, plate_in
+from actions.records.demo import id_number, large, small
+from actions.records.models import Consumer, Declaration, Inventory
 from actions.records.money import from_fen, show_yuan, to_fen
 from actions.records.sql import one_month_later
 from actions.records.taxes import Rates, item_tax, within_limits
@@ -78,3 +80,26 @@ def test_demo_data_is_the_same_on_every_run_and_well_formed() -> None:
     checksum = sum(int(d) * w for d, w in zip(number[:17], weights, strict=True)) % 11
     assert len(number) == 18
     assert number[17] == "10X98765432"[checksum]
+
+
+def test_the_benchmark_set_scales_and_keeps_people_apart() -> None:
+    rows = large(date(2026, 11, 24), scale=0.02).tables
+    consumers = rows[Consumer]
+    assert len(consumers) == 200
+    assert len(rows[Inventory]) == 2000
+    assert len(rows[Declaration]) == 400
+    assert len({c["id_number"] for c in consumers}) == len(consumers)
+
+
+@pytest.mark.parametrize(
+    ("text", "plate"),
+    [("京a12345的备案", "京A12345"), ("沪AD12345", "沪AD12345"), ("没有车牌", None)],
+)
+def test_plates_are_read_from_words(text: str, plate: str | None) -> None:
+    assert plate_in(text) == plate
+
+
+@pytest.mark.parametrize("text", ["京A1234", "京I12345", "京A1234567"])
+def test_malformed_plates_are_refused(text: str) -> None:
+    with pytest.raises(ConditionError, match="车牌号格式不正确"):
+        plate_in(text)

@@ -1,0 +1,81 @@
+"""Self-service queries through the real Rasa server and action server, with the identity the
+hub would sign (posted to Rasa's REST webhook as the hub does)."""
+
+import uuid
+from datetime import datetime
+
+import httpx
+import pytest
+
+from actions.records.demo import DEMO_CONSUMERS, DEMO_ENTERPRISES, small
+from actions.records.models import Declaration
+from queue_service.clock import CHINA_TZ
+from queue_service.identity.claims import Identity, Kind, Source
+from queue_service.identity.signing import sign
+from queue_service.settings import Settings
+
+pytestmark = pytest.mark.e2e
+
+ALICE = Identity(Kind.PERSON, DEMO_CONSUMERS[0].id, DEMO_CONSUMERS[0].name, Source.PORTAL)
+ACME = Identity(
+    Kind.ENTERPRISE, DEMO_ENTERPRISES[0].id, "赵建国", Source.PORTAL, DEMO_ENTERPRISES[0].name
+)
+SECRET = Settings().identity_secret.get_secret_value()
+
+
+class Chat:
+    def __init__(self, rasa_url: str, identity: Identity | None) -> None:
+        self.url = f"{rasa_url}/webhooks/rest/webhook"
+        self.sender = f"webchat:{uuid.uuid4()}"
+        self.identity = identity
+
+    def say(self, text: str) -> list[dict]:
+        body: dict = {"sender": self.sender, "message": text}
+        if self.identity:
+            body["metadata"] = sign(self.identity, self.sender, SECRET)
+        reply = httpx.post(self.url, json=body, timeout=30)
+        reply.raise_for_status()
+        return reply.json()
+
+
+def test_a_verified_consumer_asks_for_the_quota_in_words(stack) -> None:
+    [answer] = Chat(stack.rasa_url, ALICE).say("我今年的跨境额度还剩多少")
+    assert "王小明，您 " in answer["text"] and "剩余可用" in answer["text"]
+    [anonymous] = Chat(stack.rasa_url, None).say("我今年的跨境额度还剩多少")
+    assert "剩余可用" not in anonymous["text"]
+    assert "查询我的数据" in [b["title"] for b in anonymous["buttons"]]
+
+
+def test_an_enterprise_applies_for_a_print_through_the_form(stack) -> None:
+    chat = Chat(stack.rasa_url, ACME)
+    [menu] = chat.say("自助查询")
+    prints = next(b for b in menu["buttons"] if b["title"] == "自助打印申请")
+    [listed] = chat.say(prints["payload"])
+    apply = next(b for b in listed["buttons"] if b["title"] == "申请自助打印")
+    # The stack seeded today's demo data: a declaration of ACME's that can be printed.
+    declarations = small(datetime.now(CHINA_TZ).date()).tables[Declaration]
+    entry_no = next(
+        d["entry_no"]
+        for d in declarations
+        if d["enterprise_id"] == ACME.subject and d["cleared_on"] and not d["legacy"]
+    )
+
+    [ask_numbers] = chat.say(apply["payload"])
+    assert "18 位" in ask_numbers["text"]
+    [wrong] = chat.say("12345")[:1]
+    assert "不是 18 位" in wrong["text"]
+    [ask_signature] = chat.say(f"{entry_no}，000000000000000000")
+    assert [b["title"] for b in ask_signature["buttons"]] == ["有签章", "无签章", "取消申请"]
+    [done] = chat.say("无签章")
+    assert done["text"].startswith("已提交自助打印申请（无签章），申请编号 DY")
+    assert f"{entry_no}：制作中" in done["text"]
+    assert "未申请：000000000000000000" in done["text"]
+
+
+def test_cancel_leaves_the_form_and_the_bot_answers_again(stack) -> None:
+    chat = Chat(stack.rasa_url, ACME)
+    chat.say('/query_records{"query":"apply_export"}')
+    [cancelled] = chat.say("算了不申请了")
+    assert cancelled["text"].startswith("好的，已取消本次申请")
+    [answer] = chat.say("卡介质初始密码是多少")
+    assert "报关单号" not in answer["text"]
