@@ -24,7 +24,13 @@ from actions.queries.conditions import ConditionError, period_in, plate_in, quic
 from actions.queries.render import Message, Query, button
 from actions.records import statuses
 from actions.records.db import sessions
-from actions.records.repository import ApplicationKind, Confirmation, ConfirmOutcome, Records
+from actions.records.repository import (
+    ApplicationKind,
+    Confirmation,
+    ConfirmOutcome,
+    Period,
+    Records,
+)
 from actions.records.sql import SqlRecords
 from queue_service.clock import Clock, china_now
 from queue_service.identity.claims import Identity, Kind
@@ -56,6 +62,14 @@ ENTRY_QUERIES: dict[str, Query] = {
     "air_appointment_status": Query.APPOINTMENTS,
     "air_delivery_confirm": Query.APPOINTMENTS,
     "air_vehicle_filing": Query.VEHICLES,
+}
+
+STATUS_TABLES = {
+    Query.CLEARANCES: statuses.CLEARANCE,
+    Query.TAX_BILLS: statuses.TAX_BILL,
+    Query.PRINTS: statuses.PRINT,
+    Query.EXPORTS: statuses.EXPORT,
+    Query.APPOINTMENTS: statuses.APPOINTMENT,
 }
 
 # FAQ entries about applying: a verified enterprise gets the answer and a button to apply here.
@@ -226,6 +240,27 @@ class QueryRunner:
             if detail is None:
                 return self._not_found(number, Query.TAX_BILLS)
             return render.tax_bill(detail)
+        if query is Query.CONFIRM_DELIVERY:
+            return await self._confirm_delivery(owner, number, _entity(tracker, "confirmed"))
+        named = statuses.named_in(text, STATUS_TABLES[query]) if query in STATUS_TABLES else None
+        if named and not status:
+            status = named.code  # "怎么还在制作中": their applications in that status, explained
+        message = await self._listed(query, owner, period, pick, status, page, text)
+        if named:
+            message["text"] = f"“{named.name}”的意思：{named.advice}\n\n{message['text']}"
+        return message
+
+    async def _listed(
+        self,
+        query: Query,
+        owner: str,
+        period: Period | None,
+        pick: str,
+        status: str,
+        page: int,
+        text: str,
+    ) -> Message:
+        records = self.records
         if query is Query.CLEARANCES:
             found = await records.inventories(owner, period, status or None, page)
             if not found.total:
@@ -261,8 +296,6 @@ class QueryRunner:
                 hint = NO_FILING.format(plate=plate) if plate else NO_FILINGS
                 return render.empty("车辆备案", hint)
             return render.vehicles(found)
-        if query is Query.CONFIRM_DELIVERY:
-            return await self._confirm_delivery(owner, number, _entity(tracker, "confirmed"))
         found = await records.appointments(owner, period, status or None, page)
         if not found.total:
             return render.empty(

@@ -121,3 +121,18 @@ APPOINTMENT = _table(
     ),
     Status(APPOINTMENT_EMPTY, "空车成功", "交货已确认，空车可正常出区。"),
 )
+
+
+# How users name some statuses in their own words, by table.
+ALIASES: dict[int, dict[str, str]] = {
+    id(PRINT): {"未结关": PRINT_NOT_CLEARED, "未完结": PRINT_NOT_CLEARED, "旧版本": PRINT_LEGACY},
+    id(EXPORT): {"生成失败": EXPORT_FAILED, "失败": EXPORT_FAILED},
+}
+
+
+def named_in(text: str, table: dict[str, Status]) -> Status | None:
+    """The status of `table` the text names (the longest name found), None if none."""
+    names = {s.name: s for s in table.values()}
+    names.update({alias: table[code] for alias, code in ALIASES.get(id(table), {}).items()})
+    found = [name for name in names if name in text]
+    return names[max(found, key=len)] if found else None

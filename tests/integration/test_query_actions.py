@@ -318,3 +318,14 @@ async def test_vehicle_filings_by_a_plate_in_words(runner) -> None:
     assert bad["text"] == BAD_PLATE
     [none] = await ask(runner, "查一下京A99999的备案", ACME, query="vehicles")
     assert "没有车牌号为 京A99999 的备案" in none["text"]
+
+
+async def test_a_status_named_in_words_is_explained_and_filters_the_list(runner) -> None:
+    [paid] = await ask(runner, "我已入库的税单有哪些", ALICE, query="tax_bills")
+    assert paid["text"].startswith("“已入库”的意思：税款已缴入国库")
+    listed = [line for line in paid["text"].splitlines() if line[:1].isdigit()]
+    assert listed and all("已入库" in line for line in listed)
+
+    [making] = await ask(runner, "我的打印申请怎么还在制作中", ACME, query="prints")
+    assert making["text"].startswith("“制作中”的意思：版式文件正在制作")
+    assert "没有查到申请记录" in making["text"]  # the demo's applications are all made

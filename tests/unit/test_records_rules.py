@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from actions.queries.conditions import ConditionError, plate_in
+from actions.records import statuses
 from actions.records.demo import id_number, large, small
 from actions.records.models import Consumer, Declaration, Inventory
 from actions.records.money import from_fen, show_yuan, to_fen
@@ -103,3 +104,18 @@ def test_plates_are_read_from_words(text: str, plate: str | None) -> None:
 def test_malformed_plates_are_refused(text: str) -> None:
     with pytest.raises(ConditionError, match="车牌号格式不正确"):
         plate_in(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "table", "code"),
+    [
+        ("怎么还在制作中", statuses.PRINT, "3"),
+        ("报关单还没结关，未结关能打印吗", statuses.PRINT, "2"),
+        ("无签章已生成是什么意思", statuses.PRINT, "0"),  # the longest name wins over 已生成
+        ("导出数据生成失败了", statuses.EXPORT, "2"),
+        ("我的税单", statuses.TAX_BILL, None),
+    ],
+)
+def test_statuses_named_in_words(text: str, table: dict, code: str | None) -> None:
+    named = statuses.named_in(text, table)
+    assert (named.code if named else None) == code
