@@ -1,16 +1,19 @@
 """Self-service queries through the real Rasa server and action server, with the identity the
 hub would sign (posted to Rasa's REST webhook as the hub does)."""
 
+import json
 import uuid
 from datetime import datetime
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 
 from actions.records.demo import DEMO_CONSUMERS, DEMO_ENTERPRISES, small
 from actions.records.models import Declaration
 from queue_service.clock import CHINA_TZ
 from queue_service.identity.claims import Identity, Kind, Source
+from queue_service.identity.portal import PortalTokens
 from queue_service.identity.signing import sign
 from queue_service.settings import Settings
 
@@ -44,6 +47,21 @@ def test_a_verified_consumer_asks_for_the_quota_in_words(stack) -> None:
     [anonymous] = Chat(stack.rasa_url, None).say("我今年的跨境额度还剩多少")
     assert "剩余可用" not in anonymous["text"]
     assert "查询我的数据" in [b["title"] for b in anonymous["buttons"]]
+
+
+async def test_a_consumer_logged_in_on_the_portal_asks_in_the_web_chat(stack) -> None:
+    """The whole path: portal token -> web chat socket -> hub signs -> Rasa -> action."""
+    settings = Settings()
+    tokens = PortalTokens(settings.portal_jwt_secret.get_secret_value(), settings.portal_issuer)
+    async with connect(stack.ws_url) as ws:
+        await ws.recv()  # session
+        await ws.send(json.dumps({"type": "auth", "token": tokens.mint(ALICE, 600)}))
+        verified = json.loads(await ws.recv())
+        assert verified["type"] == "identity" and verified["identity"]["name"] == "王小明"
+        await ws.send(json.dumps({"type": "message", "text": "我今年的跨境额度还剩多少"}))
+        reply = json.loads(await ws.recv())
+    [answer] = reply["messages"]
+    assert "王小明，您 " in answer["text"] and "剩余可用" in answer["text"]
 
 
 def test_an_enterprise_applies_for_a_print_through_the_form(stack) -> None:
