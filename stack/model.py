@@ -1,9 +1,9 @@
 """Train the Rasa model only when its inputs changed.
 
 The model file is named after a hash of everything training reads (config.yml, nlu_data/,
-bot/ minus the runtime-only endpoints and credentials, and knowledge/ with the code that turns it
-into training data), so "is there a model for this content?" is a file lookup and a second
-`make run` starts without retraining.
+bot/ minus the runtime-only endpoints and credentials, knowledge/ with the code that turns it
+into training data, and the custom Rasa components in nlu_components/), so "is there a model
+for this content?" is a file lookup and a second `make run` starts without retraining.
 
     python -m stack.model          # print the model path, training first if needed
 """
@@ -33,7 +33,7 @@ _RUNTIME_ONLY = {ENDPOINTS.relative_to(ROOT), CREDENTIALS.relative_to(ROOT)}
 
 def training_inputs(root: Path = ROOT) -> list[Path]:
     files = [root / CONFIG.relative_to(ROOT), root / "stack" / "bot_data.py"]
-    for folder in (root / "nlu_data", root / "bot", root / "knowledge"):
+    for folder in (root / "nlu_data", root / "bot", root / "knowledge", root / "nlu_components"):
         files += [
             p
             for p in folder.rglob("*")

@@ -22,10 +22,10 @@ def test_confident_selection_is_answered() -> None:
 
 def test_below_the_threshold_offers_the_three_closest_instead_of_guessing() -> None:
     ranking = [
-        ("card_password", ANSWER_THRESHOLD - 0.01),
-        ("card_unlock_legal", ANSWER_THRESHOLD - 0.02),
-        ("cbec_tax", 0.05),
-        ("cbec_quota", 0.02),
+        ("card_password", ANSWER_THRESHOLD * 0.9),
+        ("card_unlock_legal", ANSWER_THRESHOLD * 0.8),
+        ("cbec_tax", ANSWER_THRESHOLD * 0.5),
+        ("cbec_quota", ANSWER_THRESHOLD * 0.2),
     ]
     decision = understand(parse("卡怎么弄", ranking), KB)
     assert isinstance(decision, NotSure)
@@ -36,7 +36,7 @@ def test_threshold_is_a_parameter() -> None:
     message = parse("卡怎么弄", [("card_password", 0.45)])
     assert isinstance(understand(message, KB, threshold=0.5), NotSure)
     assert isinstance(understand(message, KB, threshold=0.4), Answer)
-    below = parse("卡", [("card_password", ANSWER_THRESHOLD - 0.05)])
+    below = parse("卡", [("card_password", ANSWER_THRESHOLD * 0.5)])
     assert isinstance(understand(below, KB), NotSure)
 
 

@@ -14,6 +14,7 @@ def _copy_training_tree(target: Path) -> Path:
     shutil.copytree(ROOT / "nlu_data", target / "nlu_data")
     shutil.copytree(ROOT / "bot", target / "bot")
     shutil.copytree(ROOT / "knowledge", target / "knowledge")
+    shutil.copytree(ROOT / "nlu_components", target / "nlu_components")
     (target / "stack").mkdir()
     shutil.copy(ROOT / "stack" / "bot_data.py", target / "stack" / "bot_data.py")
     return target
@@ -35,6 +36,12 @@ def test_hash_changes_with_training_data_only(tmp_path: Path) -> None:
 
     # Editing an FAQ entry in the knowledge base is new training input too.
     with (root / "knowledge" / "out_of_scope.yml").open("a", encoding="utf-8") as f:
+        f.write("\n# edited\n")
+    assert model.content_hash(root) != edited
+    edited = model.content_hash(root)
+
+    # So is a change to a custom Rasa component the pipeline runs.
+    with (root / "nlu_components" / "char_ngrams.py").open("a", encoding="utf-8") as f:
         f.write("\n# edited\n")
     assert model.content_hash(root) != edited
 
