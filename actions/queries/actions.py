@@ -19,8 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.faq.replies import HANDOFF_BUTTON
-from actions.queries import application, render
-from actions.queries.conditions import ConditionError, period_in, plate_in, quick_pick, year_in
+from actions.queries import application, period_form, render
+from actions.queries.conditions import ConditionError, period_in, period_of, plate_in, year_in
 from actions.queries.render import Message, Query, button
 from actions.records import statuses
 from actions.records.db import sessions
@@ -63,6 +63,15 @@ ENTRY_QUERIES: dict[str, Query] = {
     "air_delivery_confirm": Query.APPOINTMENTS,
     "air_vehicle_filing": Query.VEHICLES,
 }
+
+# Lists with a date range (按日期查询).
+PERIOD_QUERIES = (
+    Query.CLEARANCES,
+    Query.TAX_BILLS,
+    Query.PRINTS,
+    Query.EXPORTS,
+    Query.APPOINTMENTS,
+)
 
 STATUS_TABLES = {
     Query.CLEARANCES: statuses.CLEARANCE,
@@ -183,14 +192,17 @@ class QueryRunner:
             return {"text": ENTERPRISE_ONLY_TEXT, "buttons": [HANDOFF_BUTTON]}
         return identity
 
-    async def answer(self, query: Query | None, tracker: Tracker) -> list[Message]:
+    async def answer(
+        self, query: Query | None, tracker: Tracker, given: dict[str, str] | None = None
+    ) -> list[Message]:
+        """One query's reply; `given` conditions (from a form) win over the message's."""
         identity = self.admit(query, tracker)
         if not isinstance(identity, Identity):
             return [identity]
         if query is None:
             return [menu(identity)]
         try:
-            return [await self._run(query, identity, tracker)]
+            return [await self._run(query, identity, tracker, given or {})]
         except ConditionError as exc:
             dated = query in (Query.CLEARANCES, Query.TAX_BILLS, Query.PRINTS, Query.EXPORTS)
             retry = render.period_buttons(query) if dated or query is Query.APPOINTMENTS else []
@@ -217,17 +229,22 @@ class QueryRunner:
             return {"text": UNAVAILABLE_TEXT, "buttons": [HANDOFF_BUTTON]}
         return application.result(outcome, kind, signed)
 
-    async def _run(self, query: Query, identity: Identity, tracker: Tracker) -> Message:
+    async def _run(
+        self, query: Query, identity: Identity, tracker: Tracker, given: dict[str, str]
+    ) -> Message:
+        def value(name: str) -> str:
+            return given.get(name) or _entity(tracker, name)
+
         owner, today = identity.subject, self._clock().date()
-        text = _text(tracker)
-        page = int(_entity(tracker, "page") or 1) if _entity(tracker, "page").isdigit() else 1
-        pick, status = _entity(tracker, "period"), _entity(tracker, "status")
-        period = quick_pick(pick, today) if pick else period_in(text, today)
-        number = _entity(tracker, "record_no") or next(iter(_NUMBER.findall(text)), "")
+        text = "" if given else _text(tracker)
+        page = int(value("page")) if value("page").isdigit() else 1
+        pick, status = value("period"), value("status")
+        period = period_of(pick, today) if pick else period_in(text, today)
+        number = value("record_no") or next(iter(_NUMBER.findall(text)), "")
         records = self.records
 
         if query is Query.QUOTA:
-            year = int(_entity(tracker, "year")) if _entity(tracker, "year").isdigit() else None
+            year = int(value("year")) if value("year").isdigit() else None
             year = year_in(text, today) if year is None else min(year, today.year)
             return render.quota(await records.quota(owner, year), identity.name, today.year)
         if query is Query.CLEARANCE:
@@ -241,7 +258,7 @@ class QueryRunner:
                 return self._not_found(number, Query.TAX_BILLS)
             return render.tax_bill(detail)
         if query is Query.CONFIRM_DELIVERY:
-            return await self._confirm_delivery(owner, number, _entity(tracker, "confirmed"))
+            return await self._confirm_delivery(owner, number, value("confirmed"))
         named = statuses.named_in(text, STATUS_TABLES[query]) if query in STATUS_TABLES else None
         if named and not status:
             status = named.code  # "怎么还在制作中": their applications in that status, explained
@@ -345,6 +362,12 @@ class ActionQueryRecords(Action):
     ) -> list[dict[str, Any]]:
         wanted = _entity(tracker, "query")
         query = Query(wanted) if wanted in {q.value for q in Query} else None
+        if query in PERIOD_QUERIES and _entity(tracker, "ask") == "period":
+            admitted = self._runner.admit(query, tracker)
+            if not isinstance(admitted, Identity):
+                dispatcher.utter_message(**admitted)
+                return []
+            return period_form.start(query.value, _entity(tracker, "status"))
         if query in (Query.APPLY_PRINT, Query.APPLY_EXPORT):
             admitted = self._runner.admit(query, tracker)
             if not isinstance(admitted, Identity):
@@ -355,6 +378,29 @@ class ActionQueryRecords(Action):
         for message in await self._runner.answer(query, tracker):
             dispatcher.utter_message(**message)
         return []
+
+
+class ActionQueryPeriod(Action):
+    """After 按日期查询's form: the list for the range it collected, then forget the form."""
+
+    def __init__(self, runner: QueryRunner | None = None) -> None:
+        self._runner = runner or QueryRunner()
+
+    def name(self) -> str:
+        return "action_query_period"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        wanted = tracker.get_slot(period_form.QUERY_SLOT)
+        query = Query(wanted) if wanted in {q.value for q in PERIOD_QUERIES} else None
+        given = {
+            "period": tracker.get_slot(period_form.PERIOD_SLOT) or "",
+            "status": tracker.get_slot(period_form.STATUS_SLOT) or "",
+        }
+        for message in await self._runner.answer(query, tracker, given):
+            dispatcher.utter_message(**message)
+        return period_form.reset()
 
 
 class ActionSubmitApplication(Action):

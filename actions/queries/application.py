@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.faq.replies import HANDOFF_BUTTON
+from actions.queries import period_form
 from actions.queries.render import Message, Query, button
 from actions.records import statuses
 from actions.records.repository import MAX_ENTRY_NUMBERS, ApplicationKind, ApplicationResult
@@ -34,12 +35,12 @@ ASK_NUMBERS = (
     "只能申请贵企业作为收发货人的报关单。"
 )
 ASK_SIGNATURE = "请选择申请类型："
-CANCEL_BUTTON = {"title": "取消申请", "payload": "/cancel"}
+CANCEL_BUTTON = period_form.CANCEL_BUTTON
 NO_NUMBERS = "没有识别到报关单号。请发送 18 位报关单号，多个请用逗号分隔（一次最多 50 个）。"
 NOT_18_DIGITS = "以下报关单号不是 18 位数字，请核对后重新发送全部单号：{numbers}"
 TOO_MANY = "一次最多申请 50 个报关单号，您发送了 {count} 个，请分批申请。"
 PICK_SIGNATURE = "请选择申请类型：有签章 或 无签章。"
-CANCELLED = "好的，已取消本次申请。还有其他问题可以继续问我。"
+CANCELLED = "好的，已取消。还有其他问题可以继续问我。"
 APPLIED = {
     ApplicationKind.PRINT: "已提交自助打印申请（{signature}），申请编号 {app_no}：",
     ApplicationKind.EXPORT: "已提交结关后报关单数据导出申请，申请编号 {app_no}：",
@@ -116,7 +117,7 @@ def reset() -> list[dict[str, Any]]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS]
 
 
-def _asked(tracker: Tracker, slot: str) -> bool:
+def asked(tracker: Tracker, slot: str) -> bool:
     """Whether the message answers this slot's question.
 
     When the form opens, Rasa offers the opening message (the button's payload) to every
@@ -143,7 +144,7 @@ class ValidateApplicationForm(FormValidationAction):
     def validate_declaration_numbers(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if not _asked(tracker, NUMBERS_SLOT):
+        if not asked(tracker, NUMBERS_SLOT):
             return {NUMBERS_SLOT: None}
         try:
             numbers = declaration_numbers(str(value or ""))
@@ -155,7 +156,7 @@ class ValidateApplicationForm(FormValidationAction):
     def validate_print_signature(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if not _asked(tracker, SIGNATURE_SLOT):
+        if not asked(tracker, SIGNATURE_SLOT):
             return {SIGNATURE_SLOT: None}
         choice = signature_choice(str(value or ""))
         if choice is None:
@@ -187,12 +188,15 @@ class ActionAskPrintSignature(Action):
         return []
 
 
-class ActionCancelApplication(Action):
+class ActionCancelForm(Action):
+    """取消 in any form: leave it and forget what it collected."""
+
     def name(self) -> str:
-        return "action_cancel_application"
+        return "action_cancel_form"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(text=CANCELLED)
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *reset()]
+        forgotten = [SlotSet(slot, None) for slot in (*FORM_SLOTS, *period_form.FORM_SLOTS)]
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *forgotten]

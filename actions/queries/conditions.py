@@ -16,6 +16,7 @@ MAX_RANGE_DAYS = 92  # three months
 YEAR_IN_FUTURE = "查询年份不能晚于今年（{year} 年），请重新输入。"
 RANGE_TOO_LONG = "查询时间范围不能超过 3 个月，请缩小范围后再查。"
 RANGE_REVERSED = "开始日期不能晚于结束日期，请重新输入。"
+BAD_DATE = "日期不正确，请按“2026-11-01”的格式输入。"
 BAD_PLATE = "车牌号格式不正确，请输入如“京A12345”或新能源车牌“京AD12345”的车牌号。"
 
 QUICK_PICKS = {"today": "当天", "week": "本周", "month": "本月", "quarter": "三个月"}
@@ -80,7 +81,7 @@ def period_in(text: str, today: date) -> Period | None:
         try:
             dates.append(date(*map(int, match.groups())))
         except ValueError as exc:
-            raise ConditionError("日期不正确，请按“2026-11-01”的格式输入。") from exc
+            raise ConditionError(BAD_DATE) from exc
     if len(dates) >= 2:
         return checked(Period(dates[0], dates[1]))
     if dates:
@@ -103,3 +104,20 @@ def plate_in(text: str) -> str | None:
     if not _PLATE.match(plate):
         raise ConditionError(BAD_PLATE)
     return plate
+
+
+def period_of(value: str, today: date) -> Period:
+    """A button's period: a quick pick ("month") or a range ("2026-11-01..2026-11-20")."""
+    if ".." not in value:
+        return quick_pick(value, today)
+    first, _, last = value.partition("..")
+    try:
+        return checked(Period(date.fromisoformat(first), date.fromisoformat(last)))
+    except ValueError as exc:
+        if isinstance(exc, ConditionError):
+            raise
+        raise ConditionError(BAD_DATE) from exc
+
+
+def encoded(period: Period) -> str:
+    return f"{period.first.isoformat()}..{period.last.isoformat()}"

@@ -105,7 +105,15 @@ def _more(query: Query, page: Page, **conditions: str) -> Button:
 
 
 def period_buttons(query: Query, status: str = "") -> list[Button]:
-    return [button(title, query, period=pick, status=status) for pick, title in QUICK_PICKS.items()]
+    picks = [
+        button(title, query, period=pick, status=status) for pick, title in QUICK_PICKS.items()
+    ]
+    return [*picks, date_button(query, status)]
+
+
+def date_button(query: Query, status: str = "") -> Button:
+    """Opens period_form for this list (and its status filter)."""
+    return button("按日期查询", query, ask="period", status=status)
 
 
 def empty(what: str, hint: str, retry: Sequence[Button] = ()) -> Message:
@@ -152,6 +160,7 @@ def clearances(page: Page[InventorySummary], period: Period | None, pick: str) -
         details,
         _more(Query.CLEARANCES, page, period=pick),
         period,
+        [date_button(Query.CLEARANCES)],
     )
 
 
@@ -200,7 +209,7 @@ def tax_bills(page: Page[TaxBillSummary], period: Period | None, pick: str, stat
         details,
         _more(Query.TAX_BILLS, page, period=pick, status=status),
         period,
-        filters,
+        [*filters, date_button(Query.TAX_BILLS, status)],
     )
 
 
@@ -248,7 +257,8 @@ def applications(
     lines += [f"· {table[c].name}：{table[c].advice}" for c in sorted(shown) if c in table]
     title = "您的自助打印申请" if query is Query.PRINTS else "您的结关后数据导出申请"
     more = _more(query, page, period=pick, status=status)
-    return _list(title, page, lines, [], more, period, apply_buttons(query))
+    extra = [date_button(query, status), *apply_buttons(query)]
+    return _list(title, page, lines, [], more, period, extra)
 
 
 def apply_buttons(query: Query) -> list[Button]:
@@ -291,7 +301,8 @@ def appointments(page: Page[AppointmentLine], period: Period | None, pick: str) 
         if confirmable(a)
     ]
     more = _more(Query.APPOINTMENTS, page, period=pick)
-    return _list("您企业的提交货预约", page, lines, confirm, more, period)
+    extra = [date_button(Query.APPOINTMENTS)]
+    return _list("您企业的提交货预约", page, lines, confirm, more, period, extra)
 
 
 def confirmable(a: AppointmentLine) -> bool:

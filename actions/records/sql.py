@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -64,6 +65,18 @@ def _day_start(day: date) -> datetime:
 
 def _bounds(period: Period) -> tuple[datetime, datetime]:
     return _day_start(period.first), _day_start(period.last + timedelta(days=1))
+
+
+def _filtered(
+    statement: Select, moment: Any, status_column: Any, period: Period | None, status: str | None
+) -> Select:
+    """Rows of the period (China dates, by `moment`) and of the status, when given."""
+    if period:
+        start, end = _bounds(period)
+        statement = statement.where(moment >= start, moment < end)
+    if status:
+        statement = statement.where(status_column == status)
+    return statement
 
 
 def one_month_later(moment: datetime) -> datetime:
@@ -162,13 +175,13 @@ class SqlRecords:
         status: str | None = None,
         page: int = 1,
     ) -> Page[InventorySummary]:
-        statement = select(Inventory).where(Inventory.consumer_id == consumer_id)
-        if period:
-            start, end = _bounds(period)
-            statement = statement.where(Inventory.stored_at >= start, Inventory.stored_at < end)
-        if status:
-            statement = statement.where(Inventory.status == status)
-        statement = statement.order_by(Inventory.stored_at.desc(), Inventory.pre_entry_no)
+        statement = _filtered(
+            select(Inventory).where(Inventory.consumer_id == consumer_id),
+            Inventory.stored_at,
+            Inventory.status,
+            period,
+            status,
+        ).order_by(Inventory.stored_at.desc(), Inventory.pre_entry_no)
         async with self._sessions() as session:
             rows, total = await self._page(session, statement, page)
         return Page([_inventory_summary(r) for r in rows], total, max(page, 1))
@@ -209,13 +222,13 @@ class SqlRecords:
         status: str | None = None,
         page: int = 1,
     ) -> Page[TaxBillSummary]:
-        statement = select(TaxBill).where(TaxBill.consumer_id == consumer_id)
-        if period:
-            start, end = _bounds(period)
-            statement = statement.where(TaxBill.created_at >= start, TaxBill.created_at < end)
-        if status:
-            statement = statement.where(TaxBill.status == status)
-        statement = statement.order_by(TaxBill.created_at.desc(), TaxBill.tax_no)
+        statement = _filtered(
+            select(TaxBill).where(TaxBill.consumer_id == consumer_id),
+            TaxBill.created_at,
+            TaxBill.status,
+            period,
+            status,
+        ).order_by(TaxBill.created_at.desc(), TaxBill.tax_no)
         async with self._sessions() as session:
             rows, total = await self._page(session, statement, page)
         return Page([_tax_summary(r) for r in rows], total, max(page, 1))
@@ -291,18 +304,15 @@ class SqlRecords:
         entry_nos: list[str] | None = None,
         page: int = 1,
     ) -> Page[ApplicationLine]:
-        statement = (
+        statement = _filtered(
             select(Application, ApplicationItem)
             .join(ApplicationItem, ApplicationItem.app_no == Application.app_no)
-            .where(Application.enterprise_id == enterprise_id, Application.kind == kind.value)
+            .where(Application.enterprise_id == enterprise_id, Application.kind == kind.value),
+            Application.applied_at,
+            ApplicationItem.status,
+            period,
+            status,
         )
-        if period:
-            start, end = _bounds(period)
-            statement = statement.where(
-                Application.applied_at >= start, Application.applied_at < end
-            )
-        if status:
-            statement = statement.where(ApplicationItem.status == status)
         if entry_nos:
             statement = statement.where(ApplicationItem.entry_no.in_(entry_nos))
         statement = statement.order_by(

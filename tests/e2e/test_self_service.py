@@ -83,7 +83,7 @@ def test_an_enterprise_applies_for_a_print_through_the_form(stack) -> None:
     [wrong] = chat.say("12345")[:1]
     assert "不是 18 位" in wrong["text"]
     [ask_signature] = chat.say(f"{entry_no}，000000000000000000")
-    assert [b["title"] for b in ask_signature["buttons"]] == ["有签章", "无签章", "取消申请"]
+    assert [b["title"] for b in ask_signature["buttons"]] == ["有签章", "无签章", "取消"]
     [done] = chat.say("无签章")
     assert done["text"].startswith("已提交自助打印申请（无签章），申请编号 DY")
     assert f"{entry_no}：制作中" in done["text"]
@@ -94,6 +94,21 @@ def test_cancel_leaves_the_form_and_the_bot_answers_again(stack) -> None:
     chat = Chat(stack.rasa_url, ACME)
     chat.say('/query_records{"query":"apply_export"}')
     [cancelled] = chat.say("算了不申请了")
-    assert cancelled["text"].startswith("好的，已取消本次申请")
+    assert cancelled["text"].startswith("好的，已取消")
     [answer] = chat.say("卡介质初始密码是多少")
     assert "报关单号" not in answer["text"]
+
+
+def test_a_consumer_picks_dates_through_the_date_form(stack) -> None:
+    chat = Chat(stack.rasa_url, ALICE)
+    [bills] = chat.say('/query_records{"query":"tax_bills"}')
+    by_date = next(b for b in bills["buttons"] if b["title"] == "按日期查询")
+    [ask] = chat.say(by_date["payload"])
+    assert "最长 3 个月" in ask["text"]
+    assert [b["title"] for b in ask["buttons"]] == ["当天", "本周", "本月", "三个月", "取消"]
+    too_long, ask_again = chat.say("2025-01-01 至 2025-12-31")
+    assert "不能超过 3 个月" in too_long["text"] and "最长 3 个月" in ask_again["text"]
+    [listed] = chat.say("2025-01-01 至 2025-03-31")
+    assert "（2025-01-01 至 2025-03-31）" in listed["text"] or "没有查到税单" in listed["text"]
+    [answer] = chat.say("卡介质初始密码是多少")  # the form is over: the bot answers again
+    assert "最长 3 个月" not in answer["text"]

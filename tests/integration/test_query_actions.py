@@ -16,16 +16,18 @@ from actions.queries.actions import (
     ENTRY_QUERIES,
     PERSON_ONLY_TEXT,
     REJECTED_TEXT,
+    ActionQueryPeriod,
     ActionQueryRecords,
     ActionSubmitApplication,
     QueryRunner,
 )
 from actions.queries.conditions import BAD_PLATE, RANGE_TOO_LONG, YEAR_IN_FUTURE
+from actions.queries.period_form import ValidatePeriodForm
 from actions.records.db import sessions as records_sessions
 from actions.records.demo import DEMO_CONSUMERS, DEMO_ENTERPRISES, load, small
 from actions.records.models import Declaration, RecordsBase
 from actions.records.money import show_yuan
-from actions.records.repository import ApplicationKind
+from actions.records.repository import ApplicationKind, Period
 from actions.records.sql import SqlRecords
 from queue_service.clock import CHINA_TZ
 from queue_service.identity.claims import Identity, Kind, Source
@@ -158,6 +160,7 @@ async def test_date_ranges_are_at_most_three_months(runner) -> None:
         "本周",
         "本月",
         "三个月",
+        "按日期查询",
         "没解决？转人工",
     ]
     [month] = await ask(runner, "/query_records", ALICE, query="clearances", period="quarter")
@@ -329,3 +332,46 @@ async def test_a_status_named_in_words_is_explained_and_filters_the_list(runner)
     [making] = await ask(runner, "我的打印申请怎么还在制作中", ACME, query="prints")
     assert making["text"].startswith("“制作中”的意思：版式文件正在制作")
     assert "没有查到申请记录" in making["text"]  # the demo's applications are all made
+
+
+async def test_the_date_form_runs_the_list_for_the_range_it_collected(runner) -> None:
+    dispatcher = CollectingDispatcher()
+    opened = await ActionQueryRecords(runner).run(
+        dispatcher,
+        tracker("/query_records", ALICE, {"query": "tax_bills", "ask": "period", "status": "2"}),
+        {},
+    )
+    slots = {e["name"]: e["value"] for e in opened if e["event"] == "slot"}
+    assert slots == {"period_query": "tax_bills", "period_status": "2", "query_period": None}
+    assert opened[-1]["name"] == "period_form"
+
+    form = ValidatePeriodForm(clock)
+    asked = form_tracker(ALICE, requested_slot="query_period")
+    assert form.validate_query_period("2026-01-01 至 2026-11-01", dispatcher, asked, {}) == {
+        "query_period": None
+    }
+    assert dispatcher.messages[-1]["text"] == RANGE_TOO_LONG
+    answer = form.validate_query_period("2026-09-01 至 2026-11-24", dispatcher, asked, {})
+    assert answer == {"query_period": "2026-09-01..2026-11-24"}
+    assert form.validate_query_period("本月", dispatcher, asked, {}) == {
+        "query_period": "2026-11-01..2026-11-24"
+    }
+
+    dispatcher = CollectingDispatcher()
+    collected = form_tracker(
+        ALICE, period_query="tax_bills", period_status="2", query_period="2025-01-01..2025-03-31"
+    )
+    events = await ActionQueryPeriod(runner).run(dispatcher, collected, {})
+    [message] = dispatcher.messages
+    expected = await runner.records.tax_bills(
+        ALICE.subject, Period(date(2025, 1, 1), date(2025, 3, 31)), "2"
+    )
+    if expected.total:
+        assert "（2025-01-01 至 2025-03-31），共" in message["text"]
+    else:
+        assert message["text"].startswith("没有查到税单")
+    assert {e["name"]: e["value"] for e in events} == {
+        "period_query": None,
+        "period_status": None,
+        "query_period": None,
+    }

@@ -9,7 +9,7 @@ from actions.queries.application import (
     PICK_SIGNATURE,
     ActionAskDeclarationNumbers,
     ActionAskPrintSignature,
-    ActionCancelApplication,
+    ActionCancelForm,
     ValidateApplicationForm,
     declaration_numbers,
     signature_choice,
@@ -107,15 +107,18 @@ def test_the_opening_payload_is_nobodys_answer() -> None:
     assert dispatcher.messages == []
 
 
-async def test_cancel_leaves_the_form_and_forgets_its_slots() -> None:
+async def test_cancel_leaves_any_form_and_forgets_its_slots() -> None:
     dispatcher = CollectingDispatcher()
-    events = await ActionCancelApplication().run(dispatcher, tracker(declaration_numbers=A), {})
+    events = await ActionCancelForm().run(dispatcher, tracker(declaration_numbers=A), {})
     assert {"event": "active_loop", "timestamp": None, "name": None} in events
     assert {e["name"]: e["value"] for e in events if e["event"] == "slot"} == {
         "requested_slot": None,
         "application_kind": None,
         "declaration_numbers": None,
         "print_signature": None,
+        "period_query": None,
+        "period_status": None,
+        "query_period": None,
     }
 
 
@@ -130,6 +133,6 @@ async def test_the_questions_offer_their_answers_and_a_way_out() -> None:
     assert [(b["title"], b["payload"]) for b in signature["buttons"]] == [
         ("有签章", "有签章"),
         ("无签章", "无签章"),
-        ("取消申请", "/cancel"),
+        ("取消", "/cancel"),
     ]
     assert all(signature_choice(b["payload"]) for b in signature["buttons"][:2])
