@@ -8,6 +8,8 @@ import redis.asyncio as redis
 from fastapi import FastAPI
 
 from integrations.webchat import routes as webchat
+from integrations.wechat import routes as wechat
+from integrations.wechat.service import WeChatChannel
 from queue_service import health, metrics
 from queue_service.agents.accounts import AccountStore
 from queue_service.agents.sessions import SessionStore
@@ -79,6 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.portal_login_url(),
         )
         app.state.hub = Hub(app.state.rasa, transcripts, desk, switchboard, identities)
+        app.state.wechat = WeChatChannel.from_settings(
+            settings, redis_client, app.state.hub, bus, queue
+        )
         watch = Watch(
             redis_client,
             queue,
@@ -93,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             watch.stop()
             await watching
+            if app.state.wechat is not None:
+                await app.state.wechat.aclose()
             await switchboard.drain()
             await bus.stop()
             await app.state.rasa.aclose()
@@ -107,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     webchat.install(app)
+    wechat.install(app)
     console.install(app)
     portal.install(app, settings.demo_portal)
     return app

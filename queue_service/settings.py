@@ -69,6 +69,19 @@ class Settings(BaseSettings):
     # How often the handoff round (requeue, long waits, missed dispatches) runs.
     handoff_round_s: float = 5.0
 
+    # WeChat Official Account (integrations/wechat). No token: the channel is off (its callback
+    # answers 404). An EncodingAESKey turns on safe mode (AES); the previous key is still accepted
+    # for decrypting while the key is being rotated.
+    wechat_token: SecretStr = SecretStr("")
+    wechat_appid: str = ""
+    wechat_appsecret: SecretStr = SecretStr("")
+    wechat_encoding_aes_key: SecretStr = SecretStr("")
+    wechat_previous_encoding_aes_key: SecretStr = SecretStr("")
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    # WeChat waits 5 s for a passive reply; an answer not ready by then goes by the
+    # customer-service API instead.
+    wechat_reply_deadline_s: float = 4.5
+
     log_level: str = "INFO"
     log_json: bool = False
 

@@ -3,6 +3,7 @@
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,9 +60,12 @@ class RecordingRasa:
 
 
 @contextmanager
-def recording_rasa() -> Iterator[RecordingRasa]:
+def recording_rasa(
+    delay_s: float = 0.0, answers: dict[str, list[dict[str, Any]]] | None = None
+) -> Iterator[RecordingRasa]:
     """Answers "收到：<message>" to each webhook post, "/handoff" with the handoff payload, and
-    reports a loaded model on /status; every request body is recorded, metadata included."""
+    reports a loaded model on /status; every request body is recorded, metadata included.
+    ``answers`` gives other replies for some messages; ``delay_s`` makes every answer late."""
     rasa = RecordingRasa(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -79,7 +83,11 @@ def recording_rasa() -> Iterator[RecordingRasa]:
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             rasa.received.append(body)
-            if body.get("message") == "/handoff":
+            if delay_s:
+                time.sleep(delay_s)
+            if answers and body.get("message") in answers:
+                self._json(answers[body["message"]])
+            elif body.get("message") == "/handoff":
                 self._json([{"custom": {"handoff": {"skill": "other"}}}])
             else:
                 self._json([{"text": f"收到：{body.get('message')}"}])

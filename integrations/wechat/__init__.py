@@ -1,0 +1,1 @@
+"""The WeChat Official Account channel: callback endpoint, passive replies, customer-service API."""

@@ -1,0 +1,104 @@
+"""``/channels/wechat/callback``: WeChat's server verification (GET) and its pushes (POST).
+
+Order of checks on a push, each before the next is looked at: the channel is configured (else
+404), the body is at most 64 KiB (else 413, counted while reading, before any parsing), the URL
+signature is right (else 403), the XML has no DTD (else 400), and in safe mode the
+msg_signature over the ciphertext is right (else 403) and it decrypts (else 400). Only then is
+anything recorded or answered.
+"""
+
+from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from integrations.wechat import envelope, inbound
+from integrations.wechat.crypto import DecryptError
+from integrations.wechat.service import WeChatChannel
+from integrations.wechat.signature import valid
+
+PATH = "/channels/wechat/callback"
+SUCCESS = "success"
+
+router = APIRouter()
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+
+
+def _channel(request: Request) -> WeChatChannel:
+    channel: WeChatChannel | None = getattr(request.app.state, "wechat", None)
+    if channel is None:
+        raise HTTPException(404)  # no SWA_WECHAT_TOKEN: the channel does not exist
+    return channel
+
+
+def _forbidden() -> HTTPException:
+    return HTTPException(403, "invalid signature")
+
+
+@router.get(PATH, include_in_schema=False)
+async def verify(
+    request: Request,
+    signature: str = "",
+    timestamp: str = "",
+    nonce: str = "",
+    echostr: str = "",
+    msg_signature: str | None = None,
+) -> PlainTextResponse:
+    channel = _channel(request)
+    if not valid((channel.token, timestamp, nonce), signature):
+        raise _forbidden()
+    if msg_signature is None:
+        return PlainTextResponse(echostr)
+    # Safe-mode verification: the echostr is encrypted and signed like a message.
+    if channel.safe is None:
+        raise HTTPException(400, "safe mode is not configured")
+    if not valid((channel.token, timestamp, nonce, echostr), msg_signature):
+        raise _forbidden()
+    try:
+        return PlainTextResponse(channel.safe.decrypt(echostr))
+    except DecryptError as exc:
+        raise HTTPException(400, "echostr does not decrypt") from exc
+
+
+async def _body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > envelope.MAX_BODY_BYTES:
+        raise HTTPException(413)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > envelope.MAX_BODY_BYTES:
+            raise HTTPException(413)
+    return bytes(body)
+
+
+@router.post(PATH, include_in_schema=False)
+async def push(
+    request: Request,
+    signature: str = "",
+    timestamp: str = "",
+    nonce: str = "",
+    msg_signature: str | None = None,
+) -> Response:
+    channel = _channel(request)
+    body = await _body(request)
+    if not valid((channel.token, timestamp, nonce), signature):
+        raise _forbidden()
+    try:
+        fields = envelope.parse(body)
+        if channel.safe is not None:
+            encrypted = fields.get("Encrypt")
+            if not encrypted:
+                raise HTTPException(400, "safe mode expects an encrypted message")
+            if not valid((channel.token, timestamp, nonce, encrypted), msg_signature):
+                raise _forbidden()
+            fields = envelope.parse(channel.safe.decrypt(encrypted))
+        reply = await channel.turns.answer(fields)
+    except (envelope.BadXml, inbound.Malformed, DecryptError) as exc:
+        raise HTTPException(400, "malformed message") from exc
+    if reply is None:
+        return PlainTextResponse(SUCCESS)
+    if channel.safe is not None:
+        reply = channel.safe.encrypt_reply(reply, nonce, timestamp)
+    return Response(reply, media_type="application/xml")
