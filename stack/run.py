@@ -42,10 +42,12 @@ def _announce_when_ready(settings: Settings, ports: processes.Ports) -> None:
                 print(
                     "\n"
                     "  单一窗口智能客服 is ready\n"
-                    f"  Web chat     {public}/\n"
-                    f"  API docs     {public}/docs\n"
-                    f"  Rasa server  http://127.0.0.1:{ports.rasa} (loopback only)\n"
-                    f"  Actions      http://127.0.0.1:{ports.actions} (loopback only)\n"
+                    f"  Web chat       {public}/\n"
+                    f"  Demo portal    {settings.portal_login_url()} (log in as a demo user)\n"
+                    f"  Agent console  {public}/console (accounts: README, Agent accounts)\n"
+                    f"  API docs       {public}/docs\n"
+                    f"  Rasa server    http://127.0.0.1:{ports.rasa} (loopback only)\n"
+                    f"  Actions        http://127.0.0.1:{ports.actions} (loopback only)\n"
                     "  Press Ctrl-C to stop.\n",
                     flush=True,
                 )

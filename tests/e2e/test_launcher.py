@@ -44,7 +44,8 @@ def test_run_starts_everything_then_ctrl_c_stops_all(redis_process, tmp_path) ->
     try:
         wait_until(lambda: "is ready" in (tmp_path / "run.log").read_text(), 240, "make run")
         output = (tmp_path / "run.log").read_text()
-        assert "Web chat     http://localhost:8000/" in output
+        assert "Web chat       http://localhost:8000/" in output
+        assert "Agent console  http://localhost:8000/console" in output
         assert "redis" not in {
             line.split("|")[0].split()[-1] for line in output.splitlines() if "|" in line
         }
