@@ -64,6 +64,9 @@ ENTRY_QUERIES: dict[str, Query] = {
     "air_vehicle_filing": Query.VEHICLES,
 }
 
+# A list asked for with a record's number in the words shows that record.
+DETAILS = {Query.CLEARANCES: Query.CLEARANCE, Query.TAX_BILLS: Query.TAX_BILL}
+
 # Lists with a date range (按日期查询).
 PERIOD_QUERIES = (
     Query.CLEARANCES,
@@ -247,6 +250,8 @@ class QueryRunner:
             year = int(value("year")) if value("year").isdigit() else None
             year = year_in(text, today) if year is None else min(year, today.year)
             return render.quota(await records.quota(owner, year), identity.name, today.year)
+        if number and query in DETAILS:
+            query = DETAILS[query]  # "清单 210000… 的明细": that record, not the list
         if query is Query.CLEARANCE:
             detail = await records.inventory(owner, number) if number else None
             if detail is None:

@@ -375,3 +375,12 @@ async def test_the_date_form_runs_the_list_for_the_range_it_collected(runner) ->
         "period_status": None,
         "query_period": None,
     }
+
+
+async def test_a_number_in_the_words_shows_that_record(runner) -> None:
+    bill = (await runner.records.tax_bills(ALICE.subject)).items[1]
+    [detail] = await ask(runner, f"帮我查下税单{bill.tax_no}", ALICE, query="tax_bills")
+    assert detail["text"].startswith(f"税款编号 {bill.tax_no}")
+    order = (await runner.records.inventories(ALICE.subject)).items[2]
+    [items] = await ask(runner, f"清单 {order.inventory_no} 的商品", ALICE, query="clearances")
+    assert items["text"].startswith(f"清单编号 {order.inventory_no}")
