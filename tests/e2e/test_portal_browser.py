@@ -1,26 +1,15 @@
 """The demo portal in headless Chromium: log in as a demo user, the embedded chat knows them."""
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.test_webchat_browser import CHROMIUM_ARGS, SCREENSHOT_DIR
+from tests.e2e.test_webchat_browser import SCREENSHOT_DIR
+from tests.e2e.test_webchat_browser import browser as browser  # the fixture, shared
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = os.environ.get("SWA_CHROMIUM") or shutil.which("chromium")
-    assert executable, "Chromium is missing: `make test` installs it (stack/ensure-chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
