@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 import redis.asyncio as redis
 from fastapi import FastAPI
 
+from integrations.telegram import routes as telegram
+from integrations.telegram.service import TelegramChannel
 from integrations.webchat import routes as webchat
 from integrations.wechat import routes as wechat
 from integrations.wechat.service import WeChatChannel
@@ -84,6 +86,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.wechat = WeChatChannel.from_settings(
             settings, redis_client, app.state.hub, bus, queue
         )
+        app.state.telegram = TelegramChannel.from_settings(
+            settings, redis_client, app.state.hub, bus, queue
+        )
+        if app.state.telegram is not None:
+            await app.state.telegram.start()
         watch = Watch(
             redis_client,
             queue,
@@ -100,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await watching
             if app.state.wechat is not None:
                 await app.state.wechat.aclose()
+            if app.state.telegram is not None:
+                await app.state.telegram.aclose()
             await switchboard.drain()
             await bus.stop()
             await app.state.rasa.aclose()
@@ -115,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     webchat.install(app)
     wechat.install(app)
+    telegram.install(app)
     console.install(app)
     portal.install(app, settings.demo_portal)
     return app

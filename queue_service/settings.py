@@ -82,6 +82,16 @@ class Settings(BaseSettings):
     # customer-service API instead.
     wechat_reply_deadline_s: float = 4.5
 
+    # Telegram bot (integrations/telegram). No token: the channel is off. With a webhook URL
+    # (the public https address of /channels/telegram/webhook) Telegram pushes updates, each
+    # carrying the secret in X-Telegram-Bot-Api-Secret-Token; without one the service polls.
+    telegram_token: SecretStr = SecretStr("")
+    telegram_secret: SecretStr = SecretStr("")
+    telegram_webhook_url: str = ""
+    telegram_api_base: str = "https://api.telegram.org"
+    # getUpdates long-poll length in polling mode.
+    telegram_poll_timeout_s: int = 30
+
     log_level: str = "INFO"
     log_json: bool = False
 

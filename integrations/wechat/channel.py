@@ -123,7 +123,7 @@ class Turns:
             if message is not None:
                 replies = await self._hub.handle(message)
         if self._after_turn is not None:
-            await self._after_turn(conversation)
+            await self._after_turn(conversation, replies)
         if not replies:
             return _join(kept)  # e.g. said to an agent: their reply comes by the relay
         rendered = render(replies)

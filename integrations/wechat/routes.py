@@ -10,6 +10,7 @@ anything recorded or answered.
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from integrations.bodies import read_capped
 from integrations.wechat import envelope, inbound
 from integrations.wechat.crypto import DecryptError
 from integrations.wechat.service import WeChatChannel
@@ -61,18 +62,6 @@ async def verify(
         raise HTTPException(400, "echostr does not decrypt") from exc
 
 
-async def _body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > envelope.MAX_BODY_BYTES:
-        raise HTTPException(413)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > envelope.MAX_BODY_BYTES:
-            raise HTTPException(413)
-    return bytes(body)
-
-
 @router.post(PATH, include_in_schema=False)
 async def push(
     request: Request,
@@ -82,7 +71,7 @@ async def push(
     msg_signature: str | None = None,
 ) -> Response:
     channel = _channel(request)
-    body = await _body(request)
+    body = await read_capped(request, envelope.MAX_BODY_BYTES)
     if not valid((channel.token, timestamp, nonce), signature):
         raise _forbidden()
     try:

@@ -5,16 +5,23 @@ from __future__ import annotations
 import httpx
 from redis.asyncio import Redis
 
+from integrations.relay import HandoffRelay
 from integrations.wechat.api import WeChatApi
 from integrations.wechat.channel import REPLY_DEADLINE_S, Turns
 from integrations.wechat.crypto import SafeMode
+from integrations.wechat.options import Options
 from integrations.wechat.outbox import Outbox
-from integrations.wechat.relay import HandoffRelay
+from integrations.wechat.render import render
 from integrations.wechat.token import AccessTokens
 from queue_service.bus import Bus
 from queue_service.handoff.queue import HandoffQueue
 from queue_service.hub import Hub
+from queue_service.messages import StoredMessage
 from queue_service.settings import Settings
+
+RELAY_LEASE_PREFIX = "swa:wechat:relay:"
+# Agent lines arriving within a second go out as one message, to spare the quota of five.
+RELAY_COALESCE_S = 1.0
 
 
 class WeChatChannel:
@@ -41,7 +48,16 @@ class WeChatChannel:
         )
         self.api = WeChatApi(self.http, tokens, settings.wechat_api_base)
         self.outbox = Outbox(redis, self.api)
-        self.relay = HandoffRelay(redis, bus, queue, hub.transcripts, self.outbox)
+        self._options = Options(redis)
+        self.relay = HandoffRelay(
+            redis,
+            bus,
+            queue,
+            hub.transcripts,
+            self._deliver,
+            lease_prefix=RELAY_LEASE_PREFIX,
+            coalesce_s=RELAY_COALESCE_S,
+        )
         self.turns = Turns(
             redis,
             hub,
@@ -59,6 +75,12 @@ class WeChatChannel:
         if not settings.wechat_token.get_secret_value():
             return None
         return cls(settings, redis, hub, bus, queue, settings.wechat_reply_deadline_s)
+
+    async def _deliver(self, conversation_id: str, lines: list[StoredMessage]) -> None:
+        """Agent lines and queue updates: one text, its buttons numbered, by the outbox."""
+        rendered = render(lines)
+        await self._options.remember(conversation_id, rendered.buttons)
+        await self.outbox.send(conversation_id.split(":", 1)[1], rendered.text)
 
     async def aclose(self) -> None:
         await self.turns.drain()

@@ -1,0 +1,213 @@
+"""What a Telegram user does, turned into hub turns; the hub's answer sent back to their chat.
+
+Private chats only: the conversation id is ``telegram:<chat id>``. A text goes to the hub as
+typed (``/bind 12345678`` and ``/unbind`` included: the hub's identity desk knows them); a
+button press goes as the button's payload with its title for the transcript, and is always
+answered so the client stops its spinner. Commands: ``/start`` opens the conversation (with a
+bind code as deep-link parameter, ``t.me/<bot>?start=12345678``, it binds), ``/menu`` (or
+``/help``) shows the categories, ``/human`` asks for a person. Every update is processed once:
+its update_id is claimed in Redis before anything else, so a webhook delivery Telegram retries
+(or a second service process polling) changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from telegram import Bot, BotCommand, Update
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from integrations.telegram.buttons import CallbackData, title_of
+from integrations.telegram.render import render
+from queue_service.hub import HANDOFF_PAYLOAD, Hub
+from queue_service.identity.bind_codes import parse_command
+from queue_service.messages import InboundMessage, StoredMessage
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+SEEN_PREFIX = "swa:telegram:update:"
+SEEN_TTL_S = 24 * 3600
+# A turn that takes longer than this shows "typing…" in the chat.
+TYPING_AFTER_S = 0.5
+
+MENU_TITLE = "常见问题"
+MENU_PAYLOAD = "/faq_menu"
+HUMAN_TITLE = "转人工"
+COMMANDS = [
+    BotCommand("menu", "常见问题分类"),
+    BotCommand("human", "转人工客服"),
+    BotCommand("bind", "绑定单一窗口账号（/bind 绑定码）"),
+    BotCommand("unbind", "解除账号绑定"),
+    BotCommand("start", "重新开始"),
+]
+
+UNSUPPORTED_TEXT = "抱歉，目前仅支持文字消息。请用文字描述您的问题，我们会尽快为您解答。"
+TOO_LONG_TEXT = "消息过长，请控制在 {max_chars} 字以内。"
+UNKNOWN_COMMAND_TEXT = (
+    "抱歉，无法识别该命令。可用命令：/menu 常见问题，/human 转人工，"
+    "/bind 绑定码 绑定账号，/unbind 解除绑定。您也可以直接输入问题。"
+)
+NOT_PRIVATE_TEXT = "为保护您的信息，请在与本机器人的私聊中咨询。"
+EXPIRED_BUTTON_TEXT = "该选项已过期，请发送 /menu 重新选择。"
+FAILED_TEXT = "非常抱歉，系统暂时繁忙，请稍后再试，或拨打全国统一热线 95198。"
+
+_BIND_CODE = re.compile(r"^\d{8}$")
+
+AfterTurn = Callable[[str, list[StoredMessage]], Awaitable[None]]
+
+
+def conversation_id(chat_id: int) -> str:
+    return f"{CHANNEL}:{chat_id}"
+
+
+def chat_of(conversation: str) -> int:
+    return int(conversation.split(":", 1)[1])
+
+
+class Turns:
+    def __init__(
+        self,
+        redis: Redis,
+        hub: Hub,
+        buttons: CallbackData,
+        max_chars: int,
+        after_turn: AfterTurn | None = None,
+    ) -> None:
+        self._redis = redis
+        self._hub = hub
+        self._buttons = buttons
+        self._max_chars = max_chars
+        self._after_turn = after_turn
+
+    def install(self, application: Application) -> None:
+        private = filters.ChatType.PRIVATE
+        new = filters.UpdateType.MESSAGE  # edits of sent messages are not new questions
+        application.add_handler(TypeHandler(Update, self._once), group=-1)
+        application.add_handler(CommandHandler("start", self._start, filters=private & new))
+        application.add_handler(CommandHandler(["menu", "help"], self._menu, private & new))
+        application.add_handler(CommandHandler("human", self._human, filters=private & new))
+        application.add_handler(CallbackQueryHandler(self._pressed))
+        application.add_handler(MessageHandler(private & new & filters.TEXT, self._text))
+        application.add_handler(MessageHandler(private & new, self._unsupported))
+        application.add_handler(MessageHandler(~private & new, self._not_private))
+        application.add_error_handler(self._failed)
+
+    async def _once(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        key = f"{SEEN_PREFIX}{context.bot.id}:{update.update_id}"
+        try:
+            first = await self._redis.set(key, 1, nx=True, ex=SEEN_TTL_S)
+        except RedisError as exc:
+            log.warning("telegram update not deduplicated", extra={"error": str(exc)})
+            return  # better answered twice than not at all
+        if not first:
+            log.info("telegram update seen before", extra={"update_id": update.update_id})
+            raise ApplicationHandlerStop
+
+    async def _start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id = update.effective_chat.id
+        code = unicodedata.normalize("NFKC", " ".join(context.args or [])).strip()
+        if _BIND_CODE.match(code):
+            inbound = InboundMessage(conversation_id=conversation_id(chat_id), text=f"绑定 {code}")
+            await self._turn(context.bot, chat_id, inbound)
+        else:
+            await self._turn(context.bot, chat_id, None)
+
+    async def _menu(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._button(context.bot, update.effective_chat.id, MENU_TITLE, MENU_PAYLOAD)
+
+    async def _human(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._button(context.bot, update.effective_chat.id, HUMAN_TITLE, HANDOFF_PAYLOAD)
+
+    async def _button(self, bot: Bot, chat_id: int, title: str, payload: str) -> None:
+        conversation = conversation_id(chat_id)
+        inbound = InboundMessage(conversation_id=conversation, text=title, payload=payload)
+        await self._turn(bot, chat_id, inbound)
+
+    async def _pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        data = query.data or ""
+        payload = await self._buttons.decode(data)
+        if payload is None:
+            await query.answer(EXPIRED_BUTTON_TEXT, show_alert=True)
+            return
+        await query.answer()
+        if update.effective_chat is None or update.effective_chat.type != "private":
+            return
+        markup = getattr(query.message, "reply_markup", None)
+        title = title_of(markup, data) or payload
+        await self._button(context.bot, update.effective_chat.id, title, payload)
+
+    async def _text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id = update.effective_chat.id
+        text = unicodedata.normalize("NFC", update.effective_message.text or "").strip()
+        if len(text) > self._max_chars:
+            await self._say(context.bot, chat_id, TOO_LONG_TEXT.format(max_chars=self._max_chars))
+            return
+        if text.startswith("/") and parse_command(text) is None:
+            # A command the bot does not have; never passed on, as Rasa reads "/x" as an intent.
+            await self._say(context.bot, chat_id, UNKNOWN_COMMAND_TEXT)
+            return
+        inbound = InboundMessage(conversation_id=conversation_id(chat_id), text=text)
+        await self._turn(context.bot, chat_id, inbound)
+
+    async def _unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._say(context.bot, update.effective_chat.id, UNSUPPORTED_TEXT)
+
+    async def _not_private(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._say(context.bot, update.effective_chat.id, NOT_PRIVATE_TEXT)
+
+    async def _failed(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram update failed", exc_info=context.error)
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is not None and chat.type == "private":
+            with contextlib.suppress(TelegramError):
+                await self._say(context.bot, chat.id, FAILED_TEXT)
+
+    async def _turn(self, bot: Bot, chat_id: int, inbound: InboundMessage | None) -> None:
+        """One hub turn (``None``: the conversation opens), then its answer, then the relay."""
+        conversation = conversation_id(chat_id)
+        typing = asyncio.create_task(_typing_after(bot, chat_id, TYPING_AFTER_S))
+        try:
+            if inbound is None:
+                replies = await self._hub.start(conversation)
+            else:
+                replies = await self._hub.handle(inbound)
+        finally:
+            typing.cancel()
+        await self.send(bot, conversation, replies)
+        if self._after_turn is not None:
+            await self._after_turn(conversation, replies)
+
+    async def send(self, bot: Bot, conversation: str, lines: list[StoredMessage]) -> None:
+        chat_id = chat_of(conversation)
+        for outgoing in render(lines):
+            markup = await self._buttons.keyboard(outgoing.buttons) if outgoing.buttons else None
+            await bot.send_message(chat_id, outgoing.text, reply_markup=markup)
+
+    async def _say(self, bot: Bot, chat_id: int, text: str) -> None:
+        await bot.send_message(chat_id, text)
+
+
+async def _typing_after(bot: Bot, chat_id: int, delay_s: float) -> None:
+    await asyncio.sleep(delay_s)
+    with contextlib.suppress(TelegramError):
+        await bot.send_chat_action(chat_id, ChatAction.TYPING)
