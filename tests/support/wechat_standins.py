@@ -122,7 +122,8 @@ class WeChatSender:
     def __init__(self, token: str, appid: str = "", aes_key: str = "") -> None:
         self.token = token
         self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
-        self._msg_ids = iter(range(10**15, 10**16))
+        # Random like WeChat's: a second sender must not replay the first one's MsgIds.
+        self._msg_ids = iter(range(10**15 + secrets.randbelow(10**15), 10**16))
         self._times = iter(range(int(time.time()), 2**31))
 
     def query(self, **extra: str) -> dict[str, str]:
