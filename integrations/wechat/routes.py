@@ -2,9 +2,9 @@
 
 Order of checks on a push, each before the next is looked at: the channel is configured (else
 404), the body is at most 64 KiB (else 413, counted while reading, before any parsing), the URL
-signature is right (else 403), the XML has no DTD (else 400), and in safe mode the
-msg_signature over the ciphertext is right (else 403) and it decrypts (else 400). Only then is
-anything recorded or answered.
+signature is right and its timestamp within 5 minutes of now (else 403), the XML has no DTD
+(else 400), and in safe mode the msg_signature over the ciphertext is right (else 403) and it
+decrypts (else 400). Only then is anything recorded or answered.
 """
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
@@ -14,7 +14,7 @@ from integrations.bodies import read_capped
 from integrations.wechat import envelope, inbound
 from integrations.wechat.crypto import DecryptError
 from integrations.wechat.service import WeChatChannel
-from integrations.wechat.signature import valid
+from integrations.wechat.signature import fresh, valid
 
 PATH = "/channels/wechat/callback"
 SUCCESS = "success"
@@ -74,6 +74,8 @@ async def push(
     body = await read_capped(request, envelope.MAX_BODY_BYTES)
     if not valid((channel.token, timestamp, nonce), signature):
         raise _forbidden()
+    if not fresh(timestamp):
+        raise HTTPException(403, "stale timestamp")
     try:
         fields = envelope.parse(body)
         if channel.safe is not None:

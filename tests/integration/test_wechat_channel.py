@@ -142,6 +142,18 @@ def test_bad_signature_is_refused_and_nothing_processed(channel) -> None:
     assert len(rasa.received) == 1
 
 
+def test_a_callback_replayed_later_is_refused(channel) -> None:
+    client, sender, rasa, _ = channel
+    query, body = sender.callback(sender.text("o-user-2b", "你好"))
+    old = str(int(query["timestamp"]) - 3600)
+    query = dict(query, timestamp=old, signature=sign(TOKEN, old, query["nonce"]))
+    if "msg_signature" in query:  # safe mode signs the timestamp with the ciphertext too
+        encrypted = ElementTree.fromstring(body).findtext("Encrypt")
+        query["msg_signature"] = sign(TOKEN, old, query["nonce"], encrypted)
+    assert client.post(CALLBACK, params=query, content=body).status_code == 403
+    assert rasa.received == []
+
+
 def test_a_retried_message_is_processed_once(channel) -> None:
     client, sender, rasa, _ = channel
     fields = sender.text("o-user-3", "额度怎么查", msg_id=777)
