@@ -3,12 +3,10 @@
 A web chat socket listens to the user's bus topic (``conv:<id>``) for as long as it is open; a
 WeChat or Telegram user has no socket, so while they are queued or with an agent one service
 process listens for them. Which one: the process that ran their last turn, if it wins the lease
-``<lease prefix><conversation id>`` (SET NX, renewed while it listens); any other process that
+``swa:<channel>:relay:<conversation id>`` (SET NX, renewed while it listens); any other process that
 runs a later turn finds the lease taken and does nothing, so each line is sent once. If the
 listening process dies, the lease expires and the user's next turn starts a new listener.
-
-Lines said between the turn and the subscription are not lost: once subscribed, the relay reads
-the transcript after the turn's last line, and it never sends a line id twice. Lines arriving
+Lines arriving
 within ``coalesce_s`` (an agent typing several short messages) are delivered together (WeChat
 sends them as one message, to spare its quota); the relay stops when the user is back with the
 bot and nothing more arrives.
@@ -27,6 +25,7 @@ from redis.exceptions import RedisError
 
 from queue_service.bus import Bus
 from queue_service.handoff.queue import HandoffQueue
+from queue_service.handoff.skills import Skill
 from queue_service.handoff.switchboard import user_topic
 from queue_service.messages import StoredMessage
 from queue_service.transcripts import TranscriptStore
@@ -34,6 +33,8 @@ from queue_service.transcripts import TranscriptStore
 log = logging.getLogger(__name__)
 
 LEASE_S = 30
+SWEEP_S = 10.0
+SENT_TTL_S = 2 * 24 * 3600
 
 # Sends a batch of new lines to the user: (conversation id, lines).
 Deliver = Callable[[str, list[StoredMessage]], Awaitable[None]]
@@ -50,20 +51,27 @@ class HandoffRelay:
         transcripts: TranscriptStore,
         deliver: Deliver,
         *,
-        lease_prefix: str,
+        channel: str,
         coalesce_s: float = 0.0,
         show_typing: ShowTyping | None = None,
+        sweep_s: float = SWEEP_S,
     ) -> None:
         self._redis = redis
         self._bus = bus
         self._queue = queue
         self._transcripts = transcripts
         self._deliver = deliver
-        self._lease_prefix = lease_prefix
+        self._lease_prefix = f"swa:{channel}:relay:"
         self._coalesce_s = coalesce_s
         self._show_typing = show_typing
+        self._sweep_s = sweep_s
         self._owner = secrets.token_hex(8)
         self._relays: dict[str, asyncio.Task[None]] = {}
+        self._sweeping: asyncio.Task[None] | None = None
+        self._channel = channel + ":"  # its conversation ids' prefix
+
+    def start(self) -> None:
+        self._sweeping = asyncio.create_task(self._sweep(), name=f"relay-sweep-{self._channel}")
 
     async def after_turn(self, conversation_id: str, answered: list[StoredMessage]) -> None:
         """Start listening for the user if they are now queued or with an agent.
@@ -71,8 +79,14 @@ class HandoffRelay:
         ``answered`` is what the turn answered (the channel sends it): the relay sends what
         comes after its last line, so an agent's greeting written meanwhile is not skipped.
         """
+        after_id = max((line.id for line in answered), default=None)
+        await self._listen(conversation_id, after_id)
+
+    async def _listen(self, conversation_id: str, after_id: int | None) -> None:
+        """Listen for the user from ``after_id`` on (None: where the last listener stopped)."""
         if conversation_id in self._relays:
             return
+        sent_key = self._sent_key(conversation_id)
         try:
             if await self._queue.state(conversation_id) is None:
                 return
@@ -80,17 +94,46 @@ class HandoffRelay:
                 self._lease_prefix + conversation_id, self._owner, nx=True, ex=LEASE_S
             ):
                 return  # another process listens for them
-            last = answered or await self._transcripts.history(conversation_id, 1)
+            if after_id is None:
+                stored = await self._redis.get(sent_key)
+                last = [] if stored else await self._transcripts.history(conversation_id, 1)
+                after_id = int(stored) if stored else max((m.id for m in last), default=0)
+            await self._redis.set(sent_key, after_id, ex=SENT_TTL_S)
         except RedisError as exc:
             log.warning("relay not started", extra={"error": str(exc)})
             return
-        after_id = max((line.id for line in last), default=0)
         task = asyncio.create_task(self._relay(conversation_id, after_id))
         self._relays[conversation_id] = task
         task.add_done_callback(lambda _: self._relays.pop(conversation_id, None))
 
+    def _sent_key(self, conversation_id: str) -> str:
+        return f"{self._lease_prefix}sent:{conversation_id}"
+
+    async def _sweep(self) -> None:
+        """Take over the users whose listener died with its process (their lease expired)."""
+        while True:
+            await asyncio.sleep(self._sweep_s)
+            try:
+                for conversation_id in await self._active():
+                    if conversation_id not in self._relays:
+                        await self._listen(conversation_id, None)
+            except RedisError as exc:
+                log.warning("relay sweep failed", extra={"error": str(exc)})
+
+    async def _active(self) -> set[str]:
+        """This channel's users who are queued or with an agent."""
+        ids: set[str] = set()
+        for skill in Skill:
+            ids.update(member for member, _ in await self._queue.waiting(skill))
+        for agent in await self._queue.agent_ids():
+            ids.update(await self._queue.chats_of(agent))
+        return {i for i in ids if i.startswith(self._channel)}
+
     async def stop(self) -> None:
-        for task in list(self._relays.values()):
+        tasks = list(self._relays.values())
+        if self._sweeping is not None:
+            tasks.append(self._sweeping)
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -136,7 +179,9 @@ class HandoffRelay:
             await self._deliver(conversation_id, new)
         except Exception:  # the channel refused (blocked bot, API down): not worth a retry loop
             log.exception("relay delivery failed", extra={"conversation_id": conversation_id})
-        return max(line.id for line in new)
+        sent = max(line.id for line in new)
+        await self._redis.set(self._sent_key(conversation_id), sent, ex=SENT_TTL_S)
+        return sent
 
     async def _typing(self, conversation_id: str, event: dict) -> None:
         if self._show_typing is not None and event.get("type") == "typing":

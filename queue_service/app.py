@@ -86,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.wechat = WeChatChannel.from_settings(
             settings, redis_client, app.state.hub, bus, queue
         )
+        if app.state.wechat is not None:
+            app.state.wechat.start()
         app.state.telegram = TelegramChannel.from_settings(
             settings, redis_client, app.state.hub, bus, queue
         )

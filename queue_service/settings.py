@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     # customer-service API instead.
     wechat_reply_deadline_s: float = 4.5
 
+    # WeChat and Telegram users queued or with an agent whose listener died with its process
+    # are taken over by another process within this many seconds (integrations/relay.py).
+    relay_sweep_s: float = 10.0
+
     # Telegram bot (integrations/telegram). No token: the channel is off. With a webhook URL
     # (the public https address of /channels/telegram/webhook) Telegram pushes updates, each
     # carrying the secret in X-Telegram-Bot-Api-Secret-Token; without one the service polls.

@@ -23,7 +23,7 @@ from integrations.relay import HandoffRelay
 from integrations.telegram.buttons import CallbackData
 from integrations.telegram.limiter import ChatRateLimiter
 from integrations.telegram.ordering import PerChatOrder
-from integrations.telegram.turns import COMMANDS, Turns, chat_of
+from integrations.telegram.turns import CHANNEL, COMMANDS, Turns, chat_of
 from queue_service.bus import Bus
 from queue_service.handoff.queue import HandoffQueue
 from queue_service.hub import Hub
@@ -32,7 +32,6 @@ from queue_service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-RELAY_LEASE_PREFIX = "swa:telegram:relay:"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 # Telegram unreachable at start: the service starts anyway and tries again this often.
 RETRY_START_S = 30.0
@@ -62,7 +61,8 @@ class TelegramChannel:
             queue,
             hub.transcripts,
             self._deliver,
-            lease_prefix=RELAY_LEASE_PREFIX,
+            channel=CHANNEL,
+            sweep_s=settings.relay_sweep_s,
             show_typing=self._show_typing,
         )
         self.turns = Turns(
@@ -89,6 +89,7 @@ class TelegramChannel:
     async def start(self, retry_s: float = RETRY_START_S) -> None:
         """Start now if Telegram answers, else keep trying in the background: the other
         channels must not wait for (or fail with) this one."""
+        self.relay.start()
         try:
             await self._start()
         except TelegramError as exc:

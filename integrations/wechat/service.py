@@ -7,7 +7,7 @@ from redis.asyncio import Redis
 
 from integrations.relay import HandoffRelay
 from integrations.wechat.api import WeChatApi
-from integrations.wechat.channel import REPLY_DEADLINE_S, Turns
+from integrations.wechat.channel import CHANNEL, REPLY_DEADLINE_S, Turns
 from integrations.wechat.crypto import SafeMode
 from integrations.wechat.options import Options
 from integrations.wechat.outbox import Outbox
@@ -19,7 +19,6 @@ from queue_service.hub import Hub
 from queue_service.messages import StoredMessage
 from queue_service.settings import Settings
 
-RELAY_LEASE_PREFIX = "swa:wechat:relay:"
 # Agent lines arriving within a second go out as one message, to spare the quota of five.
 RELAY_COALESCE_S = 1.0
 
@@ -55,7 +54,8 @@ class WeChatChannel:
             queue,
             hub.transcripts,
             self._deliver,
-            lease_prefix=RELAY_LEASE_PREFIX,
+            channel=CHANNEL,
+            sweep_s=settings.relay_sweep_s,
             coalesce_s=RELAY_COALESCE_S,
         )
         self.turns = Turns(
@@ -75,6 +75,9 @@ class WeChatChannel:
         if not settings.wechat_token.get_secret_value():
             return None
         return cls(settings, redis, hub, bus, queue, settings.wechat_reply_deadline_s)
+
+    def start(self) -> None:
+        self.relay.start()
 
     async def _deliver(self, conversation_id: str, lines: list[StoredMessage]) -> None:
         """Agent lines and queue updates: one text, its buttons numbered, by the outbox."""

@@ -2,6 +2,7 @@
 stand-in, and a Rasa stand-in; updates arrive as Telegram sends them (webhook posts with the
 secret header, or getUpdates in polling mode)."""
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.messages import OutboundMessage, Role
 from queue_service.settings import Settings
 from tests.support.rasa_standins import RecordingRasa, recording_rasa
+from tests.support.servers import wait_until
 from tests.support.telegram_standin import TOKEN, TelegramApiStandIn, TelegramUser, telegram_api
 
 SECRET = "test-telegram-secret"
@@ -230,15 +232,18 @@ def test_agent_lines_and_typing_reach_a_queued_user(empty_redis_url, database_ur
         user = TelegramUser(509)
         deliver(client, user.text("/human"))
         assert "前面还有 0 位" in api.wait_for(1, 509)[0]
-        switchboard = client.app.state.switchboard
-        # What switchboard.typing publishes while the agent types.
-        typing = {"type": "typing", "on": True}
-        client.portal.call(client.app.state.bus.publish, user_topic("telegram:509"), typing)
         line = OutboundMessage(
             role=Role.AGENT, text="您好，我是客服小王。", agent="wang", sender_name="客服小王"
         )
-        client.portal.call(switchboard.to_user, "telegram:509", [line])
+        client.portal.call(client.app.state.switchboard.to_user, "telegram:509", [line])
+        # Written to the transcript: delivered even if the listener subscribed after it.
         assert api.wait_for(2, 509)[-1] == "客服小王：您好，我是客服小王。"
+        # What switchboard.typing publishes while the agent types.
+        typing = {"type": "typing", "on": True}
+        client.portal.call(client.app.state.bus.publish, user_topic("telegram:509"), typing)
+        deadline = time.monotonic() + 5
+        while not api.actions and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert {"chat_id": "509", "action": "typing"}.items() <= api.actions[-1].items()
 
 
@@ -260,3 +265,40 @@ def test_polling_mode_answers_updates_from_get_updates(empty_redis_url, database
         assert api.wait_for(1, 511) == ["收到：海关电话多少"]
         # The webhook route does not exist in polling mode.
         assert deliver(client, user.text("你好")) == 404
+
+
+def test_a_dead_listener_is_taken_over_and_nothing_said_meanwhile_is_lost(
+    empty_redis_url, database_url
+) -> None:
+    with telegram_client(
+        empty_redis_url,
+        database_url,
+        service_hours="mon-sun 00:00-24:00",
+        manual_skills="other",
+        relay_sweep_s=0.2,
+    ) as (client, _, api):
+        queue = client.app.state.queue
+        client.portal.call(queue.register_agent, "wang", [Skill.OTHER])
+        client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
+        client.portal.call(queue.touch_presence, "wang", 60)
+        deliver(client, TelegramUser(512).text("/human"))
+        api.wait_for(1, 512)
+        relay = client.app.state.telegram.relay
+
+        async def die() -> None:
+            """The listening process dies: its task is gone, its lease runs out by itself."""
+            task = relay._relays["telegram:512"]
+            task.cancel()
+            await asyncio.wait([task])
+            await client.app.state.redis.set("swa:telegram:relay:telegram:512", "dead", ex=1)
+
+        wait_until(lambda: "telegram:512" in relay._relays, 5, "relay")  # just after the answer
+        client.portal.call(die)
+        line = OutboundMessage(
+            role=Role.AGENT, text="让您久等了。", agent="wang", sender_name="客服小王"
+        )
+        client.portal.call(client.app.state.switchboard.to_user, "telegram:512", [line])
+        # Said while nobody listened; delivered once the lease expired and the sweep took over.
+        assert api.wait_for(2, 512)[-1] == "客服小王：让您久等了。"
+        time.sleep(0.5)
+        assert len(api.texts(512)) == 2
