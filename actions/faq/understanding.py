@@ -17,11 +17,12 @@ RETRIEVAL_INTENT = "faq"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 ENTRY_ENTITY = "faq_entry"
 
-# Below this ResponseSelector confidence the bot says it is not sure instead of answering.
-# Chosen with bench/nlu.py (docs/faq.md records the sweep): the selector spreads its confidence
-# over 114 entries (median 0.42 when right), so the threshold is low; it mostly turns away the
-# out-of-scope questions that DIET does not decline itself.
-ANSWER_THRESHOLD = 0.06
+# Below this selector confidence the bot says it is not sure instead of answering.
+# Chosen with bench/nlu.py (docs/faq.md records the sweep). The selector
+# (nlu_components/linear_selector.py) trains the out-of-scope questions as a class of their own
+# that is never ranked, so a question more like them than like any entry, or torn between
+# entries, scores low here and gets the closest entries instead of a guess.
+ANSWER_THRESHOLD = 0.2
 CLOSEST_COUNT = 3
 
 # A follow-up is short and leans on the previous answer: "那操作员卡呢", "操作员卡的呢？".
@@ -60,7 +61,7 @@ def _entity(parse: dict[str, Any], name: str) -> str | None:
 
 
 def _ranking(parse: dict[str, Any], kb: KnowledgeBase) -> list[tuple[Entry, float]]:
-    """The ResponseSelector's ranking as known entries, best first."""
+    """The FAQ selector's ranking as known entries, best first."""
     selector = (parse.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
     ranked = []
     for candidate in selector.get("ranking") or []:
