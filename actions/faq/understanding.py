@@ -22,7 +22,7 @@ ENTRY_ENTITY = "faq_entry"
 # (nlu_components/linear_selector.py) trains the out-of-scope questions as a class of their own
 # that is never ranked, so a question more like them than like any entry, or torn between
 # entries, scores low here and gets the closest entries instead of a guess.
-ANSWER_THRESHOLD = 0.2
+ANSWER_THRESHOLD = 0.3
 CLOSEST_COUNT = 3
 
 # A follow-up is short and leans on the previous answer: "那操作员卡呢", "操作员卡的呢？".
