@@ -16,7 +16,7 @@ from tests.e2e.conftest import RASA_TOKEN
 
 pytestmark = pytest.mark.e2e
 
-HELDOUT_TOP1_FLOOR = 0.895  # measured 0.912 with the linear SVM selector (0.865 before)
+HELDOUT_TOP1_FLOOR = 0.90  # measured 0.916 with the linear SVM selector (0.865 before)
 OOS_REJECT_FLOOR = 0.91  # measured 0.943 (0.900 before)
 # Answering with the wrong entry is worse than admitting doubt: at most this share of
 # in-scope held-out questions may get a wrong answer (measured 34 of 475, 7.2%; 55 before).
