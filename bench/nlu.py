@@ -28,7 +28,7 @@ from stack.paths import RASA_BIN, ROOT
 from stack.processes import RASA_QUIET
 from tests.support.servers import free_port, stop_process, wait_until
 
-SWEEP = (0.0, 0.04, 0.05, 0.06, 0.08, 0.1, 0.15, 0.2, 0.3, 0.5)
+SWEEP = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 
 
 def serve(model_path: Path, port: int, log: Path) -> subprocess.Popen:

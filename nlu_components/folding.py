@@ -25,6 +25,10 @@ HOMOPHONES = (
     ("莫有", "没有"),
     ("u盾", "ukey"),
 )
+# Ways of saying "without" folded into 无, so 不带签章 / 没有签章 / 无签章 and 没有卡 / 无卡 share
+# their n-grams (有/无 is all that tells several pairs of entries apart). Applied after the typos,
+# so 木有 → 没有 → 无. 不要 and 不需要 are left alone: they sit inside 要不要 and 需不需要.
+NEGATIONS = (("没有", "无"), ("不带", "无"), ("不盖", "无"))
 # Traditional characters of the FAQ's vocabulary, for users writing in traditional Chinese.
 TRADITIONAL = str.maketrans(
     dict(
@@ -44,10 +48,10 @@ _PUNCTUATION = re.compile(r"[\s\W_]+")
 
 
 def fold(text: str) -> str:
-    """Width, case, punctuation, traditional characters and homophone typos folded away."""
+    """Width, case, punctuation, traditional characters, homophone typos and negations folded."""
     folded = _PUNCTUATION.sub("", unicodedata.normalize("NFKC", text).lower())
     folded = folded.translate(TRADITIONAL)
-    for typed, written in HOMOPHONES:
+    for typed, written in HOMOPHONES + NEGATIONS:
         folded = folded.replace(typed, written)
     return folded
 

@@ -3,7 +3,7 @@
 ``knowledge/`` is where entries are edited; this writes what Rasa reads from it into
 ``var/bot-data/faq.yml``: the retrieval intent ``faq/<entry>`` with the trained phrasings and
 the out-of-scope intent. Held-out phrasings are never written. No ``utter_faq/<entry>``
-responses either: the ResponseSelector learns the entry keys from the intents alone, and the
+responses either: the FAQ selector learns the entry keys from the intents alone, and the
 answer the user sees is composed by action_answer_faq from the knowledge base. The file is
 derived, so it is not committed; training and validation regenerate it.
 

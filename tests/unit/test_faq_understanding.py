@@ -4,6 +4,7 @@ import pytest
 
 from actions.faq.understanding import (
     ANSWER_THRESHOLD,
+    SURE_DESPITE_OUT_OF_SCOPE,
     Answer,
     Decline,
     NotSure,
@@ -43,6 +44,11 @@ def test_threshold_is_a_parameter() -> None:
 def test_out_of_scope_intent_is_declined_even_with_a_ranking() -> None:
     message = parse("明天下雨吗", [("cbec_tax", 0.9)], intent="out_of_scope")
     assert isinstance(understand(message, KB), Decline)
+
+
+def test_a_selector_all_but_certain_of_an_entry_overrules_out_of_scope() -> None:
+    message = parse("苹果本", [("cbec_tax", SURE_DESPITE_OUT_OF_SCOPE)], intent="out_of_scope")
+    assert understand(message, KB) == Answer(KB.entry("cbec_tax"), SURE_DESPITE_OUT_OF_SCOPE)
 
 
 def test_unknown_entries_in_the_ranking_are_ignored() -> None:
