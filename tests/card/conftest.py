@@ -1,0 +1,85 @@
+"""The real PC/SC stack for the card tests: a private pcscd, the vpcd reader, virtual cards."""
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support import pcsc
+from tests.support.eport_card import CardAuthority, EportApplet
+from tests.support.servers import wait_until
+from tests.support.vpcd import VirtualCard
+
+
+@pytest.fixture(scope="session")
+def pcsc_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pcsc.PcscDaemon]:
+    """One pcscd for the session; this process's PC/SC clients talk to it, never to another.
+
+    Skipped where the stack is missing on a developer machine, failed in CI (CI=true).
+    """
+    reason = pcsc.missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    daemon = pcsc.PcscDaemon(tmp_path_factory.mktemp("pcscd"))
+    daemon.start()
+    # libpcsclite reads this at its first call; no card test may use PC/SC before this fixture.
+    os.environ["PCSCLITE_CSOCK_NAME"] = str(daemon.socket_path)
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture(scope="session")
+def authority() -> CardAuthority:
+    return CardAuthority()
+
+
+def in_days(days: int) -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=days)
+
+
+@pytest.fixture
+def new_card(authority: CardAuthority):
+    """Makes a card (number, holder, days until its certificate expires)."""
+
+    def make(card_number: str = "8930000012345", holder: str = "测试持卡人", days: int = 700):
+        return authority.issue(card_number, holder, in_days(days))
+
+    return make
+
+
+class Reader:
+    """The vpcd reader, as a test sees it: put a card in, take it out."""
+
+    name = pcsc.READER_NAME
+
+    def __init__(self, daemon: pcsc.PcscDaemon) -> None:
+        self.daemon = daemon
+        self.card: VirtualCard | None = None
+
+    def insert(self, applet: EportApplet) -> VirtualCard:
+        self.remove()
+        self.card = VirtualCard(applet, self.daemon.vpcd_port)
+        self.card.insert()
+        wait_until(self.present, 10, "card insertion")
+        return self.card
+
+    def remove(self) -> None:
+        if self.card is not None:
+            self.card.remove()
+            self.card = None
+            wait_until(lambda: not self.present(), 10, "card removal")
+
+    def present(self) -> bool:
+        from integrations.card import readers
+
+        return readers.card_present(self.name)
+
+
+@pytest.fixture
+def reader(pcsc_daemon: pcsc.PcscDaemon) -> Iterator[Reader]:
+    slot = Reader(pcsc_daemon)
+    yield slot
+    slot.remove()
