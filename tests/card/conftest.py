@@ -2,13 +2,18 @@
 
 import datetime as dt
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
+from stack.paths import ROOT
 from tests.support import pcsc
 from tests.support.eport_card import CardAuthority, EportApplet
-from tests.support.servers import wait_until
+from tests.support.servers import free_port, port_open, stop_process, wait_until
 from tests.support.vpcd import VirtualCard
 
 
@@ -83,3 +88,41 @@ def reader(pcsc_daemon: pcsc.PcscDaemon) -> Iterator[Reader]:
     slot = Reader(pcsc_daemon)
     yield slot
     slot.remove()
+
+
+@dataclass
+class Bridge:
+    url: str
+    origin: str
+    log: Path
+
+    def headers(self, origin: str | None = None) -> dict[str, str]:
+        return {"Origin": origin or self.origin}
+
+
+@pytest.fixture(scope="session")
+def bridge(pcsc_daemon: pcsc.PcscDaemon, tmp_path_factory) -> Iterator[Bridge]:
+    """The bridge as users run it (`python -m integrations.card`), on a free port."""
+    port = free_port()
+    origin = "http://chat.example.test:8000"
+    env = {
+        **os.environ,
+        "PCSCLITE_CSOCK_NAME": str(pcsc_daemon.socket_path),
+        "SWA_CARD_BRIDGE_PORT": str(port),
+        "SWA_CARD_BRIDGE_ALLOWED_ORIGINS": f"{origin},http://localhost:8000",
+        "SWA_CARD_BRIDGE_POLL_INTERVAL_S": "0.1",
+        "PYTHONPATH": str(ROOT),
+    }
+    log = tmp_path_factory.mktemp("bridge") / "bridge.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "integrations.card"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    wait_until(lambda: port_open(port), 15, "card bridge")
+    yield Bridge(f"http://127.0.0.1:{port}", origin, log)
+    stop_process(process, timeout_s=5)
