@@ -10,7 +10,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +29,9 @@ from queue_service.identity.portal import PortalTokenError, PortalTokens
 from queue_service.identity.signing import sign
 from queue_service.identity.store import IdentityStore, Verified, bindable
 from queue_service.messages import InboundMessage, OutboundMessage, Role
+
+if TYPE_CHECKING:
+    from queue_service.identity.card_login import CardDesk
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +95,11 @@ class Identities:
         tokens: PortalTokens,
         signing_secret: str,
         portal_url: str,
+        cards: CardDesk | None = None,
     ) -> None:
         self.store = store
+        # Card-media logins (web chat with the card bridge); None where not set up.
+        self.cards = cards
         self.codes = codes
         self.tokens = tokens
         self._secret = signing_secret

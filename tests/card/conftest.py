@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -49,8 +50,10 @@ def in_days(days: int) -> dt.datetime:
 def new_card(authority: CardAuthority):
     """Makes a card (number, holder, days until its certificate expires)."""
 
-    def make(card_number: str = "8930000012345", holder: str = "测试持卡人", days: int = 700):
-        return authority.issue(card_number, holder, in_days(days))
+    def make(card_number: str | None = None, holder: str = "测试持卡人", days: int = 700):
+        # A fresh number by default: the SQL registry lives for the whole test session.
+        number = card_number or f"89{secrets.randbelow(10**11):011d}"
+        return authority.issue(number, holder, in_days(days))
 
     return make
 
