@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from redis.exceptions import RedisError
@@ -75,6 +75,12 @@ def install(app: FastAPI) -> None:
 @router.get("/", include_in_schema=False)
 async def demo_page() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html")
+
+
+@router.get("/webchat/config")
+async def page_config(request: Request) -> dict[str, str]:
+    """What the page needs besides its socket: where the card bridge listens on the user's PC."""
+    return {"card_bridge_url": request.app.state.settings.card_bridge_url}
 
 
 def _session_id(raw: str | None) -> str:

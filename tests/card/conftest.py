@@ -6,6 +6,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,20 +104,19 @@ class Bridge:
         return {"Origin": origin or self.origin}
 
 
-@pytest.fixture(scope="session")
-def bridge(pcsc_daemon: pcsc.PcscDaemon, tmp_path_factory) -> Iterator[Bridge]:
+@contextmanager
+def run_bridge(daemon: pcsc.PcscDaemon, origin: str, folder: Path) -> Iterator[Bridge]:
     """The bridge as users run it (`python -m integrations.card`), on a free port."""
     port = free_port()
-    origin = "http://chat.example.test:8000"
     env = {
         **os.environ,
-        "PCSCLITE_CSOCK_NAME": str(pcsc_daemon.socket_path),
+        "PCSCLITE_CSOCK_NAME": str(daemon.socket_path),
         "SWA_CARD_BRIDGE_PORT": str(port),
         "SWA_CARD_BRIDGE_ALLOWED_ORIGINS": f"{origin},http://localhost:8000",
         "SWA_CARD_BRIDGE_POLL_INTERVAL_S": "0.1",
         "PYTHONPATH": str(ROOT),
     }
-    log = tmp_path_factory.mktemp("bridge") / "bridge.log"
+    log = folder / "bridge.log"
     with log.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "integrations.card"],
@@ -126,6 +126,15 @@ def bridge(pcsc_daemon: pcsc.PcscDaemon, tmp_path_factory) -> Iterator[Bridge]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    wait_until(lambda: port_open(port), 15, "card bridge")
-    yield Bridge(f"http://127.0.0.1:{port}", origin, log)
-    stop_process(process, timeout_s=5)
+    try:
+        wait_until(lambda: port_open(port), 15, "card bridge")
+        yield Bridge(f"http://127.0.0.1:{port}", origin, log)
+    finally:
+        stop_process(process, timeout_s=5)
+
+
+@pytest.fixture(scope="session")
+def bridge(pcsc_daemon: pcsc.PcscDaemon, tmp_path_factory) -> Iterator[Bridge]:
+    folder = tmp_path_factory.mktemp("bridge")
+    with run_bridge(pcsc_daemon, "http://chat.example.test:8000", folder) as running:
+        yield running

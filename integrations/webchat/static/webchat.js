@@ -21,6 +21,8 @@
   var typingItem = null;
   var authToken = null;     // the host portal's token: kept in memory only, sent on each connect
   var identityExpiry = null;
+  var card = null;          // 卡介质验证 (card.js), once the page knows where the card bridge is
+  var CARD_ROLES = { legal: "法人卡", operator: "操作员卡" };
 
   function setStatus(state, text) {
     statusBadge.dataset.state = state;
@@ -40,7 +42,9 @@
       return;
     }
     var who = identity.name + (identity.enterprise_name ? "（" + identity.enterprise_name + "）" : "");
-    identityBadge.textContent = "已登录：" + who;
+    identityBadge.textContent = identity.card
+      ? "已验证" + CARD_ROLES[identity.card.role] + "：" + who
+      : "已登录：" + who;
     identityBadge.title = identity.label || who;
     identityBadge.hidden = false;
     if (identity.expires_at) {
@@ -201,8 +205,15 @@
         showTyping(frame.on);
       } else if (frame.type === "identity") {
         showIdentity(frame.identity);
+        (frame.notices || []).forEach(function (text) {
+          renderMessage({ role: "system", text: text });
+        });
+        if (card) card.onIdentity(frame.identity);
+      } else if (frame.type === "card_challenge") {
+        if (card) card.onChallenge(frame);
       } else if (frame.type === "error") {
         if (frame.code === "auth_failed") showIdentity(null);
+        if (frame.code === "card_refused" && card) card.onRefused(frame.message);
         showTyping(false);
         renderMessage({ role: "system", text: frame.message });
       }
@@ -277,6 +288,18 @@
       }
     }
   });
+
+  function sendFrame(frame) {
+    if (isOpen()) socket.send(JSON.stringify(frame));
+  }
+
+  fetch("/webchat/config").then(function (response) { return response.json(); })
+    .then(function (config) {
+      if (window.SwaCardLogin && config.card_bridge_url) {
+        card = window.SwaCardLogin({ send: sendFrame, bridgeUrl: config.card_bridge_url });
+      }
+    })
+    .catch(function () { /* no card login on this page; chatting works as before */ });
 
   connect();
 })();
