@@ -5,6 +5,7 @@ ISO 7816-4 commands, short APDUs only (what every reader handles):
   SELECT file         00 A4 02 0C 02 <file id>       0101 card number, 0102 certificate (DER)
   READ BINARY         00 B0 <offset hi> <offset lo> <Le>
   VERIFY PIN          00 20 00 01 [Lc <PIN>]         without a PIN: asks for the tries left
+  CHANGE PIN          00 24 00 01 18 <old><new>      each padded to 12 bytes with FF
   SIGN                00 2A 9E 9A Lc <data> 00       ECDSA P-256 over SHA-256, DER-encoded
 Status words: 9000 done, 63Cx wrong PIN with x tries left, 6983 locked, 6982 PIN not verified,
 6A82 not found (no e-port application on this card).
@@ -24,6 +25,7 @@ AID = bytes.fromhex("D15600000145504F5254")  # D156 (China) + "EPORT"
 CARD_NUMBER_FILE = 0x0101
 CERTIFICATE_FILE = 0x0102
 PIN_REFERENCE = 0x01
+PIN_BLOCK = 12
 READ_CHUNK = 0xF0
 MAX_FILE_SIZE = 8192  # a certificate is well under this; more means a broken card
 OK = (0x90, 0x00)
@@ -84,19 +86,24 @@ class CardSession:
 
     def verify_pin(self, pin: str) -> None:
         """Raises CardError(WRONG_PIN, tries_left=n) or CardError(LOCKED); the PIN is not kept."""
-        if not (pin.isascii() and pin.isdigit() and 6 <= len(pin) <= 12):
-            raise CardError(Reason.BAD_PIN_FORMAT)
+        check_format(pin)
         encoded = pin.encode("ascii")
         _, sw1, sw2 = self.transmit(
             bytes([0x00, 0x20, 0x00, PIN_REFERENCE, len(encoded)]) + encoded
         )
-        if (sw1, sw2) == OK:
-            return
-        if (sw1, sw2) == (0x69, 0x83) or (sw1 == 0x63 and sw2 == 0xC0):
-            raise CardError(Reason.LOCKED, tries_left=0)
-        if sw1 == 0x63 and sw2 & 0xF0 == 0xC0:
-            raise CardError(Reason.WRONG_PIN, tries_left=sw2 & 0x0F)
-        raise CardError(Reason.CARD_ERROR, f"VERIFY status {sw1:02X}{sw2:02X}")
+        _pin_status(sw1, sw2, "VERIFY")
+
+    def change_pin(self, old: str, new: str) -> None:
+        """Raises as verify_pin for a wrong old PIN; neither PIN is kept."""
+        check_format(old)
+        check_format(new)
+        block = old.encode("ascii").ljust(PIN_BLOCK, b"\xff") + new.encode("ascii").ljust(
+            PIN_BLOCK, b"\xff"
+        )
+        _, sw1, sw2 = self.transmit(bytes([0x00, 0x24, 0x00, PIN_REFERENCE, len(block)]) + block)
+        if (sw1, sw2) == (0x6A, 0x80):
+            raise CardError(Reason.BAD_PIN_FORMAT)
+        _pin_status(sw1, sw2, "CHANGE PIN")
 
     def read_file(self, file_id: int) -> bytes:
         _, sw1, sw2 = self.transmit(b"\x00\xa4\x02\x0c\x02" + file_id.to_bytes(2, "big"))
@@ -136,6 +143,22 @@ class CardSession:
             raise CardError(Reason.CARD_ERROR, "PIN not verified before signing")
         _expect_ok(sw1, sw2, "SIGN")
         return signature
+
+
+def check_format(pin: str) -> None:
+    """A PIN the card could take: checked here, since a malformed one would still cost a try."""
+    if not (pin.isascii() and pin.isdigit() and 6 <= len(pin) <= PIN_BLOCK):
+        raise CardError(Reason.BAD_PIN_FORMAT)
+
+
+def _pin_status(sw1: int, sw2: int, what: str) -> None:
+    if (sw1, sw2) == OK:
+        return
+    if (sw1, sw2) == (0x69, 0x83) or (sw1 == 0x63 and sw2 == 0xC0):
+        raise CardError(Reason.LOCKED, tries_left=0)
+    if sw1 == 0x63 and sw2 & 0xF0 == 0xC0:
+        raise CardError(Reason.WRONG_PIN, tries_left=sw2 & 0x0F)
+    raise CardError(Reason.CARD_ERROR, f"{what} status {sw1:02X}{sw2:02X}")
 
 
 def _expect_ok(sw1: int, sw2: int, what: str) -> None:

@@ -7,6 +7,8 @@
                   -> 200 {"card_number", "certificate", "challenge", "signature", "initial_pin"}
                   -> 409 {"error": <reason>, "message": <Chinese>, "tries_left": n | null}
                   -> 400 for a malformed request, 503 when PC/SC is not available
+  POST /change-pin {"old_pin": ..., "new_pin": ..., "reader": optional}
+                  -> 200 {"changed": true}, or the same errors as /prove
 
 Any page could try to call a program on 127.0.0.1, so every request must come from a configured
 origin (the chat page's) and name this PC as its host; anything else gets 403 and no CORS
@@ -29,7 +31,7 @@ from integrations.card import readers
 from integrations.card.errors import CardError, Reason
 from integrations.card.messages import user_text
 from integrations.card.protocol import valid_challenge
-from integrations.card.prove import prove
+from integrations.card.prove import change_pin, prove
 from integrations.card.settings import BridgeSettings
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 NO_STORE = {"Cache-Control": "no-store"}
 FORBIDDEN = "仅允许单一窗口在线客服页面使用读卡服务。"
 BAD_REQUEST = "请求格式不正确：需要一次性验证码（challenge）和卡密码（pin）。"
+BAD_CHANGE_REQUEST = "请求格式不正确：需要原卡密码（old_pin）和新卡密码（new_pin）。"
 PICK_READER = "检测到多张电子口岸卡，请只保留一张卡后重试。"
 
 
@@ -120,6 +123,32 @@ def create_app(settings: BridgeSettings) -> FastAPI:
                 )
         log.info("card proof made")
         return JSONResponse(proof.to_json(), headers=NO_STORE)
+
+    @app.post("/change-pin")
+    async def change_card_pin(request: Request) -> JSONResponse:
+        body = await _json(request)
+        if not (
+            isinstance(body, dict)
+            and isinstance(body.get("old_pin"), str)
+            and isinstance(body.get("new_pin"), str)
+            and isinstance(body.get("reader", ""), str | None)
+        ):
+            return JSONResponse(
+                {"error": "bad_request", "message": BAD_CHANGE_REQUEST}, 400, headers=NO_STORE
+            )
+        async with one_at_a_time:
+            try:
+                reader = body.get("reader") or await asyncio.to_thread(_the_card_reader)
+                await asyncio.to_thread(change_pin, reader, body["old_pin"], body["new_pin"])
+            except CardError as exc:
+                log.info("card PIN not changed", extra={"reason": exc.reason.value})
+                return _card_error(exc)
+            except _SeveralCards:
+                return JSONResponse(
+                    {"error": "several_cards", "message": PICK_READER}, 409, headers=NO_STORE
+                )
+        log.info("card PIN changed")
+        return JSONResponse({"changed": True}, headers=NO_STORE)
 
     return app
 

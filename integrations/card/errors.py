@@ -12,6 +12,7 @@ class Reason(StrEnum):
     WRONG_PIN = "wrong_pin"  # tries_left says how many remain before the card locks
     LOCKED = "locked"  # 5 wrong PINs: the card must be unlocked at a card point
     BAD_PIN_FORMAT = "bad_pin_format"  # not sent to the card: it would cost a try
+    WEAK_PIN = "weak_pin"  # a new PIN that is the initial one, or the old one again
     CARD_ERROR = "card_error"  # the card answered an unexpected status word
     PCSC_UNAVAILABLE = "pcsc_unavailable"  # no PC/SC service (pcscd) to talk to
 

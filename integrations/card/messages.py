@@ -14,6 +14,7 @@ TEXT = {
     Reason.NO_CARD: "未检测到电子口岸卡，请将法人卡或操作员卡插入读卡器后重试。",
     Reason.NOT_EPORT_CARD: "读卡器中的卡片不是电子口岸卡，请插入您的法人卡或操作员卡。",
     Reason.BAD_PIN_FORMAT: "卡密码应为 6 至 12 位数字，请核对后重新输入（本次未计入错误次数）。",
+    Reason.WEAK_PIN: "新密码不能是初始密码 88888888，也不能与原密码相同，请重新设置。",
     Reason.CARD_ERROR: "读取电子口岸卡时出错，请拔出卡片重新插入后再试。",
     Reason.PCSC_UNAVAILABLE: "无法访问读卡器服务，请确认智能卡服务已启动后重试。",
 }

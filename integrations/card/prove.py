@@ -2,7 +2,8 @@
 
 Select the e-port application, verify the PIN, read the card number and the certificate, and
 have the card sign the challenge. The PIN goes to the card and nowhere else: it is not logged,
-not kept, and not part of the proof.
+not kept, and not part of the proof. A card still on its initial PIN says so in the proof, and
+the page offers change_pin.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from integrations.card.apdu import CardSession
+from integrations.card.apdu import CardSession, check_format
 from integrations.card.errors import CardError, Reason
 from integrations.card.protocol import signed_message, valid_challenge
 
@@ -37,10 +38,24 @@ class Proof:
         }
 
 
+def change_pin(reader: str, old: str, new: str) -> None:
+    """Change the card's PIN (the initial 88888888 must be changed); raises CardError."""
+    check_format(old)
+    check_format(new)
+    if new in (INITIAL_PIN, old):
+        raise CardError(Reason.WEAK_PIN)
+    with CardSession(reader) as card:
+        card.select_application()
+        if card.pin_tries_left() == 0:
+            raise CardError(Reason.LOCKED, tries_left=0)
+        card.change_pin(old, new)
+
+
 def prove(reader: str, challenge: str, pin: str) -> Proof:
     """Raises CardError with the reason (wrong PIN with the tries left, locked, no card...)."""
     if not valid_challenge(challenge):
         raise ValueError("not a challenge from the service")
+    check_format(pin)
     with CardSession(reader) as card:
         card.select_application()
         if card.pin_tries_left() == 0:

@@ -151,3 +151,33 @@ def _events(lines):
         elif line == "" and name is not None:
             yield name, data
             name, data = None, None
+
+
+def test_the_pin_is_changed_through_the_bridge(bridge, reader, new_card):
+    applet = new_card()
+    reader.insert(applet)
+
+    def change(old: str, new: str) -> httpx.Response:
+        return httpx.post(
+            f"{bridge.url}/change-pin",
+            json={"old_pin": old, "new_pin": new},
+            headers=bridge.headers(),
+            timeout=10,
+        )
+
+    wrong = change("11112222", "97531864")
+    assert (wrong.status_code, wrong.json()["tries_left"]) == (409, 4)
+    weak = change(INITIAL_PIN, INITIAL_PIN)
+    assert weak.json()["error"] == "weak_pin" and "不能是初始密码" in weak.json()["message"]
+    done = change(INITIAL_PIN, "97531864")
+    assert (done.status_code, done.json()) == (200, {"changed": True})
+    assert applet.pin == "97531864"
+    assert _prove(bridge, "97531864").json()["initial_pin"] is False
+    assert "97531864" not in bridge.log.read_text(errors="replace")
+    refused = httpx.post(
+        f"{bridge.url}/change-pin",
+        json={"old_pin": INITIAL_PIN, "new_pin": "11223344"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert refused.status_code == 403
+    assert applet.pin == "97531864"

@@ -103,7 +103,7 @@ def test_card_login_in_the_page_with_a_wrong_pin_first_then_removal(chat_site, p
     expect(page.locator(".swa-status")).to_have_text("在线")
 
     page.get_by_role("button", name="卡介质验证").click()
-    status = page.locator(".swa-card-status")
+    status = page.locator(".swa-card-panel .swa-card-status")
     expect(status).to_have_text("未检测到电子口岸卡，请将法人卡或操作员卡插入读卡器。")
 
     applet = CardAuthority().issue(number, holder, in_days(700), key=demo_private_key(number))
@@ -121,6 +121,20 @@ def test_card_login_in_the_page_with_a_wrong_pin_first_then_removal(chat_site, p
     expect(system_lines(page).filter(has_text="初始密码 88888888")).to_have_count(1)
     os.makedirs(SCREENSHOTS, exist_ok=True)
     page.screenshot(path=f"{SCREENSHOTS}/card-login.png", full_page=True)
+
+    # Logged in with the initial PIN: the page offers to change it, on the card itself.
+    change = page.locator(".swa-card-change")
+    expect(change).to_be_visible()
+    page.locator("#swa-card-new-pin").fill("20261124")
+    page.locator("#swa-card-new-pin-again").fill("20261125")
+    page.get_by_role("button", name="修改卡密码").click()
+    expect(change.locator(".swa-card-status")).to_have_text("两次输入的新密码不一致，请重新输入。")
+    page.locator("#swa-card-new-pin").fill("20261124")
+    page.locator("#swa-card-new-pin-again").fill("20261124")
+    page.get_by_role("button", name="修改卡密码").click()
+    expect(change).to_be_hidden()
+    expect(system_lines(page).filter(has_text="卡密码已修改")).to_have_count(1)
+    assert applet.pin == "20261124"
 
     reader.remove()
     expect(page.locator(".swa-identity")).to_be_hidden()

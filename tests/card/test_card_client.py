@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from integrations.card.errors import CardError, Reason
 from integrations.card.protocol import signed_message
-from integrations.card.prove import prove
+from integrations.card.prove import change_pin, prove
 from tests.card.conftest import in_days
 from tests.support.eport_card import ATR, INITIAL_PIN
 from tests.support.pcsc import READER_NAME
@@ -67,11 +67,12 @@ def test_five_wrong_pins_lock_the_card_for_good(reader, new_card):
 
 def test_a_malformed_pin_is_refused_without_costing_a_try(reader, new_card):
     applet = new_card()
-    reader.insert(applet)
+    card = reader.insert(applet)
     with pytest.raises(CardError) as raised:
         prove(READER_NAME, CHALLENGE, "88 88")
     assert raised.value.reason is Reason.BAD_PIN_FORMAT
     assert applet.tries == 5
+    assert card.apdus == []
 
 
 def test_no_card_and_a_card_without_the_application_are_told_apart(reader, new_card):
@@ -105,3 +106,23 @@ class _BankCard:
 
     def process(self, apdu: bytes) -> bytes:
         return b"\x6a\x82"
+
+
+def test_the_pin_is_changed_on_the_card_and_then_is_not_initial(reader, new_card):
+    applet = new_card()
+    card = reader.insert(applet)
+    with pytest.raises(CardError) as raised:
+        change_pin(READER_NAME, "11111111", "24681357")
+    assert (raised.value.reason, raised.value.tries_left) == (Reason.WRONG_PIN, 4)
+    sent = len(card.apdus)
+    for weak in (INITIAL_PIN, "1234"):
+        with pytest.raises(CardError) as raised:
+            change_pin(READER_NAME, INITIAL_PIN, weak)
+        assert raised.value.reason in (Reason.WEAK_PIN, Reason.BAD_PIN_FORMAT)
+    assert len(card.apdus) == sent  # refused before reaching the card
+    change_pin(READER_NAME, INITIAL_PIN, "24681357")
+    assert (applet.pin, applet.tries) == ("24681357", 5)
+    assert prove(READER_NAME, CHALLENGE, "24681357").initial_pin is False
+    with pytest.raises(CardError) as raised:
+        prove(READER_NAME, CHALLENGE, INITIAL_PIN)
+    assert raised.value.reason is Reason.WRONG_PIN

@@ -8,6 +8,8 @@ exchange and not as two sides agreeing on the same error:
   SELECT file         00 A4 02 0C 02 <file id>          9000 / 6A82
   READ BINARY         00 B0 <offset> Le                 data 9000 / 6B00 / 6986
   VERIFY PIN          00 20 00 01 [Lc <PIN>]            9000 / 63Cx (x tries left) / 6983 locked
+  CHANGE PIN          00 24 00 01 18 <old><new>         each PIN padded to 12 bytes with FF;
+                                                        9000 / 63Cx / 6983 / 6A80 (bad new PIN)
   SIGN                00 2A 9E 9A Lc <data> 00          <DER ECDSA-SHA256> 9000 / 6982
 Files: 0101 the card number (ASCII), 0102 the certificate (DER). A verified PIN lasts until the
 card is reset, powered off or the application is selected again, as on a real card.
@@ -52,6 +54,8 @@ WRONG_LENGTH = b"\x67\x00"
 UNKNOWN_INS = b"\x6d\x00"
 UNKNOWN_CLA = b"\x6e\x00"
 WRONG_P1P2 = b"\x6a\x86"
+WRONG_DATA = b"\x6a\x80"
+PIN_BLOCK = 12
 
 
 def tries_left(count: int) -> bytes:
@@ -107,6 +111,8 @@ class EportApplet:
             return self._verify(p1, p2, data)
         if ins == 0x2A:
             return self._sign(p1, p2, data)
+        if ins == 0x24:
+            return self._change(p1, p2, data)
         return UNKNOWN_INS
 
     def _select(self, p1: int, p2: int, data: bytes) -> bytes:
@@ -155,6 +161,24 @@ class EportApplet:
         self._verified = False
         self.tries -= 1
         return LOCKED if self.tries == 0 else tries_left(self.tries)
+
+    def _change(self, p1: int, p2: int, data: bytes) -> bytes:
+        if (p1, p2) != (0x00, 0x01):
+            return WRONG_P1P2
+        if len(data) != 2 * PIN_BLOCK:
+            return WRONG_LENGTH
+        if self.tries == 0:
+            return LOCKED
+        old = data[:PIN_BLOCK].rstrip(b"\xff").decode("ascii", "replace")
+        new = data[PIN_BLOCK:].rstrip(b"\xff").decode("ascii", "replace")
+        if old != self.pin:
+            self._verified = False
+            self.tries -= 1
+            return LOCKED if self.tries == 0 else tries_left(self.tries)
+        if not (new.isdigit() and 6 <= len(new) <= 12):
+            return WRONG_DATA
+        self.pin, self.tries, self._verified = new, MAX_TRIES, True
+        return OK
 
     def _sign(self, p1: int, p2: int, data: bytes) -> bytes:
         if (p1, p2) != (0x9E, 0x9A):

@@ -10,16 +10,24 @@
   var NO_CARD = "未检测到电子口岸卡，请将法人卡或操作员卡插入读卡器。";
   var PIN_FORMAT = "卡密码应为 6 至 12 位数字，请核对后重新输入。";
   var WORKING = "正在读卡验证，请勿拔出卡片…";
+  var INITIAL_PIN = "88888888";
+  var PINS_DIFFER = "两次输入的新密码不一致，请重新输入。";
+  var PIN_CHANGED = "卡密码已修改，请牢记新密码。下次卡介质验证时请使用新密码。";
 
-  // options: {send(frame), bridgeUrl}
+  // options: {send(frame), notice(text), bridgeUrl}
   window.SwaCardLogin = function (options) {
     var panel = document.querySelector(".swa-card-panel");
     var opener = document.querySelector(".swa-card-button");
     var pinInput = document.getElementById("swa-card-pin");
-    var statusText = document.querySelector(".swa-card-status");
-    var submit = document.querySelector(".swa-card-submit");
+    var statusText = panel.querySelector(".swa-card-status");
+    var submit = panel.querySelector(".swa-card-submit");
     var pendingPin = null;
     var events = null;
+    var initialPin = false;  // the last proof said the card still has the initial PIN
+    var change = document.querySelector(".swa-card-change");
+    var newPin = document.getElementById("swa-card-new-pin");
+    var newPinAgain = document.getElementById("swa-card-new-pin-again");
+    var changeStatus = change.querySelector(".swa-card-status");
 
     function status(text) { statusText.textContent = text || ""; }
     function busy(on) { submit.disabled = on; pinInput.disabled = on; }
@@ -64,8 +72,40 @@
       });
     }
 
+    // The initial PIN must be changed: offered right after a login that used it. The old PIN is
+    // the initial one by definition, so the page never has to keep the PIN the user typed.
+    function offerChange() {
+      change.hidden = false;
+      newPin.value = newPinAgain.value = "";
+      changeStatus.textContent = "";
+      newPin.focus();
+    }
+
+    change.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var pin = newPin.value;
+      if (!/^\d{6,12}$/.test(pin)) { changeStatus.textContent = PIN_FORMAT; return; }
+      if (pin !== newPinAgain.value) { changeStatus.textContent = PINS_DIFFER; return; }
+      newPin.value = newPinAgain.value = "";
+      bridge("/change-pin", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ old_pin: INITIAL_PIN, new_pin: pin })
+      }).then(function (result) {
+        if (result.ok) {
+          change.hidden = true;
+          options.notice(PIN_CHANGED);
+        } else {
+          changeStatus.textContent = result.body.message;
+        }
+      }).catch(function () { changeStatus.textContent = BRIDGE_MISSING; });
+    });
+    change.querySelector(".swa-card-later").addEventListener("click", function () {
+      change.hidden = true;
+    });
+
     opener.addEventListener("click", function () { if (panel.hidden) open(); else close(); });
-    document.querySelector(".swa-card-cancel").addEventListener("click", close);
+    panel.querySelector(".swa-card-cancel").addEventListener("click", close);
     panel.addEventListener("submit", function (event) {
       event.preventDefault();
       if (!/^\d{6,12}$/.test(pinInput.value)) { status(PIN_FORMAT); return; }
@@ -88,6 +128,7 @@
           body: JSON.stringify({ challenge: frame.challenge, pin: pin })
         }).then(function (result) {
           if (result.ok) {
+            initialPin = result.body.initial_pin === true;
             options.send({ type: "card_proof", proof: result.body });
           } else {
             busy(result.body.error === "locked");
@@ -96,7 +137,12 @@
         }).catch(function () { busy(false); status(BRIDGE_MISSING); });
       },
       onIdentity: function (identity) {
-        if (identity && identity.card) { close(); watch(); }
+        if (identity && identity.card) {
+          close();
+          watch();
+          if (initialPin) offerChange();
+          initialPin = false;
+        }
       },
       onRefused: function (message) { busy(false); status(message); }
     };

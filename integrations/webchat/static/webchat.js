@@ -296,7 +296,11 @@
   fetch("/webchat/config").then(function (response) { return response.json(); })
     .then(function (config) {
       if (window.SwaCardLogin && config.card_bridge_url) {
-        card = window.SwaCardLogin({ send: sendFrame, bridgeUrl: config.card_bridge_url });
+        card = window.SwaCardLogin({
+          send: sendFrame,
+          notice: function (text) { renderMessage({ role: "system", text: text }); },
+          bridgeUrl: config.card_bridge_url
+        });
       }
     })
     .catch(function () { /* no card login on this page; chatting works as before */ });
