@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from queue_service.identity import card_texts
+from queue_service.identity.card_challenges import TooManyChallenges
 from queue_service.identity.card_login import CARD_NO, CARD_ROLE
 from queue_service.identity.cards import CardRefused
 from queue_service.identity.claims import Source
@@ -78,5 +79,7 @@ async def answer(
         after = await cards.card_removed(conversation_id)
         ended = before is not None and before.identity.source is Source.CARD
         return identity_frame(after, [card_texts.REMOVED] if ended else None)
+    except TooManyChallenges:
+        return _error("card_busy", card_texts.TOO_MANY_CHALLENGES)
     except (RedisError, SQLAlchemyError):
         return _error("card_unavailable", card_texts.UNAVAILABLE)

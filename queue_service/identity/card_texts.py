@@ -48,6 +48,7 @@ REFUSED = {
     Refusal.BAD_SIGNATURE: "卡片签名验证未通过，无法确认卡片身份。请拔出卡片重新插入后再试；"
     f"如仍不成功，请拨打{HOTLINE}。",
 }
+TOO_MANY_CHALLENGES = "卡介质验证请求过于频繁，请 1 分钟后再试。"
 UNAVAILABLE = f"非常抱歉，卡介质验证服务暂时不可用，请稍后再试，或拨打{HOTLINE}。"
 
 

@@ -320,3 +320,20 @@ async def test_the_migration_creates_the_cards_table_as_modelled(database_url) -
         )
     await engine.dispose()
     assert {"card_number", "subject", "role", "public_key", "status", "expires_at"} <= set(columns)
+
+
+def test_challenges_are_limited_per_conversation(service):
+    with service.websocket_connect("/channels/webchat/ws") as ws:
+        session_id = ws.receive_json()["conversation_id"]
+        for _ in range(10):
+            challenge(ws)
+        ws.send_json({"type": "card_challenge"})
+        assert ws.receive_json() == {
+            "type": "error",
+            "code": "card_busy",
+            "message": card_texts.TOO_MANY_CHALLENGES,
+        }
+        ttl = service.portal.call(
+            service.app.state.redis.ttl, f"swa:card:issued:webchat:{session_id}"
+        )
+        assert 0 < ttl <= 60
