@@ -136,9 +136,34 @@ def test_card_login_in_the_page_with_a_wrong_pin_first_then_removal(chat_site, p
     expect(system_lines(page).filter(has_text="卡密码已修改")).to_have_count(1)
     assert applet.pin == "20261124"
 
+    # A reload keeps the card login and watches the reader again.
+    page.reload()
+    expect(page.locator(".swa-identity")).to_have_text(f"已验证法人卡：{holder}（{enterprise}）")
     reader.remove()
     expect(page.locator(".swa-identity")).to_be_hidden()
     expect(system_lines(page).filter(has_text=card_texts.REMOVED)).to_have_count(1)
+
+
+def test_a_card_taken_out_while_the_page_was_closed_ends_at_the_next_visit(
+    chat_site, page, reader
+):
+    service_url, _bridge_url = chat_site
+    number, _subject, enterprise, holder, _role = DEMO_CARDS[1]  # ent-demo-1's 操作员卡
+    applet = CardAuthority().issue(
+        number, holder, in_days(700), key=demo_private_key(number), pin="24681357"
+    )
+    reader.insert(applet)
+    page.goto(service_url)
+    page.get_by_role("button", name="卡介质验证").click()
+    page.locator("#swa-card-pin").fill("24681357")
+    page.get_by_role("button", name="验证", exact=True).click()
+    expect(page.locator(".swa-identity")).to_have_text(f"已验证操作员卡：{holder}（{enterprise}）")
+    expect(page.locator(".swa-card-change")).to_be_hidden()  # not on the initial PIN
+    page.goto("about:blank")
+    reader.remove()
+    page.goto(service_url)
+    expect(system_lines(page).filter(has_text=card_texts.REMOVED)).to_have_count(1)
+    expect(page.locator(".swa-identity")).to_be_hidden()
 
 
 def test_a_page_from_another_origin_cannot_use_the_bridge(chat_site, page, reader, new_card):

@@ -144,6 +144,16 @@
           initialPin = false;
         }
       },
+      // A reconnect or reload finds a card login: watch for removal again, and end it now if the
+      // card was taken out while nobody was watching.
+      onSessionIdentity: function (identity) {
+        if (!identity || !identity.card) return;
+        watch();
+        bridge("/readers").then(function (result) {
+          var present = (result.body.readers || []).some(function (r) { return r.card_present; });
+          if (result.ok && !present) options.send({ type: "card_removed" });
+        }).catch(function () { /* no bridge: the service ends the card login at its expiry */ });
+      },
       onRefused: function (message) { busy(false); status(message); }
     };
   };

@@ -22,6 +22,7 @@
   var authToken = null;     // the host portal's token: kept in memory only, sent on each connect
   var identityExpiry = null;
   var card = null;          // 卡介质验证 (card.js), once the page knows where the card bridge is
+  var sessionIdentity = null;  // as the last session frame had it, for card.js once it is ready
   var CARD_ROLES = { legal: "法人卡", operator: "操作员卡" };
 
   function setStatus(state, text) {
@@ -167,6 +168,8 @@
   function onSession(frame) {
     localStorage.setItem(STORAGE_KEY, frame.conversation_id);
     showIdentity(frame.identity);
+    sessionIdentity = frame.identity;
+    if (card) card.onSessionIdentity(frame.identity);
     sendAuth();  // before the greeting, so the bot already knows who it greets
     showTyping(false);
     log.textContent = "";
@@ -301,6 +304,7 @@
           notice: function (text) { renderMessage({ role: "system", text: text }); },
           bridgeUrl: config.card_bridge_url
         });
+        card.onSessionIdentity(sessionIdentity);
       }
     })
     .catch(function () { /* no card login on this page; chatting works as before */ });
