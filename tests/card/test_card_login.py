@@ -113,6 +113,8 @@ def test_a_legal_card_login_reaches_the_actions_signed(service, rasa, reader, ne
         assert frame["identity"]["name"] == "赵建国"
         assert frame["identity"]["enterprise_name"] == "北京示例进出口有限公司"
         assert frame["identity"]["card"] == {"number": "8911****2345", "role": "legal"}
+        # What agents see in the console names the card.
+        assert frame["identity"]["label"] == "赵建国（北京示例进出口有限公司，法人卡）"
         welcome, pin_reminder = frame["notices"]
         assert "卡介质验证成功" in welcome and "法人卡" in welcome and "打印" in welcome
         assert pin_reminder == card_texts.INITIAL_PIN
