@@ -54,8 +54,12 @@ class CardSession:
 
     def __exit__(self, *_exc: object) -> None:
         if self._connection is not None:
-            with contextlib.suppress(CardConnectionException):  # the card is already gone
+            # Disconnect, then release the PC/SC context now rather than in a finaliser; either
+            # may fail when the card is already gone, which changes nothing here.
+            with contextlib.suppress(CardConnectionException):
                 self._connection.disconnect()
+            with contextlib.suppress(CardConnectionException):
+                self._connection.release()
             self._connection = None
 
     def transmit(self, apdu: bytes) -> tuple[bytes, int, int]:

@@ -5,6 +5,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,18 +69,23 @@ class Reader:
         self.daemon = daemon
         self.card: VirtualCard | None = None
 
-    def insert(self, applet: EportApplet) -> VirtualCard:
+    def insert(self, applet: EportApplet, pulled_at: int | None = None) -> VirtualCard:
         self.remove()
-        self.card = VirtualCard(applet, self.daemon.vpcd_port)
+        self.card = VirtualCard(applet, self.daemon.vpcd_port, pulled_at=pulled_at)
         self.card.insert()
         wait_until(self.present, 10, "card insertion")
         return self.card
 
     def remove(self) -> None:
         if self.card is not None:
+            pulled = self.card.pulled
             self.card.remove()
             self.card = None
-            wait_until(lambda: not self.present(), 10, "card removal")
+            if pulled:
+                # pcscd polls the vpcd reader every 400 ms; a card pulled mid-command and another
+                # put in before the next poll would be taken for the same card, never re-read.
+                time.sleep(1)
+        wait_until(lambda: not self.present(), 10, "card removal")
 
     def present(self) -> bool:
         from integrations.card import readers

@@ -126,3 +126,11 @@ def test_the_pin_is_changed_on_the_card_and_then_is_not_initial(reader, new_card
     with pytest.raises(CardError) as raised:
         prove(READER_NAME, CHALLENGE, INITIAL_PIN)
     assert raised.value.reason is Reason.WRONG_PIN
+
+
+def test_a_card_pulled_out_while_signing_is_reported_as_gone(reader, new_card):
+    card = reader.insert(new_card(), pulled_at=0x2A)  # out at the SIGN command
+    with pytest.raises(CardError) as raised:
+        prove(READER_NAME, CHALLENGE, INITIAL_PIN)
+    assert raised.value.reason is Reason.NO_CARD
+    assert card.apdus[-1][:2] == b"\x00\x2a"

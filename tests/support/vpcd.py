@@ -31,10 +31,15 @@ class Applet(Protocol):
 class VirtualCard:
     """Inserts an applet into the vpcd reader at `port`, and removes it."""
 
-    def __init__(self, applet: Applet, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, applet: Applet, port: int, host: str = "127.0.0.1", pulled_at: int | None = None
+    ) -> None:
         self.applet = applet
         self.port = port
         self.host = host
+        # An instruction byte at which the card is pulled out instead of answering.
+        self.pulled_at = pulled_at
+        self.pulled = False
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self.apdus: list[bytes] = []  # every C-APDU the card saw, for assertions
@@ -68,6 +73,11 @@ class VirtualCard:
             while True:
                 frame = _receive(sock)
                 if frame is None:
+                    return
+                if len(frame) > 1 and frame[1] == self.pulled_at:
+                    self.apdus.append(frame)
+                    self.pulled = True
+                    sock.close()
                     return
                 answer = self._answer(frame)
                 if answer is not None:
