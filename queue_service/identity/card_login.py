@@ -136,6 +136,13 @@ class CardDesk:
         raw = await self._redis.get(key)
         ttl = await self._redis.ttl(key)
         current = decode_verified(raw) if raw else None
-        if current is None or current.identity.source is Source.CARD or ttl <= 0:
-            return  # nothing to return to (or a card login replaced by another card's)
+        if current is not None and current.identity.source is Source.CARD:
+            return  # one card's login replaced by another's: the login before both still holds
+        if current is None or ttl <= 0:
+            await self.forget(conversation_id)  # nothing to return to, whatever was kept before
+            return
         await self._redis.set(_before_key(conversation_id), raw, ex=ttl)
+
+    async def forget(self, conversation_id: str) -> None:
+        """Drop the login kept for after the card: the user logged out, or in anew."""
+        await self._redis.delete(_before_key(conversation_id))

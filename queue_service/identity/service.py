@@ -141,9 +141,11 @@ class Identities:
                 "portal token rejected",
                 extra={"conversation_id": conversation_id, "reason": exc.reason},
             )
-            await self.store.log_out(conversation_id)
+            await self.log_out(conversation_id)
             raise
         await self.store.log_in(conversation_id, login.identity, login.expires_at)
+        if self.cards is not None:
+            await self.cards.forget(conversation_id)  # this login replaces a card login too
         log.info(
             "portal login",
             extra={"conversation_id": conversation_id, "kind": login.identity.kind.value},
@@ -152,6 +154,9 @@ class Identities:
 
     async def log_out(self, conversation_id: str) -> None:
         await self.store.log_out(conversation_id)
+        if self.cards is not None:
+            # A logged-out portal user must not come back when a card is taken out later.
+            await self.cards.forget(conversation_id)
 
     async def issue_code(self, token: object) -> str:
         """A bind code for the token's portal user; raises PortalTokenError, TooManyCodes."""

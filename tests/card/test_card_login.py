@@ -280,6 +280,26 @@ def test_removing_the_card_ends_the_card_identity(service, rasa, reader, new_car
         assert identity_sent(rasa, conversation_id) is None
 
 
+def test_a_portal_logout_is_not_undone_by_taking_the_card_out(
+    service, rasa, reader, new_card, bridge
+):
+    applet = new_card()
+    reader.insert(applet)
+    register(service, applet)
+    with service.websocket_connect("/channels/webchat/ws") as ws:
+        conversation_id = f"webchat:{ws.receive_json()['conversation_id']}"
+        ws.send_json({"type": "auth", "token": mint(service, ZHAO)})
+        ws.receive_json()
+        card_login(ws, bridge)  # keeps the portal login aside for after the card
+        ws.send_json({"type": "logout"})
+        assert ws.receive_json() == {"type": "identity", "identity": None}
+        card_login(ws, bridge)
+        ws.send_json({"type": "card_removed"})
+        assert ws.receive_json()["identity"] is None
+        chat(ws, "我的报关单")
+        assert identity_sent(rasa, conversation_id) is None
+
+
 def test_malformed_proofs_get_a_clear_answer(service):
     with service.websocket_connect("/channels/webchat/ws") as ws:
         ws.receive_json()
