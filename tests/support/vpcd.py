@@ -53,6 +53,7 @@ class VirtualCard:
             raise RuntimeError("the card is already inserted")
         sock = socket.create_connection((self.host, self.port), timeout=5)
         sock.settimeout(None)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
         self._thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
         self._thread.start()
@@ -110,6 +111,9 @@ def _receive(sock: socket.socket) -> bytes | None:
 def _exactly(sock: socket.socket, size: int) -> bytes | None:
     data = b""
     while len(data) < size:
+        # vpcd writes a frame's length and its data separately: acknowledging at once keeps
+        # Nagle's algorithm on its side from holding the data for our delayed ACK (~40 ms).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
         chunk = sock.recv(size - len(data))
         if not chunk:
             return None
