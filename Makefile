@@ -17,7 +17,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bot-data validate model rasa-test pytest browser bench bench-nlu bench-queue bench-records
+.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc bench bench-nlu bench-queue bench-records
 
 run: $(APP_STAMP) $(RASA_STAMP)
 	$(VENV)/bin/python -m stack.run
@@ -40,11 +40,15 @@ rasa-test: model
 	$(RASA_VENV)/bin/rasa test core --e2e --model "$$($(VENV)/bin/python -m stack.model)" \
 		--stories tests/rasa/test_stories.yml --fail-on-prediction-errors --out var/rasa-test-results
 
-pytest: model browser
+pytest: model browser pcsc
 	$(VENV)/bin/pytest
 
 browser:
 	@stack/ensure-chromium
+
+# The card tests' PC/SC stack (pcscd, the vpcd virtual reader); pyscard's build needs it too.
+pcsc:
+	@stack/ensure-pcsc
 
 bench: $(APP_STAMP)
 	$(VENV)/bin/python bench/chat.py
@@ -61,6 +65,7 @@ bench-nlu: $(APP_STAMP) $(RASA_STAMP)
 	$(VENV)/bin/python -m bench.nlu
 
 $(APP_STAMP): pyproject.toml requirements/app.lock
+	stack/ensure-pcsc
 	$(PYTHON311) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet -c requirements/app.lock -e '.[dev]'
 	touch $@

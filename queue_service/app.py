@@ -28,8 +28,12 @@ from queue_service.handoff.switchboard import Switchboard
 from queue_service.handoff.tickets import TicketStore
 from queue_service.handoff.watch import Watch
 from queue_service.hub import Hub
+from queue_service.identity import card_demo
 from queue_service.identity import routes as portal
 from queue_service.identity.bind_codes import BindCodes
+from queue_service.identity.card_challenges import CardChallenges
+from queue_service.identity.card_login import CardDesk
+from queue_service.identity.cards import CardRegistry
 from queue_service.identity.portal import PortalTokens
 from queue_service.identity.service import Identities
 from queue_service.identity.store import IdentityStore
@@ -75,12 +79,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             transcripts,
             settings.manual_skill_set(),
         )
+        identity_store = IdentityStore(redis_client, sessions)
+        card_registry = CardRegistry(sessions)
+        if settings.demo_portal:
+            await card_demo.seed(card_registry)
         app.state.identities = identities = Identities(
-            IdentityStore(redis_client, sessions),
+            identity_store,
             BindCodes(redis_client),
             PortalTokens(settings.portal_jwt_secret.get_secret_value(), settings.portal_issuer),
             settings.identity_secret.get_secret_value(),
             settings.portal_login_url(),
+            CardDesk(redis_client, identity_store, CardChallenges(redis_client), card_registry),
         )
         app.state.hub = Hub(app.state.rasa, transcripts, desk, switchboard, identities)
         app.state.wechat = WeChatChannel.from_settings(

@@ -141,6 +141,29 @@ class ChannelBinding(Base):
     bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+
+class EportCard(Base):
+    """A registered e-port card (法人卡 / 操作员卡): whose it is and the key it signs with.
+
+    The registry, not the card, is the authority: a card proves it holds the private key of the
+    public key registered here, and its status and expiry are read here.
+    """
+
+    __tablename__ = "eport_cards"
+    __table_args__ = (Index("ix_eport_cards_subject", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    card_number: Mapped[str] = mapped_column(String(32), unique=True)
+    # The enterprise the card belongs to (its records owner id) and the card holder.
+    subject: Mapped[str] = mapped_column(String(100))
+    enterprise_name: Mapped[str] = mapped_column(String(100))
+    holder_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))  # "legal" (法人卡) or "operator" (操作员卡)
+    public_key: Mapped[str] = mapped_column(Text)  # PEM, SubjectPublicKeyInfo
+    status: Mapped[str] = mapped_column(String(16))  # "active", "locked" or "revoked"
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
 def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":

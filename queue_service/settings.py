@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     portal_url: str = ""
     # The demo portal page and its login endpoint that mints tokens for demo accounts.
     demo_portal: bool = True
+    # Where the chat page finds the card bridge on the user's PC (swa-card-bridge), for 卡介质验证.
+    card_bridge_url: str = "http://127.0.0.1:61231"
 
     host: str = "0.0.0.0"
     port: int = 8000

@@ -33,7 +33,7 @@ from actions.records.repository import (
 )
 from actions.records.sql import SqlRecords
 from queue_service.clock import Clock, china_now
-from queue_service.identity.claims import Identity, Kind
+from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.identity.signing import IdentityRejected, verify
 from queue_service.settings import get_settings
 
@@ -49,6 +49,10 @@ ENTERPRISE_QUERIES = (
     Query.APPOINTMENTS,
     Query.CONFIRM_DELIVERY,
 )
+
+# Applications the manuals gate on card media: printing and export need the consignee
+# enterprise's 法人卡, verified in this conversation (a card identity is the card's enterprise).
+LEGAL_CARD_QUERIES = (Query.APPLY_PRINT, Query.APPLY_EXPORT)
 
 # FAQ entries about a query: a verified user asking them gets their own records.
 ENTRY_QUERIES: dict[str, Query] = {
@@ -105,6 +109,15 @@ PERSON_ONLY_TEXT = (
     "这项查询面向跨境电商个人消费者。您当前以企业身份登录，请使用个人账号登录后再查询。"
 )
 ENTERPRISE_ONLY_TEXT = "这项查询面向企业用户。您当前以个人身份登录，请使用企业账号登录后再查询。"
+LEGAL_CARD_TEXT = (
+    "自助打印、出口等申请需要使用收货人企业（{enterprise}）的法人卡进行卡介质验证。"
+    "请在电脑上将法人卡插入读卡器，在网页在线客服中点击“卡介质验证”并输入卡密码，验证通过后即可在这里申请。"
+    "（微信等渠道无法读卡，请使用网页在线客服办理。）"
+)
+OPERATOR_CARD_TEXT = (
+    "您当前使用的是操作员卡。自助打印、出口等申请需要使用本企业（{enterprise}）的法人卡："
+    "请拔出操作员卡，插入法人卡后重新点击“卡介质验证”。"
+)
 UNAVAILABLE_TEXT = "抱歉，查询服务暂时不可用，请稍后再试；如比较着急，可以转人工客服。"
 MENU_TEXT = {
     Kind.PERSON: "{name}，您好！可以为您查询以下个人跨境电商数据：",
@@ -115,6 +128,15 @@ NO_FILINGS = "请先在北京单一窗口空港物流应用中办理车辆备案
 NOT_FOUND_TEXT = "没有找到编号为 {number} 的记录。请核对编号；只能查询您本人（或本企业）的记录。"
 
 _NUMBER = re.compile(r"[0-9A-Za-z]{12,30}")
+
+
+def has_legal_card(identity: Identity) -> bool:
+    """Verified with the enterprise's 法人卡, still in the reader (removal ends it at the hub)."""
+    return (
+        identity.source is Source.CARD
+        and identity.kind is Kind.ENTERPRISE
+        and identity.extras.get("card_role") == "legal"
+    )
 
 
 @cache
@@ -193,6 +215,11 @@ class QueryRunner:
             return {"text": PERSON_ONLY_TEXT, "buttons": [HANDOFF_BUTTON]}
         if query in ENTERPRISE_QUERIES and identity.kind is not Kind.ENTERPRISE:
             return {"text": ENTERPRISE_ONLY_TEXT, "buttons": [HANDOFF_BUTTON]}
+        if query in LEGAL_CARD_QUERIES and not has_legal_card(identity):
+            operator = identity.source is Source.CARD
+            text = OPERATOR_CARD_TEXT if operator else LEGAL_CARD_TEXT
+            enterprise = identity.enterprise_name or "贵企业"
+            return {"text": text.format(enterprise=enterprise), "buttons": [HANDOFF_BUTTON]}
         return identity
 
     async def answer(

@@ -10,6 +10,9 @@ Protocol (JSON text frames):
       {"type": "typing", "on": true | false}   while the user types to an agent (throttled)
       {"type": "auth", "token": "<portal JWT>"}   at any time: the host portal's logged-in user
       {"type": "logout"}                         the portal's user logged out
+      {"type": "card_challenge"}                 a card login starts: asks for a challenge
+      {"type": "card_proof", "proof": {...}}     the card bridge's proof for that challenge
+      {"type": "card_removed"}                   the bridge saw the card taken out
   server → client, for each auth or logout:
       {"type": "identity", "identity": {kind, name, enterprise_name, label, expires_at} | null}
       or, for a token that is not accepted (the conversation is then anonymous):
@@ -19,6 +22,11 @@ Protocol (JSON text frames):
       {"type": "error", "code": "...", "message": "<Chinese text for the user>"}
   server → client, at any time (an agent's lines, queue updates, the agent typing):
       {"type": "messages", "messages": [...]}   {"type": "typing", "on": true | false}
+  server → client, for card frames (card-media login, queue_service/identity/card_login.py):
+      {"type": "card_challenge", "challenge": "...", "expires_in": 60}
+      {"type": "identity", "identity": {..., "card": {"number", "role"}} | null,
+       "notices": ["<Chinese text>", ...]}   after a proof is accepted or the card is removed
+      {"type": "error", "code": "card_refused", "reason": "...", "message": "<Chinese text>"}
 A message is a transcript line: id, role, text, buttons, image, custom, created_at and, on an
 agent's lines, sender_name.
 
@@ -38,16 +46,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from redis.exceptions import RedisError
 
+from integrations.webchat import card_frames
+from integrations.webchat.card_frames import CARD_CHALLENGE_FRAME, CARD_REMOVED_FRAME, CardProof
 from queue_service.bus import Event
 from queue_service.handoff.switchboard import user_topic
 from queue_service.hub import Hub
 from queue_service.identity.portal import PortalTokenError
-from queue_service.identity.routes import identity_view
 from queue_service.identity.service import LOGIN_UNAVAILABLE_TEXT
 from queue_service.identity.store import Verified
 from queue_service.messages import InboundMessage, StoredMessage
@@ -66,6 +75,12 @@ def install(app: FastAPI) -> None:
 @router.get("/", include_in_schema=False)
 async def demo_page() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html")
+
+
+@router.get("/webchat/config")
+async def page_config(request: Request) -> dict[str, str]:
+    """What the page needs besides its socket: where the card bridge listens on the user's PC."""
+    return {"card_bridge_url": request.app.state.settings.card_bridge_url}
 
 
 def _session_id(raw: str | None) -> str:
@@ -104,9 +119,9 @@ LOGOUT_FRAME = "logout"
 
 def parse_client_frame(
     raw: str, max_chars: int
-) -> tuple[str, str | None] | dict[str, str] | str | Typing | Auth:
-    """(text, payload) for a valid user message, START_FRAME, LOGOUT_FRAME, Typing, Auth, or an
-    error frame."""
+) -> tuple[str, str | None] | dict[str, str] | str | Typing | Auth | CardProof:
+    """(text, payload) for a valid user message, START_FRAME, LOGOUT_FRAME, the card frames,
+    Typing, Auth, CardProof, or an error frame."""
     try:
         frame = json.loads(raw)
     except ValueError:
@@ -117,6 +132,10 @@ def parse_client_frame(
         return Typing(frame.get("on") is True)
     if isinstance(frame, dict) and frame.get("type") == LOGOUT_FRAME:
         return LOGOUT_FRAME
+    if isinstance(frame, dict) and frame.get("type") in (CARD_CHALLENGE_FRAME, CARD_REMOVED_FRAME):
+        return str(frame["type"])
+    if isinstance(frame, dict) and frame.get("type") == "card_proof":
+        return CardProof(frame.get("proof"))
     if isinstance(frame, dict) and frame.get("type") == "auth":
         token = frame.get("token")
         # Not verified here: the hub logs why a token is refused, and answers the user once.
@@ -208,6 +227,9 @@ async def _converse(
         if isinstance(parsed, Auth) or parsed == LOGOUT_FRAME:
             await send(await _authenticate(hub, conversation_id, parsed))
             continue
+        if isinstance(parsed, CardProof) or parsed in (CARD_CHALLENGE_FRAME, CARD_REMOVED_FRAME):
+            await send(await card_frames.answer(hub.identities, conversation_id, parsed))
+            continue
         if parsed == START_FRAME:
             replies = await hub.start(conversation_id)
         else:
@@ -219,8 +241,7 @@ async def _converse(
 
 
 def _identity_frame(verified: Verified | None) -> dict[str, Any]:
-    view = identity_view(verified.identity, verified.expires_at) if verified else None
-    return {"type": "identity", "identity": view}
+    return card_frames.identity_frame(verified)
 
 
 async def _who(hub: Hub, conversation_id: str) -> dict[str, Any] | None:

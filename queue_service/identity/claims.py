@@ -16,6 +16,10 @@ class Kind(StrEnum):
     ENTERPRISE = "enterprise"  # an enterprise user: owns declarations, applications, vehicles
 
 
+# How agents see a card login's role (extras["card_role"], set by identity/card_login.py).
+_CARD_LABELS = {"legal": "法人卡", "operator": "操作员卡"}
+
+
 class Source(StrEnum):
     PORTAL = "portal"  # the host portal's signed token (web chat)
     BINDING = "binding"  # a WeChat / Telegram account bound with a one-time code
@@ -52,4 +56,6 @@ class Identity:
         """How agents see the user in the console, e.g. 王小明（个人） or 张三（北京示例…）."""
         if self.kind is Kind.PERSON:
             return f"{self.name}（个人，已验证）"
-        return f"{self.name}（{self.enterprise_name or self.subject}）"
+        card = _CARD_LABELS.get(self.extras.get("card_role", ""))
+        suffix = f"，{card}" if card and self.source is Source.CARD else ""
+        return f"{self.name}（{self.enterprise_name or self.subject}{suffix}）"

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +29,9 @@ from queue_service.identity.portal import PortalTokenError, PortalTokens
 from queue_service.identity.signing import sign
 from queue_service.identity.store import IdentityStore, Verified, bindable
 from queue_service.messages import InboundMessage, OutboundMessage, Role
+
+if TYPE_CHECKING:
+    from queue_service.identity.card_login import CardDesk
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +95,11 @@ class Identities:
         tokens: PortalTokens,
         signing_secret: str,
         portal_url: str,
+        cards: CardDesk | None = None,
     ) -> None:
         self.store = store
+        # Card-media logins (web chat with the card bridge); None where not set up.
+        self.cards = cards
         self.codes = codes
         self.tokens = tokens
         self._secret = signing_secret
@@ -135,9 +141,11 @@ class Identities:
                 "portal token rejected",
                 extra={"conversation_id": conversation_id, "reason": exc.reason},
             )
-            await self.store.log_out(conversation_id)
+            await self.log_out(conversation_id)
             raise
         await self.store.log_in(conversation_id, login.identity, login.expires_at)
+        if self.cards is not None:
+            await self.cards.forget(conversation_id)  # this login replaces a card login too
         log.info(
             "portal login",
             extra={"conversation_id": conversation_id, "kind": login.identity.kind.value},
@@ -146,6 +154,9 @@ class Identities:
 
     async def log_out(self, conversation_id: str) -> None:
         await self.store.log_out(conversation_id)
+        if self.cards is not None:
+            # A logged-out portal user must not come back when a card is taken out later.
+            await self.cards.forget(conversation_id)
 
     async def issue_code(self, token: object) -> str:
         """A bind code for the token's portal user; raises PortalTokenError, TooManyCodes."""

@@ -67,6 +67,11 @@ def _decode(raw: str) -> Verified | None:
         return None
 
 
+def decode_verified(raw: str) -> Verified | None:
+    """A stored identity as written by log_in; None when it is not one."""
+    return _decode(raw)
+
+
 def _from_row(row: ChannelBinding) -> Identity:
     return Identity(
         kind=Kind(row.kind),

@@ -23,6 +23,15 @@ ALICE = Identity(Kind.PERSON, DEMO_CONSUMERS[0].id, DEMO_CONSUMERS[0].name, Sour
 ACME = Identity(
     Kind.ENTERPRISE, DEMO_ENTERPRISES[0].id, "赵建国", Source.PORTAL, DEMO_ENTERPRISES[0].name
 )
+# The same enterprise after a card-media login with its 法人卡: what applications need.
+ACME_LEGAL_CARD = Identity(
+    Kind.ENTERPRISE,
+    DEMO_ENTERPRISES[0].id,
+    "赵建国",
+    Source.CARD,
+    DEMO_ENTERPRISES[0].name,
+    {"card_no": "8911000000001", "card_role": "legal"},
+)
 SECRET = Settings().identity_secret.get_secret_value()
 
 
@@ -65,7 +74,9 @@ async def test_a_consumer_logged_in_on_the_portal_asks_in_the_web_chat(stack) ->
 
 
 def test_an_enterprise_applies_for_a_print_through_the_form(stack) -> None:
-    chat = Chat(stack.rasa_url, ACME)
+    [refused] = Chat(stack.rasa_url, ACME).say('/query_records{"query":"apply_print"}')
+    assert "法人卡" in refused["text"] and "卡介质验证" in refused["text"]
+    chat = Chat(stack.rasa_url, ACME_LEGAL_CARD)
     [menu] = chat.say("自助查询")
     prints = next(b for b in menu["buttons"] if b["title"] == "自助打印申请")
     [listed] = chat.say(prints["payload"])
@@ -91,7 +102,7 @@ def test_an_enterprise_applies_for_a_print_through_the_form(stack) -> None:
 
 
 def test_cancel_leaves_the_form_and_the_bot_answers_again(stack) -> None:
-    chat = Chat(stack.rasa_url, ACME)
+    chat = Chat(stack.rasa_url, ACME_LEGAL_CARD)
     chat.say('/query_records{"query":"apply_export"}')
     [cancelled] = chat.say("算了不申请了")
     assert cancelled["text"].startswith("好的，已取消")

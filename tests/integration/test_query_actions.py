@@ -14,6 +14,8 @@ from actions.faq.knowledge import default as default_kb
 from actions.queries.actions import (
     ENTERPRISE_ONLY_TEXT,
     ENTRY_QUERIES,
+    LEGAL_CARD_TEXT,
+    OPERATOR_CARD_TEXT,
     PERSON_ONLY_TEXT,
     REJECTED_TEXT,
     ActionQueryPeriod,
@@ -41,6 +43,24 @@ ALICE = Identity(Kind.PERSON, DEMO_CONSUMERS[0].id, DEMO_CONSUMERS[0].name, Sour
 BOB = Identity(Kind.PERSON, DEMO_CONSUMERS[1].id, DEMO_CONSUMERS[1].name, Source.PORTAL)
 ACME = Identity(
     Kind.ENTERPRISE, DEMO_ENTERPRISES[0].id, "张经理", Source.PORTAL, DEMO_ENTERPRISES[0].name
+)
+
+# The same enterprise verified with its cards (card-media login): the 法人卡 and an 操作员卡.
+ACME_LEGAL_CARD = Identity(
+    Kind.ENTERPRISE,
+    DEMO_ENTERPRISES[0].id,
+    "赵建国",
+    Source.CARD,
+    DEMO_ENTERPRISES[0].name,
+    {"card_no": "8911000000001", "card_role": "legal"},
+)
+ACME_OPERATOR_CARD = Identity(
+    Kind.ENTERPRISE,
+    DEMO_ENTERPRISES[0].id,
+    "钱敏",
+    Source.CARD,
+    DEMO_ENTERPRISES[0].name,
+    {"card_no": "8911000000002", "card_role": "operator"},
 )
 
 
@@ -264,10 +284,10 @@ def form_tracker(identity: Identity | None, **slots) -> Tracker:
     return Tracker(CONVERSATION, slots, message, [], False, None, {}, "action_listen")
 
 
-async def test_only_a_verified_enterprise_opens_the_application_form(runner) -> None:
+async def test_only_an_enterprise_with_its_legal_card_opens_the_application_form(runner) -> None:
     dispatcher = CollectingDispatcher()
     events = await ActionQueryRecords(runner).run(
-        dispatcher, tracker("/query_records", ACME, {"query": "apply_print"}), {}
+        dispatcher, tracker("/query_records", ACME_LEGAL_CARD, {"query": "apply_print"}), {}
     )
     assert {"event": "followup", "timestamp": None, "name": "application_form"} in events
     assert {
@@ -276,7 +296,13 @@ async def test_only_a_verified_enterprise_opens_the_application_form(runner) -> 
         "name": "application_kind",
         "value": "print",
     } in events
-    for who, text in ((ALICE, ENTERPRISE_ONLY_TEXT), (None, None)):
+    enterprise = DEMO_ENTERPRISES[0].name
+    for who, text in (
+        (ALICE, ENTERPRISE_ONLY_TEXT),
+        (None, None),
+        (ACME, LEGAL_CARD_TEXT.format(enterprise=enterprise)),
+        (ACME_OPERATOR_CARD, OPERATOR_CARD_TEXT.format(enterprise=enterprise)),
+    ):
         dispatcher = CollectingDispatcher()
         events = await ActionQueryRecords(runner).run(
             dispatcher, tracker("/query_records", who, {"query": "apply_export"}), {}
@@ -296,7 +322,9 @@ async def test_the_application_is_made_for_the_enterprises_own_declarations(runn
         "declaration_numbers": f"{cleared},{theirs}",
         "print_signature": "signed",
     }
-    events = await ActionSubmitApplication(runner).run(dispatcher, form_tracker(ACME, **slots), {})
+    events = await ActionSubmitApplication(runner).run(
+        dispatcher, form_tracker(ACME_LEGAL_CARD, **slots), {}
+    )
     [message] = dispatcher.messages
     assert message["text"].startswith("已提交自助打印申请（有签章），申请编号 DY")
     assert f"{cleared}：制作中" in message["text"]
@@ -310,6 +338,49 @@ async def test_the_application_is_made_for_the_enterprises_own_declarations(runn
     dispatcher = CollectingDispatcher()
     await ActionSubmitApplication(runner).run(dispatcher, form_tracker(BOB, **slots), {})
     assert dispatcher.messages[0]["text"] == ENTERPRISE_ONLY_TEXT
+
+
+async def test_applying_needs_the_legal_card_even_after_the_form(runner) -> None:
+    """The form may have started with the 法人卡 in; taken out since, the application waits."""
+    rows = small(TODAY).tables
+    mine = [d for d in rows[Declaration] if d["enterprise_id"] == ACME.subject]
+    cleared = next(d["entry_no"] for d in mine if d["cleared_on"] and not d["legacy"])
+    slots = {
+        "application_kind": "print",
+        "declaration_numbers": cleared,
+        "print_signature": "signed",
+    }
+
+    async def applications() -> int:
+        listed = await runner.records.applications(
+            ACME.subject, ApplicationKind.PRINT, entry_nos=[cleared]
+        )
+        return len(listed.items)
+
+    before = await applications()
+    for who, text in ((ACME, LEGAL_CARD_TEXT), (ACME_OPERATOR_CARD, OPERATOR_CARD_TEXT)):
+        dispatcher = CollectingDispatcher()
+        await ActionSubmitApplication(runner).run(dispatcher, form_tracker(who, **slots), {})
+        [message] = dispatcher.messages
+        assert message["text"] == text.format(enterprise=DEMO_ENTERPRISES[0].name)
+        assert "卡介质验证" in message["text"]
+    assert await applications() == before
+    # With the 法人卡 the same form goes through: the refusals above were the gate, not the data.
+    dispatcher = CollectingDispatcher()
+    await ActionSubmitApplication(runner).run(
+        dispatcher, form_tracker(ACME_LEGAL_CARD, **slots), {}
+    )
+    assert dispatcher.messages[0]["text"].startswith("已提交自助打印申请")
+    assert await applications() == before + 1
+
+
+async def test_other_enterprise_queries_accept_either_card_or_the_portal(runner) -> None:
+    answers = [
+        (await ask(runner, "我们的车辆备案", who, query="vehicles"))[0]["text"]
+        for who in (ACME, ACME_LEGAL_CARD, ACME_OPERATOR_CARD)
+    ]
+    assert answers[0] == answers[1] == answers[2]
+    assert "共 " in answers[0]
 
 
 async def test_vehicle_filings_by_a_plate_in_words(runner) -> None:

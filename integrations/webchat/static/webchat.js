@@ -21,6 +21,9 @@
   var typingItem = null;
   var authToken = null;     // the host portal's token: kept in memory only, sent on each connect
   var identityExpiry = null;
+  var card = null;          // 卡介质验证 (card.js), once the page knows where the card bridge is
+  var sessionIdentity = null;  // as the last session frame had it, for card.js once it is ready
+  var CARD_ROLES = { legal: "法人卡", operator: "操作员卡" };
 
   function setStatus(state, text) {
     statusBadge.dataset.state = state;
@@ -40,7 +43,9 @@
       return;
     }
     var who = identity.name + (identity.enterprise_name ? "（" + identity.enterprise_name + "）" : "");
-    identityBadge.textContent = "已登录：" + who;
+    identityBadge.textContent = identity.card
+      ? "已验证" + CARD_ROLES[identity.card.role] + "：" + who
+      : "已登录：" + who;
     identityBadge.title = identity.label || who;
     identityBadge.hidden = false;
     if (identity.expires_at) {
@@ -163,6 +168,8 @@
   function onSession(frame) {
     localStorage.setItem(STORAGE_KEY, frame.conversation_id);
     showIdentity(frame.identity);
+    sessionIdentity = frame.identity;
+    if (card) card.onSessionIdentity(frame.identity);
     sendAuth();  // before the greeting, so the bot already knows who it greets
     showTyping(false);
     log.textContent = "";
@@ -201,8 +208,15 @@
         showTyping(frame.on);
       } else if (frame.type === "identity") {
         showIdentity(frame.identity);
+        (frame.notices || []).forEach(function (text) {
+          renderMessage({ role: "system", text: text });
+        });
+        if (card) card.onIdentity(frame.identity);
+      } else if (frame.type === "card_challenge") {
+        if (card) card.onChallenge(frame);
       } else if (frame.type === "error") {
         if (frame.code === "auth_failed") showIdentity(null);
+        if (frame.code === "card_refused" && card) card.onRefused(frame.message);
         showTyping(false);
         renderMessage({ role: "system", text: frame.message });
       }
@@ -277,6 +291,23 @@
       }
     }
   });
+
+  function sendFrame(frame) {
+    if (isOpen()) socket.send(JSON.stringify(frame));
+  }
+
+  fetch("/webchat/config").then(function (response) { return response.json(); })
+    .then(function (config) {
+      if (window.SwaCardLogin && config.card_bridge_url) {
+        card = window.SwaCardLogin({
+          send: sendFrame,
+          notice: function (text) { renderMessage({ role: "system", text: text }); },
+          bridgeUrl: config.card_bridge_url
+        });
+        card.onSessionIdentity(sessionIdentity);
+      }
+    })
+    .catch(function () { /* no card login on this page; chatting works as before */ });
 
   connect();
 })();

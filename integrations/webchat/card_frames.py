@@ -1,0 +1,85 @@
+"""The web chat's card-media login frames, answered by the hub's card desk.
+
+Kept apart from routes.py, which only dispatches: challenge, proof and removal each get one
+answer frame (see the protocol in routes.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from queue_service.identity import card_texts
+from queue_service.identity.card_challenges import TooManyChallenges
+from queue_service.identity.card_login import CARD_NO, CARD_ROLE
+from queue_service.identity.cards import CardRefused
+from queue_service.identity.claims import Source
+from queue_service.identity.routes import identity_view
+from queue_service.identity.store import Verified
+
+if TYPE_CHECKING:
+    from queue_service.identity.service import Identities
+
+CARD_CHALLENGE_FRAME = "card_challenge"
+CARD_REMOVED_FRAME = "card_removed"
+
+
+@dataclass(frozen=True)
+class CardProof:
+    proof: object  # checked by the card desk, which tells the user what is wrong with it
+
+
+def identity_frame(verified: Verified | None, notices: list[str] | None = None) -> dict[str, Any]:
+    view = identity_view(verified.identity, verified.expires_at) if verified else None
+    if view is not None and verified is not None and verified.identity.source is Source.CARD:
+        extras = verified.identity.extras
+        view["card"] = {
+            "number": card_texts.masked_number(extras.get(CARD_NO, "")),
+            "role": extras.get(CARD_ROLE),
+        }
+    frame: dict[str, Any] = {"type": "identity", "identity": view}
+    if notices:
+        frame["notices"] = notices
+    return frame
+
+
+def _error(code: str, message: str, **extra: str) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message, **extra}
+
+
+async def answer(
+    identities: Identities | None, conversation_id: str, frame: CardProof | str
+) -> dict[str, Any]:
+    cards = identities.cards if identities is not None else None
+    if cards is None:
+        return _error("card_unavailable", card_texts.UNAVAILABLE)
+    try:
+        if frame == CARD_CHALLENGE_FRAME:
+            challenge = await cards.challenge(conversation_id)
+            return {
+                "type": "card_challenge",
+                "challenge": challenge,
+                "expires_in": cards.challenges.ttl_s,
+            }
+        if isinstance(frame, CardProof):
+            try:
+                login = await cards.log_in(conversation_id, frame.proof)
+            except CardRefused as exc:
+                number = frame.proof.get("card_number") if isinstance(frame.proof, dict) else ""
+                return _error(
+                    "card_refused",
+                    card_texts.refused(exc, number if isinstance(number, str) else ""),
+                    reason=exc.reason.value,
+                )
+            return identity_frame(login.verified, login.texts)
+        before = await cards.store.current(conversation_id)
+        after = await cards.card_removed(conversation_id)
+        ended = before is not None and before.identity.source is Source.CARD
+        return identity_frame(after, [card_texts.REMOVED] if ended else None)
+    except TooManyChallenges:
+        return _error("card_busy", card_texts.TOO_MANY_CHALLENGES)
+    except (RedisError, SQLAlchemyError):
+        return _error("card_unavailable", card_texts.UNAVAILABLE)
