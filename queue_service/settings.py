@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     demo_portal: bool = True
     # Where the chat page finds the card bridge on the user's PC (swa-card-bridge), for 卡介质验证.
     card_bridge_url: str = "http://127.0.0.1:61231"
+    # Sites allowed to embed the chat (webchat/static/embed.js), comma-separated origins such as
+    # "https://www.singlewindow.cn": they may frame the page and pass it their users' tokens.
+    embed_origins: str = ""
 
     host: str = "0.0.0.0"
     port: int = 8000
@@ -103,6 +106,9 @@ class Settings(BaseSettings):
 
     def portal_login_url(self) -> str:
         return self.portal_url or f"{self.public_url.rstrip('/')}/portal/demo"
+
+    def embed_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.embed_origins.split(",") if o.strip()]
 
     def manual_skill_set(self) -> frozenset[Skill]:
         return frozenset(Skill(s.strip()) for s in self.manual_skills.split(",") if s.strip())

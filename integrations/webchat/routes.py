@@ -73,14 +73,22 @@ def install(app: FastAPI) -> None:
 
 
 @router.get("/", include_in_schema=False)
-async def demo_page() -> FileResponse:
-    return FileResponse(STATIC_DIR / "index.html")
+async def chat_page(request: Request) -> FileResponse:
+    """The chat page; only this service and the configured sites may frame it (clickjacking)."""
+    ancestors = " ".join(["'self'", *request.app.state.settings.embed_origin_list()])
+    headers = {"Content-Security-Policy": f"frame-ancestors {ancestors}"}
+    return FileResponse(STATIC_DIR / "index.html", headers=headers)
 
 
 @router.get("/webchat/config")
-async def page_config(request: Request) -> dict[str, str]:
-    """What the page needs besides its socket: where the card bridge listens on the user's PC."""
-    return {"card_bridge_url": request.app.state.settings.card_bridge_url}
+async def page_config(request: Request) -> dict[str, Any]:
+    """What the page needs besides its socket: where the card bridge listens on the user's PC,
+    and which embedding sites it may exchange messages with (tokens in, unread counts out)."""
+    settings = request.app.state.settings
+    return {
+        "card_bridge_url": settings.card_bridge_url,
+        "embed_origins": settings.embed_origin_list(),
+    }
 
 
 def _session_id(raw: str | None) -> str:

@@ -6,7 +6,8 @@ throwaway SQLite database, so tests never touch a running developer stack.
 
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -61,6 +62,26 @@ class Stack:
 
     def service_ready(self) -> bool:
         return httpx.get(f"{self.service_url}/readyz", timeout=2).status_code == 200
+
+    @contextmanager
+    def extra_service(self, name: str, **env: str) -> Iterator[str]:
+        """Another service process beside the stack's, with more settings; yields its URL."""
+        port = free_port()
+        log = (self.logs / f"{name}.log").open("ab")
+        process = subprocess.Popen(
+            processes.service_command(replace(self.ports, service=port), host="127.0.0.1"),
+            cwd=ROOT,
+            env={**self.env, **env, "SWA_PORT": str(port)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until(lambda: httpx.get(f"{url}/readyz", timeout=2).status_code == 200, 30, name)
+            yield url
+        finally:
+            stop_process(process)
 
     def stop(self) -> None:
         for process in self.procs.values():

@@ -8,10 +8,9 @@ server, Redis and SQL are the stack's.
 """
 
 import re
-import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from xml.etree import ElementTree
 
 import httpx
@@ -27,9 +26,6 @@ from queue_service.handoff.skills import Skill
 from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.identity.portal import PortalTokens
 from queue_service.settings import Settings
-from stack import processes
-from stack.paths import ROOT
-from tests.support.servers import free_port, stop_process, wait_until
 from tests.support.telegram_standin import TOKEN as TELEGRAM_TOKEN
 from tests.support.telegram_standin import TelegramApiStandIn, TelegramUser, telegram_api
 from tests.support.wechat_standins import WeChatApiStandIn, WeChatSender, wechat_api
@@ -55,10 +51,7 @@ class ChannelService:
 @pytest.fixture(scope="module")
 def channels(stack) -> Iterator[ChannelService]:
     with wechat_api() as wechat, telegram_api() as telegram:
-        port = free_port()
-        env = {
-            **stack.env,
-            "SWA_PORT": str(port),
+        settings = {
             "SWA_WECHAT_TOKEN": WECHAT_TOKEN,
             "SWA_WECHAT_APPID": "wx00000000000000e2",
             "SWA_WECHAT_APPSECRET": "test-secret",
@@ -68,26 +61,10 @@ def channels(stack) -> Iterator[ChannelService]:
             "SWA_TELEGRAM_WEBHOOK_URL": "https://swa.example.cn/channels/telegram/webhook",
             "SWA_TELEGRAM_API_BASE": telegram.url,
         }
-        ports = replace(stack.ports, service=port)
-        log = (stack.logs / "channels-service.log").open("ab")
-        process = subprocess.Popen(
-            processes.service_command(ports, host="127.0.0.1"),
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_until(
-                lambda: httpx.get(f"{url}/readyz", timeout=2).status_code == 200, 30, "service"
-            )
+        with stack.extra_service("channels-service", **settings) as url:
             yield ChannelService(
                 url, wechat, telegram, stack.env["SWA_DATABASE_URL"], stack.env["SWA_REDIS_URL"]
             )
-        finally:
-            stop_process(process)
 
 
 class WeChatUser:

@@ -1,7 +1,10 @@
 // Web chat client for 单一窗口智能客服: one websocket, history on (re)connect, automatic reconnect.
-// Embedded in a host portal (an iframe), the portal passes its logged-in user's token with
-// postMessage({type: "swa-auth", token}) and logs out with postMessage({type: "swa-logout",
-// newConversation: true|false}); only messages from this page's own origin are accepted.
+// Embedded in a host portal (an iframe, or the one-line embed.js), the portal passes its
+// logged-in user's token with postMessage({type: "swa-auth", token}) and logs out with
+// postMessage({type: "swa-logout", newConversation: true|false}); only messages from this
+// page's own origin or the sites in SWA_EMBED_ORIGINS are accepted. To such a host the page
+// says when it is ready ({type: "swa-ready"}) and how many lines arrived ({type:
+// "swa-activity", count}), so a minimized widget can show an unread badge.
 (function () {
   "use strict";
 
@@ -15,6 +18,23 @@
   var statusBadge = document.querySelector(".swa-status");
   var identityBadge = document.querySelector(".swa-identity");
 
+  // The conversation id survives reloads in localStorage. A browser that blocks storage in a
+  // third-party frame (an embedding site's) throws on any access: the chat then works without
+  // it, and a reload starts a new conversation.
+  var memory = {};
+  var store = {
+    get: function (key) {
+      try { return localStorage.getItem(key); } catch (error) { return memory[key] || null; }
+    },
+    set: function (key, value) {
+      try { localStorage.setItem(key, value); } catch (error) { memory[key] = value; }
+    },
+    remove: function (key) {
+      try { localStorage.removeItem(key); } catch (error) { delete memory[key]; }
+    }
+  };
+
+  var allowedOrigins = [location.origin];  // extended by /webchat/config's embed_origins
   var socket = null;
   var backoffMs = 500;
   var outbox = [];          // messages typed while offline, sent on reconnect
@@ -24,6 +44,33 @@
   var card = null;          // 卡介质验证 (card.js), once the page knows where the card bridge is
   var sessionIdentity = null;  // as the last session frame had it, for card.js once it is ready
   var CARD_ROLES = { legal: "法人卡", operator: "操作员卡" };
+
+  // In the embed.js widget: room for its minimize button, and the site's colour
+  // (?color=%23c0392b) for the header, buttons and the user's own bubbles.
+  var params = new URLSearchParams(location.search);
+  if (params.get("embed") === "1") document.documentElement.classList.add("swa-embedded");
+  var color = params.get("color");
+  if (color && /^#[0-9a-fA-F]{6}$/.test(color)) {
+    ["--swa-primary", "--swa-primary-dark", "--swa-user-bg"].forEach(function (name) {
+      document.documentElement.style.setProperty(name, color);
+    });
+  }
+
+  // The site this page is framed by, if any (Chromium and Safari name it; else the referrer).
+  function hostOrigin() {
+    if (window.parent === window) return null;
+    if (location.ancestorOrigins && location.ancestorOrigins.length) {
+      return location.ancestorOrigins[0];
+    }
+    try { return new URL(document.referrer).origin; } catch (error) { return null; }
+  }
+
+  function tellHost(message) {
+    var host = hostOrigin();
+    if (host && host !== location.origin && allowedOrigins.indexOf(host) >= 0) {
+      window.parent.postMessage(message, host);
+    }
+  }
 
   function setStatus(state, text) {
     statusBadge.dataset.state = state;
@@ -166,7 +213,8 @@
   }
 
   function onSession(frame) {
-    localStorage.setItem(STORAGE_KEY, frame.conversation_id);
+    store.set(STORAGE_KEY, frame.conversation_id);
+    document.documentElement.dataset.conversation = frame.conversation_id;
     showIdentity(frame.identity);
     sessionIdentity = frame.identity;
     if (card) card.onSessionIdentity(frame.identity);
@@ -189,7 +237,7 @@
 
   function connect() {
     var scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    var id = localStorage.getItem(STORAGE_KEY) || "";
+    var id = store.get(STORAGE_KEY) || "";
     setStatus("connecting", "连接中…");
     socket = new WebSocket(scheme + "//" + location.host + "/channels/webchat/ws?conversation=" +
       encodeURIComponent(id));
@@ -204,6 +252,8 @@
       } else if (frame.type === "messages") {
         showTyping(false);
         frame.messages.forEach(renderMessage);
+        var arrived = frame.messages.filter(function (m) { return m.role !== "user"; }).length;
+        if (arrived) tellHost({ type: "swa-activity", count: arrived });
       } else if (frame.type === "typing") {
         showTyping(frame.on);
       } else if (frame.type === "identity") {
@@ -276,7 +326,7 @@
 
   window.addEventListener("message", function (event) {
     var data = event.data;
-    if (event.origin !== location.origin || !data || typeof data !== "object") return;
+    if (allowedOrigins.indexOf(event.origin) < 0 || !data || typeof data !== "object") return;
     if (data.type === "swa-auth" && typeof data.token === "string" && data.token) {
       authToken = data.token;
       sendAuth();
@@ -286,7 +336,7 @@
       showIdentity(null);
       if (data.newConversation) {
         // The next user of this browser starts afresh: the closed socket reconnects to a new id.
-        localStorage.removeItem(STORAGE_KEY);
+        store.remove(STORAGE_KEY);
         if (socket) socket.close();
       }
     }
@@ -298,6 +348,8 @@
 
   fetch("/webchat/config").then(function (response) { return response.json(); })
     .then(function (config) {
+      allowedOrigins = allowedOrigins.concat(config.embed_origins || []);
+      tellHost({ type: "swa-ready" });
       if (window.SwaCardLogin && config.card_bridge_url) {
         card = window.SwaCardLogin({
           send: sendFrame,
