@@ -13,15 +13,13 @@ The database is the service's (SWA_DATABASE_URL); its schema is brought up to da
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
 
-from queue_service import db
+from queue_service import cli, db
 from queue_service.agents.accounts import AccountError, AccountStore, Role, check_password
 from queue_service.handoff.queue import DEFAULT_CAPACITY
 from queue_service.handoff.skills import Skill
-from queue_service.settings import get_settings
 
 
 def _skills(text: str) -> list[Skill]:
@@ -77,15 +75,7 @@ async def _run(args: argparse.Namespace, url: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    url = get_settings().database_url
-    db.upgrade(url)
-    try:
-        print(asyncio.run(_run(args, url)))
-    except AccountError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return cli.run(_parser(), _run, AccountError, argv)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ service's (SWA_DATABASE_URL); its schema is brought up to date first.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.exc import IntegrityError
 
-from queue_service import db
+from queue_service import cli, db
 from queue_service.identity.cards import (
     CardRegistry,
     CardRole,
@@ -31,7 +30,6 @@ from queue_service.identity.cards import (
     RegisteredCard,
     public_key_pem,
 )
-from queue_service.settings import get_settings
 
 STATUS_OF = {"lock": CardStatus.LOCKED, "unlock": CardStatus.ACTIVE, "revoke": CardStatus.REVOKED}
 
@@ -116,15 +114,7 @@ async def _run(args: argparse.Namespace, url: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    url = get_settings().database_url
-    db.upgrade(url)
-    try:
-        print(asyncio.run(_run(args, url)))
-    except AdminError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return cli.run(_parser(), _run, AdminError, argv)
 
 
 if __name__ == "__main__":

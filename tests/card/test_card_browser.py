@@ -1,13 +1,12 @@
 """卡介质验证 in headless Chromium: the chat page, the real bridge and pcscd with a demo 法人卡."""
 
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from queue_service import db
 from queue_service.app import create_app
@@ -15,6 +14,7 @@ from queue_service.identity import card_texts
 from queue_service.identity.card_demo import DEMO_CARDS, demo_private_key
 from queue_service.settings import Settings
 from tests.card.conftest import in_days, run_bridge
+from tests.e2e.test_webchat_browser import browser as browser  # the fixture, shared
 from tests.support.eport_card import INITIAL_PIN, CardAuthority
 from tests.support.rasa_standins import recording_rasa
 from tests.support.servers import free_port, port_open, wait_until
@@ -69,18 +69,6 @@ def chat_site(pcsc_daemon, empty_redis_url, tmp_path) -> Iterator[tuple[str, str
         )
         with ServiceThread(settings):
             yield origin, bridge.url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = os.environ.get("SWA_CHROMIUM") or shutil.which("chromium")
-    assert executable, "Chromium is missing: `make test` installs it (stack/ensure-chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
