@@ -143,7 +143,13 @@ class HandoffRelay:
         sent_up_to = after_id
         try:
             async with self._bus.listen(user_topic(conversation_id)) as events:
-                # Whatever was said before the subscription took effect.
+                if self._coalesce_s:
+                    await asyncio.sleep(self._coalesce_s)  # lines said together go together
+                # Whatever was said before the subscription took effect, and the events so far:
+                # lines are written to the transcript before they are published, so reading it
+                # after taking the events covers them (later ones stay queued for the loop).
+                while not events.empty():
+                    await self._typing(conversation_id, events.get_nowait())
                 history = await self._transcripts.history(conversation_id, 50)
                 sent_up_to = await self._send(conversation_id, history, sent_up_to)
                 while True:
