@@ -17,7 +17,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc bench bench-nlu bench-queue bench-records
+.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc bench bench-nlu bench-queue bench-records bench-connections
 
 run: $(APP_STAMP) $(RASA_STAMP)
 	$(VENV)/bin/python -m stack.run
@@ -54,9 +54,13 @@ bench: $(APP_STAMP)
 	$(VENV)/bin/python bench/chat.py
 	$(VENV)/bin/python -m bench.queue
 	$(VENV)/bin/python -m bench.records
+	$(VENV)/bin/python -m bench.connections
 
 bench-records: $(APP_STAMP)
 	$(VENV)/bin/python -m bench.records
+
+bench-connections: $(APP_STAMP)
+	$(VENV)/bin/python -m bench.connections
 
 bench-queue: $(APP_STAMP)
 	$(VENV)/bin/python -m bench.queue
