@@ -70,8 +70,8 @@ async def test_with_an_agent_online_the_user_queues_for_the_topic_and_cancels(st
     queue = HandoffQueue(redis)
     # An agent at work but full: one chat of one. The user waits instead of being served.
     await queue.register_agent("e2e-agent", [Skill.ACCOUNT], capacity=1)
-    await queue.set_status("e2e-agent", AgentStatus.ONLINE)
     await queue.touch_presence("e2e-agent", 120)
+    await queue.set_status("e2e-agent", AgentStatus.ONLINE)
     await queue.enqueue("webchat:e2e-served", Skill.ACCOUNT)
     assert (await queue.assign_next(Skill.ACCOUNT)).agent_id == "e2e-agent"
     try:

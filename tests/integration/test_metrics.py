@@ -17,8 +17,8 @@ def test_metrics_report_the_shared_queue_state(redis_process, database_url) -> N
         queue = HandoffQueue(redis, clock=lambda: time.time() - 90)  # queued 90 s ago
         await redis.flushdb()
         await queue.register_agent("wang", [Skill.AIRPORT], capacity=3)
-        await queue.set_status("wang", AgentStatus.ONLINE)
         await queue.touch_presence("wang", 60)  # a console is open, as for any online agent
+        await queue.set_status("wang", AgentStatus.ONLINE)
         await queue.register_agent("li", [Skill.AIRPORT, Skill.ACCOUNT])
         await queue.enqueue("webchat:a", Skill.AIRPORT)
         await queue.enqueue("webchat:b", Skill.AIRPORT)

@@ -191,8 +191,8 @@ def test_menu_and_human_commands_send_their_payloads(empty_redis_url, database_u
         assert rasa.last()["message"] == "/faq_menu"
         queue = client.app.state.queue
         client.portal.call(queue.register_agent, "wang", [Skill.OTHER])
-        client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
         client.portal.call(queue.touch_presence, "wang", 60)
+        client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
         deliver(client, user.text("/human"))
         texts = api.wait_for(3, 507)
         assert rasa.last()["message"] == "/handoff"
@@ -227,8 +227,8 @@ def test_agent_lines_and_typing_reach_a_queued_user(empty_redis_url, database_ur
     ) as (client, _, api):
         queue = client.app.state.queue
         client.portal.call(queue.register_agent, "wang", [Skill.OTHER])
-        client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
         client.portal.call(queue.touch_presence, "wang", 60)
+        client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
         user = TelegramUser(509)
         deliver(client, user.text("/human"))
         assert "前面还有 0 位" in api.wait_for(1, 509)[0]
@@ -279,8 +279,8 @@ def test_a_dead_listener_is_taken_over_and_nothing_said_meanwhile_is_lost(
     ) as (client, _, api):
         queue = client.app.state.queue
         client.portal.call(queue.register_agent, "wang", [Skill.OTHER])
-        client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
         client.portal.call(queue.touch_presence, "wang", 60)
+        client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
         deliver(client, TelegramUser(512).text("/human"))
         api.wait_for(1, 512)
         relay = client.app.state.telegram.relay

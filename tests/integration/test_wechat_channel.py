@@ -354,8 +354,8 @@ def test_agent_lines_reach_a_queued_user_through_the_api(empty_redis_url, databa
     ) as (client, sender, _, api):
         queue = client.app.state.queue
         client.portal.call(queue.register_agent, "wang", [Skill.OTHER])
-        client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
         client.portal.call(queue.touch_presence, "wang", 60)
+        client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
         queued = post(client, sender, sender.event("o-user-14", "CLICK", "HANDOFF"))
         assert "前面还有 0 位" in queued
         lines = [
