@@ -15,6 +15,7 @@ def entry(entry_id: str, category: str, **fields) -> Entry:
         answer=fields.pop("answer", f"{entry_id} 的答案"),
         phrasings=fields.pop("phrasings", _phrasings(entry_id)),
         heldout=fields.pop("heldout", (f"{entry_id}-a", f"{entry_id}-b", f"{entry_id}-c")),
+        fresh=fields.pop("fresh", (f"{entry_id}-x", f"{entry_id}-y")),
         **fields,
     )
 
@@ -45,7 +46,9 @@ def small_kb() -> KnowledgeBase:
             entry("cbec_quota", "cbec", topic="cbec_query", subject=("额度", "限额")),
             entry("cbec_tax", "cbec", topic="cbec_query", subject=("税款", "税单")),
         ),
-        out_of_scope=OutOfScope(phrasings=_phrasings("天气"), heldout=("笑话", "机票", "股票")),
+        out_of_scope=OutOfScope(
+            phrasings=_phrasings("天气"), heldout=("笑话", "机票", "股票"), fresh=("菜谱", "电影")
+        ),
     )
 
 

@@ -1,7 +1,8 @@
 """The FAQ knowledge base: the one place where an entry is written.
 
 An entry's category, title, answer, phrasings (trained), held-out phrasings (never trained,
-used to measure accuracy), related entries and follow-up topic live together in
+used to measure accuracy), fresh phrasings (never trained and never tuned on: an unbiased
+measure), related entries and follow-up topic live together in
 ``knowledge/faq/<category>.yml``. Rasa's training data is generated from these files
 (``python -m stack.bot_data``) and the action server reads them to answer, so the answer a
 user gets and the questions the model learned cannot drift apart.
@@ -50,6 +51,10 @@ class Entry(_Strict):
     answer: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_ANSWER_CHARS)]
     phrasings: tuple[Text, ...] = Field(min_length=MIN_PHRASINGS)
     heldout: tuple[Text, ...] = Field(min_length=MIN_HELDOUT)
+    # Written once from the answer and the sources, without looking at the model's mistakes,
+    # and never used to choose phrasings or settings: the honest estimate of accuracy on
+    # questions nobody has asked yet (held-out phrasings were partly tuned on).
+    fresh: tuple[Text, ...] = ()
     related: tuple[Identifier, ...] = Field(default=(), max_length=MAX_RELATED)
     # Entries that share a topic differ by their subject (法人卡 / 操作员卡), which is what
     # lets a follow-up such as "那操作员卡呢" move from one to the other.
@@ -59,15 +64,26 @@ class Entry(_Strict):
 
     @model_validator(mode="after")
     def _heldout_is_unseen(self) -> Entry:
-        trained = {normalise(p) for p in self.phrasings}
-        leaked = [h for h in self.heldout if normalise(h) in trained]
-        if leaked:
-            raise ValueError(f"held-out phrasings also trained on: {leaked}")
+        _check_unseen(self.phrasings, self.heldout, self.fresh)
         if self.id in self.related:
             raise ValueError("an entry cannot be related to itself")
         if bool(self.topic) != bool(self.subject):
             raise ValueError("topic and subject go together")
         return self
+
+
+def _check_unseen(
+    phrasings: tuple[str, ...], heldout: tuple[str, ...], fresh: tuple[str, ...]
+) -> None:
+    """No held-out phrasing is trained; no fresh phrasing is trained or held out."""
+    trained = {normalise(p) for p in phrasings}
+    leaked = [h for h in heldout if normalise(h) in trained]
+    if leaked:
+        raise ValueError(f"held-out phrasings also trained on: {leaked}")
+    seen = trained | {normalise(h) for h in heldout}
+    leaked = [f for f in fresh if normalise(f) in seen]
+    if leaked:
+        raise ValueError(f"fresh phrasings also trained or held out: {leaked}")
 
 
 class Category(_Strict):
@@ -76,10 +92,16 @@ class Category(_Strict):
 
 
 class OutOfScope(_Strict):
-    """Questions the assistant must decline, trained and held out like an entry's."""
+    """Questions the assistant must decline, trained, held out and fresh like an entry's."""
 
     phrasings: tuple[Text, ...] = Field(min_length=MIN_PHRASINGS)
     heldout: tuple[Text, ...] = Field(min_length=MIN_HELDOUT)
+    fresh: tuple[Text, ...] = ()
+
+    @model_validator(mode="after")
+    def _heldout_is_unseen(self) -> OutOfScope:
+        _check_unseen(self.phrasings, self.heldout, self.fresh)
+        return self
 
 
 def check_consistency(entries: list[Entry], declined: tuple[str, ...] = ()) -> None:
@@ -94,7 +116,7 @@ def check_consistency(entries: list[Entry], declined: tuple[str, ...] = ()) -> N
         missing = [r for r in entry.related if r not in known]
         if missing:
             raise ValueError(f"{entry.id}: related entries do not exist: {missing}")
-        for phrasing in (*entry.phrasings, *entry.heldout):
+        for phrasing in (*entry.phrasings, *entry.heldout, *entry.fresh):
             key = normalise(phrasing)
             if owner.setdefault(key, entry.id) != entry.id:
                 raise ValueError(f"phrasing {phrasing!r} is in both {owner[key]} and {entry.id}")
@@ -111,7 +133,8 @@ class KnowledgeBase(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> KnowledgeBase:
         check_consistency(
-            list(self.entries), (*self.out_of_scope.phrasings, *self.out_of_scope.heldout)
+            list(self.entries),
+            (*self.out_of_scope.phrasings, *self.out_of_scope.heldout, *self.out_of_scope.fresh),
         )
         return self
 
@@ -190,7 +213,9 @@ def main(argv: list[str]) -> None:
         print(f"{category:<12} {sum(e.category == category for e in entries):>3} entries")
     trained = sum(len(e.phrasings) for e in entries)
     heldout = sum(len(e.heldout) for e in entries)
-    print(f"total: {len(entries)} entries, {trained} trained and {heldout} held-out phrasings")
+    fresh = sum(len(e.fresh) for e in entries)
+    print(f"total: {len(entries)} entries, {trained} trained, {heldout} held-out and {fresh} "
+          "fresh phrasings")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ import pytest
 import yaml
 
 from actions.faq import knowledge
-from actions.faq.knowledge import KnowledgeBase, check_consistency, load, normalise
+from actions.faq.evaluation import Case, cases
+from actions.faq.knowledge import KnowledgeBase, OutOfScope, check_consistency, load, normalise
 from stack import bot_data
 from tests.faq_fixtures import entry, small_kb
 
@@ -33,6 +34,31 @@ def test_normalise_folds_width_case_and_punctuation() -> None:
 def test_heldout_phrasing_may_not_be_trained() -> None:
     with pytest.raises(ValueError, match="also trained on"):
         entry("x", "login", heldout=("x1！", "b", "c"))
+
+
+def test_fresh_phrasing_may_be_neither_trained_nor_held_out() -> None:
+    with pytest.raises(ValueError, match="fresh phrasings also trained or held out"):
+        entry("x", "login", fresh=("x1",))
+    with pytest.raises(ValueError, match="fresh phrasings also trained or held out"):
+        entry("x", "login", fresh=("X-A",))
+    trained = tuple(f"天气{i}" for i in range(10))
+    with pytest.raises(ValueError, match="held-out phrasings also trained on"):
+        OutOfScope(phrasings=trained, heldout=("天气1", "b", "c"))
+    with pytest.raises(ValueError, match="fresh phrasings also trained or held out"):
+        OutOfScope(phrasings=trained, heldout=("a", "b", "c"), fresh=("b",))
+    clash = entry("b", "login", fresh=("a-x",))
+    with pytest.raises(ValueError, match="is in both a and b"):
+        check_consistency([entry("a", "login"), clash])
+    with pytest.raises(ValueError, match="out-of-scope phrasing"):
+        check_consistency([entry("a", "login")], ("a-y",))
+
+
+def test_evaluation_sets_are_held_out_or_fresh() -> None:
+    kb = small_kb()
+    fresh = cases(kb, "fresh")
+    assert Case("card_password-x", "card_password") in fresh
+    assert Case("菜谱", None) in fresh
+    assert not {c.text for c in fresh} & {c.text for c in cases(kb)}
 
 
 def test_related_must_exist_and_phrasings_belong_to_one_entry() -> None:
@@ -70,6 +96,9 @@ def test_generated_training_data_holds_trained_phrasings_only(tmp_path: Path) ->
     assert "天气0" in intents["out_of_scope"]
     generated = "".join(intents.values())
     assert not [h for e in kb.entries for h in e.heldout if f"- {h}\n" in generated]
+    unseen = [*kb.out_of_scope.heldout, *kb.out_of_scope.fresh]
+    unseen += [f for e in kb.entries for f in e.fresh]
+    assert not [u for u in unseen if f"- {u}\n" in generated]
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +112,9 @@ def test_real_knowledge_base_covers_the_help_desk(real_kb: KnowledgeBase) -> Non
     assert all(real_kb.in_category(c.id) for c in real_kb.categories)
     assert all(len(e.phrasings) >= 10 and len(e.heldout) >= 3 for e in real_kb.entries)
     assert len(real_kb.out_of_scope.heldout) >= 20
+    # The fresh set (docs/faq.md): 2 never-tuned questions per entry, 40 out of scope.
+    assert all(len(e.fresh) >= 2 for e in real_kb.entries)
+    assert len(real_kb.out_of_scope.fresh) >= 40
 
 
 def test_real_answers_are_plain_polite_text(real_kb: KnowledgeBase) -> None:
