@@ -32,7 +32,8 @@ from queue_service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+# Edits of sent messages are not new questions: Telegram need not send them at all.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 # Telegram unreachable at start: the service starts anyway and tries again this often.
 RETRY_START_S = 30.0
 

@@ -87,7 +87,7 @@ def test_webhook_registered_with_the_secret_and_commands_set(channel) -> None:
     _, _, api = channel
     assert api.webhook["url"] == WEBHOOK_URL
     assert api.webhook["secret_token"] == SECRET
-    assert set(api.webhook["allowed_updates"]) == {"message", "edited_message", "callback_query"}
+    assert set(api.webhook["allowed_updates"]) == {"message", "callback_query"}
     assert [c["command"] for c in api.commands] == ["menu", "human", "bind", "unbind", "start"]
 
 
