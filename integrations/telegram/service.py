@@ -123,6 +123,13 @@ class TelegramChannel:
         mode = "webhook" if self.webhook_mode else "polling"
         log.info("telegram channel started", extra={"mode": mode, "bot": app.bot.username})
 
+    def deep_link(self, bind_code: str) -> str | None:
+        """``t.me/<bot>?start=<code>``: opens the bot and binds in one tap (None until started)."""
+        try:
+            return f"https://t.me/{self.application.bot.username}?start={bind_code}"
+        except RuntimeError:  # the bot has not been asked who it is yet (Telegram unreachable)
+            return None
+
     async def feed(self, data: dict[str, Any]) -> None:
         """A webhook delivery: queued for the handlers (Telegram gets its 200 at once)."""
         update = Update.de_json(data, self.application.bot)

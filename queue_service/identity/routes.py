@@ -1,7 +1,9 @@
 """The portal's side of identity: bind codes for its users, and the demo portal.
 
   POST /portal/api/bind-codes   Authorization: Bearer <portal token>
-                                -> {"code": "12345678", "expires_in": 600}
+                                -> {"code": "12345678", "expires_in": 600,
+                                    "telegram_link": "https://t.me/<bot>?start=12345678"}
+                                   (the link only when the Telegram channel is on)
   GET  /portal/demo             the demo portal page (SWA_DEMO_PORTAL, on by default)
   POST /portal/demo/login       {"account": "<demo account id>"} -> {"token": ..., ...}
 
@@ -82,7 +84,12 @@ async def issue_bind_code(request: Request) -> JSONResponse:
     except RedisError as exc:
         log.warning("bind code not issued", extra={"error": type(exc).__name__})
         return JSONResponse({"detail": BIND_UNAVAILABLE_TEXT}, status.HTTP_503_SERVICE_UNAVAILABLE)
-    return JSONResponse({"code": code, "expires_in": CODE_TTL_S}, headers=NO_STORE)
+    issued: dict[str, Any] = {"code": code, "expires_in": CODE_TTL_S}
+    telegram = getattr(request.app.state, "telegram", None)
+    link = telegram.deep_link(code) if telegram is not None else None
+    if link:
+        issued["telegram_link"] = link
+    return JSONResponse(issued, headers=NO_STORE)
 
 
 @demo.get("", include_in_schema=False)

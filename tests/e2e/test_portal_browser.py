@@ -36,6 +36,7 @@ def test_log_in_on_the_portal_and_the_chat_knows_who_you_are(stack, page: Page) 
     page.get_by_role("button", name="获取绑定码").click()
     expect(page.locator("#code")).to_have_text(re.compile(r"^\d{8}$"))
     expect(page.locator("#code-expiry")).to_contain_text("10 分钟内有效")
+    expect(page.locator("#telegram-link")).to_be_hidden()  # no Telegram bot on this stack
     code = page.locator("#code").inner_text()
 
     # The chat itself is web chat: it says so rather than spending the code.

@@ -24,11 +24,18 @@ from queue_service.handoff.queue import AgentStatus
 from queue_service.handoff.skills import Skill
 from queue_service.handoff.switchboard import user_topic
 from queue_service.identity.claims import Identity, Kind, Source
+from queue_service.identity.portal import PortalTokens
 from queue_service.messages import OutboundMessage, Role
 from queue_service.settings import Settings
 from tests.support.rasa_standins import RecordingRasa, recording_rasa
 from tests.support.servers import wait_until
-from tests.support.telegram_standin import TOKEN, TelegramApiStandIn, TelegramUser, telegram_api
+from tests.support.telegram_standin import (
+    TOKEN,
+    USERNAME,
+    TelegramApiStandIn,
+    TelegramUser,
+    telegram_api,
+)
 
 SECRET = "test-telegram-secret"
 WEBHOOK_URL = "https://swa.example.cn/channels/telegram/webhook"
@@ -302,3 +309,19 @@ def test_a_dead_listener_is_taken_over_and_nothing_said_meanwhile_is_lost(
         assert api.wait_for(2, 512)[-1] == "客服小王：让您久等了。"
         time.sleep(0.5)
         assert len(api.texts(512)) == 2
+
+
+def test_bind_codes_come_with_the_deep_link(channel) -> None:
+    client, _, api = channel
+    settings = Settings()
+    tokens = PortalTokens(settings.portal_jwt_secret.get_secret_value(), settings.portal_issuer)
+    identity = Identity(
+        kind=Kind.PERSON, subject="person-demo-2", name="李小红", source=Source.PORTAL
+    )
+    issued = client.post(
+        "/portal/api/bind-codes", headers={"Authorization": f"Bearer {tokens.mint(identity, 600)}"}
+    ).json()
+    assert issued["telegram_link"] == f"https://t.me/{USERNAME}?start={issued['code']}"
+    # The link's /start parameter binds, as the deep link opens the chat with it.
+    deliver(client, TelegramUser(513).text(f"/start {issued['code']}"))
+    assert "李小红" in api.wait_for(1, 513)[0]

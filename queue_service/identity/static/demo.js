@@ -96,6 +96,9 @@
       document.getElementById("code").textContent = data.code;
       document.getElementById("code-expiry").textContent =
         "有效期至 " + clock(until) + "（" + Math.round(data.expires_in / 60) + " 分钟内有效）";
+      var telegram = document.getElementById("telegram-link");
+      telegram.hidden = !data.telegram_link;
+      if (data.telegram_link) telegram.querySelector("a").href = data.telegram_link;
       bindResult.hidden = false;
       clearTimeout(codeExpiry);
       codeExpiry = setTimeout(function () {
