@@ -40,6 +40,7 @@ see its history, so ids are random UUIDs and anything else is replaced by a fres
 import asyncio
 import contextlib
 import json
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ from fastapi import APIRouter, FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.webchat import card_frames
 from integrations.webchat.card_frames import CARD_CHALLENGE_FRAME, CARD_REMOVED_FRAME, CardProof
@@ -59,7 +61,9 @@ from queue_service.hub import Hub
 from queue_service.identity.portal import PortalTokenError
 from queue_service.identity.service import LOGIN_UNAVAILABLE_TEXT
 from queue_service.identity.store import Verified
-from queue_service.messages import InboundMessage, StoredMessage
+from queue_service.messages import InboundMessage, OutboundMessage, Role, StoredMessage
+
+log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 CHANNEL = "webchat"
@@ -236,7 +240,9 @@ async def _converse(
             await send(await _authenticate(hub, conversation_id, parsed))
             continue
         if isinstance(parsed, CardProof) or parsed in (CARD_CHALLENGE_FRAME, CARD_REMOVED_FRAME):
-            await send(await card_frames.answer(hub.identities, conversation_id, parsed))
+            answer = await card_frames.answer(hub.identities, conversation_id, parsed)
+            await _keep_notices(hub, conversation_id, answer.get("notices") or [])
+            await send(answer)
             continue
         if parsed == START_FRAME:
             replies = await hub.start(conversation_id)
@@ -246,6 +252,18 @@ async def _converse(
                 InboundMessage(conversation_id=conversation_id, text=text, payload=payload)
             )
         await send({"type": "messages", "messages": _wire(replies)})
+
+
+async def _keep_notices(hub: Hub, conversation_id: str, notices: list[str]) -> None:
+    """A card login's notices go to the transcript too: a reloaded page shows them again, and
+    the agent reading the history sees that (and how) the user verified."""
+    if not notices:
+        return
+    lines = [OutboundMessage(role=Role.SYSTEM, text=text) for text in notices]
+    try:
+        await hub.transcripts.append(conversation_id, lines)
+    except SQLAlchemyError as exc:
+        log.warning("card notices not kept", extra={"error": type(exc).__name__})
 
 
 def _identity_frame(verified: Verified | None) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from queue_service.identity.cards import (
     public_key_pem,
 )
 from queue_service.identity.claims import Identity, Kind, Source
+from queue_service.messages import Role
 from tests.card.conftest import in_days
 from tests.integration.test_identity import ZHAO, chat, identity_sent, mint
 from tests.integration.test_webchat_socket import make_client
@@ -118,6 +119,14 @@ def test_a_legal_card_login_reaches_the_actions_signed(service, rasa, reader, ne
         welcome, pin_reminder = frame["notices"]
         assert "卡介质验证成功" in welcome and "法人卡" in welcome and "打印" in welcome
         assert pin_reminder == card_texts.INITIAL_PIN
+        # Kept in the transcript: a reload shows them again, the agent sees how the user verified.
+        history = service.portal.call(
+            service.app.state.hub.transcripts.history, conversation_id, 10
+        )
+        assert [(m.role, m.text) for m in history[-2:]] == [
+            (Role.SYSTEM, welcome),
+            (Role.SYSTEM, pin_reminder),
+        ]
         chat(ws, "我的报关单")
         assert identity_sent(rasa, conversation_id) == Identity(
             Kind.ENTERPRISE,
