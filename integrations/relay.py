@@ -117,8 +117,8 @@ class HandoffRelay:
                 for conversation_id in await self._active():
                     if conversation_id not in self._relays:
                         await self._listen(conversation_id, None)
-            except RedisError as exc:
-                log.warning("relay sweep failed", extra={"error": str(exc)})
+            except Exception:  # Redis or SQL away for a moment: the next sweep tries again
+                log.exception("relay sweep failed")
 
     async def _active(self) -> set[str]:
         """This channel's users who are queued or with an agent."""
