@@ -10,7 +10,6 @@
 
   var STORAGE_KEY = "swa.webchat.conversation";
   var MAX_BACKOFF_MS = 10000;
-  var URL_PATTERN = /(https?:\/\/[^\s，。；、）)<>"]+|www\.[^\s，。；、）)<>"]+)/g;
 
   var log = document.querySelector(".swa-log");
   var form = document.querySelector(".swa-composer");
@@ -111,22 +110,7 @@
     return date.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" });
   }
 
-  // Text is never parsed as HTML: links become anchors, everything else stays a text node.
-  function appendRichText(parent, text) {
-    var last = 0;
-    text.replace(URL_PATTERN, function (match, _group, offset) {
-      parent.appendChild(document.createTextNode(text.slice(last, offset)));
-      var link = document.createElement("a");
-      link.href = match.indexOf("http") === 0 ? match : "https://" + match;
-      link.textContent = match;
-      link.target = "_blank";
-      link.rel = "noopener noreferrer";
-      parent.appendChild(link);
-      last = offset + match.length;
-      return match;
-    });
-    parent.appendChild(document.createTextNode(text.slice(last)));
-  }
+  var appendRichText = window.SwaRichText;  // richtext.js
 
   function scrollToEnd() {
     log.scrollTop = log.scrollHeight;

@@ -16,7 +16,6 @@
   var NOTICE_MS = 6000;
   var LONG_WAIT_S = 300;
   var BEEP_GAP_MS = 1000;
-  var URL_PATTERN = /(https?:\/\/[^\s，。；、）)<>"]+|www\.[^\s，。；、）)<>"]+)/g;
   var CHANNELS = { webchat: "网页", wechat: "微信", telegram: "Telegram" };
   var ROLE_LABELS = { user: "用户", bot: "机器人", agent: "客服", system: "系统" };
   var STAFF_ROLES = { agent: "客服", supervisor: "班长" };
@@ -224,23 +223,7 @@
     return node;
   }
 
-  // Text is never parsed as HTML: links become anchors, everything else stays a text node.
-  function appendRichText(parent, text) {
-    var last = 0;
-    text = String(text);
-    text.replace(URL_PATTERN, function (match, _group, offset) {
-      parent.appendChild(document.createTextNode(text.slice(last, offset)));
-      var link = document.createElement("a");
-      link.href = match.indexOf("http") === 0 ? match : "https://" + match;
-      link.textContent = match;
-      link.target = "_blank";
-      link.rel = "noopener noreferrer";
-      parent.appendChild(link);
-      last = offset + match.length;
-      return match;
-    });
-    parent.appendChild(document.createTextNode(text.slice(last)));
-  }
+  var appendRichText = window.SwaRichText;  // richtext.js
 
   // A long line is cut around the first match, so that the match is what shows.
   function snippet(text, needle) {
