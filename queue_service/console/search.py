@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from queue_service.clock import CHINA_TZ
@@ -113,6 +113,26 @@ def _page_size(limit: int) -> int:
     return max(1, min(limit, MAX_PAGE))
 
 
+def _newest_first(
+    statement: Select,
+    id_column: Any,
+    time_column: Any,
+    period: Period,
+    before_id: int | None,
+    size: int,
+) -> Select:
+    """The statement limited to the period (China dates) and to the page before `before_id`,
+    newest first, one row more than the page to tell whether another page follows."""
+    start, end = period.utc_bounds()
+    if start:
+        statement = statement.where(time_column >= start)
+    if end:
+        statement = statement.where(time_column < end)
+    if before_id:
+        statement = statement.where(id_column < before_id)
+    return statement.order_by(id_column.desc()).limit(size + 1)
+
+
 class TranscriptSearch:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self._sessions = sessions
@@ -137,14 +157,9 @@ class TranscriptSearch:
             # masked the same way, so that it still finds them.
             words = mask_personal_numbers(query.text.strip())
             statement = statement.where(m.text.icontains(words, autoescape=True))
-        start, end = query.period.utc_bounds()
-        if start:
-            statement = statement.where(m.created_at >= start)
-        if end:
-            statement = statement.where(m.created_at < end)
-        if query.before_id:
-            statement = statement.where(m.id < query.before_id)
-        statement = statement.order_by(m.id.desc()).limit(size + 1)
+        statement = _newest_first(
+            statement, m.id, m.created_at, query.period, query.before_id, size
+        )
         async with self._sessions() as session:
             rows = list(await session.scalars(statement))
         lines = [
@@ -172,14 +187,9 @@ class TranscriptSearch:
             )
         if query.agent:
             statement = statement.where(c.agent == query.agent)
-        start, end = query.period.utc_bounds()
-        if start:
-            statement = statement.where(c.assigned_at >= start)
-        if end:
-            statement = statement.where(c.assigned_at < end)
-        if query.before_id:
-            statement = statement.where(c.id < query.before_id)
-        statement = statement.order_by(c.id.desc()).limit(size + 1)
+        statement = _newest_first(
+            statement, c.id, c.assigned_at, query.period, query.before_id, size
+        )
         async with self._sessions() as session:
             rows = list(await session.scalars(statement))
         chats = [
