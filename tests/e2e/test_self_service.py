@@ -9,28 +9,19 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from actions.records.demo import DEMO_CONSUMERS, DEMO_ENTERPRISES, small
+from actions.records.demo import DEMO_ENTERPRISES, small
 from actions.records.models import Declaration
 from queue_service.clock import CHINA_TZ
 from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.identity.portal import PortalTokens
 from queue_service.identity.signing import sign
 from queue_service.settings import Settings
+from tests.support.identities import ACME_LEGAL_CARD, ALICE
 
 pytestmark = pytest.mark.e2e
 
-ALICE = Identity(Kind.PERSON, DEMO_CONSUMERS[0].id, DEMO_CONSUMERS[0].name, Source.PORTAL)
 ACME = Identity(
     Kind.ENTERPRISE, DEMO_ENTERPRISES[0].id, "赵建国", Source.PORTAL, DEMO_ENTERPRISES[0].name
-)
-# The same enterprise after a card-media login with its 法人卡: what applications need.
-ACME_LEGAL_CARD = Identity(
-    Kind.ENTERPRISE,
-    DEMO_ENTERPRISES[0].id,
-    "赵建国",
-    Source.CARD,
-    DEMO_ENTERPRISES[0].name,
-    {"card_no": "8911000000001", "card_role": "legal"},
 )
 SECRET = Settings().identity_secret.get_secret_value()
 

@@ -36,24 +36,15 @@ from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.identity.signing import sign
 from queue_service.settings import get_settings
 from tests.faq_fixtures import parse
+from tests.support.identities import ACME_LEGAL_CARD, ALICE
 
 TODAY = date(2026, 11, 24)
 CONVERSATION = "webchat:query-test"
-ALICE = Identity(Kind.PERSON, DEMO_CONSUMERS[0].id, DEMO_CONSUMERS[0].name, Source.PORTAL)
 BOB = Identity(Kind.PERSON, DEMO_CONSUMERS[1].id, DEMO_CONSUMERS[1].name, Source.PORTAL)
 ACME = Identity(
     Kind.ENTERPRISE, DEMO_ENTERPRISES[0].id, "张经理", Source.PORTAL, DEMO_ENTERPRISES[0].name
 )
 
-# The same enterprise verified with its cards (card-media login): the 法人卡 and an 操作员卡.
-ACME_LEGAL_CARD = Identity(
-    Kind.ENTERPRISE,
-    DEMO_ENTERPRISES[0].id,
-    "赵建国",
-    Source.CARD,
-    DEMO_ENTERPRISES[0].name,
-    {"card_no": "8911000000001", "card_role": "legal"},
-)
 ACME_OPERATOR_CARD = Identity(
     Kind.ENTERPRISE,
     DEMO_ENTERPRISES[0].id,
