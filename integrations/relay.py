@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 LEASE_S = 30
 SWEEP_S = 10.0
 SENT_TTL_S = 2 * 24 * 3600
+STOP_WAIT_S = 2.0
 
 # Sends a batch of new lines to the user: (conversation id, lines).
 Deliver = Callable[[str, list[StoredMessage]], Awaitable[None]]
@@ -135,8 +136,10 @@ class HandoffRelay:
             tasks.append(self._sweeping)
         for task in tasks:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if tasks:
+            # Bounded: a cancel landing inside redis-py's own timeout handling can be swallowed,
+            # and a service must not hang on its way down for one listener.
+            await asyncio.wait(tasks, timeout=STOP_WAIT_S)
 
     async def _relay(self, conversation_id: str, after_id: int) -> None:
         lease = self._lease_prefix + conversation_id
