@@ -23,6 +23,11 @@ EMBEDDED_REDIS_PORT = 6380
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SWA_", extra="ignore")
 
+    # The one demo switch: published demo secrets, the demo portal and the demo cards are allowed
+    # only with it on. `make run` turns it on; any other way of starting the service leaves it
+    # off, and then the service refuses to start with a demo or weak secret (security.py).
+    demo_mode: bool = False
+
     redis_url: str = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'swa.db'}"
     # The Single Window records the self-service queries read (the stand-in back end's own data).

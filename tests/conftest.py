@@ -14,6 +14,10 @@ from actions.records import db as records_db
 from queue_service import db
 from tests.support.servers import RedisProcess
 
+# The tests run the system as `make run` does: in demo mode (demo portal, demo cards, the published
+# demo secrets). Tests of the secure default build their settings with demo_mode=False.
+os.environ.setdefault("SWA_DEMO_MODE", "true")
+
 POSTGRES_ADMIN_DSN = os.environ.get(
     "SWA_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )

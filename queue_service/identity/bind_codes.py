@@ -8,9 +8,8 @@ limited per portal user too, so a token cannot fill Redis with codes.
 
 Redis layout:
   swa:bind:code:<code>             JSON {"claims": {...}, "exp": epoch s}; expires with the code
-  swa:bind:attempts:<conversation> tries since the last success (expires ATTEMPT_WINDOW_S after
-                                   the first)
-  swa:bind:issued:<subject>        codes issued to a portal user in the current window
+  swa:limit:bind-attempts:<conversation>  tries since the last success (queue_service/limits.py)
+  swa:limit:bind-issued:<subject>         codes issued to a portal user in the current window
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from queue_service.identity.claims import Identity
+from queue_service.limits import WindowLimit
 
 CODE_DIGITS = 8
 CODE_TTL_S = 600
@@ -32,13 +32,6 @@ MAX_ATTEMPTS = 5
 ATTEMPT_WINDOW_S = 600
 MAX_ISSUED = 10
 ISSUE_WINDOW_S = 600
-
-# INCR with the window starting at the first increment, atomically (Redis 6.2 has no EXPIRE NX).
-_COUNT = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
-"""
 
 _BIND = re.compile(r"^/?(?:绑定|bind)[\s:：]*([\d\s-]*)$", re.IGNORECASE)
 _UNBIND = re.compile(r"^/?(?:解除绑定|解绑|取消绑定|unbind)$", re.IGNORECASE)
@@ -92,13 +85,11 @@ class TooManyCodes(Exception):
 class BindCodes:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
-        self._count = redis.register_script(_COUNT)
+        self._issued = WindowLimit(redis, "bind-issued", MAX_ISSUED, ISSUE_WINDOW_S)
+        self._attempts = WindowLimit(redis, "bind-attempts", MAX_ATTEMPTS, ATTEMPT_WINDOW_S)
 
     async def issue(self, identity: Identity) -> str:
-        issued = await self._count(
-            keys=[f"swa:bind:issued:{identity.subject}"], args=[ISSUE_WINDOW_S]
-        )
-        if int(issued) > MAX_ISSUED:
+        if not await self._issued.hit(identity.subject):
             raise TooManyCodes(identity.subject)
         body = json.dumps(
             {"claims": identity.to_claims(), "exp": int(time.time()) + CODE_TTL_S},
@@ -111,11 +102,10 @@ class BindCodes:
 
     async def attempt(self, conversation_id: str) -> bool:
         """Count one try for the conversation; False when it has had its share."""
-        tries = await self._count(keys=[_attempts_key(conversation_id)], args=[ATTEMPT_WINDOW_S])
-        return int(tries) <= MAX_ATTEMPTS
+        return await self._attempts.hit(conversation_id)
 
     async def succeeded(self, conversation_id: str) -> None:
-        await self._redis.delete(_attempts_key(conversation_id))
+        await self._attempts.reset(conversation_id)
 
     async def consume(self, code: str) -> IssuedCode | None:
         """What a valid, unused code was issued for; the code is gone afterwards."""
@@ -137,7 +127,3 @@ class BindCodes:
 
 def _code_key(code: str) -> str:
     return f"swa:bind:code:{code}"
-
-
-def _attempts_key(conversation_id: str) -> str:
-    return f"swa:bind:attempts:{conversation_id}"

@@ -5,7 +5,7 @@ At most MAX_ISSUED per conversation a minute, so that a socket cannot fill Redis
 Redis layout:
   swa:card:challenge:<challenge>   the conversation id it was issued to; GETDEL consumes it, so
                                    a proof can be checked once only, and it expires after 60 s
-  swa:card:issued:<conversation>   challenges issued in the current minute
+  swa:limit:card-issued:<conversation>   challenges issued in the current minute
 """
 
 from __future__ import annotations
@@ -14,17 +14,11 @@ import secrets
 
 from redis.asyncio import Redis
 
+from queue_service.limits import WindowLimit
+
 CHALLENGE_TTL_S = 60
 MAX_ISSUED = 10
 ISSUE_WINDOW_S = 60
-
-
-# INCR with the window starting at the first increment, atomically (Redis 6.2 has no EXPIRE NX).
-_COUNT = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
-"""
 
 
 class TooManyChallenges(Exception):
@@ -39,14 +33,11 @@ class CardChallenges:
     def __init__(self, redis: Redis, ttl_s: int = CHALLENGE_TTL_S) -> None:
         self._redis = redis
         self.ttl_s = ttl_s
-        self._count = redis.register_script(_COUNT)
+        self._issued = WindowLimit(redis, "card-issued", MAX_ISSUED, ISSUE_WINDOW_S)
 
     async def issue(self, conversation_id: str) -> str:
         """A new challenge; raises TooManyChallenges past MAX_ISSUED in the window."""
-        issued = await self._count(
-            keys=[f"swa:card:issued:{conversation_id}"], args=[ISSUE_WINDOW_S]
-        )
-        if int(issued) > MAX_ISSUED:
+        if not await self._issued.hit(conversation_id):
             raise TooManyChallenges(conversation_id)
         challenge = secrets.token_urlsafe(32)  # 43 characters, 256 random bits
         await self._redis.set(_key(challenge), conversation_id, ex=self.ttl_s)

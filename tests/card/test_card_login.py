@@ -365,6 +365,6 @@ def test_challenges_are_limited_per_conversation(service):
             "message": card_texts.TOO_MANY_CHALLENGES,
         }
         ttl = service.portal.call(
-            service.app.state.redis.ttl, f"swa:card:issued:webchat:{session_id}"
+            service.app.state.redis.ttl, f"swa:limit:card-issued:webchat:{session_id}"
         )
         assert 0 < ttl <= 60
