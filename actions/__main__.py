@@ -13,12 +13,16 @@ import os
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 
+from queue_service.secret_policy import require_safe
+from queue_service.settings import get_settings
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Single Window Assistant action server")
     parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=5055)
     args = parser.parse_args()
+    require_safe(get_settings())  # it trusts identities signed with SWA_IDENTITY_SECRET
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     executor = ActionExecutor()

@@ -39,12 +39,14 @@ from queue_service.identity.service import Identities
 from queue_service.identity.store import IdentityStore
 from queue_service.logging_setup import configure_logging
 from queue_service.rasa_client import RasaClient
+from queue_service.secret_policy import require_safe
 from queue_service.settings import Settings, get_settings
 from queue_service.transcripts import TranscriptStore
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    require_safe(settings)
     configure_logging(settings.log_level, settings.log_json)
 
     @asynccontextmanager
@@ -81,8 +83,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         identity_store = IdentityStore(redis_client, sessions)
         card_registry = CardRegistry(sessions)
-        if settings.demo_portal:
+        if settings.demo_mode:
             await card_demo.seed(card_registry)
+        else:
+            await card_demo.disable(card_registry)
         app.state.identities = identities = Identities(
             identity_store,
             BindCodes(redis_client),
@@ -137,5 +141,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     wechat.install(app)
     telegram.install(app)
     console.install(app)
-    portal.install(app, settings.demo_portal)
+    portal.install(app, settings.demo_mode)
     return app

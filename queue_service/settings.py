@@ -16,6 +16,9 @@ from queue_service.handoff.skills import Skill
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 
+# Where users of the real service log in when SWA_PORTAL_URL does not say otherwise.
+SINGLE_WINDOW_PORTAL = "https://www.singlewindow.cn"
+
 # The embedded Redis listens on 6380 so that it never collides with a system Redis on 6379.
 EMBEDDED_REDIS_PORT = 6380
 
@@ -23,9 +26,9 @@ EMBEDDED_REDIS_PORT = 6380
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SWA_", extra="ignore")
 
-    # The one demo switch: published demo secrets, the demo portal and the demo cards are allowed
+    # The one demo switch: the published demo secrets, the demo portal and the demo cards exist
     # only with it on. `make run` turns it on; any other way of starting the service leaves it
-    # off, and then the service refuses to start with a demo or weak secret (security.py).
+    # off, and then every process refuses to start with a demo or weak secret (secret_policy.py).
     demo_mode: bool = False
 
     redis_url: str = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
@@ -34,20 +37,20 @@ class Settings(BaseSettings):
     records_database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'records.db'}"
 
     rasa_url: str = "http://127.0.0.1:5005"
-    # Demo value: Rasa's HTTP API token. Set SWA_RASA_TOKEN in any real deployment.
+    # Demo value (allowed in demo mode only): Rasa's HTTP API token.
     rasa_token: SecretStr = SecretStr("swa-demo-rasa-token")
     rasa_timeout_s: float = 10.0
     actions_url: str = "http://127.0.0.1:5055"
-    # Demo value: signs the verified identity the hub passes to the action server through Rasa.
+    # Demo value (allowed in demo mode only): signs the verified identity the hub passes to the
+    # action server through Rasa.
     identity_secret: SecretStr = SecretStr("swa-demo-identity-secret")
-    # Demo value: the HS256 secret shared with the host portal, which signs its users' tokens
-    # (at least 32 bytes). Set SWA_PORTAL_JWT_SECRET in any real deployment.
+    # Demo value (allowed in demo mode only): the HS256 secret shared with the host portal, which
+    # signs its users' tokens (at least 32 bytes).
     portal_jwt_secret: SecretStr = SecretStr("swa-demo-portal-jwt-secret-not-for-production")
     portal_issuer: str = "swa-demo-portal"
-    # Where users log in (and get bind codes); empty: the demo portal, <public_url>/portal/demo.
+    # Where users log in (and get bind codes); empty: the demo portal in demo mode, else the
+    # Single Window's own portal.
     portal_url: str = ""
-    # The demo portal page and its login endpoint that mints tokens for demo accounts.
-    demo_portal: bool = True
     # Where the chat page finds the card bridge on the user's PC (swa-card-bridge), for 卡介质验证.
     card_bridge_url: str = "http://127.0.0.1:61231"
     # Sites allowed to embed the chat (webchat/static/embed.js), comma-separated origins such as
@@ -110,7 +113,11 @@ class Settings(BaseSettings):
     log_json: bool = False
 
     def portal_login_url(self) -> str:
-        return self.portal_url or f"{self.public_url.rstrip('/')}/portal/demo"
+        if self.portal_url:
+            return self.portal_url
+        if self.demo_mode:
+            return f"{self.public_url.rstrip('/')}/portal/demo"
+        return SINGLE_WINDOW_PORTAL
 
     def embed_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.embed_origins.split(",") if o.strip()]

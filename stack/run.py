@@ -16,6 +16,7 @@ from honcho.printer import Printer
 
 from actions.records import demo
 from queue_service import db
+from queue_service.secret_policy import require_safe
 from queue_service.settings import Settings
 from stack import processes
 from stack.model import ensure_model
@@ -42,8 +43,8 @@ def _announce_when_ready(settings: Settings, ports: processes.Ports) -> None:
                 print(
                     "\n"
                     "  单一窗口智能客服 is ready\n"
+                    f"{_demo_lines(settings)}"
                     f"  Web chat       {public}/\n"
-                    f"  Demo portal    {settings.portal_login_url()} (log in as a demo user)\n"
                     f"  Agent console  {public}/console (accounts: README, Agent accounts)\n"
                     f"  API docs       {public}/docs\n"
                     f"  Rasa server    http://127.0.0.1:{ports.rasa} (loopback only)\n"
@@ -59,8 +60,22 @@ def _announce_when_ready(settings: Settings, ports: processes.Ports) -> None:
     print(f"\n  The stack is not ready after {READY_TIMEOUT_S} s: {last}\n", flush=True)
 
 
+def _demo_lines(settings: Settings) -> str:
+    if not settings.demo_mode:
+        return ""
+    return (
+        "  Demo mode      ON: published demo secrets, demo portal and cards; "
+        "never expose it (README, Going live)\n"
+        f"  Demo portal    {settings.portal_login_url()} (log in as a demo user)\n"
+    )
+
+
 def main() -> int:
+    # A developer's launcher: demo mode unless the environment says otherwise. Every process
+    # started below inherits the switch (and refuses demo secrets without it).
+    os.environ.setdefault("SWA_DEMO_MODE", "true")
     settings = Settings()
+    require_safe(settings)
     ports = processes.Ports(
         rasa=urlsplit(settings.rasa_url).port or 5005,
         actions=urlsplit(settings.actions_url).port or 5055,

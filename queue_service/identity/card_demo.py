@@ -1,9 +1,11 @@
 """Demo registered cards for the demo enterprises (actions/records/demo.py: ent-demo-1, -2).
 
-Registered at start-up when the demo portal is on (SWA_DEMO_PORTAL), never otherwise. Their keys
-are derived from the card number, in the open: anyone can make a virtual card that passes as a
-demo card, exactly as anyone can log in to the demo portal. Real cards are registered with the
-public key from the card centre.
+Registered (or re-activated) at start-up in demo mode (SWA_DEMO_MODE), and locked at start-up
+outside it: their keys are derived from the card number, in the open, so anyone can make a
+virtual card that passes as a demo card, exactly as anyone can log in to the demo portal. A
+database that once ran a demo must not keep honouring them. Real cards are registered with the
+public key from the card centre; a real card that happens to have a demo number keeps working,
+since only rows holding the demo key are touched.
 """
 
 from __future__ import annotations
@@ -54,10 +56,29 @@ def demo_cards(now: dt.datetime) -> list[RegisteredCard]:
 
 
 async def seed(registry: CardRegistry, now: dt.datetime | None = None) -> int:
-    """Register the demo cards not registered yet; how many were added."""
+    """Register the demo cards not registered yet, and re-activate those locked by `disable`;
+    how many were added."""
     added = 0
     for card in demo_cards(now or dt.datetime.now(dt.UTC)):
-        if await registry.get(card.card_number) is None:
+        registered = await registry.get(card.card_number)
+        if registered is None:
             await registry.register(card)
             added += 1
+        elif registered.public_key_pem == card.public_key_pem:
+            await registry.set_status(card.card_number, CardStatus.ACTIVE)
     return added
+
+
+async def disable(registry: CardRegistry) -> int:
+    """Lock every registered demo card (outside demo mode); how many were active."""
+    locked = 0
+    for card in demo_cards(dt.datetime.now(dt.UTC)):
+        registered = await registry.get(card.card_number)
+        if (
+            registered is not None
+            and registered.public_key_pem == card.public_key_pem
+            and registered.status is CardStatus.ACTIVE
+        ):
+            await registry.set_status(card.card_number, CardStatus.LOCKED)
+            locked += 1
+    return locked

@@ -4,11 +4,11 @@
                                 -> {"code": "12345678", "expires_in": 600,
                                     "telegram_link": "https://t.me/<bot>?start=12345678"}
                                    (the link only when the Telegram channel is on)
-  GET  /portal/demo             the demo portal page (SWA_DEMO_PORTAL, on by default)
+  GET  /portal/demo             the demo portal page (in demo mode only: SWA_DEMO_MODE)
   POST /portal/demo/login       {"account": "<demo account id>"} -> {"token": ..., ...}
 
 The demo login mints a token for any demo account without a password: it stands in for the
-host portal's own login, and is not mounted at all when SWA_DEMO_PORTAL=false.
+host portal's own login, and is not mounted at all outside demo mode.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ api = APIRouter(prefix="/portal/api", tags=["portal"])
 demo = APIRouter(prefix="/portal/demo", tags=["demo portal"])
 
 
-def install(app: FastAPI, demo_portal: bool) -> None:
+def install(app: FastAPI, demo_mode: bool) -> None:
     app.include_router(api)
-    if demo_portal:
+    if demo_mode:
         app.mount("/portal/static", StaticFiles(directory=STATIC_DIR), name="portal-static")
         app.include_router(demo)
 

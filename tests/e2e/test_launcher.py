@@ -23,8 +23,9 @@ def processes_in_groups(groups: set[int]) -> list[str]:
 
 def test_run_starts_everything_then_ctrl_c_stops_all(redis_process, tmp_path) -> None:
     ports = {"rasa": free_port(), "actions": free_port(), "service": free_port()}
+    # No demo switch from the tests' environment: `make run` turns demo mode on by itself.
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "SWA_DEMO_MODE"},
         "SWA_REDIS_URL": redis_process.url,  # external Redis: the launcher must not start one
         "SWA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'swa.db'}",
         "SWA_RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
@@ -45,6 +46,8 @@ def test_run_starts_everything_then_ctrl_c_stops_all(redis_process, tmp_path) ->
         wait_until(lambda: "is ready" in (tmp_path / "run.log").read_text(), 240, "make run")
         output = (tmp_path / "run.log").read_text()
         assert "Web chat       http://localhost:8000/" in output
+        [demo] = [line for line in output.splitlines() if "Demo mode" in line]
+        assert "ON" in demo and "never expose" in demo
         assert "Agent console  http://localhost:8000/console" in output
         assert "redis" not in {
             line.split("|")[0].split()[-1] for line in output.splitlines() if "|" in line
