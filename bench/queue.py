@@ -92,6 +92,7 @@ def services(workdir: Path) -> Iterator[tuple[str, str, str]]:
         redis=redis_port, rasa=free_port(), actions=free_port(), service=service_port
     )
     env = processes.environment(redis_url, ports, "bench-token", database_url)
+    env["SWA_DEMO_MODE"] = "true"  # a throwaway stack on loopback, with the demo secrets
     env["SWA_SERVICE_HOURS"] = "mon-sun 00:00-24:00"
     env["SWA_LOG_LEVEL"] = "WARNING"
     base = f"http://127.0.0.1:{service_port}"
