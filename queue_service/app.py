@@ -14,10 +14,12 @@ from integrations.wechat import routes as wechat
 from integrations.wechat.service import WeChatChannel
 from queue_service import health, metrics
 from queue_service.agents.accounts import AccountStore
+from queue_service.agents.passwords import Passwords
 from queue_service.agents.sessions import SessionStore
 from queue_service.bus import Bus
 from queue_service.console import pages as console
 from queue_service.console.canned import CannedStore
+from queue_service.console.login_guard import LoginGuard
 from queue_service.console.search import TranscriptSearch
 from queue_service.db import create_engine, session_factory
 from queue_service.handoff.chats import ChatStore
@@ -61,10 +63,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis_client = app.state.redis
         app.state.queue = queue = HandoffQueue(redis_client)
         app.state.tickets = TicketStore(sessions)
-        app.state.accounts = AccountStore(sessions)
+        app.state.accounts = AccountStore(
+            sessions, Passwords(settings.password_hash_threads, settings.password_hash_queue)
+        )
+        app.state.login_guard = LoginGuard(redis_client)
         app.state.canned = CannedStore(sessions)
         app.state.transcript_search = TranscriptSearch(sessions)
-        app.state.staff_sessions = SessionStore(redis_client, settings.staff_session_ttl_s)
+        app.state.staff_sessions = SessionStore(
+            redis_client, settings.staff_session_ttl_s, settings.staff_session_max_s
+        )
         app.state.bus = bus = Bus(redis_client)
         await bus.start()
         chats = ChatStore(sessions)

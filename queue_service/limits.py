@@ -29,6 +29,11 @@ if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
 """
 
+# Take one event back, never below zero; DECR keeps the key's expiry.
+_FORGIVE = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
+"""
+
 
 class WindowLimit:
     """At most `limit` events per key in `window_s` seconds, counted across all instances.
@@ -39,6 +44,7 @@ class WindowLimit:
     def __init__(self, redis: Redis, name: str, limit: int, window_s: int) -> None:
         self._redis = redis
         self._count = redis.register_script(_COUNT)
+        self._forgive = redis.register_script(_FORGIVE)
         self.name = name
         self.limit = limit
         self.window_s = window_s
@@ -57,6 +63,10 @@ class WindowLimit:
     async def retry_after(self, *parts: str) -> int:
         """Seconds until the key's window ends (0 when there is no window running)."""
         return max(0, int(await self._redis.ttl(self.key(*parts))))
+
+    async def forgive(self, *parts: str) -> None:
+        """Take back one counted event that turned out not to count (a login that succeeded)."""
+        await self._forgive(keys=[self.key(*parts)])
 
     async def reset(self, *parts: str) -> None:
         await self._redis.delete(self.key(*parts))

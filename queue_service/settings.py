@@ -73,6 +73,14 @@ class Settings(BaseSettings):
 
     # An agent console idle this long is logged out.
     staff_session_ttl_s: int = 8 * 3600
+    # And however busy, it is logged out this long after its login: a stolen session cookie is
+    # not good forever.
+    staff_session_max_s: int = 12 * 3600
+    # Console logins check passwords with Argon2id (over 100 ms of CPU each) in this many
+    # threads beside the event loop, so that a burst of logins cannot stall the sockets; this
+    # many more wait for a thread, and beyond that a login is refused with "try again shortly".
+    password_hash_threads: int = 2
+    password_hash_queue: int = 16
     # Skills whose waiting users agents pick by hand (comma-separated), e.g. "cross_border".
     manual_skills: str = ""
     # An agent with open chats and no console connected this long: their users are requeued.

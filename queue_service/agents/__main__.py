@@ -4,10 +4,17 @@
                                           [--skills airport,account] [--capacity 3]
     python -m queue_service.agents passwd wang
     python -m queue_service.agents deactivate wang
+    python -m queue_service.agents role wang supervisor
 
 The password is asked twice on a terminal, or read from the first line of standard input when
 that is not a terminal (scripts), so it never appears in the shell history or the process list.
 The database is the service's (SWA_DATABASE_URL); its schema is brought up to date first.
+
+`passwd`, `deactivate` and `role` also end the account's console sessions on every service
+instance, through the service's Redis (SWA_REDIS_URL). The database is changed first: the
+change must not wait for Redis, and the service already refuses a session whose account has
+changed at its next use. If Redis cannot be reached, the command says so and exits with 2 after
+the change; run it again once Redis answers.
 """
 
 from __future__ import annotations
@@ -16,10 +23,18 @@ import argparse
 import getpass
 import sys
 
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
 from queue_service import cli, db
 from queue_service.agents.accounts import AccountError, AccountStore, Role, check_password
+from queue_service.agents.sessions import SessionStore
 from queue_service.handoff.queue import DEFAULT_CAPACITY
 from queue_service.handoff.skills import Skill
+from queue_service.settings import get_settings
+
+# Commands that change what a logged-in session was granted: its sessions end.
+ENDING_SESSIONS = frozenset({"passwd", "deactivate", "role"})
 
 
 def _skills(text: str) -> list[Skill]:
@@ -51,27 +66,58 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--capacity", type=int, default=DEFAULT_CAPACITY)
     for name, text in (("passwd", "set a new password"), ("deactivate", "stop an account")):
         commands.add_parser(name, help=text).add_argument("username")
+    role = commands.add_parser("role", help="make an account an agent or a supervisor")
+    role.add_argument("username")
+    role.add_argument("role", choices=[r.value for r in Role])
     return parser
+
+
+async def _change(args: argparse.Namespace, accounts: AccountStore) -> str:
+    if args.command == "create":
+        password = _read_password()
+        account = await accounts.create(
+            args.username, args.name, password, Role(args.role), args.skills, args.capacity
+        )
+        skills = ",".join(s.value for s in account.skills)
+        return f"created {account.role} {account.username} ({skills})"
+    if args.command == "passwd":
+        await accounts.set_password(args.username, _read_password())
+        return f"password of {args.username} changed"
+    if args.command == "role":
+        await accounts.set_role(args.username, Role(args.role))
+        return f"{args.username} is now {args.role}"
+    await accounts.deactivate(args.username)
+    return f"{args.username} deactivated"
+
+
+async def _end_sessions(username: str, done: str) -> str:
+    settings = get_settings()
+    redis = aioredis.from_url(
+        settings.redis_url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5
+    )
+    sessions = SessionStore(redis, settings.staff_session_ttl_s, settings.staff_session_max_s)
+    try:
+        ended = await sessions.end_all(username)
+    except RedisError as exc:
+        raise AccountError(
+            f"{done}, but its console sessions were not ended: Redis (SWA_REDIS_URL) is "
+            f"unreachable ({exc}). The service refuses them at their next use; run the command "
+            "again once Redis answers."
+        ) from exc
+    finally:
+        await redis.aclose()
+    return f"{done}; console sessions ended: {ended}"
 
 
 async def _run(args: argparse.Namespace, url: str) -> str:
     engine = db.create_engine(url)
     try:
-        accounts = AccountStore(db.session_factory(engine))
-        if args.command == "create":
-            password = _read_password()
-            account = await accounts.create(
-                args.username, args.name, password, Role(args.role), args.skills, args.capacity
-            )
-            skills = ",".join(s.value for s in account.skills)
-            return f"created {account.role} {account.username} ({skills})"
-        if args.command == "passwd":
-            await accounts.set_password(args.username, _read_password())
-            return f"password of {args.username} changed"
-        await accounts.deactivate(args.username)
-        return f"{args.username} deactivated"
+        done = await _change(args, AccountStore(db.session_factory(engine)))
     finally:
         await engine.dispose()
+    if args.command in ENDING_SESSIONS:
+        return await _end_sessions(args.username, done)
+    return done
 
 
 def main(argv: list[str] | None = None) -> int:

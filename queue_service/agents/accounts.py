@@ -3,21 +3,22 @@
 Accounts are created by an operator with the CLI (``python -m queue_service.agents``), never
 through the web: there is no self-registration for staff. Logging in takes as long for an
 unknown user name as for a wrong password, so the login form does not reveal who has an account.
+Hashing runs in the bounded thread pool of `passwords.Passwords`, never on the event loop.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from queue_service.agents.passwords import Passwords
 from queue_service.db import AgentAccount
 from queue_service.handoff.queue import DEFAULT_CAPACITY
 from queue_service.handoff.skills import Skill
@@ -25,10 +26,6 @@ from queue_service.handoff.skills import Skill
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
 MIN_PASSWORD_CHARS = 8
 MAX_CAPACITY = 20
-
-_hasher = PasswordHasher()
-# Verified against when the user name is unknown, so that both failures cost one Argon2 run.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
 
 
 class Role(StrEnum):
@@ -47,11 +44,23 @@ class Account:
     role: Role
     skills: tuple[Skill, ...]
     capacity: int
+    # Changes whenever the password does: a staff session opened before a change is refused.
+    password_stamp: str = ""
+
+
+def _stamp(password_hash: str) -> str:
+    """A short digest of the hash: tells hashes apart, says nothing about the password."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 def _account(row: AgentAccount) -> Account:
     return Account(
-        row.username, row.display_name, Role(row.role), tuple(map(Skill, row.skills)), row.capacity
+        row.username,
+        row.display_name,
+        Role(row.role),
+        tuple(map(Skill, row.skills)),
+        row.capacity,
+        _stamp(row.password_hash),
     )
 
 
@@ -61,8 +70,9 @@ def check_password(password: str) -> None:
 
 
 class AccountStore:
-    def __init__(self, sessions: async_sessionmaker) -> None:
+    def __init__(self, sessions: async_sessionmaker, passwords: Passwords | None = None) -> None:
         self._sessions = sessions
+        self.passwords = passwords or Passwords()
 
     async def create(
         self,
@@ -86,7 +96,7 @@ class AccountStore:
         row = AgentAccount(
             username=username,
             display_name=display_name.strip(),
-            password_hash=_hasher.hash(password),
+            password_hash=await self.passwords.hash(password),
             role=role.value,
             skills=[Skill(s).value for s in skills],
             capacity=capacity,
@@ -109,20 +119,25 @@ class AccountStore:
         return _account(row) if row is not None and row.active else None
 
     async def authenticate(self, username: str, password: str) -> Account | None:
+        """The account, if the password is right and it is active; `HashingBusy` when the
+        hashing pool is full (nothing was checked)."""
         row = await self._row(username)
-        try:
-            _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
+        if not await self.passwords.verify(row.password_hash if row else None, password):
             return None
         if row is None or not row.active:
             return None
-        if _hasher.check_needs_rehash(row.password_hash):
-            await self._update(username, password_hash=_hasher.hash(password))
+        if self.passwords.needs_rehash(row.password_hash):
+            row.password_hash = await self.passwords.hash(password)
+            await self._update(username, password_hash=row.password_hash)
         return _account(row)
 
     async def set_password(self, username: str, password: str) -> None:
         check_password(password)
-        if not await self._update(username, password_hash=_hasher.hash(password)):
+        if not await self._update(username, password_hash=await self.passwords.hash(password)):
+            raise AccountError(f"no account {username!r}")
+
+    async def set_role(self, username: str, role: Role) -> None:
+        if not await self._update(username, role=role.value):
             raise AccountError(f"no account {username!r}")
 
     async def deactivate(self, username: str) -> None:

@@ -1,30 +1,41 @@
 """Console login: a password checked against the account, an opaque session token in a cookie.
 
 The cookie is HttpOnly (page scripts never see the token) and SameSite=Strict (no other site can
-make a browser use it), and limited to /console. Repeated failures for one user name are slowed
-down: after MAX_FAILURES in FAILURE_WINDOW_S the name is refused until the window passes.
+make a browser use it), and limited to /console. Failed logins are counted per user name and
+address, per address, and per user name with a high ceiling (`login_guard`); the password check
+runs in the bounded hashing pool, and a full pool answers 429 at once. A session is good only
+while the account is still active with the role and password it logged in with.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, WebSocket, status
 from pydantic import BaseModel, Field
 
 from queue_service.agents.accounts import AccountStore, Role
+from queue_service.agents.passwords import HashingBusy
 from queue_service.agents.sessions import SessionStore, StaffSession
+from queue_service.console.login_guard import LoginGuard
 from queue_service.handoff.queue import AgentStatus
+from queue_service.limits import client_ip
 
 COOKIE = "swa_console"
 COOKIE_PATH = "/console"
-MAX_FAILURES = 10
-FAILURE_WINDOW_S = 900
+# How soon to try again when every hashing thread is busy.
+BUSY_RETRY_S = 2
 
 NOT_LOGGED_IN = "登录已过期，请重新登录。"
 BAD_LOGIN = "用户名或密码错误。"
-TOO_MANY = "登录失败次数过多，请 15 分钟后再试。"
+BUSY = "登录请求较多，请稍后再试。"
 SUPERVISORS_ONLY = "仅班长（主管）可以进行此操作。"
+
+
+def too_many(retry_after_s: int) -> str:
+    return f"登录失败次数过多，请 {max(1, math.ceil(retry_after_s / 60))} 分钟后再试。"
+
 
 router = APIRouter(prefix="/console/api", tags=["console"])
 
@@ -38,9 +49,20 @@ def _sessions(request: Request | WebSocket) -> SessionStore:
     return request.app.state.staff_sessions
 
 
-async def staff_of(request: Request | WebSocket) -> StaffSession | None:
+async def staff_of(request: Request | WebSocket, *, extend: bool = True) -> StaffSession | None:
+    """The session in the request's cookie, if it still holds: the account is active and has the
+    role and password it logged in with (else the session is ended here)."""
     token = request.cookies.get(COOKIE)
-    return await _sessions(request).get(token) if token else None
+    if not token:
+        return None
+    sessions = _sessions(request)
+    staff = await sessions.get(token, extend=extend)
+    if staff is None:
+        return None
+    if not staff.holds_for(await request.app.state.accounts.get(staff.username)):
+        await sessions.close(token)
+        return None
+    return staff
 
 
 async def current_staff(request: Request) -> StaffSession:
@@ -63,19 +85,24 @@ Staff = Annotated[StaffSession, Depends(current_staff)]
 
 @router.post("/login")
 async def login(body: Login, request: Request, response: Response) -> dict[str, str]:
-    redis = request.app.state.redis
-    failures = f"swa:login-failures:{body.username.lower()}"
-    if int(await redis.get(failures) or 0) >= MAX_FAILURES:
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, TOO_MANY)
+    username, address = body.username.lower(), client_ip(request)
+    guard: LoginGuard = request.app.state.login_guard
+    wait_s = await guard.attempt(username, address)
+    if wait_s:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, too_many(wait_s), {"Retry-After": str(wait_s)}
+        )
     accounts: AccountStore = request.app.state.accounts
-    account = await accounts.authenticate(body.username.lower(), body.password)
+    try:
+        account = await accounts.authenticate(username, body.password)
+    except HashingBusy as exc:
+        await guard.not_checked(username, address)
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, BUSY, {"Retry-After": str(BUSY_RETRY_S)}
+        ) from exc
     if account is None:
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.incr(failures)
-            pipe.expire(failures, FAILURE_WINDOW_S)
-            await pipe.execute()
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, BAD_LOGIN)
-    await redis.delete(failures)
+    await guard.succeeded(username, address)
     # The account's skills and capacity may have changed since the last login.
     await request.app.state.queue.register_agent(account.username, account.skills, account.capacity)
     token = await _sessions(request).open(account)
@@ -83,7 +110,7 @@ async def login(body: Login, request: Request, response: Response) -> dict[str, 
     response.set_cookie(
         COOKIE,
         token,
-        max_age=settings.staff_session_ttl_s,
+        max_age=settings.staff_session_max_s,
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",

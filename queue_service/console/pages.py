@@ -1,15 +1,16 @@
 """Mounts the console: its page, static files, JSON API (chats, canned responses, transcript
-search) and websocket."""
+search) and websocket. Every API route refuses state-changing requests from a foreign Origin."""
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from queue_service.console import api, auth, canned_api, search_api, socket, supervisor_api
+from queue_service.console.origin import same_origin
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 INVALID_INPUT = "提交的内容不正确，请检查后重试。"
@@ -29,10 +30,7 @@ def install(app: FastAPI) -> None:
     async def console_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html")
 
-    app.include_router(auth.router)
-    app.include_router(api.router)
-    app.include_router(canned_api.router)
-    app.include_router(search_api.router)
-    app.include_router(supervisor_api.router)
-    app.include_router(socket.router)
+    for module in (auth, api, canned_api, search_api, supervisor_api):
+        app.include_router(module.router, dependencies=[Depends(same_origin)])
+    app.include_router(socket.router)  # checks the Origin itself (a websocket must have one)
     app.add_exception_handler(RequestValidationError, _invalid_input)

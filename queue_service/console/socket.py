@@ -5,6 +5,11 @@ Server → console: {"type": "assigned" | "closed", "conversation_id"}, {"type":
 (the waiting lists changed: reload them). Console → server: {"type": "typing",
 "conversation_id", "on"}. While a socket is open the agent counts as present; once none has
 been for the grace period, the handoff round gives their users back to the queue.
+
+Only the console's own pages may open it (Origin), only with a session, and only while the
+session holds: it is checked again every SESSION_CHECK_S, and once it has ended (logout,
+expiry, password change, deactivation, role change, on any instance) the socket is closed with
+1008 and a reason the page shows on its login screen.
 """
 
 from __future__ import annotations
@@ -12,20 +17,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
-from queue_service.console.auth import staff_of
+from queue_service.console.auth import NOT_LOGGED_IN, staff_of
+from queue_service.console.origin import FOREIGN_ORIGIN, origin_allowed
 from queue_service.handoff.switchboard import CONSOLE_TOPIC, NotYourChat, agent_topic
 
+log = logging.getLogger(__name__)
+
 router = APIRouter()
+
+SESSION_CHECK_S = 2.0
+SESSION_ENDED = "登录已失效，请重新登录。"
 
 
 @router.websocket("/console/ws")
 async def console_socket(websocket: WebSocket) -> None:
+    if not origin_allowed(websocket, required=True):
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=FOREIGN_ORIGIN)
+        return
     staff = await staff_of(websocket)
     if staff is None:
-        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="not logged in")
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=NOT_LOGGED_IN)
         return
     app = websocket.app
     grace_s = app.state.settings.agent_grace_s
@@ -35,16 +52,34 @@ async def console_socket(websocket: WebSocket) -> None:
             asyncio.create_task(_forward(websocket, events)),
             asyncio.create_task(_keep_present(app.state.queue, staff.username, grace_s)),
         ]
+        receiving = asyncio.create_task(_receive(websocket, app.state.switchboard, staff.username))
+        watching = asyncio.create_task(_watch_session(websocket))
+        tasks += [receiving, watching]
         try:
-            await _receive(websocket, app.state.switchboard, staff.username)
-        except WebSocketDisconnect:
-            pass
+            await asyncio.wait({receiving, watching}, return_when=asyncio.FIRST_COMPLETED)
+            if not receiving.done():
+                # The session ended; a console that hangs up meanwhile needs no close.
+                with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                    await websocket.close(
+                        code=status.WS_1008_POLICY_VIOLATION, reason=SESSION_ENDED
+                    )
         finally:
             for task in tasks:
                 task.cancel()
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                     await task
+
+
+async def _watch_session(websocket: WebSocket) -> None:
+    """Return once the socket's session has ended (a check that fails is tried again)."""
+    while True:
+        await asyncio.sleep(SESSION_CHECK_S)
+        try:
+            if await staff_of(websocket, extend=False) is None:
+                return
+        except (RedisError, SQLAlchemyError) as exc:
+            log.warning("console session check failed", extra={"error": str(exc)})
 
 
 async def _forward(websocket: WebSocket, events: asyncio.Queue) -> None:

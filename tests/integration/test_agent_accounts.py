@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from queue_service import db
 from queue_service.agents.accounts import Account, AccountError, AccountStore, Role
-from queue_service.agents.sessions import PREFIX, SessionStore, StaffSession
+from queue_service.agents.sessions import INDEX_PREFIX, PREFIX, SessionStore, StaffSession
 from queue_service.handoff.skills import Skill
 from stack.paths import ROOT
 
@@ -93,7 +93,7 @@ async def test_password_change_and_deactivation(accounts: AccountStore, username
 
 async def test_sessions_expire_when_idle_and_store_no_token(redis_client) -> None:
     account = Account("sun", "客服小孙", Role.AGENT, tuple(Skill), 3)
-    sessions = SessionStore(redis_client, ttl_s=2)
+    sessions = SessionStore(redis_client, idle_s=2, max_s=60)
     token = await sessions.open(account)
     assert await sessions.get(token) == StaffSession("sun", "客服小孙", Role.AGENT)
     assert await sessions.get(token + "x") is None
@@ -111,9 +111,53 @@ async def test_sessions_expire_when_idle_and_store_no_token(redis_client) -> Non
     assert await sessions.get(token) is None
 
 
-def test_cli_creates_an_account_with_the_password_from_stdin(tmp_path) -> None:
+async def test_sessions_end_at_their_absolute_lifetime_however_busy(redis_client) -> None:
+    now = [1000.0]
+    sessions = SessionStore(redis_client, idle_s=60, max_s=300, clock=lambda: now[0])
+    account = Account("sun", "客服小孙", Role.AGENT, tuple(Skill), 3, "stamp")
+    token = await sessions.open(account)
+    for _ in range(5):
+        now[0] += 59
+        assert await sessions.get(token) == StaffSession("sun", "客服小孙", Role.AGENT, "stamp")
+    now[0] += 6  # 300 s after the login
+    assert await sessions.get(token) is None
+    assert not await redis_client.keys(f"{PREFIX}*")
+    assert not await redis_client.smembers(f"{INDEX_PREFIX}sun")
+
+
+async def test_all_sessions_of_an_account_end_together(redis_client) -> None:
+    sessions = SessionStore(redis_client, idle_s=60, max_s=300)
+    sun = Account("sun", "客服小孙", Role.AGENT, tuple(Skill), 3)
+    li = Account("li", "客服小李", Role.AGENT, tuple(Skill), 3)
+    tokens = [await sessions.open(sun) for _ in range(3)]
+    other = await sessions.open(li)
+    await sessions.close(tokens[0])
+    assert await sessions.end_all("sun") == 2
+    assert [await sessions.get(t) for t in tokens] == [None, None, None]
+    assert await sessions.get(other) is not None
+    assert await sessions.end_all("sun") == 0
+
+
+def test_a_session_holds_only_for_the_account_as_it_logged_in() -> None:
+    session = StaffSession("sun", "客服小孙", Role.AGENT, "stamp")
+    account = Account("sun", "客服小孙", Role.AGENT, tuple(Skill), 3, "stamp")
+    assert session.holds_for(account)
+    assert not session.holds_for(None)  # deactivated
+    assert not session.holds_for(Account("sun", "客服小孙", Role.SUPERVISOR, (), 3, "stamp"))
+    assert not session.holds_for(Account("sun", "客服小孙", Role.AGENT, (), 3, "new password"))
+
+
+async def test_a_password_change_changes_the_stamp(accounts: AccountStore, username) -> None:
+    created = await accounts.create(username, "客服小钱", "first password")
+    await accounts.set_password(username, "second password")
+    changed = await accounts.get(username)
+    assert changed is not None and changed.password_stamp != created.password_stamp
+    assert len(changed.password_stamp) == 16
+
+
+def test_cli_creates_an_account_with_the_password_from_stdin(tmp_path, redis_process) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-    env = {**os.environ, "SWA_DATABASE_URL": url}
+    env = {**os.environ, "SWA_DATABASE_URL": url, "SWA_REDIS_URL": redis_process.url}
     command = [sys.executable, "-m", "queue_service.agents"]
 
     def run(*args: str, password: str = "correct horse\n") -> subprocess.CompletedProcess:
@@ -130,6 +174,11 @@ def test_cli_creates_an_account_with_the_password_from_stdin(tmp_path) -> None:
     assert short.returncode == 2 and "at least 8" in short.stderr
     bad_skill = run("create", "li", "--name", "客服小李", "--skills", "weather")
     assert bad_skill.returncode == 2 and "skills are among" in bad_skill.stderr
+    promoted = run("role", "wang", "supervisor")
+    assert promoted.returncode == 0, promoted.stderr
+    assert promoted.stdout.strip() == "wang is now supervisor; console sessions ended: 0"
+    nobody = run("role", "zhou", "agent")
+    assert nobody.returncode == 2 and "no account 'zhou'" in nobody.stderr
 
     async def check() -> None:
         engine = db.create_engine(url)
@@ -137,6 +186,7 @@ def test_cli_creates_an_account_with_the_password_from_stdin(tmp_path) -> None:
             store = AccountStore(db.session_factory(engine))
             account = await store.authenticate("wang", "correct horse")
             assert account is not None and account.skills == (Skill.AIRPORT, Skill.ACCOUNT)
+            assert account.role is Role.SUPERVISOR
         finally:
             await engine.dispose()
 

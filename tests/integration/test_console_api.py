@@ -10,7 +10,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from queue_service import db
 from queue_service.agents.accounts import AccountStore, Role
-from queue_service.console import api, auth
+from queue_service.console import api, auth, login_guard
 from queue_service.console.pages import INVALID_INPUT
 from queue_service.handoff import desk as texts
 from queue_service.handoff.skills import Skill
@@ -19,6 +19,8 @@ from tests.integration.test_webchat_socket import make_client
 from tests.support.rasa_standins import closed_port_url
 
 PASSWORD = "console password"
+# What a browser sends on the console page's websocket (TestClient's host is "testserver").
+SAME_ORIGIN = {"origin": "http://testserver"}
 
 
 def create_account(database_url: str, role: Role = Role.AGENT, skills=tuple(Skill)) -> str:
@@ -44,6 +46,10 @@ def service(redis_process, database_url):
         yield client
 
 
+def open_console(client: TestClient):
+    return client.websocket_connect("/console/ws", headers=SAME_ORIGIN)
+
+
 def log_in(client: TestClient, username: str) -> None:
     response = client.post("/console/api/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
@@ -54,13 +60,16 @@ def test_staff_must_log_in_and_bad_passwords_are_slowed_down(service, database_u
     assert service.get("/console/api/me").status_code == 401
     username = create_account(database_url)
     wrong = {"username": username, "password": "wrong password"}
-    for _ in range(auth.MAX_FAILURES):
+    for _ in range(login_guard.PER_USER_AND_ADDRESS):
         response = service.post("/console/api/login", json=wrong)
         assert (response.status_code, response.json()["detail"]) == (401, auth.BAD_LOGIN)
     # Now even the right password waits for the window to pass.
     right = {"username": username, "password": PASSWORD}
     response = service.post("/console/api/login", json=right)
-    assert (response.status_code, response.json()["detail"]) == (429, auth.TOO_MANY)
+    retry_after = int(response.headers["retry-after"])
+    assert 0 < retry_after <= login_guard.WINDOW_S
+    assert (response.status_code, response.json()["detail"]) == (429, auth.too_many(retry_after))
+    assert response.json()["detail"] == "登录失败次数过多，请 15 分钟后再试。"
 
     other = create_account(database_url)
     log_in(service, other)
@@ -77,7 +86,7 @@ def test_staff_must_log_in_and_bad_passwords_are_slowed_down(service, database_u
     assert service.get("/console/api/me").status_code == 401
     with (
         pytest.raises(WebSocketDisconnect) as closed,
-        service.websocket_connect("/console/ws") as ws,
+        open_console(service) as ws,
     ):
         ws.receive_json()
     assert closed.value.code == 1008
@@ -89,7 +98,7 @@ def test_a_user_is_served_from_handoff_to_rating(service, database_url) -> None:
     assert service.put("/console/api/status", json={"status": "online"}).status_code == 200
 
     with (
-        service.websocket_connect("/console/ws") as console,
+        open_console(service) as console,
         service.websocket_connect("/channels/webchat/ws") as chat,
     ):
         user = "webchat:" + chat.receive_json()["conversation_id"]

@@ -2,7 +2,7 @@
 console on the other; every line still arrives (delivery goes through Redis, not memory)."""
 
 from queue_service.handoff.queue import AgentStatus
-from tests.integration.test_console_api import PASSWORD, create_account
+from tests.integration.test_console_api import PASSWORD, create_account, open_console
 from tests.integration.test_webchat_socket import make_client
 from tests.support.rasa_standins import closed_port_url
 
@@ -19,7 +19,7 @@ def test_agent_and_user_on_different_instances(redis_process, database_url) -> N
         login = {"username": wang, "password": PASSWORD}
         assert agents_side.post("/console/api/login", json=login).status_code == 200
         with (
-            agents_side.websocket_connect("/console/ws") as console,
+            open_console(agents_side) as console,
             users_side.websocket_connect("/channels/webchat/ws") as chat,
         ):
             agents_side.put("/console/api/status", json={"status": "online"})

@@ -574,7 +574,9 @@
       state.chats.forEach(function (chat) { chat.typingOn = false; });
       if (!state.socketWanted) return;
       if (event.code === 1008) {
-        sessionExpired();
+        // The session ended (logout elsewhere, expiry, password or role change, deactivation):
+        // the server says so in the close reason.
+        sessionExpired(event.reason);
         return;
       }
       setConn("offline", "连接已断开，正在重连…");
