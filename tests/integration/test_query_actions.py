@@ -1,7 +1,9 @@
 """Self-service queries in the chat: a verified user's own records, and nobody else's."""
 
+import json
 from collections.abc import AsyncIterator
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from rasa_sdk import Tracker
@@ -31,10 +33,13 @@ from actions.records.models import Declaration, RecordsBase
 from actions.records.money import show_yuan
 from actions.records.repository import ApplicationKind, Period
 from actions.records.sql import SqlRecords
+from queue_service import db
 from queue_service.clock import CHINA_TZ
 from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.identity.signing import sign
+from queue_service.messages import Button, OutboundMessage
 from queue_service.settings import get_settings
+from queue_service.transcripts import TranscriptStore
 from tests.faq_fixtures import parse
 from tests.support.identities import ACME_LEGAL_CARD, ALICE
 
@@ -446,3 +451,33 @@ async def test_a_number_in_the_words_shows_that_record(runner) -> None:
     order = (await runner.records.inventories(ALICE.subject)).items[2]
     [items] = await ask(runner, f"清单 {order.inventory_no} 的商品", ALICE, query="clearances")
     assert items["text"].startswith(f"清单编号 {order.inventory_no}")
+
+
+@pytest.fixture
+def transcripts_url(tmp_path: Path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'swa.db'}"
+    db.upgrade(url)
+    return url
+
+
+@pytest.mark.parametrize(
+    ("listing", "detail_title", "shown"),
+    [("tax_bills", "详情", "应缴税款"), ("clearances", "明细", "商品明细")],
+)
+async def test_a_record_button_replayed_from_the_transcript_still_opens_the_record(
+    runner, transcripts_url: str, listing: str, detail_title: str, shown: str
+) -> None:
+    """The transcript masks personal numbers in stored payloads; record numbers are not."""
+    engine = db.create_engine(transcripts_url)
+    store = TranscriptStore(db.session_factory(engine))
+    [listed] = await ask(runner, "/query_records", ALICE, query=listing)
+    buttons = [Button(**b) for b in listed["buttons"]]
+    await store.append(CONVERSATION, [OutboundMessage(text=listed["text"], buttons=buttons)])
+    [replayed] = await store.history(CONVERSATION, limit=1)
+    await engine.dispose()
+
+    assert replayed.buttons == buttons
+    clicked = next(b for b in replayed.buttons if b.title.endswith(detail_title))
+    entities = json.loads(clicked.payload[clicked.payload.index("{") :])
+    [detail] = await ask(runner, clicked.payload, ALICE, **entities)
+    assert shown in detail["text"]
