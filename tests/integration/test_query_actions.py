@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import delete
 
+from actions.entities import BAD_PAGE, BAD_RECORD_NUMBER, BAD_YEAR, NOT_UNDERSTOOD
 from actions.faq.actions import ActionAnswerFaq
 from actions.faq.hot import HotQuestions
 from actions.faq.knowledge import default as default_kb
@@ -25,7 +26,13 @@ from actions.queries.actions import (
     ActionSubmitApplication,
     QueryRunner,
 )
-from actions.queries.conditions import BAD_PLATE, RANGE_TOO_LONG, YEAR_IN_FUTURE
+from actions.queries.conditions import (
+    BAD_DATE,
+    BAD_PERIOD,
+    BAD_PLATE,
+    RANGE_TOO_LONG,
+    YEAR_IN_FUTURE,
+)
 from actions.queries.period_form import ValidatePeriodForm
 from actions.records.db import sessions as records_sessions
 from actions.records.demo import DEMO_CONSUMERS, DEMO_ENTERPRISES, load, small
@@ -481,3 +488,99 @@ async def test_a_record_button_replayed_from_the_transcript_still_opens_the_reco
     entities = json.loads(clicked.payload[clicked.payload.index("{") :])
     [detail] = await ask(runner, clicked.payload, ALICE, **entities)
     assert shown in detail["text"]
+
+
+BAD_QUOTA_YEAR = BAD_YEAR.format(first=2000, last=2026)
+HUGE = "9" * 5000  # int() refuses more than 4300 digits
+
+
+@pytest.mark.parametrize(
+    ("who", "entities", "expected"),
+    [
+        # Numbers that str.isdigit() accepts and int() refuses, or that are no year or page.
+        (ALICE, {"query": "quota", "year": "²"}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": "0"}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": "-1"}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": "1999"}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": "2030"}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": HUGE}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": 2025.5}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": True}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": ["2025"]}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "tax_bills", "page": "²"}, BAD_PAGE),
+        (ALICE, {"query": "tax_bills", "page": "0"}, BAD_PAGE),
+        (ALICE, {"query": "tax_bills", "page": "-1"}, BAD_PAGE),
+        (ALICE, {"query": "tax_bills", "page": HUGE}, BAD_PAGE),
+        (ALICE, {"query": "tax_bills", "page": "99999999999999999999"}, BAD_PAGE),
+        (ALICE, {"query": "clearances", "page": {"n": 2}}, BAD_PAGE),
+        # Periods, statuses and record numbers no button sends.
+        (ALICE, {"query": "tax_bills", "period": "forever"}, BAD_PERIOD),
+        (ALICE, {"query": "tax_bills", "period": "2026-13-01..2026-13-02"}, BAD_DATE),
+        (ALICE, {"query": "tax_bills", "period": ["month"]}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "tax_bills", "period": "month" * 1000}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "tax_bills", "status": "not-a-status"}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "clearances", "status": 800}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "tax_bill", "record_no": "138****5678"}, BAD_RECORD_NUMBER),
+        (ALICE, {"query": "tax_bill", "record_no": "1' OR '1'='1"}, BAD_RECORD_NUMBER),
+        (ALICE, {"query": "clearance", "record_no": "1" * 500}, BAD_RECORD_NUMBER),
+        (ALICE, {"query": "clearance", "record_no": 210000000000000001}, BAD_RECORD_NUMBER),
+        (ALICE, {"query": "clearance", "record_no": ["x"]}, BAD_RECORD_NUMBER),
+        (
+            ACME,
+            {"query": "confirm_delivery", "record_no": "T20261124000001", "confirmed": "ok"},
+            NOT_UNDERSTOOD,
+        ),
+        # Queries and the date form's opener.
+        (ALICE, {"query": "robots"}, NOT_UNDERSTOOD),
+        (ALICE, {"query": ["quota"]}, NOT_UNDERSTOOD),
+        (ALICE, {"query": {"query": "quota"}}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "q" * 10_000}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "tax_bills", "ask": "everything"}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "tax_bills", "ask": "period", "status": ["x"]}, NOT_UNDERSTOOD),
+        (None, {"query": "robots"}, NOT_UNDERSTOOD),
+    ],
+)
+async def test_malformed_entities_get_a_polite_answer(runner, who, entities, expected) -> None:
+    """Crafted payloads (`/query_records{"page":"²"}`) are answered, not crashed on."""
+    dispatcher = CollectingDispatcher()
+    events = await ActionQueryRecords(runner).run(
+        dispatcher, tracker("/query_records", who, entities), {}
+    )
+    assert events == []
+    [message] = dispatcher.messages
+    assert message["text"] == expected
+    assert message["buttons"][-1]["title"] == "没解决？转人工"
+
+
+@pytest.mark.parametrize(
+    ("slots", "expected"),
+    [
+        ({"period_query": "robots", "query_period": "month"}, NOT_UNDERSTOOD),
+        ({"period_query": ["tax_bills"], "query_period": "month"}, NOT_UNDERSTOOD),
+        ({"period_query": "tax_bills", "query_period": "forever"}, BAD_PERIOD),
+        ({"period_query": "tax_bills", "query_period": 7}, NOT_UNDERSTOOD),
+        ({"period_query": "tax_bills", "period_status": "x" * 1000}, NOT_UNDERSTOOD),
+    ],
+)
+async def test_malformed_date_form_slots_get_a_polite_answer(runner, slots, expected) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionQueryPeriod(runner).run(dispatcher, form_tracker(ALICE, **slots), {})
+    [message] = dispatcher.messages
+    assert message["text"] == expected
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {"application_kind": "robots", "declaration_numbers": "010120231000012345"},
+        {"application_kind": ["print"], "declaration_numbers": "010120231000012345"},
+        {"application_kind": "print", "declaration_numbers": ["010120231000012345"]},
+        {"application_kind": "export", "declaration_numbers": "0" * 10_000},
+    ],
+)
+async def test_malformed_application_slots_get_a_polite_answer(runner, slots) -> None:
+    dispatcher = CollectingDispatcher()
+    submit = ActionSubmitApplication(runner)
+    await submit.run(dispatcher, form_tracker(ACME_LEGAL_CARD, **slots), {})
+    [message] = dispatcher.messages
+    assert message["text"] == NOT_UNDERSTOOD
