@@ -4,15 +4,19 @@ rasa_sdk's own entry point starts Sanic's multi-process worker manager, which sh
 process group with its workers; when honcho stops the group, the manager dies mid-sync and
 prints a traceback on every Ctrl-C. One process is also all a stateless action server needs
 here: scale it out with more instances, not more workers.
+
+It logs as the service does (SWA_LOG_LEVEL, SWA_LOG_JSON), through the same redacting handler:
+rasa_sdk, Sanic and the actions log through the root logger, and at DEBUG rasa_sdk writes
+events and slots that may quote what users typed.
 """
 
 import argparse
-import logging
 import os
 
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 
+from queue_service.logging_setup import configure_logging
 from queue_service.secret_policy import require_safe
 from queue_service.settings import get_settings
 
@@ -22,9 +26,9 @@ def main() -> None:
     parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=5055)
     args = parser.parse_args()
-    require_safe(get_settings())  # it trusts identities signed with SWA_IDENTITY_SECRET
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = get_settings()
+    require_safe(settings)  # it trusts identities signed with SWA_IDENTITY_SECRET
+    configure_logging(settings.log_level, settings.log_json)
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=None)

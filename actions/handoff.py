@@ -14,6 +14,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import entities
+from actions.entities import BadEntity
 from actions.faq import knowledge
 from actions.faq.actions import LAST_ENTRY_SLOT
 from queue_service.handoff.skills import SKILL_TITLES, Skill
@@ -44,11 +46,14 @@ def skill_buttons() -> list[dict[str, str]]:
 
 
 def chosen_skill(tracker: Tracker) -> Skill | None:
-    """The skill of a clicked skill button, else that of the last answered FAQ entry."""
-    picked = next(tracker.get_latest_entity_values(SKILL_ENTITY), None)
-    if picked in {s.value for s in Skill}:
+    """The skill of a clicked skill button, else that of the last answered FAQ entry.
+
+    Raises BadEntity for a skill no button sends.
+    """
+    picked = entities.choice(entities.latest(tracker, SKILL_ENTITY), {s.value for s in Skill})
+    if picked:
         return Skill(picked)
-    entry = knowledge.default().entry(tracker.get_slot(LAST_ENTRY_SLOT) or "")
+    entry = knowledge.default().entry(entities.slot_text(tracker, LAST_ENTRY_SLOT))
     if entry is None:
         return None
     return CATEGORY_SKILLS.get(entry.category, Skill.OTHER)
@@ -61,7 +66,10 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        skill = chosen_skill(tracker)
+        try:
+            skill = chosen_skill(tracker)
+        except BadEntity:
+            skill = None  # asked again, with the buttons that name the skills
         if skill is None:
             dispatcher.utter_message(text=ASK_SKILL_TEXT, buttons=skill_buttons())
             return []

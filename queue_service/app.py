@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.identities = identities = Identities(
             identity_store,
             BindCodes(redis_client),
-            PortalTokens(settings.portal_jwt_secret.get_secret_value(), settings.portal_issuer),
+            PortalTokens.from_settings(settings),
             settings.identity_secret.get_secret_value(),
             settings.portal_login_url(),
             CardDesk(redis_client, identity_store, CardChallenges(redis_client), card_registry),

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     # signs its users' tokens (at least 32 bytes).
     portal_jwt_secret: SecretStr = SecretStr("swa-demo-portal-jwt-secret-not-for-production")
     portal_issuer: str = "swa-demo-portal"
+    # The aud a portal token must carry, so that a token the portal signed for another of its
+    # services is refused here; empty: aud is not checked (a host portal that cannot add it yet).
+    portal_audience: str = "swa"
+    # Longest lifetime (exp - iat) of a portal token: a stolen token is good for at most this.
+    portal_max_token_ttl_s: int = 3600
     # Where users log in (and get bind codes); empty: the demo portal in demo mode, else the
     # Single Window's own portal.
     portal_url: str = ""

@@ -2,18 +2,53 @@
 
 Channels replay it (a web chat page reload shows the whole conversation) and, later, agents and
 supervisors read it. Writing is on the hot path of every turn, so an append is one transaction.
-Personal numbers are masked before they are written: the bot saw the message as typed, nobody
-reading the transcript needs them.
+Personal numbers are masked before they are written, wherever a line carries them: the bot saw
+the message as typed, nobody reading the transcript needs them.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from queue_service.db import TranscriptMessage, as_utc
-from queue_service.messages import OutboundMessage, Role, StoredMessage
+from queue_service.messages import Button, OutboundMessage, Role, StoredMessage
 from queue_service.privacy import mask_personal_numbers
+
+
+def _masked_strings(value: Any) -> Any:
+    """A JSON-like value with personal numbers masked in every string in it."""
+    if isinstance(value, str):
+        return mask_personal_numbers(value)
+    if isinstance(value, dict):
+        return {key: _masked_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked_strings(item) for item in value]
+    return value
+
+
+def _masked(message: OutboundMessage) -> OutboundMessage:
+    """The line as it may be kept: personal numbers masked in its text, its sender's name, its
+    custom payload and its buttons, titles and payloads alike.
+
+    A payload's entity values are masked in place (`/query_records{"record_no": "…"}`): the
+    stored buttons are replayed after a page reload, and a record's number (declaration, tax
+    bill, inventory) is no personal number, so a replayed record button still works. The image
+    is a URL from the bot's own responses and is kept as it is.
+    """
+    buttons = [
+        Button(title=mask_personal_numbers(b.title), payload=mask_personal_numbers(b.payload))
+        for b in message.buttons
+    ]
+    return message.model_copy(
+        update={
+            "text": _masked_strings(message.text),
+            "sender_name": _masked_strings(message.sender_name),
+            "custom": _masked_strings(message.custom),
+            "buttons": buttons,
+        }
+    )
 
 
 def _extra(message: OutboundMessage) -> dict:
@@ -45,12 +80,12 @@ class TranscriptStore:
             TranscriptMessage(
                 conversation_id=conversation_id,
                 role=m.role.value,
-                text=mask_personal_numbers(m.text) if m.text else m.text,
+                text=m.text,
                 agent=m.agent,
                 extra=_extra(m),
                 created_at=m.created_at,
             )
-            for m in messages
+            for m in map(_masked, messages)
         ]
         async with self._sessions() as session, session.begin():
             session.add_all(rows)

@@ -11,6 +11,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from redis.asyncio import Redis
 
+from actions import entities
+from actions.entities import BadEntity
 from actions.faq import knowledge, replies
 from actions.faq.hot import HotQuestions
 from actions.faq.knowledge import KnowledgeBase
@@ -84,7 +86,7 @@ class ActionAnswerFaq(_FaqAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         kb = self.kb
-        previous = kb.entry(tracker.get_slot(LAST_ENTRY_SLOT) or "")
+        previous = kb.entry(entities.slot_text(tracker, LAST_ENTRY_SLOT))
         decision = understand(tracker.latest_message, kb, previous)
 
         if isinstance(decision, Answer):
@@ -93,7 +95,7 @@ class ActionAnswerFaq(_FaqAction):
             await self.hot.record(decision.entry.id, self._clock().date())
             return [SlotSet(LAST_ENTRY_SLOT, decision.entry.id), SlotSet(FAILURES_SLOT, 0.0)]
 
-        failures = int(tracker.get_slot(FAILURES_SLOT) or 0) + 1
+        failures = entities.slot_count(tracker, FAILURES_SLOT) + 1
         if failures >= FAILURES_BEFORE_HUMAN:
             dispatcher.utter_message(**replies.offer_human())
             failures = 0
@@ -142,9 +144,11 @@ class ActionFaqMenu(_FaqAction):
         if category is None:
             dispatcher.utter_message(**replies.menu(kb))
             return []
+        try:
+            page = entities.page(entities.latest(tracker, PAGE_ENTITY))
+        except BadEntity as exc:
+            dispatcher.utter_message(**replies.menu(kb, str(exc)))
+            return []
         ranked = await self.hot.rank(kb.in_category(category.id), self._clock().date())
-        page = _entity(tracker, PAGE_ENTITY) or "1"
-        dispatcher.utter_message(
-            **replies.category_page(category, ranked, int(page) if page.isdigit() else 1)
-        )
+        dispatcher.utter_message(**replies.category_page(category, ranked, page))
         return []

@@ -76,8 +76,10 @@ def offer_human() -> Message:
     return {"text": OFFER_HUMAN_TEXT, "buttons": [HANDOFF_BUTTON, MENU_BUTTON]}
 
 
-def menu(kb: KnowledgeBase) -> Message:
-    return {"text": MENU_TEXT, "buttons": category_buttons(kb)}
+def menu(kb: KnowledgeBase, first: str = "") -> Message:
+    """The categories; `first` says why they are offered again (a choice not understood)."""
+    text = f"{first}\n{MENU_TEXT}" if first else MENU_TEXT
+    return {"text": text, "buttons": category_buttons(kb)}
 
 
 def category_page(category: Category, ranked: Sequence[Entry], page: int) -> Message:

@@ -18,6 +18,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions import entities
+from actions.entities import BadEntity
 from actions.faq.replies import HANDOFF_BUTTON
 from actions.queries import application, period_form, render
 from actions.queries.conditions import ConditionError, period_in, period_of, plate_in, year_in
@@ -126,6 +128,8 @@ MENU_TEXT = {
 NO_FILING = "贵企业没有车牌号为 {plate} 的备案，请核对车牌号，或在北京单一窗口办理车辆备案。"
 NO_FILINGS = "请先在北京单一窗口空港物流应用中办理车辆备案。"
 NOT_FOUND_TEXT = "没有找到编号为 {number} 的记录。请核对编号；只能查询您本人（或本企业）的记录。"
+# After a condition no button sends: the menu again (or how to verify, for an anonymous user).
+RETRY_BUTTON = {"title": "重新选择", "payload": "/query_records"}
 
 _NUMBER = re.compile(r"[0-9A-Za-z]{12,30}")
 
@@ -144,9 +148,19 @@ def default_records() -> Records:
     return SqlRecords(sessions(get_settings().records_database_url))
 
 
-def _entity(tracker: Tracker, name: str) -> str:
-    value = next(tracker.get_latest_entity_values(name), None)
-    return str(value) if value is not None else ""
+def _query(value: object, among: tuple[Query, ...] = tuple(Query)) -> Query | None:
+    """The query a button names; None for none. Raises BadEntity for another value."""
+    wanted = entities.choice(value, {q.value for q in among})
+    return Query(wanted) if wanted else None
+
+
+def _status(value: object, query: Query | None) -> str:
+    """A status code of the query's list; "" for none. Raises BadEntity for another value."""
+    return entities.choice(value, STATUS_TABLES.get(query, {}) if query else {})
+
+
+def not_understood(exc: BadEntity) -> Message:
+    return {"text": str(exc), "buttons": [RETRY_BUTTON, HANDOFF_BUTTON]}
 
 
 def _text(tracker: Tracker) -> str:
@@ -233,6 +247,8 @@ class QueryRunner:
             return [menu(identity)]
         try:
             return [await self._run(query, identity, tracker, given or {})]
+        except BadEntity as exc:
+            return [not_understood(exc)]
         except ConditionError as exc:
             dated = query in (Query.CLEARANCES, Query.TAX_BILLS, Query.PRINTS, Query.EXPORTS)
             retry = render.period_buttons(query) if dated or query is Query.APPOINTMENTS else []
@@ -243,12 +259,21 @@ class QueryRunner:
 
     async def apply(self, tracker: Tracker) -> Message:
         """Make the application the form collected, for the verified enterprise."""
-        kind = ApplicationKind(tracker.get_slot(application.KIND_SLOT) or "print")
+        try:
+            kinds = {k.value for k in ApplicationKind}
+            kind = ApplicationKind(
+                entities.choice(tracker.get_slot(application.KIND_SLOT), kinds) or "print"
+            )
+            joined = entities.text(
+                tracker.get_slot(application.NUMBERS_SLOT), max_chars=application.MAX_NUMBERS_CHARS
+            )
+        except BadEntity as exc:
+            return not_understood(exc)
         query = Query.APPLY_PRINT if kind is ApplicationKind.PRINT else Query.APPLY_EXPORT
         identity = self.admit(query, tracker)
         if not isinstance(identity, Identity):
             return identity
-        numbers = (tracker.get_slot(application.NUMBERS_SLOT) or "").split(",")
+        numbers = joined.split(",")
         signed = None
         if kind is ApplicationKind.PRINT:
             signed = tracker.get_slot(application.SIGNATURE_SLOT) == "signed"
@@ -262,20 +287,20 @@ class QueryRunner:
     async def _run(
         self, query: Query, identity: Identity, tracker: Tracker, given: dict[str, str]
     ) -> Message:
-        def value(name: str) -> str:
-            return given.get(name) or _entity(tracker, name)
+        def value(name: str) -> object:
+            return given.get(name) or entities.latest(tracker, name)
 
         owner, today = identity.subject, self._clock().date()
         text = "" if given else _text(tracker)
-        page = int(value("page")) if value("page").isdigit() else 1
-        pick, status = value("period"), value("status")
+        page = entities.page(value("page"))
+        pick, status = entities.text(value("period")), _status(value("status"), query)
         period = period_of(pick, today) if pick else period_in(text, today)
-        number = value("record_no") or next(iter(_NUMBER.findall(text)), "")
+        number = entities.record_number(value("record_no")) or next(iter(_NUMBER.findall(text)), "")
         records = self.records
 
         if query is Query.QUOTA:
-            year = int(value("year")) if value("year").isdigit() else None
-            year = year_in(text, today) if year is None else min(year, today.year)
+            year = entities.year(value("year"), today)
+            year = year_in(text, today) if year is None else year
             return render.quota(await records.quota(owner, year), identity.name, today.year)
         if number and query in DETAILS:
             query = DETAILS[query]  # "清单 210000… 的明细": that record, not the list
@@ -290,7 +315,8 @@ class QueryRunner:
                 return self._not_found(number, Query.TAX_BILLS)
             return render.tax_bill(detail)
         if query is Query.CONFIRM_DELIVERY:
-            return await self._confirm_delivery(owner, number, value("confirmed"))
+            confirmed = entities.choice(value("confirmed"), {"yes"})
+            return await self._confirm_delivery(owner, number, confirmed)
         named = statuses.named_in(text, STATUS_TABLES[query]) if query in STATUS_TABLES else None
         if named and not status:
             status = named.code  # "怎么还在制作中": their applications in that status, explained
@@ -392,14 +418,19 @@ class ActionQueryRecords(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        wanted = _entity(tracker, "query")
-        query = Query(wanted) if wanted in {q.value for q in Query} else None
-        if query in PERIOD_QUERIES and _entity(tracker, "ask") == "period":
+        try:
+            query = _query(entities.latest(tracker, "query"))
+            ask = entities.choice(entities.latest(tracker, "ask"), {"period"})
+            status = _status(entities.latest(tracker, "status"), query)
+        except BadEntity as exc:
+            dispatcher.utter_message(**not_understood(exc))
+            return []
+        if query in PERIOD_QUERIES and ask == "period":
             admitted = self._runner.admit(query, tracker)
             if not isinstance(admitted, Identity):
                 dispatcher.utter_message(**admitted)
                 return []
-            return period_form.start(query.value, _entity(tracker, "status"))
+            return period_form.start(query.value, status)
         if query in (Query.APPLY_PRINT, Query.APPLY_EXPORT):
             admitted = self._runner.admit(query, tracker)
             if not isinstance(admitted, Identity):
@@ -424,8 +455,11 @@ class ActionQueryPeriod(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        wanted = tracker.get_slot(period_form.QUERY_SLOT)
-        query = Query(wanted) if wanted in {q.value for q in PERIOD_QUERIES} else None
+        try:
+            query = _query(tracker.get_slot(period_form.QUERY_SLOT), PERIOD_QUERIES)
+        except BadEntity as exc:
+            dispatcher.utter_message(**not_understood(exc))
+            return period_form.reset()
         given = {
             "period": tracker.get_slot(period_form.PERIOD_SLOT) or "",
             "status": tracker.get_slot(period_form.STATUS_SLOT) or "",

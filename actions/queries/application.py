@@ -54,6 +54,8 @@ NEXT_STEPS = {
 }
 
 _RUN_OF_DIGITS = re.compile(r"\d+")
+# The numbers slot holds at most 50 numbers of 18 digits, comma-joined.
+MAX_NUMBERS_CHARS = MAX_ENTRY_NUMBERS * 19
 
 
 def declaration_numbers(text: str) -> list[str]:

@@ -17,6 +17,7 @@ YEAR_IN_FUTURE = "查询年份不能晚于今年（{year} 年），请重新输�
 RANGE_TOO_LONG = "查询时间范围不能超过 3 个月，请缩小范围后再查。"
 RANGE_REVERSED = "开始日期不能晚于结束日期，请重新输入。"
 BAD_DATE = "日期不正确，请按“2026-11-01”的格式输入。"
+BAD_PERIOD = "抱歉，没有理解您选择的时间范围，请重新选择。"
 BAD_PLATE = "车牌号格式不正确，请输入如“京A12345”或新能源车牌“京AD12345”的车牌号。"
 
 QUICK_PICKS = {"today": "当天", "week": "本周", "month": "本月", "quarter": "三个月"}
@@ -63,7 +64,7 @@ def quick_pick(pick: str, today: date) -> Period:
         return Period(today.replace(day=1), today)
     if pick == "quarter":
         return Period(today - timedelta(days=MAX_RANGE_DAYS - 1), today)
-    raise ConditionError(f"unknown quick pick {pick!r}")
+    raise ConditionError(BAD_PERIOD)
 
 
 def checked(period: Period) -> Period:

@@ -110,7 +110,7 @@ DEMO_DECLARATIONS = 30
 # The demo portal's accounts: well-known ids that tests and the demo page use.
 DEMO_CONSUMERS = (
     DemoConsumer("person-demo-1", "王小明", "110101199003078515"),
-    DemoConsumer("person-demo-2", "李小红", "110105198807124022"),
+    DemoConsumer("person-demo-2", "李小红", "110105198807124020"),
 )
 DEMO_ENTERPRISES = (
     DemoEnterprise("ent-demo-1", "北京示例进出口有限公司", "1101960001", "91110000MA01DEMO1X"),

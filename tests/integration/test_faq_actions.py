@@ -6,6 +6,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.entities import BAD_PAGE
 from actions.faq import replies
 from actions.faq.actions import ActionAnswerFaq, ActionFaqMenu
 from actions.faq.hot import BUCKET_TTL_SECONDS, HotQuestions, bucket
@@ -155,3 +156,36 @@ def test_category_pages() -> None:
     last = replies.category_page(KB.categories[0], entries, 9)
     assert "（第 3/3 页）" in last["text"] and last["buttons"][-1]["title"] == "返回问题类别"
     assert len(last["buttons"]) == 4 + 1
+
+
+@pytest.mark.parametrize("page", ["²", "0", "-1", "9" * 5000, "1.5", ["2"], {"page": 2}, True])
+async def test_a_malformed_page_gets_the_categories_again(hot, page) -> None:
+    """A crafted `/faq_menu{"faq_category":"login","faq_page":"²"}` is answered, not crashed on."""
+    asked = parse(
+        "/faq_menu",
+        intent="faq_menu",
+        entities=[
+            {"entity": "faq_category", "value": "login"},
+            {"entity": "faq_page", "value": page},
+        ],
+    )
+    messages, events = await run(ActionFaqMenu(KB, hot, clock), asked)
+    assert events == []
+    assert messages[0]["text"] == f"{BAD_PAGE}\n{replies.MENU_TEXT}"
+    assert [b["title"] for b in messages[0]["buttons"]] == ["登录与卡介质", "跨境电商"]
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {"faq_failures": "x", "faq_last_entry": ["card_password"]},
+        {"faq_failures": float("inf"), "faq_last_entry": {"id": "card_password"}},
+        {"faq_failures": float("nan"), "faq_last_entry": 7},
+        {"faq_failures": [1], "faq_last_entry": None},
+    ],
+)
+async def test_slots_holding_something_else_are_taken_as_unset(hot, slots) -> None:
+    messages, events = await run(ActionAnswerFaq(KB, hot, clock), parse("嗯", []), **slots)
+    # The first miss (a counter that is no count starts again), with no previous entry.
+    assert messages[0]["text"] == replies.NOT_UNDERSTOOD_TEXT
+    assert slot_values(events) == {"faq_failures": 1.0}

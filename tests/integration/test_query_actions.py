@@ -1,13 +1,16 @@
 """Self-service queries in the chat: a verified user's own records, and nobody else's."""
 
+import json
 from collections.abc import AsyncIterator
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import delete
 
+from actions.entities import BAD_PAGE, BAD_RECORD_NUMBER, BAD_YEAR, NOT_UNDERSTOOD
 from actions.faq.actions import ActionAnswerFaq
 from actions.faq.hot import HotQuestions
 from actions.faq.knowledge import default as default_kb
@@ -23,7 +26,13 @@ from actions.queries.actions import (
     ActionSubmitApplication,
     QueryRunner,
 )
-from actions.queries.conditions import BAD_PLATE, RANGE_TOO_LONG, YEAR_IN_FUTURE
+from actions.queries.conditions import (
+    BAD_DATE,
+    BAD_PERIOD,
+    BAD_PLATE,
+    RANGE_TOO_LONG,
+    YEAR_IN_FUTURE,
+)
 from actions.queries.period_form import ValidatePeriodForm
 from actions.records.db import sessions as records_sessions
 from actions.records.demo import DEMO_CONSUMERS, DEMO_ENTERPRISES, load, small
@@ -31,10 +40,13 @@ from actions.records.models import Declaration, RecordsBase
 from actions.records.money import show_yuan
 from actions.records.repository import ApplicationKind, Period
 from actions.records.sql import SqlRecords
+from queue_service import db
 from queue_service.clock import CHINA_TZ
 from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.identity.signing import sign
+from queue_service.messages import Button, OutboundMessage
 from queue_service.settings import get_settings
+from queue_service.transcripts import TranscriptStore
 from tests.faq_fixtures import parse
 from tests.support.identities import ACME_LEGAL_CARD, ALICE
 
@@ -446,3 +458,129 @@ async def test_a_number_in_the_words_shows_that_record(runner) -> None:
     order = (await runner.records.inventories(ALICE.subject)).items[2]
     [items] = await ask(runner, f"清单 {order.inventory_no} 的商品", ALICE, query="clearances")
     assert items["text"].startswith(f"清单编号 {order.inventory_no}")
+
+
+@pytest.fixture
+def transcripts_url(tmp_path: Path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'swa.db'}"
+    db.upgrade(url)
+    return url
+
+
+@pytest.mark.parametrize(
+    ("listing", "detail_title", "shown"),
+    [("tax_bills", "详情", "应缴税款"), ("clearances", "明细", "商品明细")],
+)
+async def test_a_record_button_replayed_from_the_transcript_still_opens_the_record(
+    runner, transcripts_url: str, listing: str, detail_title: str, shown: str
+) -> None:
+    """The transcript masks personal numbers in stored payloads; record numbers are not."""
+    engine = db.create_engine(transcripts_url)
+    store = TranscriptStore(db.session_factory(engine))
+    [listed] = await ask(runner, "/query_records", ALICE, query=listing)
+    buttons = [Button(**b) for b in listed["buttons"]]
+    await store.append(CONVERSATION, [OutboundMessage(text=listed["text"], buttons=buttons)])
+    [replayed] = await store.history(CONVERSATION, limit=1)
+    await engine.dispose()
+
+    assert replayed.buttons == buttons
+    clicked = next(b for b in replayed.buttons if b.title.endswith(detail_title))
+    entities = json.loads(clicked.payload[clicked.payload.index("{") :])
+    [detail] = await ask(runner, clicked.payload, ALICE, **entities)
+    assert shown in detail["text"]
+
+
+BAD_QUOTA_YEAR = BAD_YEAR.format(first=2000, last=2026)
+HUGE = "9" * 5000  # int() refuses more than 4300 digits
+
+
+@pytest.mark.parametrize(
+    ("who", "entities", "expected"),
+    [
+        # Numbers that str.isdigit() accepts and int() refuses, or that are no year or page.
+        (ALICE, {"query": "quota", "year": "²"}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": "0"}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": "-1"}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": "1999"}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": "2030"}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": HUGE}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": 2025.5}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": True}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "quota", "year": ["2025"]}, BAD_QUOTA_YEAR),
+        (ALICE, {"query": "tax_bills", "page": "²"}, BAD_PAGE),
+        (ALICE, {"query": "tax_bills", "page": "0"}, BAD_PAGE),
+        (ALICE, {"query": "tax_bills", "page": "-1"}, BAD_PAGE),
+        (ALICE, {"query": "tax_bills", "page": HUGE}, BAD_PAGE),
+        (ALICE, {"query": "tax_bills", "page": "99999999999999999999"}, BAD_PAGE),
+        (ALICE, {"query": "clearances", "page": {"n": 2}}, BAD_PAGE),
+        # Periods, statuses and record numbers no button sends.
+        (ALICE, {"query": "tax_bills", "period": "forever"}, BAD_PERIOD),
+        (ALICE, {"query": "tax_bills", "period": "2026-13-01..2026-13-02"}, BAD_DATE),
+        (ALICE, {"query": "tax_bills", "period": ["month"]}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "tax_bills", "period": "month" * 1000}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "tax_bills", "status": "not-a-status"}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "clearances", "status": 800}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "tax_bill", "record_no": "138****5678"}, BAD_RECORD_NUMBER),
+        (ALICE, {"query": "tax_bill", "record_no": "1' OR '1'='1"}, BAD_RECORD_NUMBER),
+        (ALICE, {"query": "clearance", "record_no": "1" * 500}, BAD_RECORD_NUMBER),
+        (ALICE, {"query": "clearance", "record_no": 210000000000000001}, BAD_RECORD_NUMBER),
+        (ALICE, {"query": "clearance", "record_no": ["x"]}, BAD_RECORD_NUMBER),
+        (
+            ACME,
+            {"query": "confirm_delivery", "record_no": "T20261124000001", "confirmed": "ok"},
+            NOT_UNDERSTOOD,
+        ),
+        # Queries and the date form's opener.
+        (ALICE, {"query": "robots"}, NOT_UNDERSTOOD),
+        (ALICE, {"query": ["quota"]}, NOT_UNDERSTOOD),
+        (ALICE, {"query": {"query": "quota"}}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "q" * 10_000}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "tax_bills", "ask": "everything"}, NOT_UNDERSTOOD),
+        (ALICE, {"query": "tax_bills", "ask": "period", "status": ["x"]}, NOT_UNDERSTOOD),
+        (None, {"query": "robots"}, NOT_UNDERSTOOD),
+    ],
+)
+async def test_malformed_entities_get_a_polite_answer(runner, who, entities, expected) -> None:
+    """Crafted payloads (`/query_records{"page":"²"}`) are answered, not crashed on."""
+    dispatcher = CollectingDispatcher()
+    events = await ActionQueryRecords(runner).run(
+        dispatcher, tracker("/query_records", who, entities), {}
+    )
+    assert events == []
+    [message] = dispatcher.messages
+    assert message["text"] == expected
+    assert message["buttons"][-1]["title"] == "没解决？转人工"
+
+
+@pytest.mark.parametrize(
+    ("slots", "expected"),
+    [
+        ({"period_query": "robots", "query_period": "month"}, NOT_UNDERSTOOD),
+        ({"period_query": ["tax_bills"], "query_period": "month"}, NOT_UNDERSTOOD),
+        ({"period_query": "tax_bills", "query_period": "forever"}, BAD_PERIOD),
+        ({"period_query": "tax_bills", "query_period": 7}, NOT_UNDERSTOOD),
+        ({"period_query": "tax_bills", "period_status": "x" * 1000}, NOT_UNDERSTOOD),
+    ],
+)
+async def test_malformed_date_form_slots_get_a_polite_answer(runner, slots, expected) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionQueryPeriod(runner).run(dispatcher, form_tracker(ALICE, **slots), {})
+    [message] = dispatcher.messages
+    assert message["text"] == expected
+
+
+@pytest.mark.parametrize(
+    "slots",
+    [
+        {"application_kind": "robots", "declaration_numbers": "010120231000012345"},
+        {"application_kind": ["print"], "declaration_numbers": "010120231000012345"},
+        {"application_kind": "print", "declaration_numbers": ["010120231000012345"]},
+        {"application_kind": "export", "declaration_numbers": "0" * 10_000},
+    ],
+)
+async def test_malformed_application_slots_get_a_polite_answer(runner, slots) -> None:
+    dispatcher = CollectingDispatcher()
+    submit = ActionSubmitApplication(runner)
+    await submit.run(dispatcher, form_tracker(ACME_LEGAL_CARD, **slots), {})
+    [message] = dispatcher.messages
+    assert message["text"] == NOT_UNDERSTOOD

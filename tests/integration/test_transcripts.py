@@ -1,6 +1,9 @@
 """The transcript store on SQLite and PostgreSQL, schema from the Alembic migration."""
 
+import json
+
 import pytest
+from sqlalchemy import select
 
 from queue_service import db
 from queue_service.messages import Button, OutboundMessage, Role
@@ -44,6 +47,53 @@ async def test_personal_numbers_are_stored_masked(store: TranscriptStore) -> Non
     expected = "我的手机是138****5678，报关单010120231000012345"
     assert stored[0].text == expected
     assert [m.text for m in await store.history(conversation, limit=10)] == [expected]
+
+
+async def test_personal_numbers_are_masked_wherever_a_line_carries_them(
+    database_url: str, store: TranscriptStore
+) -> None:
+    conversation = "webchat:privacy-everywhere"
+    record = '/query_records{"query":"tax_bill","record_no":"000022000000000012"}'
+    line = OutboundMessage(
+        role=Role.AGENT,
+        text="已记下您的手机 +86 138 1234 5678",
+        sender_name="客服13912345678",
+        buttons=[
+            Button(title="税单 …000012 详情", payload=record),
+            Button(
+                title="回拨１３８１２３４５６７８",
+                payload='/query_records{"query":"clearance","record_no":"13812345678"}',
+            ),
+            Button(title="身份证", payload="身份证110105491231002"),
+        ],
+        custom={"contact": {"phone": "tel13812345678", "ids": ["110105491231002", 7]}},
+    )
+    stored = await store.append(conversation, [line])
+    [replayed] = await store.history(conversation, limit=10)
+    for kept in (stored[0], replayed):
+        assert kept.text == "已记下您的手机 +86 138****5678"
+        assert kept.sender_name == "客服139****5678"
+        assert kept.buttons == [
+            Button(title="税单 …000012 详情", payload=record),  # a record button still works
+            Button(
+                title="回拨138****5678",
+                payload='/query_records{"query":"clearance","record_no":"138****5678"}',
+            ),
+            Button(title="身份证", payload="身份证1101*******1002"),
+        ]
+        contact = {"phone": "tel138****5678", "ids": ["1101*******1002", 7]}
+        assert kept.custom == {"contact": contact}
+
+    # What SQL holds, read past the store: no personal number anywhere in the row.
+    engine = db.create_engine(database_url)
+    async with db.session_factory(engine)() as session:
+        row = await session.scalar(
+            select(db.TranscriptMessage).where(db.TranscriptMessage.conversation_id == conversation)
+        )
+    await engine.dispose()
+    written = f"{row.text} {row.agent} {json.dumps(row.extra, ensure_ascii=False)}"
+    for number in ("13812345678", "13912345678", "110105491231002", "１３８１２３４５６７８"):
+        assert number not in written
 
 
 async def test_history_keeps_the_newest_and_other_conversations_apart(store: TranscriptStore):

@@ -1,5 +1,6 @@
 """action_handoff: the skill from a clicked button or the last FAQ topic, else buttons to pick."""
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -51,6 +52,20 @@ async def test_the_last_answered_entry_names_the_skill() -> None:
     assert message["custom"] == {"handoff": {"skill": "account"}}
     [message] = await run(tracker(last_entry="bj_intro"))  # 北京单一窗口: no special skill
     assert message["custom"] == {"handoff": {"skill": "other"}}
+
+
+@pytest.mark.parametrize("skill", ["robots", ["airport"], {"skill": "airport"}, 3, "x" * 10_000])
+async def test_a_malformed_skill_is_asked_for_again(skill) -> None:
+    """A crafted `/handoff{"handoff_skill": [...]}` gets the skill buttons, not a crash."""
+    picked = [{"entity": "handoff_skill", "value": skill}]
+    [message] = await run(tracker(picked, last_entry="card_locked_legal"))
+    assert message["text"] == ASK_SKILL_TEXT
+    assert len(message["buttons"]) == len(Skill)
+
+
+async def test_a_last_entry_slot_holding_something_else_is_no_topic() -> None:
+    [message] = await run(tracker(last_entry=["card_locked_legal"]))
+    assert message["text"] == ASK_SKILL_TEXT
 
 
 def test_every_mapped_category_exists() -> None:

@@ -12,12 +12,15 @@ from queue_service.identity.bind_codes import BindCommand, UnbindCommand, masked
 from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.identity.demo import DEMO_ACCOUNTS
 from queue_service.identity.portal import (
+    AUDIENCE,
     LEEWAY_S,
     MAX_TOKEN_CHARS,
+    MAX_TTL_S,
     USER_MESSAGE,
     PortalTokenError,
     PortalTokens,
 )
+from queue_service.settings import Settings
 
 SECRET = "portal-test-secret-of-at-least-32-bytes"
 ISSUER = "test-portal"
@@ -28,7 +31,14 @@ ZHAO = Identity(Kind.ENTERPRISE, "ent-demo-1", "赵建国", Source.PORTAL, "北�
 
 def claims(**changes) -> dict:
     now = int(time.time())
-    body = {"iss": ISSUER, "sub": "person-demo-1", "iat": now, "exp": now + 600, "name": "王小明"}
+    body = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "person-demo-1",
+        "iat": now,
+        "exp": now + 600,
+        "name": "王小明",
+    }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
 
@@ -37,9 +47,9 @@ def token(secret: str = SECRET, algorithm: str = "HS256", **changes) -> str:
     return jwt.encode(claims(**changes), secret, algorithm=algorithm)
 
 
-def rejected(raw: object) -> str:
+def rejected(raw: object, tokens: PortalTokens = TOKENS) -> str:
     with pytest.raises(PortalTokenError) as refused:
-        TOKENS.verify(raw)
+        tokens.verify(raw)
     assert refused.value.user_message == USER_MESSAGE
     if isinstance(raw, str) and raw:
         assert raw not in str(refused.value)  # a token never ends up in a log line
@@ -75,6 +85,55 @@ def test_wrong_signature_issuer_and_algorithm_are_refused() -> None:
     assert rejected(f"{header}.{body}.") == "bad_algorithm"
     # A signature stripped from a real token.
     assert rejected(token().rsplit(".", 1)[0] + ".") == "bad_signature"
+
+
+def test_a_token_for_another_audience_is_refused() -> None:
+    """The portal signs tokens for its other services too: only those naming us are accepted."""
+    minted = jwt.decode(TOKENS.mint(WANG, 600), SECRET, algorithms=["HS256"], audience=AUDIENCE)
+    assert minted["aud"] == AUDIENCE  # the demo portal's tokens name us
+    assert rejected(token(aud="another-service")) == "wrong_audience"
+    assert rejected(token(aud=["another-service", "yet-another"])) == "wrong_audience"
+    assert TOKENS.verify(token(aud=["another-service", AUDIENCE])).identity == WANG
+    # A configured audience of our own, and a portal's token without one.
+    ours = PortalTokens(SECRET, ISSUER, audience="swa-prod")
+    assert rejected(token(), ours) == "wrong_audience"
+    assert ours.verify(token(aud="swa-prod")).identity == WANG
+    assert rejected(token(aud=None)) == "missing_claim"
+    # An empty setting: a portal that cannot add aud yet, whatever aud a token carries.
+    unchecked = PortalTokens(SECRET, ISSUER, audience="")
+    assert unchecked.verify(token(aud=None)).identity == WANG
+    assert unchecked.verify(token(aud="another-service")).identity == WANG
+    assert "aud" not in jwt.decode(
+        unchecked.mint(WANG, 600), SECRET, algorithms=["HS256"], options={"verify_aud": False}
+    )
+
+
+def test_long_lived_tokens_are_refused() -> None:
+    """A stolen token is good for at most the maximum lifetime, whatever exp the portal set."""
+    now = int(time.time())
+    assert rejected(token(iat=now, exp=now + MAX_TTL_S + 1)) == "too_long_lived"
+    assert rejected(token(iat=now - 10, exp=now + 365 * 24 * 3600)) == "too_long_lived"
+    assert rejected(token(iat=str(now), exp=str(now + MAX_TTL_S + 1))) == "too_long_lived"
+    assert TOKENS.verify(token(iat=now, exp=now + MAX_TTL_S)).identity == WANG
+    shorter = PortalTokens(SECRET, ISSUER, max_ttl_s=300)
+    assert rejected(token(exp=now + 301), shorter) == "too_long_lived"
+    assert shorter.verify(token(exp=now + 300)).identity == WANG
+    # Issued in the future (beyond the leeway): not yet valid, whatever its lifetime.
+    assert rejected(token(iat=now + LEEWAY_S + 60, exp=now + LEEWAY_S + 120)) == "not_yet_valid"
+
+
+def test_the_settings_choose_the_audience_and_the_lifetime() -> None:
+    configured = Settings(
+        portal_jwt_secret=SECRET,
+        portal_issuer=ISSUER,
+        portal_audience="swa-prod",
+        portal_max_token_ttl_s=300,
+    )
+    tokens = PortalTokens.from_settings(configured)
+    now = int(time.time())
+    assert rejected(token(), tokens) == "wrong_audience"
+    assert rejected(token(aud="swa-prod", exp=now + 301), tokens) == "too_long_lived"
+    assert tokens.verify(token(aud="swa-prod", exp=now + 300)).identity == WANG
 
 
 @pytest.mark.parametrize("claim", ["exp", "iat", "sub", "iss", "name"])
