@@ -1,6 +1,7 @@
 """The FastAPI application: wires settings, Redis, SQL, Rasa and the channels together."""
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -45,6 +46,10 @@ from queue_service.transcripts import TranscriptStore
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    refused = settings.wechat_plain_mode_refused()
+    if refused is not None:
+        print(refused, file=sys.stderr, flush=True)
+        raise SystemExit(2)
     configure_logging(settings.log_level, settings.log_json)
 
     @asynccontextmanager

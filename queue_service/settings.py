@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     # WeChat waits 5 s for a passive reply; an answer not ready by then goes by the
     # customer-service API instead.
     wechat_reply_deadline_s: float = 4.5
+    # Refuse to start with the channel on and no EncodingAESKey: plain mode's signature does not
+    # cover the message, so anyone who sees one callback URL may post with it while it is fresh
+    # (remembered nonces stop reuse, not a first use). Recommended on in any real deployment.
+    wechat_require_safe_mode: bool = False
 
     # WeChat and Telegram users queued or with an agent whose listener died with its process
     # are taken over by another process within this many seconds (integrations/relay.py).
@@ -108,6 +112,20 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = False
+
+    def wechat_plain_mode_refused(self) -> str | None:
+        """Why the service must not start with the WeChat channel in plain mode, in one line;
+        None when it may."""
+        plain = self.wechat_token.get_secret_value() and not (
+            self.wechat_encoding_aes_key.get_secret_value()
+        )
+        if not (plain and self.wechat_require_safe_mode):
+            return None
+        return (
+            "refusing to start: SWA_WECHAT_REQUIRE_SAFE_MODE is on but "
+            "SWA_WECHAT_ENCODING_AES_KEY is not set: set it to the account's EncodingAESKey "
+            "(message encryption: safe mode), or turn SWA_WECHAT_REQUIRE_SAFE_MODE off"
+        )
 
     def portal_login_url(self) -> str:
         return self.portal_url or f"{self.public_url.rstrip('/')}/portal/demo"
