@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await card_demo.seed(card_registry)
         app.state.identities = identities = Identities(
             identity_store,
-            BindCodes(redis_client),
+            BindCodes(redis_client, settings.bind_failure_budget),
             PortalTokens(settings.portal_jwt_secret.get_secret_value(), settings.portal_issuer),
             settings.identity_secret.get_secret_value(),
             settings.portal_login_url(),

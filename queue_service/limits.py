@@ -29,6 +29,13 @@ if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
 """
 
+# One event taken back, only while its window runs: a DECR on a gone key would start a count
+# that never expires.
+_REFUND = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end
+return 0
+"""
+
 
 class WindowLimit:
     """At most `limit` events per key in `window_s` seconds, counted across all instances.
@@ -39,6 +46,7 @@ class WindowLimit:
     def __init__(self, redis: Redis, name: str, limit: int, window_s: int) -> None:
         self._redis = redis
         self._count = redis.register_script(_COUNT)
+        self._refund = redis.register_script(_REFUND)
         self.name = name
         self.limit = limit
         self.window_s = window_s
@@ -49,6 +57,11 @@ class WindowLimit:
     async def hit(self, *parts: str) -> bool:
         """Count one event; False when it is over the limit (it is counted all the same)."""
         return int(await self._count(keys=[self.key(*parts)], args=[self.window_s])) <= self.limit
+
+    async def refund(self, *parts: str) -> None:
+        """Take back one counted event that turned out not to be what the limit is for (a bind
+        attempt counted up front, atomically, that then succeeded)."""
+        await self._refund(keys=[self.key(*parts)])
 
     async def exceeded(self, *parts: str) -> bool:
         """Whether the key is already at its limit, without counting anything."""

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     demo_portal: bool = True
     # Where the chat page finds the card bridge on the user's PC (swa-card-bridge), for 卡介质验证.
     card_bridge_url: str = "http://127.0.0.1:61231"
+    # Failed bind-code tries per 10 minutes, all channels and accounts together; past it binding
+    # pauses for everyone until the window ends (queue_service/identity/bind_codes.py says why).
+    bind_failure_budget: int = 30
     # Sites allowed to embed the chat (webchat/static/embed.js), comma-separated origins such as
     # "https://www.singlewindow.cn": they may frame the page and pass it their users' tokens.
     embed_origins: str = ""
