@@ -94,7 +94,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             PortalTokens(settings.portal_jwt_secret.get_secret_value(), settings.portal_issuer),
             settings.identity_secret.get_secret_value(),
             settings.portal_login_url(),
-            CardDesk(redis_client, identity_store, CardChallenges(redis_client), card_registry),
+            CardDesk(
+                redis_client,
+                identity_store,
+                CardChallenges(redis_client),
+                card_registry,
+                bus,
+                settings.card_status_check_s,
+            ),
         )
         app.state.hub = Hub(app.state.rasa, transcripts, desk, switchboard, identities)
         app.state.wechat = WeChatChannel.from_settings(

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     portal_url: str = ""
     # The demo portal page and its login endpoint that mints tokens for demo accounts.
     demo_portal: bool = True
+    # A card login used for a turn has its card's status re-read from SQL at most this often, so
+    # a lock made in SQL alone still ends it (card_admin's lock and revoke end it at once).
+    card_status_check_s: float = 30.0
     # Where the chat page finds the card bridge on the user's PC (swa-card-bridge), for 卡介质验证.
     card_bridge_url: str = "http://127.0.0.1:61231"
     # Failed bind-code tries per 10 minutes, all channels and accounts together; past it binding

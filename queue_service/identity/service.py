@@ -120,10 +120,14 @@ class Identities:
     async def metadata(self, conversation_id: str) -> dict[str, Any] | None:
         """The signed identity for a turn to Rasa; None for an anonymous user.
 
-        Failing to read it is not failing the turn: the user is answered as anonymous.
+        A card identity is used only while its card is still active (checked at most every
+        STATUS_CHECK_S, card_login.py). Failing to read either is not failing the turn: the user
+        is answered as anonymous.
         """
         try:
             verified = await self.store.current(conversation_id)
+            if verified is not None and self.cards is not None:
+                verified = await self.cards.still_valid(conversation_id, verified)
         except (RedisError, SQLAlchemyError) as exc:
             log.warning(
                 "identity unavailable",
