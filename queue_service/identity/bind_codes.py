@@ -142,16 +142,21 @@ class BindCodes:
                 return code
 
     async def attempt(self, conversation_id: str) -> Refused | None:
-        """Count one try (for the conversation, then service-wide); why it may not be made, or
-        None when the code may be looked at. A refused try never reaches the service-wide count
-        when the conversation's own limit stops it."""
-        if not await self._attempts.hit(conversation_id):
-            return Refused.TOO_MANY
-        if not await self._daily.hit(conversation_id):
-            return Refused.TOO_MANY_TODAY
+        """Count one try; why it may not be made, or None when the code may be looked at.
+
+        A try refused by one limit spends no other: a pause does not use up a user's own tries,
+        and an account over its own limit does not spend the service-wide budget.
+        """
         if not await self._failures.hit():
             return Refused.PAUSED
-        return None
+        if not await self._attempts.hit(conversation_id):
+            refused = Refused.TOO_MANY
+        elif not await self._daily.hit(conversation_id):
+            refused = Refused.TOO_MANY_TODAY
+        else:
+            return None
+        await self._failures.refund()
+        return refused
 
     async def succeeded(self, conversation_id: str) -> None:
         """A try that bound: it was no failure, and the conversation starts afresh."""

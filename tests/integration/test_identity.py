@@ -242,6 +242,9 @@ def test_guessing_codes_is_cut_off(service_client) -> None:
         assert said(client, "telegram:666", f"绑定 {wrong}") == [service.BAD_CODE_TEXT]
     # Now even the right code waits; it is not spent by the refused try.
     assert said(client, "telegram:666", f"绑定 {code}") == [service.TOO_MANY_TEXT]
+    # Only the five failures spent the service-wide budget, not the refused try.
+    failures = client.portal.call(client.app.state.redis.get, "swa:limit:bind-failures")
+    assert failures == str(bind_codes.MAX_ATTEMPTS)
     assert said(client, "telegram:777", f"绑定 {code}") == [service.BOUND_TEXT.format(who="王小明")]
 
 
@@ -285,8 +288,10 @@ def test_many_accounts_guessing_at_once_stop_at_the_service_wide_budget(
         r.levelno == logging.WARNING and "bind attempts paused" in r.getMessage()
         for r in caplog.records
     )
-    # Paused for everyone, the right code too (else every guess would pass); not spent.
-    assert said(client, "telegram:9999", f"绑定 {code}") == paused
+    # Paused for everyone, the right code too (else every guess would pass); not spent, and
+    # the user's own tries are not used up by the pause.
+    for _ in range(bind_codes.MAX_ATTEMPTS + 1):
+        assert said(client, "telegram:9999", f"绑定 {code}") == paused
     # The ten minutes are over: the code binds, and a success spends none of the budget.
     client.portal.call(redis.delete, "swa:limit:bind-failures")
     bound = [service.BOUND_TEXT.format(who="王小明")]
