@@ -96,11 +96,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await card_demo.disable(card_registry)
         app.state.identities = identities = Identities(
             identity_store,
-            BindCodes(redis_client),
+            BindCodes(redis_client, settings.bind_failure_budget),
             PortalTokens.from_settings(settings),
             settings.identity_secret.get_secret_value(),
             settings.portal_login_url(),
-            CardDesk(redis_client, identity_store, CardChallenges(redis_client), card_registry),
+            CardDesk(
+                redis_client,
+                identity_store,
+                CardChallenges(redis_client),
+                card_registry,
+                bus,
+                settings.card_status_check_s,
+            ),
         )
         app.state.hub = Hub(app.state.rasa, transcripts, desk, switchboard, identities)
         app.state.wechat = WeChatChannel.from_settings(

@@ -29,9 +29,11 @@ if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
 """
 
-# Take one event back, never below zero; DECR keeps the key's expiry.
+# One event taken back, never below zero and only while its window runs (DECR keeps the expiry;
+# on a gone key it would start a count that never expires).
 _FORGIVE = """
 if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
+return 0
 """
 
 
@@ -65,7 +67,8 @@ class WindowLimit:
         return max(0, int(await self._redis.ttl(self.key(*parts))))
 
     async def forgive(self, *parts: str) -> None:
-        """Take back one counted event that turned out not to count (a login that succeeded)."""
+        """Take back one event counted up front (atomically, before the check it guards) that
+        turned out not to be what the limit is for: a login or a bind that succeeded."""
         await self._forgive(keys=[self.key(*parts)])
 
     async def reset(self, *parts: str) -> None:

@@ -1,4 +1,4 @@
-"""Outside demo mode the service starts only with secrets of its own.
+"""Outside demo mode the service starts only with secrets of its own (and safe settings).
 
 The demo values are Settings' defaults, published in this repository: with them anyone can sign
 a portal token for any user id, or an identity the action server believes, and read that
@@ -6,7 +6,9 @@ person's records. They are what makes `make run` work with no settings at all, s
 allowed exactly when SWA_DEMO_MODE is on (and `make run` turns it on). Any other way of starting
 a process that holds a secret (plain uvicorn, a process manager, the action server) refuses to
 start while a secret is a demo value or too short to be a key, with one line naming the
-variables, so the mistake cannot reach the public.
+variables, so the mistake cannot reach the public. The same line refuses a WeChat channel in
+plain mode when the operator asked for safe mode only (SWA_WECHAT_REQUIRE_SAFE_MODE): in plain
+mode a captured callback URL can carry a forged first message, and only encryption stops it.
 """
 
 from __future__ import annotations
@@ -46,18 +48,34 @@ def weak_secrets(settings: Settings) -> list[str]:
     return weak
 
 
-def refusal(settings: Settings) -> str | None:
-    """Why this process must not start with these settings, in one line; None when it may."""
-    if settings.demo_mode:
-        return None
-    weak = weak_secrets(settings)
+def _secrets_clause(settings: Settings) -> str | None:
+    weak = [] if settings.demo_mode else weak_secrets(settings)
     if not weak:
         return None
     return (
-        f"refusing to start: {', '.join(weak)} must be set to a secret of at least "
-        f"{MIN_SECRET_BYTES} bytes that is not a demo value (e.g. {GENERATE_HINT}), "
-        "or set SWA_DEMO_MODE=true for a demo that is never exposed to the public"
+        f"{', '.join(weak)} must be set to a secret of at least {MIN_SECRET_BYTES} bytes that "
+        f"is not a demo value (e.g. {GENERATE_HINT}), or set SWA_DEMO_MODE=true for a demo "
+        "that is never exposed to the public"
     )
+
+
+def _wechat_clause(settings: Settings) -> str | None:
+    plain = settings.wechat_token.get_secret_value() and not (
+        settings.wechat_encoding_aes_key.get_secret_value()
+    )
+    if not (plain and settings.wechat_require_safe_mode):
+        return None
+    return (
+        "SWA_WECHAT_REQUIRE_SAFE_MODE is on but SWA_WECHAT_ENCODING_AES_KEY is not set: set it "
+        "to the account's EncodingAESKey (message encryption: safe mode), or turn "
+        "SWA_WECHAT_REQUIRE_SAFE_MODE off"
+    )
+
+
+def refusal(settings: Settings) -> str | None:
+    """Why this process must not start with these settings, in one line; None when it may."""
+    clauses = [c for c in (_secrets_clause(settings), _wechat_clause(settings)) if c]
+    return f"refusing to start: {'; '.join(clauses)}" if clauses else None
 
 
 def require_safe(settings: Settings) -> None:

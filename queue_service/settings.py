@@ -56,8 +56,14 @@ class Settings(BaseSettings):
     # Where users log in (and get bind codes); empty: the demo portal in demo mode, else the
     # Single Window's own portal.
     portal_url: str = ""
+    # A card login used for a turn has its card's status re-read from SQL at most this often, so
+    # a lock made in SQL alone still ends it (card_admin's lock and revoke end it at once).
+    card_status_check_s: float = 30.0
     # Where the chat page finds the card bridge on the user's PC (swa-card-bridge), for 卡介质验证.
     card_bridge_url: str = "http://127.0.0.1:61231"
+    # Failed bind-code tries per 10 minutes, all channels and accounts together; past it binding
+    # pauses for everyone until the window ends (queue_service/identity/bind_codes.py says why).
+    bind_failure_budget: int = 30
     # Sites allowed to embed the chat (webchat/static/embed.js), comma-separated origins such as
     # "https://www.singlewindow.cn": they may frame the page and pass it their users' tokens.
     embed_origins: str = ""
@@ -107,6 +113,10 @@ class Settings(BaseSettings):
     # WeChat waits 5 s for a passive reply; an answer not ready by then goes by the
     # customer-service API instead.
     wechat_reply_deadline_s: float = 4.5
+    # Refuse to start with the channel on and no EncodingAESKey: plain mode's signature does not
+    # cover the message, so anyone who sees one callback URL may post with it while it is fresh
+    # (remembered nonces stop reuse, not a first use). Recommended on in any real deployment.
+    wechat_require_safe_mode: bool = False
 
     # WeChat and Telegram users queued or with an agent whose listener died with its process
     # are taken over by another process within this many seconds (integrations/relay.py).

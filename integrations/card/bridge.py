@@ -13,7 +13,8 @@
 Any page could try to call a program on 127.0.0.1, so every request must come from a configured
 origin (the chat page's) and name this PC as its host; anything else gets 403 and no CORS
 headers, so the calling page cannot even read the refusal. The PIN is only in the body of
-/prove; it is passed to the card and dropped, never logged, never echoed back.
+/prove; it is passed to the card and dropped, never logged, never echoed back. A wrong PIN is
+answered only after a delay that grows with each wrong PIN in a row for that card (pacing.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from integrations.card import readers
 from integrations.card.errors import CardError, Reason
 from integrations.card.messages import user_text
+from integrations.card.pacing import PinPacer
 from integrations.card.protocol import valid_challenge
 from integrations.card.prove import change_pin, prove
 from integrations.card.settings import BridgeSettings
@@ -43,11 +45,19 @@ BAD_CHANGE_REQUEST = "请求格式不正确：需要原卡密码（old_pin）和
 PICK_READER = "检测到多张电子口岸卡，请只保留一张卡后重试。"
 
 
-def create_app(settings: BridgeSettings) -> FastAPI:
+def create_app(settings: BridgeSettings, pacer: PinPacer | None = None) -> FastAPI:
     app = FastAPI(title="单一窗口读卡服务", docs_url=None, redoc_url=None, openapi_url=None)
     origins = settings.origins()
     hosts = settings.hosts()
-    one_at_a_time = asyncio.Lock()  # two logins at once would interleave their APDUs
+    # Two logins at once would interleave their APDUs; a wrong PIN's delay is taken holding it.
+    one_at_a_time = asyncio.Lock()
+    pacer = pacer or PinPacer()
+
+    async def refused(error: CardError) -> JSONResponse:
+        """The answer to a card error, after the wrong-PIN delay when it is one."""
+        if error.reason is Reason.WRONG_PIN and error.card_number:
+            await pacer.wrong_pin(error.card_number)
+        return _card_error(error)
 
     @app.middleware("http")
     async def origin_check(
@@ -116,11 +126,12 @@ def create_app(settings: BridgeSettings) -> FastAPI:
                 proof = await asyncio.to_thread(prove, reader, body["challenge"], body["pin"])
             except CardError as exc:
                 log.info("card proof refused", extra={"reason": exc.reason.value})
-                return _card_error(exc)
+                return await refused(exc)
             except _SeveralCards:
                 return JSONResponse(
                     {"error": "several_cards", "message": PICK_READER}, 409, headers=NO_STORE
                 )
+            pacer.right_pin(proof.card_number)
         log.info("card proof made")
         return JSONResponse(proof.to_json(), headers=NO_STORE)
 
@@ -139,14 +150,17 @@ def create_app(settings: BridgeSettings) -> FastAPI:
         async with one_at_a_time:
             try:
                 reader = body.get("reader") or await asyncio.to_thread(_the_card_reader)
-                await asyncio.to_thread(change_pin, reader, body["old_pin"], body["new_pin"])
+                number = await asyncio.to_thread(
+                    change_pin, reader, body["old_pin"], body["new_pin"]
+                )
             except CardError as exc:
                 log.info("card PIN not changed", extra={"reason": exc.reason.value})
-                return _card_error(exc)
+                return await refused(exc)
             except _SeveralCards:
                 return JSONResponse(
                     {"error": "several_cards", "message": PICK_READER}, 409, headers=NO_STORE
                 )
+            pacer.right_pin(number)
         log.info("card PIN changed")
         return JSONResponse({"changed": True}, headers=NO_STORE)
 

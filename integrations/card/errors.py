@@ -23,3 +23,5 @@ class CardError(Exception):
         self.reason = reason
         self.detail = detail
         self.tries_left = tries_left
+        # The card's number, where it was read before the error (a wrong PIN's card).
+        self.card_number: str | None = None

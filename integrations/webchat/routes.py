@@ -60,7 +60,7 @@ from queue_service.handoff.switchboard import user_topic
 from queue_service.hub import Hub
 from queue_service.identity.portal import PortalTokenError
 from queue_service.identity.service import LOGIN_UNAVAILABLE_TEXT
-from queue_service.identity.store import Verified
+from queue_service.identity.store import Verified, decode_verified
 from queue_service.messages import InboundMessage, OutboundMessage, Role, StoredMessage
 
 log = logging.getLogger(__name__)
@@ -172,6 +172,10 @@ def _frame(event: Event) -> dict[str, Any] | None:
         return {"type": "messages", "messages": _wire(messages)}
     if event.get("type") == "typing":
         return {"type": "typing", "on": event.get("on") is True}
+    if event.get("type") == "identity":  # a card session ended elsewhere (card_login.py)
+        raw = event.get("verified")
+        verified = decode_verified(raw) if isinstance(raw, str) else None
+        return card_frames.identity_frame(verified, event.get("notices"))
     return None
 
 

@@ -8,10 +8,13 @@ working is answered ``success``: the first one delivers.
 
 from redis.asyncio import Redis
 
+from integrations.wechat.signature import MAX_SKEW_S
+
 PREFIX = "swa:wechat:seen:"
 PENDING = "-"
-# WeChat retries three times within ~15 s; a few minutes is plenty.
-TTL_S = 300
+# WeChat retries three times within ~15 s. The record outlives the nonce record (nonces.py: at
+# most twice the timestamp skew), so a retry that record lets through is answered from here.
+TTL_S = 2 * MAX_SKEW_S + 60
 
 
 class Replays:

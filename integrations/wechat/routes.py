@@ -3,9 +3,14 @@
 Order of checks on a push, each before the next is looked at: the channel is configured (else
 404), the body is at most 64 KiB (else 413, counted while reading, before any parsing), the URL
 signature is right and its timestamp within 5 minutes of now (else 403), the XML has no DTD
-(else 400), and in safe mode the msg_signature over the ciphertext is right (else 403) and it
-decrypts (else 400). Only then is anything recorded or answered.
+(else 400), in safe mode the msg_signature over the ciphertext is right (else 403) and it
+decrypts (else 400), and the URL's timestamp and nonce have not come with another body before
+(else 403: a captured URL reused, nonces.py). Only then is anything recorded or answered.
+
+The server verification (GET) checks the signature and the timestamp's freshness the same way.
 """
+
+import logging
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -15,6 +20,8 @@ from integrations.wechat import envelope, inbound
 from integrations.wechat.crypto import DecryptError
 from integrations.wechat.service import WeChatChannel
 from integrations.wechat.signature import fresh, valid
+
+log = logging.getLogger(__name__)
 
 PATH = "/channels/wechat/callback"
 SUCCESS = "success"
@@ -37,6 +44,10 @@ def _forbidden() -> HTTPException:
     return HTTPException(403, "invalid signature")
 
 
+def _stale() -> HTTPException:
+    return HTTPException(403, "stale timestamp")
+
+
 @router.get(PATH, include_in_schema=False)
 async def verify(
     request: Request,
@@ -49,6 +60,8 @@ async def verify(
     channel = _channel(request)
     if not valid((channel.token, timestamp, nonce), signature):
         raise _forbidden()
+    if not fresh(timestamp):
+        raise _stale()
     if msg_signature is None:
         return PlainTextResponse(echostr)
     # Safe-mode verification: the echostr is encrypted and signed like a message.
@@ -75,7 +88,7 @@ async def push(
     if not valid((channel.token, timestamp, nonce), signature):
         raise _forbidden()
     if not fresh(timestamp):
-        raise HTTPException(403, "stale timestamp")
+        raise _stale()
     try:
         fields = envelope.parse(body)
         if channel.safe is not None:
@@ -85,6 +98,9 @@ async def push(
             if not valid((channel.token, timestamp, nonce, encrypted), msg_signature):
                 raise _forbidden()
             fields = envelope.parse(channel.safe.decrypt(encrypted))
+        if not await channel.nonces.admit(timestamp, nonce, signature, body):
+            log.warning("wechat callback refused: its nonce came with another body")
+            raise HTTPException(403, "nonce already used")
         reply = await channel.turns.answer(fields)
     except (envelope.BadXml, inbound.Malformed, DecryptError) as exc:
         raise HTTPException(400, "malformed message") from exc

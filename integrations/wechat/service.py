@@ -9,6 +9,7 @@ from integrations.relay import HandoffRelay
 from integrations.wechat.api import WeChatApi
 from integrations.wechat.channel import CHANNEL, REPLY_DEADLINE_S, Turns
 from integrations.wechat.crypto import SafeMode
+from integrations.wechat.nonces import Nonces
 from integrations.wechat.options import Options
 from integrations.wechat.outbox import Outbox
 from integrations.wechat.render import render
@@ -37,6 +38,7 @@ class WeChatChannel:
         key = settings.wechat_encoding_aes_key.get_secret_value()
         previous = settings.wechat_previous_encoding_aes_key.get_secret_value()
         self.safe = SafeMode(self.token, settings.wechat_appid, key, previous) if key else None
+        self.nonces = Nonces(redis)
         self.http = httpx.AsyncClient(timeout=10)
         tokens = AccessTokens(
             redis,

@@ -10,6 +10,11 @@
 The public key and the expiry are read from the card's certificate (PEM or DER), as the card
 centre issued it; a card logs in only with the key registered here. The database is the
 service's (SWA_DATABASE_URL); its schema is brought up to date first.
+
+Lock and revoke also end the card's live sessions at once, through the service's Redis
+(SWA_REDIS_URL): the web chats using the card fall back to the login it replaced, or anonymous,
+and are told why. When Redis cannot be reached the status is still changed in SQL, the command
+says so and exits with status 2, and the sessions end at their next turn (card_login.py).
 """
 
 from __future__ import annotations
@@ -18,11 +23,17 @@ import argparse
 import sys
 from pathlib import Path
 
+import redis.asyncio as aioredis
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
+from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from queue_service import cli, db
+from queue_service.bus import Bus
+from queue_service.identity.card_challenges import CardChallenges
+from queue_service.identity.card_login import CardDesk
 from queue_service.identity.cards import (
     CardRegistry,
     CardRole,
@@ -30,8 +41,11 @@ from queue_service.identity.cards import (
     RegisteredCard,
     public_key_pem,
 )
+from queue_service.identity.store import IdentityStore
+from queue_service.settings import get_settings
 
 STATUS_OF = {"lock": CardStatus.LOCKED, "unlock": CardStatus.ACTIVE, "revoke": CardStatus.REVOKED}
+REDIS_CONNECT_TIMEOUT_S = 5
 
 
 class AdminError(Exception):
@@ -81,10 +95,33 @@ def _describe(card: RegisteredCard) -> str:
     )
 
 
+async def _end_sessions(
+    sessions: async_sessionmaker, registry: CardRegistry, card_number: str, status: CardStatus
+) -> int:
+    """End the card's live sessions in the service's Redis; how many there were."""
+    settings = get_settings()
+    redis = aioredis.from_url(
+        settings.redis_url, decode_responses=True, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S
+    )
+    try:
+        store = IdentityStore(redis, sessions)
+        desk = CardDesk(redis, store, CardChallenges(redis), registry, Bus(redis))
+        return await desk.card_disabled(card_number, status)
+    except RedisError as exc:
+        raise AdminError(
+            f"card {card_number} is {status.value} in the database, but its live sessions were "
+            f"not ended: cannot reach Redis (SWA_REDIS_URL): {exc}; they end at their next turn, "
+            f"within {settings.card_status_check_s:g} s"
+        ) from exc
+    finally:
+        await redis.aclose()
+
+
 async def _run(args: argparse.Namespace, url: str) -> str:
     engine = db.create_engine(url)
     try:
-        registry = CardRegistry(db.session_factory(engine))
+        sessions = db.session_factory(engine)
+        registry = CardRegistry(sessions)
         if args.command == "register":
             certificate = _certificate(args.certificate)
             card = RegisteredCard(
@@ -107,8 +144,13 @@ async def _run(args: argparse.Namespace, url: str) -> str:
             raise AdminError(f"card {args.card_number} is not registered")
         if args.command == "show":
             return _describe(card)
-        await registry.set_status(card.card_number, STATUS_OF[args.command])
-        return f"{card.card_number}: {card.status.value} -> {STATUS_OF[args.command].value}"
+        status = STATUS_OF[args.command]
+        await registry.set_status(card.card_number, status)
+        changed = f"{card.card_number}: {card.status.value} -> {status.value}"
+        if status is CardStatus.ACTIVE:
+            return changed
+        ended = await _end_sessions(sessions, registry, card.card_number, status)
+        return f"{changed}; live sessions ended: {ended}"
     finally:
         await engine.dispose()
 

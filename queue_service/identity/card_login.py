@@ -6,9 +6,22 @@ enterprise, with the card in its extras (card_no, card_role), for as long as the
 the reader (at most CARD_SESSION_S). When the page reports the card removed, the card identity
 ends: the portal login it replaced, if still valid, comes back; otherwise the user is anonymous.
 
+A card locked or revoked at the card centre ends its live sessions the same way, two ways:
+- at once: card_admin's lock and revoke call `card_disabled`, which ends every conversation in
+  the card's session index (card_sessions.py) and tells each open web chat over the bus;
+- within STATUS_CHECK_S: a turn that carries a card identity to the bot re-reads the card's
+  status (`still_valid`) when the last look is older than that, so a status changed in SQL by
+  other means (or a lock whose Redis step failed) takes effect too. Only an active status is
+  remembered: an unlocked card logs in again at once.
+
+The page learns of an ended session from an "identity" event on the user's bus topic:
+  {"type": "identity", "verified": <IdentityStore encoding> | null, "notices": ["<Chinese>"]}
+which the web chat turns into its identity frame.
+
 Redis layout, beside IdentityStore's `swa:hub:identity:<conversation id>`:
   swa:hub:identity-before-card:<conversation id>   the identity the card login replaced (same
                                                    encoding, same expiry)
+  swa:hub:card-sessions:<card number>              the card's live sessions (card_sessions.py)
 """
 
 from __future__ import annotations
@@ -16,15 +29,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
+from queue_service.bus import Bus
+from queue_service.handoff.switchboard import user_topic
 from queue_service.identity import card_texts
 from queue_service.identity.card_challenges import CardChallenges
+from queue_service.identity.card_sessions import CardSessions
 from queue_service.identity.cards import (
     CardRefused,
     CardRegistry,
+    CardStatus,
     Proof,
     Refusal,
     RegisteredCard,
@@ -32,14 +50,23 @@ from queue_service.identity.cards import (
 )
 from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.identity.service import who
-from queue_service.identity.store import IdentityStore, Verified, decode_verified, identity_key
+from queue_service.identity.store import (
+    IdentityStore,
+    Verified,
+    decode_verified,
+    encode_verified,
+    identity_key,
+)
 
 log = logging.getLogger(__name__)
 
 # A card login is held this long at most, even with the card left in the reader.
 CARD_SESSION_S = 4 * 3600
+# A card identity used for a turn has its status re-read from SQL when the last look is older.
+STATUS_CHECK_S = 30.0
 CARD_NO = "card_no"
 CARD_ROLE = "card_role"
+IDENTITY_EVENT = "identity"
 
 
 def _before_key(conversation_id: str) -> str:
@@ -52,6 +79,13 @@ class CardLogin:
     card: RegisteredCard
     # What to tell the user: the welcome, then any reminders (initial PIN, expiry soon).
     texts: list[str] = field(default_factory=list)
+
+
+def card_number_of(verified: Verified | None) -> str | None:
+    """The card a verified identity comes from; None when it is not a card login."""
+    if verified is None or verified.identity.source is not Source.CARD:
+        return None
+    return verified.identity.extras.get(CARD_NO)
 
 
 def card_identity(card: RegisteredCard) -> Identity:
@@ -72,11 +106,21 @@ class CardDesk:
         store: IdentityStore,
         challenges: CardChallenges,
         registry: CardRegistry,
+        bus: Bus | None = None,
+        status_check_s: float = STATUS_CHECK_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._redis = redis
         self.store = store
         self.challenges = challenges
         self.registry = registry
+        self.sessions = CardSessions(redis)
+        # Where ended sessions are told (None: nobody listens, e.g. a test without a bus).
+        self._bus = bus
+        self._status_check_s = status_check_s
+        self._clock = clock
+        # Card number -> when (clock) it was last seen active; in this process only.
+        self._seen_active: dict[str, float] = {}
 
     async def challenge(self, conversation_id: str) -> str:
         return await self.challenges.issue(conversation_id)
@@ -105,6 +149,8 @@ class CardDesk:
         expires_at = min(int(now.timestamp()) + CARD_SESSION_S, int(card.expires_at.timestamp()))
         await self._remember_previous(conversation_id)
         await self.store.log_in(conversation_id, identity, expires_at)
+        await self.sessions.add(card.card_number, conversation_id, expires_at)
+        self._seen_active[card.card_number] = self._clock()
         log.info(
             "card login",
             extra={"conversation_id": conversation_id, "card_role": card.role.value},
@@ -119,15 +165,71 @@ class CardDesk:
     async def card_removed(self, conversation_id: str) -> Verified | None:
         """End a card identity; the conversation's identity afterwards (None: anonymous)."""
         current = await self.store.current(conversation_id)
-        if current is None or current.identity.source is not Source.CARD:
+        if card_number_of(current) is None:
             return current
+        after = await self._end(conversation_id)
+        log.info("card removed", extra={"conversation_id": conversation_id})
+        return after
+
+    async def card_disabled(self, card_number: str, status: CardStatus) -> int:
+        """End every live session of a card just locked or revoked; how many there were.
+
+        Each conversation gets back what the card login replaced (as on removal), and its open
+        web chat is told.
+        """
+        self._seen_active.pop(card_number, None)
+        ended = 0
+        for conversation_id in await self.sessions.conversations(card_number):
+            if await self._end_card_session(conversation_id, card_number, status):
+                ended += 1
+        await self.sessions.forget(card_number)
+        return ended
+
+    async def still_valid(self, conversation_id: str, verified: Verified) -> Verified | None:
+        """The identity to use for a turn: a card identity whose card is no longer active ends
+        here (the second line behind `card_disabled`); anything else is returned as it is."""
+        number = card_number_of(verified)
+        if number is None:
+            return verified
+        seen = self._seen_active.get(number)
+        if seen is not None and self._clock() - seen < self._status_check_s:
+            return verified
+        card = await self.registry.get(number)
+        if card is not None and card.status is CardStatus.ACTIVE:
+            self._seen_active[number] = self._clock()
+            return verified
+        self._seen_active.pop(number, None)
+        status = card.status if card is not None else CardStatus.REVOKED
+        await self._end_card_session(conversation_id, number, status)
+        return await self.store.current(conversation_id)
+
+    async def _end_card_session(
+        self, conversation_id: str, card_number: str, status: CardStatus
+    ) -> bool:
+        """End the conversation's login with this card, if it still has one, and tell its page."""
+        if card_number_of(await self.store.current(conversation_id)) != card_number:
+            return False  # logged out, or moved on to another card or a portal login since
+        after = await self._end(conversation_id)
+        log.warning(
+            "card session ended", extra={"conversation_id": conversation_id, "status": status.value}
+        )
+        if self._bus is not None:
+            event = {
+                "type": IDENTITY_EVENT,
+                "verified": encode_verified(after) if after is not None else None,
+                "notices": [card_texts.disabled(status, card_number)],
+            }
+            await self._bus.publish(user_topic(conversation_id), event)
+        return True
+
+    async def _end(self, conversation_id: str) -> Verified | None:
+        """Drop the card identity; the portal login it replaced comes back if still valid."""
         previous = await self._redis.getdel(_before_key(conversation_id))
         await self.store.log_out(conversation_id)
         if previous is not None:
             restored = decode_verified(previous)
             if restored is not None and restored.expires_at and restored.expires_at > time.time():
                 await self.store.log_in(conversation_id, restored.identity, restored.expires_at)
-        log.info("card removed", extra={"conversation_id": conversation_id})
         return await self.store.current(conversation_id)
 
     async def _remember_previous(self, conversation_id: str) -> None:

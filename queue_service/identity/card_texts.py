@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from queue_service.identity.cards import CardRefused, CardRole, Refusal, RegisteredCard
+from queue_service.identity.cards import (
+    CardRefused,
+    CardRole,
+    CardStatus,
+    Refusal,
+    RegisteredCard,
+)
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 HOTLINE = "全国统一热线 95198"
@@ -31,6 +37,12 @@ EXPIRES_SOON = (
 REMOVED = (
     "检测到电子口岸卡已拔出，卡介质身份已失效。如需继续办理需要卡介质验证的业务，请重新插卡验证。"
 )
+DISABLED = {
+    CardStatus.LOCKED: "您使用的电子口岸卡（卡号 {number}）已被锁定，卡介质身份已失效。"
+    + UNLOCK_HOW,
+    CardStatus.REVOKED: "您使用的电子口岸卡（卡号 {number}）已注销或已被替换，卡介质身份已失效。"
+    "请使用本企业当前有效的法人卡或操作员卡重新验证。",
+}
 
 REFUSED = {
     Refusal.MALFORMED: "验证数据格式不正确，请刷新页面后重新进行卡介质验证。",
@@ -77,3 +89,9 @@ def welcome(card: RegisteredCard, who: str) -> str:
 def expires_soon(card: RegisteredCard, now: dt.datetime) -> str:
     days = max(1, (card.expires_at - now).days)
     return EXPIRES_SOON.format(date=china_date(card.expires_at), days=days)
+
+
+def disabled(status: CardStatus, card_number: str) -> str:
+    """Why a live card session ended: the card was locked, or revoked (or is gone)."""
+    text = DISABLED.get(status, DISABLED[CardStatus.REVOKED])
+    return text.format(number=masked_number(card_number))

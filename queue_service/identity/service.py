@@ -20,6 +20,7 @@ from queue_service.identity.bind_codes import (
     CODE_TTL_S,
     BindCodes,
     BindCommand,
+    Refused,
     UnbindCommand,
     masked,
     parse_command,
@@ -50,6 +51,14 @@ BAD_CODE_TEXT = (
     f"（绑定码 {MINUTES} 分钟内有效，只能使用一次）。"
 )
 TOO_MANY_TEXT = "绑定码输入错误次数过多，为保护您的账号安全，请 10 分钟后再试。"
+TOO_MANY_TODAY_TEXT = (
+    "此账号今天的绑定尝试次数已达上限，为保护您的账号安全，请 {hours} 小时后再试。"
+    "如绑定码已过期，请在门户网站重新获取。"
+)
+BIND_PAUSED_TEXT = (
+    "非常抱歉，为保护用户账号安全，绑定服务暂停受理，请 {minutes} 分钟后再试。"
+    "已绑定的账号不受影响；如绑定码已过期，请在门户网站重新获取。"
+)
 BIND_UNAVAILABLE_TEXT = "非常抱歉，绑定服务暂时不可用，请稍后再试，或拨打全国统一热线 95198。"
 UNBOUND_TEXT = (
     "已解除绑定。此账号不再关联{who}的身份信息；如需再次绑定，请在门户网站获取新的绑定码。"
@@ -111,10 +120,14 @@ class Identities:
     async def metadata(self, conversation_id: str) -> dict[str, Any] | None:
         """The signed identity for a turn to Rasa; None for an anonymous user.
 
-        Failing to read it is not failing the turn: the user is answered as anonymous.
+        A card identity is used only while its card is still active (checked at most every
+        STATUS_CHECK_S, card_login.py). Failing to read either is not failing the turn: the user
+        is answered as anonymous.
         """
         try:
             verified = await self.store.current(conversation_id)
+            if verified is not None and self.cards is not None:
+                verified = await self.cards.still_valid(conversation_id, verified)
         except (RedisError, SQLAlchemyError) as exc:
             log.warning(
                 "identity unavailable",
@@ -196,9 +209,9 @@ class Identities:
             return _system(CODE_FORMAT_TEXT)
         issued = None
         try:
-            if not await self.codes.attempt(conversation_id):
-                log.warning("bind attempts exhausted", extra={"conversation_id": conversation_id})
-                return _system(TOO_MANY_TEXT)
+            refused = await self.codes.attempt(conversation_id)
+            if refused is not None:
+                return await self._refused(conversation_id, refused)
             issued = await self.codes.consume(command.code)
             if issued is None:
                 log.info("bind code refused", extra={"conversation_id": conversation_id})
@@ -217,6 +230,21 @@ class Identities:
             return _system(BIND_UNAVAILABLE_TEXT)
         log.info("channel account bound", extra={"conversation_id": conversation_id})
         return _system(BOUND_TEXT.format(who=who(bound)))
+
+    async def _refused(self, conversation_id: str, refused: Refused) -> list[OutboundMessage]:
+        if refused is Refused.PAUSED:
+            log.warning("bind attempts paused: the service-wide failure budget is spent")
+        else:
+            log.warning(
+                "bind attempts exhausted",
+                extra={"conversation_id": conversation_id, "limit": refused.value},
+            )
+        if refused is Refused.TOO_MANY:
+            return _system(TOO_MANY_TEXT)
+        wait_s = max(1, await self.codes.retry_after(refused, conversation_id))
+        if refused is Refused.TOO_MANY_TODAY:
+            return _system(TOO_MANY_TODAY_TEXT.format(hours=-(-wait_s // 3600)))
+        return _system(BIND_PAUSED_TEXT.format(minutes=-(-wait_s // 60)))
 
     async def _unbind(self, conversation_id: str) -> list[OutboundMessage]:
         try:

@@ -67,6 +67,11 @@ def _decode(raw: str) -> Verified | None:
         return None
 
 
+def encode_verified(verified: Verified) -> str:
+    """A verified identity as log_in stores it (and as events carry it)."""
+    return _encode(verified.identity, verified.expires_at)
+
+
 def decode_verified(raw: str) -> Verified | None:
     """A stored identity as written by log_in; None when it is not one."""
     return _decode(raw)

@@ -6,8 +6,12 @@ import json
 import httpx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from fastapi.testclient import TestClient
 
+from integrations.card.bridge import create_app
+from integrations.card.pacing import MAX_DELAY_S, PinPacer, delay_s
 from integrations.card.protocol import signed_message
+from integrations.card.settings import BridgeSettings
 from tests.support.eport_card import INITIAL_PIN
 from tests.support.pcsc import READER_NAME
 
@@ -181,3 +185,41 @@ def test_the_pin_is_changed_through_the_bridge(bridge, reader, new_card):
     )
     assert refused.status_code == 403
     assert applet.pin == "97531864"
+
+
+def test_wrong_pins_are_answered_ever_later_per_card_until_a_right_one(reader, new_card):
+    """The delay schedule, read from the bridge's own sleep (no wall-clock timing): 1, 2, 4, 8 s
+    for wrong PINs in a row, nothing for a right one, and a fresh start after it."""
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    settings = BridgeSettings(allowed_origins="http://chat.example.test:8000")
+    app = create_app(settings, PinPacer(sleep))
+    client = TestClient(app, base_url=f"http://127.0.0.1:{settings.port}")
+    headers = {"Origin": "http://chat.example.test:8000"}
+
+    def prove(pin: str) -> httpx.Response:
+        return client.post("/prove", json={"challenge": CHALLENGE, "pin": pin}, headers=headers)
+
+    def change(old: str, new: str) -> httpx.Response:
+        return client.post("/change-pin", json={"old_pin": old, "new_pin": new}, headers=headers)
+
+    reader.insert(new_card())
+    assert [prove("12345670").json()["tries_left"] for _ in range(3)] == [4, 3, 2]
+    assert change("12345670", "97531864").json()["tries_left"] == 1  # the old PIN is a PIN too
+    assert slept == [1, 2, 4, 8]
+    assert prove(INITIAL_PIN).status_code == 200
+    assert slept == [1, 2, 4, 8]
+    assert prove("12345670").json()["error"] == "wrong_pin"
+    assert slept == [1, 2, 4, 8, 1]
+    # Another card has its own count.
+    reader.insert(new_card())
+    assert prove("12345670").status_code == 409
+    assert slept == [1, 2, 4, 8, 1, 1]
+
+
+def test_the_delay_doubles_up_to_its_cap() -> None:
+    assert [delay_s(n) for n in range(1, 9)] == [1, 2, 4, 8, 16, 30, 30, 30]
+    assert MAX_DELAY_S == 30

@@ -13,11 +13,12 @@ from queue_service import db
 from queue_service.identity.cards import CardRegistry, CardRole, CardStatus, public_key_pem
 from stack.paths import ROOT
 from tests.support.eport_card import CardAuthority
+from tests.support.servers import free_port
 
 
-def test_register_show_lock_unlock_and_revoke(tmp_path) -> None:
+def test_register_show_lock_unlock_and_revoke(tmp_path, redis_process) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'cards.db'}"
-    env = {**os.environ, "SWA_DATABASE_URL": url}
+    env = {**os.environ, "SWA_DATABASE_URL": url, "SWA_REDIS_URL": redis_process.url}
 
     def run(*args: str) -> subprocess.CompletedProcess:
         command = [sys.executable, "-m", "queue_service.identity.card_admin", *args]
@@ -38,7 +39,9 @@ def test_register_show_lock_unlock_and_revoke(tmp_path) -> None:
     assert run(*register).returncode == 2  # once only
     assert "already registered" in run(*register).stderr
 
-    assert run("lock", "8800001234567").stdout.strip() == "8800001234567: active -> locked"
+    assert run("lock", "8800001234567").stdout.strip() == (
+        "8800001234567: active -> locked; live sessions ended: 0"
+    )
     assert run("unlock", "8800001234567").stdout.strip() == "8800001234567: locked -> active"
     assert run("revoke", "8800001234567").returncode == 0
     missing = run("lock", "8800009999999")
@@ -63,3 +66,31 @@ def test_register_show_lock_unlock_and_revoke(tmp_path) -> None:
         expiry,
     )
     assert stored.public_key_pem == public_key_pem(card.private_key.public_key())
+
+
+def test_a_lock_without_redis_is_made_in_sql_and_says_the_sessions_were_not_ended(
+    tmp_path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cards.db'}"
+    nobody = f"redis://127.0.0.1:{free_port()}/0"
+    env = {**os.environ, "SWA_DATABASE_URL": url, "SWA_REDIS_URL": nobody}
+    pem = tmp_path / "card.pem"
+    card = CardAuthority().issue("8800007654321", "李四", dt.datetime(2028, 6, 30, tzinfo=dt.UTC))
+    pem.write_bytes(card.certificate.public_bytes(serialization.Encoding.PEM))
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "queue_service.identity.card_admin", *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+
+    register = [
+        "register", "8800007654321", "--certificate", str(pem), "--subject", "ent-demo-2",
+        "--enterprise", "上海示例物流有限公司", "--holder", "李四", "--role", "operator",
+    ]
+    assert run(*register).returncode == 0  # registering needs no Redis
+    locked = run("lock", "8800007654321")
+    assert locked.returncode == 2
+    [line] = locked.stderr.strip().splitlines()
+    assert line.startswith("error: card 8800007654321 is locked in the database")
+    assert "live sessions were not ended" in line and "SWA_REDIS_URL" in line
+    assert "Traceback" not in locked.stderr
+    assert run("show", "8800007654321").stdout.split()[2] == "locked"

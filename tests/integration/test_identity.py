@@ -1,6 +1,8 @@
 """Verified identity end to end in one service on real Redis and SQL: portal logins over the web
 chat socket, bind codes for other channels, the signed metadata Rasa receives, the console."""
 
+import asyncio
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -240,7 +242,95 @@ def test_guessing_codes_is_cut_off(service_client) -> None:
         assert said(client, "telegram:666", f"绑定 {wrong}") == [service.BAD_CODE_TEXT]
     # Now even the right code waits; it is not spent by the refused try.
     assert said(client, "telegram:666", f"绑定 {code}") == [service.TOO_MANY_TEXT]
+    # Only the five failures spent the service-wide budget, not the refused try.
+    failures = client.portal.call(client.app.state.redis.get, "swa:limit:bind-failures")
+    assert failures == str(bind_codes.MAX_ATTEMPTS)
     assert said(client, "telegram:777", f"绑定 {code}") == [service.BOUND_TEXT.format(who="王小明")]
+
+
+def guess_at_once(client: TestClient, guesses: dict[str, str]) -> dict[str, list[str]]:
+    """What each conversation is told when all of them send "绑定 <code>" at the same moment."""
+    hub = client.app.state.hub
+
+    async def all_at_once() -> list:
+        return await asyncio.gather(
+            *(
+                hub.handle(InboundMessage(conversation_id=conversation, text=f"绑定 {code}"))
+                for conversation, code in guesses.items()
+            )
+        )
+
+    answers = client.portal.call(all_at_once)
+    return {c: [m.text for m in replies] for c, replies in zip(guesses, answers, strict=True)}
+
+
+@pytest.fixture
+def budget_of_ten(redis_process, database_url, rasa) -> Iterator[TestClient]:
+    """A service that lets 10 failed bind tries through per ten minutes, all accounts together."""
+    with make_client(redis_process.url, database_url, rasa.url, bind_failure_budget=10) as client:
+        client.portal.call(client.app.state.redis.flushdb)
+        yield client
+
+
+def test_many_accounts_guessing_at_once_stop_at_the_service_wide_budget(
+    budget_of_ten, caplog
+) -> None:
+    client = budget_of_ten
+    redis = client.app.state.redis
+    code = bind_code(client, mint(client))
+    # 40 fresh accounts, one guess each: no account reaches its own limit.
+    guesses = {f"telegram:{9000 + n}": f"{(int(code) + 1 + n) % 10**8:08d}" for n in range(40)}
+    told = list(guess_at_once(client, guesses).values())
+    paused = [service.BIND_PAUSED_TEXT.format(minutes=10)]
+    assert told.count([service.BAD_CODE_TEXT]) == 10
+    assert told.count(paused) == 30
+    assert any(
+        r.levelno == logging.WARNING and "bind attempts paused" in r.getMessage()
+        for r in caplog.records
+    )
+    # Paused for everyone, the right code too (else every guess would pass); not spent, and
+    # the user's own tries are not used up by the pause.
+    for _ in range(bind_codes.MAX_ATTEMPTS + 1):
+        assert said(client, "telegram:9999", f"绑定 {code}") == paused
+    # The ten minutes are over: the code binds, and a success spends none of the budget.
+    client.portal.call(redis.delete, "swa:limit:bind-failures")
+    bound = [service.BOUND_TEXT.format(who="王小明")]
+    assert said(client, "telegram:9999", f"绑定 {code}") == bound
+    assert client.portal.call(redis.get, "swa:limit:bind-failures") == "0"
+
+
+def test_right_codes_never_spend_the_budget(redis_process, database_url, rasa) -> None:
+    with make_client(redis_process.url, database_url, rasa.url, bind_failure_budget=2) as client:
+        client.portal.call(client.app.state.redis.flushdb)
+        for n in range(4):
+            code = bind_code(client, mint(client, ZHAO))
+            assert said(client, f"telegram:{7100 + n}", f"绑定 {code}") == [
+                service.BOUND_TEXT.format(who="赵建国（北京示例进出口有限公司）")
+            ]
+        assert said(client, "telegram:7200", "绑定 00000000") == [service.BAD_CODE_TEXT]
+        assert said(client, "telegram:7201", "绑定 00000001") == [service.BAD_CODE_TEXT]
+        assert said(client, "telegram:7202", "绑定 00000002") == [
+            service.BIND_PAUSED_TEXT.format(minutes=10)
+        ]
+
+
+def test_one_account_gets_at_most_a_days_share_of_tries(service_client) -> None:
+    client = service_client
+    code = bind_code(client, mint(client))
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    conversation = "wechat:o-patient-guesser"
+    rounds = bind_codes.MAX_ATTEMPTS_PER_DAY // bind_codes.MAX_ATTEMPTS
+    for _ in range(rounds):
+        for _ in range(bind_codes.MAX_ATTEMPTS):
+            assert said(client, conversation, f"绑定 {wrong}") == [service.BAD_CODE_TEXT]
+        assert said(client, conversation, f"绑定 {code}") == [service.TOO_MANY_TEXT]
+        # Ten minutes later: a new window, but the day's count goes on.
+        client.portal.call(client.app.state.redis.delete, f"swa:limit:bind-attempts:{conversation}")
+    today = [service.TOO_MANY_TODAY_TEXT.format(hours=24)]
+    assert said(client, conversation, f"绑定 {code}") == today
+    assert said(client, "wechat:o-someone-else", f"绑定 {code}") == [
+        service.BOUND_TEXT.format(who="王小明")
+    ]
 
 
 def test_a_binding_survives_a_restart(redis_process, database_url, rasa) -> None:

@@ -3,6 +3,9 @@ API stand-in; callbacks are signed (and in safe mode encrypted) as WeChat's serv
 
 import base64
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from xml.etree import ElementTree
@@ -14,13 +17,16 @@ from wechatpy.crypto import PrpCrypto
 
 from integrations.wechat import menu
 from integrations.wechat.channel import UNSUPPORTED_TEXT
+from integrations.wechat.nonces import PREFIX as NONCE_PREFIX
 from integrations.wechat.outbox import CONTINUE_TEXT
-from integrations.wechat.signature import sign
+from integrations.wechat.signature import MAX_SKEW_S, sign
 from queue_service.app import create_app
 from queue_service.handoff.queue import AgentStatus
 from queue_service.handoff.skills import Skill
 from queue_service.messages import OutboundMessage, Role
+from queue_service.secret_policy import refusal
 from queue_service.settings import Settings
+from stack.paths import ROOT
 from tests.support.rasa_standins import RecordingRasa, recording_rasa
 from tests.support.wechat_standins import WeChatApiStandIn, WeChatSender, message_xml, wechat_api
 
@@ -109,6 +115,24 @@ def test_get_verification_plain(channel) -> None:
     assert client.get(CALLBACK, params=query).status_code == 403
 
 
+def signed_at(query: dict[str, str], body: str, timestamp: int) -> dict[str, str]:
+    """The query of a callback as if WeChat had sent it at `timestamp` (signed for it)."""
+    stamp = str(timestamp)
+    query = dict(query, timestamp=stamp, signature=sign(TOKEN, stamp, query["nonce"]))
+    if "msg_signature" in query:  # safe mode signs the timestamp with the ciphertext too
+        encrypted = ElementTree.fromstring(body).findtext("Encrypt")
+        query["msg_signature"] = sign(TOKEN, stamp, query["nonce"], encrypted)
+    return query
+
+
+@pytest.mark.parametrize("skew_s", [-MAX_SKEW_S - 60, MAX_SKEW_S + 60], ids=["stale", "future"])
+def test_get_verification_refuses_a_stale_or_future_timestamp(channel, skew_s: int) -> None:
+    client, sender, _, _ = channel
+    query = signed_at(sender.query(echostr="31415926"), "", int(time.time()) + skew_s)
+    refused = client.get(CALLBACK, params=query)
+    assert (refused.status_code, refused.text) == (403, '{"detail":"stale timestamp"}')
+
+
 def test_get_verification_safe_mode_decrypts_the_echostr(
     empty_redis_url, database_url
 ) -> None:
@@ -142,16 +166,46 @@ def test_bad_signature_is_refused_and_nothing_processed(channel) -> None:
     assert len(rasa.received) == 1
 
 
-def test_a_callback_replayed_later_is_refused(channel) -> None:
+@pytest.mark.parametrize(
+    "skew_s", [-3600, -MAX_SKEW_S - 5, MAX_SKEW_S + 5], ids=["hour-old", "stale", "future"]
+)
+def test_a_callback_replayed_later_or_dated_ahead_is_refused(channel, skew_s: int) -> None:
     client, sender, rasa, _ = channel
     query, body = sender.callback(sender.text("o-user-2b", "你好"))
-    old = str(int(query["timestamp"]) - 3600)
-    query = dict(query, timestamp=old, signature=sign(TOKEN, old, query["nonce"]))
-    if "msg_signature" in query:  # safe mode signs the timestamp with the ciphertext too
-        encrypted = ElementTree.fromstring(body).findtext("Encrypt")
-        query["msg_signature"] = sign(TOKEN, old, query["nonce"], encrypted)
+    query = signed_at(query, body, int(time.time()) + skew_s)
     assert client.post(CALLBACK, params=query, content=body).status_code == 403
     assert rasa.received == []
+
+
+def test_a_captured_callback_url_cannot_carry_another_message(channel) -> None:
+    """The URL signature does not cover the body: a second body on the same timestamp and nonce
+    is a forgery (403), while WeChat's own retry (same URL, same body) gets the first answer."""
+    client, sender, rasa, _ = channel
+    query, body = sender.callback(sender.text("o-user-2c", "报关单怎么打印", msg_id=4242))
+    first = client.post(CALLBACK, params=query, content=body)
+    assert first.status_code == 200
+    # Someone who saw the URL posts their own message, as another user, with it.
+    _, forged = sender.callback(sender.text("o-victim", "绑定 12345678", msg_id=4243))
+    refused = client.post(CALLBACK, params=query, content=forged)
+    assert refused.status_code == 403
+    assert [r["message"] for r in rasa.received] == ["报关单怎么打印"]
+    # WeChat retries the first push: answered as the first time, and not processed again.
+    retry = client.post(CALLBACK, params=query, content=body)
+    assert retry.status_code == 200
+    answer = ElementTree.fromstring(sender.open_reply(query, retry.text)).findtext("Content")
+    assert answer == "收到：报关单怎么打印"
+    assert len(rasa.received) == 1
+
+
+def test_a_timestamp_ahead_of_our_clock_is_remembered_until_it_is_stale(channel) -> None:
+    client, sender, rasa, _ = channel
+    query, body = sender.callback(sender.text("o-user-2d", "你好"))
+    query = signed_at(query, body, int(time.time()) + 200)
+    assert client.post(CALLBACK, params=query, content=body).status_code == 200
+    redis = client.app.state.redis
+    [key] = client.portal.call(redis.keys, NONCE_PREFIX + "*")
+    assert MAX_SKEW_S + 190 <= client.portal.call(redis.ttl, key) <= MAX_SKEW_S + 201
+    assert len(rasa.received) == 1
 
 
 def test_a_retried_message_is_processed_once(channel) -> None:
@@ -320,6 +374,47 @@ def test_previous_aes_key_still_decrypts_during_rotation(empty_redis_url, databa
         # The reply is encrypted with the current key.
         new_sender = WeChatSender(TOKEN, APPID, AES_KEY)
         assert "收到：旧密钥" in new_sender.open_reply(query, response.text)
+
+
+def test_required_safe_mode_refuses_to_start_in_plain_mode(capsys) -> None:
+    plain = Settings(wechat_token=TOKEN, wechat_require_safe_mode=True)
+    with pytest.raises(SystemExit) as exited:
+        create_app(plain)
+    assert exited.value.code == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("refusing to start:")
+    assert "SWA_WECHAT_ENCODING_AES_KEY" in line and "SWA_WECHAT_REQUIRE_SAFE_MODE" in line
+    # With the key, or with the channel off, there is nothing to refuse.
+    safe = Settings(
+        wechat_token=TOKEN, wechat_encoding_aes_key=AES_KEY, wechat_require_safe_mode=True
+    )
+    assert refusal(safe) is None
+    assert refusal(Settings(wechat_require_safe_mode=True)) is None
+    assert refusal(Settings(wechat_token=TOKEN)) is None  # off by default
+
+
+def test_required_safe_mode_stops_the_service_under_plain_uvicorn_in_one_line() -> None:
+    env = {
+        **os.environ,
+        "SWA_WECHAT_TOKEN": TOKEN,
+        "SWA_WECHAT_ENCODING_AES_KEY": "",
+        "SWA_WECHAT_REQUIRE_SAFE_MODE": "true",
+    }
+    command = ["-m", "uvicorn", "queue_service.app:create_app", "--factory", "--port", "1"]
+    done = subprocess.run(
+        [sys.executable, *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    refusals = [line for line in done.stderr.splitlines() if line.startswith("refusing to start")]
+    assert len(refusals) == 1 and "SWA_WECHAT_ENCODING_AES_KEY" in refusals[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_a_safe_mode_service_required_to_be_safe_answers(empty_redis_url, database_url) -> None:
+    with wechat_client(
+        empty_redis_url, database_url, safe=True, wechat_require_safe_mode=True
+    ) as (client, sender, _, _):
+        assert post(client, sender, sender.text("o-user-15", "你好")) == "收到：你好"
 
 
 def test_menu_cli_pushes_the_three_entries(empty_redis_url, monkeypatch) -> None:
