@@ -44,8 +44,8 @@ def rasa() -> Iterator[RecordingRasa]:
 
 @pytest.fixture
 def service(redis_process, database_url, rasa) -> Iterator[TestClient]:
-    # The demo portal off: only the cards a test registers are known.
-    with make_client(redis_process.url, database_url, rasa.url, demo_portal=False) as client:
+    # Demo mode (the demo cards are registered too); tests register cards of other numbers.
+    with make_client(redis_process.url, database_url, rasa.url) as client:
         client.portal.call(client.app.state.redis.flushdb)
         yield client
 

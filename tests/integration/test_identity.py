@@ -23,6 +23,7 @@ from queue_service.settings import Settings
 from tests.integration.test_console_api import create_account, log_in
 from tests.integration.test_webchat_socket import make_client
 from tests.support.rasa_standins import RecordingRasa, recording_rasa
+from tests.support.settings import own_secrets
 
 WANG = Identity(Kind.PERSON, "person-demo-1", "王小明", Source.PORTAL)
 ZHAO = Identity(Kind.ENTERPRISE, "ent-demo-1", "赵建国", Source.PORTAL, "北京示例进出口有限公司")
@@ -392,7 +393,7 @@ def test_the_console_shows_who_the_user_is(redis_process, database_url, rasa) ->
             assert served["identity"] is None
 
 
-def test_the_demo_portal_can_be_turned_off(redis_process, database_url, rasa) -> None:
+def test_the_demo_portal_exists_in_demo_mode_only(redis_process, database_url, rasa) -> None:
     with make_client(redis_process.url, database_url, rasa.url) as client:
         page = client.get("/portal/demo")
         assert page.status_code == 200
@@ -402,7 +403,7 @@ def test_the_demo_portal_can_be_turned_off(redis_process, database_url, rasa) ->
         assert [a["name"] for a in accounts] == ["王小明", "李小红", "赵建国", "孙丽"]
         refused = client.post("/portal/demo/login", json={"account": "someone"})
         assert (refused.status_code, refused.json()) == (422, {"detail": NO_SUCH_ACCOUNT})
-    with make_client(redis_process.url, database_url, rasa.url, demo_portal=False) as client:
+    with make_client(redis_process.url, database_url, rasa.url, **own_secrets()) as client:
         assert client.get("/portal/demo").status_code == 404
         assert (
             client.post("/portal/demo/login", json={"account": "person-demo-1"}).status_code == 404
