@@ -30,7 +30,7 @@ class Button(BaseModel):
 
 
 # The shape of the bot's own button payloads: /intent or /intent{"entity":"value",...} with a
-# few short string values (actions/faq/replies.py, actions/queries/render.py, the desk's buttons).
+# few short scalar values (actions/faq/replies.py, actions/queries/render.py, the desk's buttons).
 _COMMAND = re.compile(r"/([a-z][a-z0-9_]{0,63})(\{.*\})?", re.DOTALL)
 _ENTITY = re.compile(r"[a-z][a-z0-9_]{0,31}")
 MAX_ENTITIES = 10
@@ -41,7 +41,10 @@ FULLWIDTH_SLASH = "／"
 
 
 def _entity_value(value: object) -> bool:
-    return isinstance(value, str) and len(value) <= MAX_ENTITY_CHARS and value.isprintable()
+    """A short scalar: a printable string, a not too large whole number, true or false."""
+    if isinstance(value, str):
+        return len(value) <= MAX_ENTITY_CHARS and value.isprintable()
+    return isinstance(value, int) and abs(value) < 10**9
 
 
 def is_bot_payload(payload: str) -> bool:

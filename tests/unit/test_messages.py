@@ -61,7 +61,8 @@ def test_every_payload_the_bot_offers_reaches_it_unchanged() -> None:
         "/query_records@0.99",
         '/query_records{"page":{"x":1}}',
         '/query_records{"page":["1"]}',
-        '/query_records{"page":1}',
+        '/query_records{"page":1.5}',
+        '/query_records{"page":1000000000}',
         '/query_records{"page":null}',
         '/query_records{"page":"' + "9" * 65 + '"}',
         '/query_records{"page":"1\\n2"}',
@@ -99,6 +100,13 @@ def test_a_payload_not_shaped_like_the_bots_is_the_title_typed(forged: str) -> N
 def test_typed_text_is_never_an_intent(typed: str, bot_gets: str) -> None:
     assert as_typed(typed) == bot_gets
     assert InboundMessage(conversation_id="wechat:o1", text=typed).for_bot == bot_gets
+
+
+@pytest.mark.parametrize(
+    "scalar", ['{"page":2}', '{"page":-1}', '{"confirmed":true}', '{"query":"tax_bills","page":3}']
+)
+def test_numbers_and_booleans_are_short_scalars_too(scalar: str) -> None:
+    assert is_bot_payload("/query_records" + scalar)
 
 
 def test_a_plain_text_payload_is_sent_as_text() -> None:
