@@ -70,9 +70,12 @@ def configure_logging(level: str = "INFO", json_lines: bool = False) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # uvicorn's command line gives its loggers handlers of their own, which would bypass the
-    # filter: its lines go through this handler instead.
+    # filter: their lines go through this handler instead. (A logger it turned off, the access
+    # log with --no-access-log, has no handler and does not propagate: it stays off.)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).handlers.clear()
-        logging.getLogger(name).propagate = True
+        logger = logging.getLogger(name)
+        if logger.handlers:
+            logger.handlers.clear()
+            logger.propagate = True
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -2,10 +2,9 @@
 
 import json
 import logging
-import logging.config
 
 import pytest
-import uvicorn.config
+import uvicorn
 
 from queue_service.logging_setup import RedactingFilter, configure_logging, redact
 from queue_service.pseudonyms import conversation_ref
@@ -65,12 +64,16 @@ def test_conversation_ids_are_replaced_by_stable_references(capsys, json_lines: 
     logging.getLogger().handlers.clear()
 
 
-def test_uvicorns_loggers_write_through_the_filter() -> None:
-    logging.config.dictConfig(uvicorn.config.LOGGING_CONFIG)
+@pytest.mark.parametrize("access_log", [True, False])
+def test_uvicorns_loggers_write_through_the_filter(access_log: bool) -> None:
+    # As uvicorn's command line sets them up, with or without --no-access-log.
+    uvicorn.Config("queue_service.app:create_app", access_log=access_log)
     configure_logging("INFO")
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         assert logger.handlers == [] and logger.propagate
     [handler] = logging.getLogger().handlers
     assert any(isinstance(f, RedactingFilter) for f in handler.filters)
+    # The access log stays as asked: through the filter, or off.
+    assert logging.getLogger("uvicorn.access").hasHandlers() is access_log
     logging.getLogger().handlers.clear()
