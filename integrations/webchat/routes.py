@@ -39,10 +39,11 @@ A message is a transcript line: id, role, text, buttons, image, custom, created_
 agent's lines, sender_name.
 
 A conversation is held by its secret (integrations/webchat/session.py): the page keeps it in
-localStorage and sends it in the first frame. The socket URL carries nothing; a page that still
-sends ?conversation=<id> (from before) gets no conversation from it. The id in the session frame
-is not a credential: agents, logs and Rasa see it, and no frame or endpoint takes it from the
-public. The portal token, too, travels only in a frame: never in a URL, never in a log line.
+localStorage and sends it in the first frame. The socket URL carries nothing. The id in the
+session frame is not a credential: agents, logs and Rasa see it, and no frame or endpoint takes
+it from the public. The portal token, too, travels only in a frame: never in a URL, never in a
+log line. A page from before (cached by a browser) still opens ?conversation=<id> and sends no
+first frame: it gets a new conversation at once, and its id is never read.
 
 Before a conversation is opened, the socket must come from an allowed Origin (else it is refused
 before the handshake, close 1008) and its client address must be under its connection cap
@@ -59,7 +60,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, WebSocket, WebSocketDisconnect, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -86,8 +87,20 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 router = APIRouter()
 
 
+# The page and its scripts are checked for a newer version on every load (a 304 when unchanged):
+# a browser never runs a page older than the service it talks to.
+REVALIDATE = {"Cache-Control": "no-cache"}
+
+
+class _RevalidatedFiles(StaticFiles):
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers.update(REVALIDATE)
+        return response
+
+
 def install(app: FastAPI, settings: Settings) -> None:
-    app.mount("/webchat/static", StaticFiles(directory=STATIC_DIR), name="webchat-static")
+    app.mount("/webchat/static", _RevalidatedFiles(directory=STATIC_DIR), name="webchat-static")
     app.include_router(router)
     app.state.webchat_connections = ConnectionCap(settings.webchat_max_connections_per_ip)
 
@@ -95,7 +108,8 @@ def install(app: FastAPI, settings: Settings) -> None:
 @router.get("/", include_in_schema=False)
 async def chat_page(request: Request) -> FileResponse:
     policy = content_security_policy(request.app.state.settings, request.headers.get("host", ""))
-    return FileResponse(STATIC_DIR / "index.html", headers={"Content-Security-Policy": policy})
+    headers = {"Content-Security-Policy": policy, **REVALIDATE}
+    return FileResponse(STATIC_DIR / "index.html", headers=headers)
 
 
 @router.get("/webchat/config")
@@ -237,7 +251,13 @@ async def webchat_socket(websocket: WebSocket) -> None:
         await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER)
         return
     try:
-        session = await _hello(websocket, settings.webchat_hello_timeout_s)
+        if "conversation" in websocket.query_params:
+            # A page from before the secret, still in a browser's cache: it sends the id it kept
+            # and waits for the session frame. It gets a new conversation (the id is never read)
+            # and works until the browser loads the current script.
+            session: Session | None = open_session(None)
+        else:
+            session = await _hello(websocket, settings.webchat_hello_timeout_s)
         if session is not None:
             await _serve(websocket, session, client, settings)
     finally:

@@ -63,11 +63,13 @@ def test_the_id_alone_reads_nothing_the_secret_resumes(client: TestClient, caplo
         assert (fresh["history"], fresh["identity"]) == ([], None)
         assert fresh["conversation_id"] != session_id
         assert fresh["secret"] not in (secret, stolen)
+    # A page from before, still in a browser's cache, sends the id in the URL and no first frame.
     with client.websocket_connect(
         f"{PATH}?conversation={session_id}", headers={"origin": "http://testserver"}
     ) as ws:
-        ws.send_json({"type": "new"})
-        assert ws.receive_json()["history"] == []
+        legacy = ws.receive_json()
+    assert (legacy["history"], legacy["identity"]) == ([], None)
+    assert legacy["conversation_id"] != session_id
 
     # The secret brings the conversation back, and is not sent again.
     with open_chat(client, secret) as ws:
@@ -89,6 +91,16 @@ def test_the_page_keeps_the_secret_out_of_the_url() -> None:
     assert "secret" not in (STATIC / "embed.js").read_text()
 
 
+def test_the_page_and_its_scripts_are_revalidated_on_every_load(client: TestClient) -> None:
+    # So that no browser keeps running a script older than the service's protocol.
+    assert client.get("/").headers["cache-control"] == "no-cache"
+    script = client.get("/webchat/static/webchat.js")
+    assert script.headers["cache-control"] == "no-cache"
+    # Unchanged: a 304, cheap.
+    again = client.get(script.url, headers={"if-none-match": script.headers["etag"]})
+    assert (again.status_code, again.headers["cache-control"]) == (304, "no-cache")
+
+
 def test_a_socket_that_names_no_conversation_is_closed(redis_process, database_url) -> None:
     with (
         make_client(
@@ -96,7 +108,7 @@ def test_a_socket_that_names_no_conversation_is_closed(redis_process, database_u
         ) as client,
         client.websocket_connect(PATH, headers={"origin": "http://testserver"}) as ws,
     ):
-        # A page from before (it waits for the server), or a message before the hello.
+        # A socket that waits for the server to speak first, or a message before the hello.
         error = ws.receive_json()
         assert (error["code"], error["message"]) == (
             "no_session",
