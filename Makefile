@@ -51,7 +51,7 @@ pcsc:
 	@stack/ensure-pcsc
 
 bench: $(APP_STAMP)
-	$(VENV)/bin/python bench/chat.py
+	$(VENV)/bin/python -m bench.chat
 	$(VENV)/bin/python -m bench.queue
 	$(VENV)/bin/python -m bench.records
 	$(VENV)/bin/python -m bench.connections

@@ -5,9 +5,15 @@ directly to Rasa's REST webhook. The two alternate in short rounds (hub first, t
 then the other way round) so that both see the same machine; the budget is stated as ratios
 (DESIGN section 7): hub p50 within 10% of direct, hub throughput at least 90% of direct.
 
-    python bench/chat.py [--service URL] [--rasa URL] [--rounds N] [--turns N]
+    python -m bench.chat [--service URL] [--rasa URL] [--rounds N] [--turns N]
 
-Runs against a running stack (`make run`). The last line is machine-readable.
+Runs against a running stack (`make run`) whose web chat pace lets a machine through: every
+simulated user sends its turns back to back, far faster than a person (the default pace,
+SWA_WEBCHAT_MESSAGE_BURST and SWA_WEBCHAT_MESSAGES_PER_S, refuses them), e.g.
+
+    SWA_WEBCHAT_MESSAGE_BURST=100000 SWA_WEBCHAT_MESSAGES_PER_S=100000 make run
+
+The last line is machine-readable.
 """
 
 import argparse
@@ -19,7 +25,8 @@ import uuid
 from dataclasses import dataclass, field
 
 import httpx
-from websockets.asyncio.client import connect
+
+from tests.support.webchat import connect_chat
 
 MESSAGES = [
     "你好",
@@ -48,14 +55,14 @@ class Sample:
 
 
 async def hub_user(ws_base: str, turns: int, offset: int, out: list[float]) -> None:
-    async with connect(f"{ws_base}/channels/webchat/ws") as ws:
+    async with connect_chat(f"{ws_base}/channels/webchat/ws") as ws:
         await ws.recv()  # session frame
         for i in range(turns):
             started = time.perf_counter()
             await ws.send(json.dumps({"type": "message", "text": MESSAGES[(offset + i) % 8]}))
             frame = json.loads(await ws.recv())
             out.append((time.perf_counter() - started) * 1000)
-            assert frame["type"] == "messages", frame
+            assert frame["type"] == "messages", frame  # rate_limited: see the docstring
 
 
 async def direct_user(http: httpx.AsyncClient, turns: int, offset: int, out: list[float]) -> None:

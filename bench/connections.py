@@ -27,10 +27,10 @@ from pathlib import Path
 
 import httpx
 import psutil
-from websockets.asyncio.client import connect
 
 from bench.queue import free_port, services, wait_until
 from stack.paths import ROOT
+from tests.support.webchat import connect_chat
 
 BUDGET_MB = 1536
 SETTLE_S = 3.0
@@ -54,7 +54,9 @@ async def hold(url: str, count: int, concurrency: int, stack: AsyncExitStack) ->
 
     async def one() -> None:
         async with gate:
-            ws = await stack.enter_async_context(connect(url, open_timeout=60, ping_interval=None))
+            ws = await stack.enter_async_context(
+                connect_chat(url, open_timeout=60, ping_interval=None)
+            )
             frame = json.loads(await ws.recv())
             assert frame["type"] == "session", frame
 

@@ -30,7 +30,6 @@ from pathlib import Path
 
 import httpx
 import redis.asyncio as aioredis
-from websockets.asyncio.client import connect
 
 from queue_service import db
 from queue_service.agents.accounts import AccountStore
@@ -38,6 +37,7 @@ from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.handoff.skills import Skill
 from stack import processes, redis_server
 from stack.paths import ROOT
+from tests.support.webchat import connect_chat
 
 PASSWORD = "bench password"
 
@@ -95,6 +95,8 @@ def services(workdir: Path) -> Iterator[tuple[str, str, str]]:
     env["SWA_DEMO_MODE"] = "true"  # a throwaway stack on loopback, with the demo secrets
     env["SWA_SERVICE_HOURS"] = "mon-sun 00:00-24:00"
     env["SWA_LOG_LEVEL"] = "WARNING"
+    # Every simulated page comes from 127.0.0.1: no cap on sockets per address here.
+    env["SWA_WEBCHAT_MAX_CONNECTIONS_PER_IP"] = "1000000"
     base = f"http://127.0.0.1:{service_port}"
     with (workdir / "service.log").open("ab") as log:
         procs = [subprocess.Popen(redis_cmd, stdout=subprocess.DEVNULL)]
@@ -150,7 +152,7 @@ async def delivery_figures(
     ws_base = base.replace("http", "ws", 1)
     async with (
         httpx.AsyncClient(base_url=base, timeout=10) as http,
-        connect(f"{ws_base}/channels/webchat/ws") as ws,
+        connect_chat(f"{ws_base}/channels/webchat/ws") as ws,
     ):
         session = json.loads(await ws.recv())
         conversation_id = f"webchat:{session['conversation_id']}"

@@ -22,6 +22,7 @@ from queue_service.console.canned import CannedStore
 from queue_service.console.login_guard import LoginGuard
 from queue_service.console.search import TranscriptSearch
 from queue_service.db import create_engine, session_factory
+from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore
 from queue_service.handoff.desk import HandoffDesk
 from queue_service.handoff.queue import HandoffQueue
@@ -77,7 +78,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chats = ChatStore(sessions)
         app.state.stats = DayStats(sessions, queue)
         transcripts = TranscriptStore(sessions)
-        desk = HandoffDesk(redis_client, queue, app.state.tickets, chats, settings.timetable())
+        caps = HandoffCaps(
+            redis_client,
+            settings.handoffs_per_conversation,
+            settings.handoffs_per_ip,
+            settings.tickets_per_conversation,
+            settings.tickets_per_ip,
+        )
+        desk = HandoffDesk(
+            redis_client, queue, app.state.tickets, chats, settings.timetable(), caps=caps
+        )
         app.state.switchboard = switchboard = Switchboard(
             redis_client,
             bus,
@@ -151,7 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(metrics.router)
-    webchat.install(app)
+    webchat.install(app, settings)
     wechat.install(app)
     telegram.install(app)
     console.install(app)

@@ -115,7 +115,9 @@ class Hub:
             skill = handoff_skill(reply)
             if skill is not None:
                 try:
-                    handed = await self._desk.request(inbound.conversation_id, skill)
+                    handed = await self._desk.request(
+                        inbound.conversation_id, skill, inbound.client
+                    )
                     self._switchboard.dispatch_soon(skill)
                 except RedisError as exc:
                     log.warning("handoff unavailable", extra={"error": str(exc)})
@@ -136,7 +138,8 @@ class Hub:
         Channels call this when a user opens a new conversation (web chat's first open, a
         WeChat subscribe), so the user sees what the assistant can do before typing anything.
         """
-        replies = await self._ask_bot(InboundMessage(conversation_id=conversation_id, text=START))
+        greet = InboundMessage(conversation_id=conversation_id, text=START, payload=START)
+        replies = await self._ask_bot(greet)
         return await self.transcripts.append(conversation_id, replies)
 
     async def _ask_bot(self, inbound: InboundMessage) -> list[OutboundMessage]:

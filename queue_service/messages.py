@@ -4,6 +4,8 @@ Channels differ in how they show buttons or images; the hub does not care. Keepi
 model means a new channel is a translator, not a fork of the conversation logic.
 """
 
+import json
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -27,6 +29,50 @@ class Button(BaseModel):
     payload: str
 
 
+# The shape of the bot's own button payloads: /intent or /intent{"entity":"value",...} with a
+# few short scalar values (actions/faq/replies.py, actions/queries/render.py, the desk's buttons).
+_COMMAND = re.compile(r"/([a-z][a-z0-9_]{0,63})(\{.*\})?", re.DOTALL)
+_ENTITY = re.compile(r"[a-z][a-z0-9_]{0,31}")
+MAX_ENTITIES = 10
+MAX_ENTITY_CHARS = 64
+# Rasa strips a message and reads one that starts with "/" as an intent with entities.
+_LEADING_SLASHES = re.compile(r"^[\s/]+")
+FULLWIDTH_SLASH = "／"
+
+
+def _entity_value(value: object) -> bool:
+    """A short scalar: a printable string, a not too large whole number, true or false."""
+    if isinstance(value, str):
+        return len(value) <= MAX_ENTITY_CHARS and value.isprintable()
+    return isinstance(value, int) and abs(value) < 10**9
+
+
+def is_bot_payload(payload: str) -> bool:
+    """Whether a payload has the shape of the bot's own buttons (anything else is text)."""
+    match = _COMMAND.fullmatch(payload)
+    if match is None:
+        return False
+    if match.group(2) is None:
+        return True
+    try:
+        entities = json.loads(match.group(2))
+    except ValueError:
+        return False
+    return (
+        isinstance(entities, dict)
+        and len(entities) <= MAX_ENTITIES
+        and all(_ENTITY.fullmatch(k) and _entity_value(v) for k, v in entities.items())
+    )
+
+
+def as_typed(text: str) -> str:
+    """Text as the bot must read it: what a person typed, never an intent ("/x{...}")."""
+    if not text.strip().startswith("/"):
+        return text
+    # Only slashes (and spaces) typed: still a message, in a form Rasa does not unpack.
+    return _LEADING_SLASHES.sub("", text) or FULLWIDTH_SLASH
+
+
 class InboundMessage(BaseModel):
     """What a user sent, already unwrapped from its channel's protocol."""
 
@@ -35,10 +81,23 @@ class InboundMessage(BaseModel):
     # A button click carries the button's payload; `text` then holds its title for the record.
     payload: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    # The sender's network address where the channel knows it (web chat), for per-client caps;
+    # never sent to the bot.
+    client: str | None = Field(default=None, exclude=True)
 
     @property
     def for_bot(self) -> str:
-        return self.payload or self.text
+        """What Rasa gets: a button's payload if it is shaped like the bot's own, else text.
+
+        Typed text and any payload a client made up are text, so nobody can type or forge an
+        intent with entities the actions never offered. A payload without a leading slash is a
+        button that answers with text (a quick pick such as 近7天) and is sent as it is.
+        """
+        if self.payload is not None and is_bot_payload(self.payload):
+            return self.payload
+        if self.payload and not self.payload.strip().startswith("/"):
+            return self.payload
+        return as_typed(self.text)
 
 
 class OutboundMessage(BaseModel):

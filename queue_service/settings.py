@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from queue_service.handoff import caps
 from queue_service.handoff.hours import Timetable
 from queue_service.handoff.skills import Skill
 
@@ -76,6 +77,29 @@ class Settings(BaseSettings):
     max_message_chars: int = 2000
     # How many past messages a reconnecting web chat client gets back.
     history_limit: int = 200
+
+    # The public web chat socket's limits (integrations/webchat/guard.py); every refusal is a
+    # Chinese error frame, and a refused message stays in the page's outbox to be sent again.
+    # Open sockets per client address in one service instance: an office behind one NAT address
+    # has many users, so generous; a proxy's limit_conn can cap the whole cluster.
+    webchat_max_connections_per_ip: int = 50
+    # A new socket names its conversation (its first frame) within this many seconds.
+    webchat_hello_timeout_s: float = 5.0
+    # Per connection, a burst and then a steady rate: user messages (each one a bot turn), typing
+    # notices (the page sends one per 2 s at most) and login frames (portal tokens, card
+    # challenges and proofs). Well above what a person types or clicks.
+    webchat_message_burst: int = 10
+    webchat_messages_per_s: float = 1.0
+    webchat_typing_burst: int = 10
+    webchat_typing_per_s: float = 1.0
+    webchat_login_burst: int = 20
+    webchat_logins_per_s: float = 0.2
+    # Handoffs (per hour) and tickets, 留言 (per day), per conversation and per web chat client
+    # address, across all instances (queue_service/handoff/caps.py).
+    handoffs_per_conversation: int = caps.HANDOFFS_PER_CONVERSATION
+    handoffs_per_ip: int = caps.HANDOFFS_PER_IP
+    tickets_per_conversation: int = caps.TICKETS_PER_CONVERSATION
+    tickets_per_ip: int = caps.TICKETS_PER_IP
 
     # When agents work (China time); see queue_service/handoff/hours.py for the format.
     service_hours: str = "mon-fri 08:30-17:30"

@@ -1,12 +1,17 @@
 """The web chat channel: a websocket the chat page talks to, and the page itself.
 
 Protocol (JSON text frames):
+  client → server, first, within SWA_WEBCHAT_HELLO_TIMEOUT_S (else an error frame and close 1008):
+      {"type": "resume", "secret": "<the secret of a session frame>"}   or   {"type": "new"}
   server → client, once per connection:
-      {"type": "session", "conversation_id": "<uuid>", "history": [message, ...],
-       "identity": {...} | null}   (who the conversation is verified as, as in "identity" below)
+      {"type": "session", "conversation_id": "<uuid>", "secret": "<43 characters>",
+       "history": [message, ...], "identity": {...} | null}
+      "secret" only when a new conversation was opened (a "new" frame, or a secret that is not
+      well-formed); "identity" is who the conversation is verified as ("identity" below).
   client → server:
       {"type": "start"}   once, when a new conversation (empty history) is opened
-      {"type": "message", "text": "...", "payload": "..." | null}
+      {"type": "message", "text": "...", "payload": "..." | null, "ref": "..."}
+                          ("ref", optional, comes back in a rate_limited error for the message)
       {"type": "typing", "on": true | false}   while the user types to an agent (throttled)
       {"type": "auth", "token": "<portal JWT>"}   at any time: the host portal's logged-in user
       {"type": "logout"}                         the portal's user logged out
@@ -20,6 +25,9 @@ Protocol (JSON text frames):
   server → client, for each start or user message:
       {"type": "messages", "messages": [message, ...]}
       {"type": "error", "code": "...", "message": "<Chinese text for the user>"}
+  server → client, for a frame over its connection's rate (integrations/webchat/guard.py), which
+  is dropped: {"type": "error", "code": "rate_limited", "message": "...",
+               "dropped": "message" | "typing" | "login", "ref": <the message's ref>}
   server → client, at any time (an agent's lines, queue updates, the agent typing):
       {"type": "messages", "messages": [...]}   {"type": "typing", "on": true | false}
   server → client, for card frames (card-media login, queue_service/identity/card_login.py):
@@ -30,57 +38,77 @@ Protocol (JSON text frames):
 A message is a transcript line: id, role, text, buttons, image, custom, created_at and, on an
 agent's lines, sender_name.
 
-The token travels only in the auth frame: never in a URL (which ends up in access logs and
-browser history), never in a log line.
+A conversation is held by its secret (integrations/webchat/session.py): the page keeps it in
+localStorage and sends it in the first frame. The socket URL carries nothing. The id in the
+session frame is not a credential: agents, logs and Rasa see it, and no frame or endpoint takes
+it from the public. The portal token, too, travels only in a frame: never in a URL, never in a
+log line. A page from before (cached by a browser) still opens ?conversation=<id> and sends no
+first frame: it gets a new conversation at once, and its id is never read.
 
-The conversation id lives in the browser's localStorage; holding it is what lets a page reload
-see its history, so ids are random UUIDs and anything else is replaced by a fresh one.
+Before a conversation is opened, the socket must come from an allowed Origin (else it is refused
+before the handshake, close 1008) and its client address must be under its connection cap
+(else an error frame and close 1013).
 """
 
 import asyncio
 import contextlib
 import json
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, FastAPI, Request, WebSocket, WebSocketDisconnect, status
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.webchat import card_frames
 from integrations.webchat.card_frames import CARD_CHALLENGE_FRAME, CARD_REMOVED_FRAME, CardProof
+from integrations.webchat.guard import ConnectionCap, Pacing, origin_allowed
+from integrations.webchat.page_policy import content_security_policy
+from integrations.webchat.session import Session, open_session
 from queue_service.bus import Event
 from queue_service.handoff.switchboard import user_topic
 from queue_service.hub import Hub
 from queue_service.identity.portal import PortalTokenError
 from queue_service.identity.service import LOGIN_UNAVAILABLE_TEXT
 from queue_service.identity.store import Verified, decode_verified
+from queue_service.limits import client_ip
 from queue_service.messages import InboundMessage, OutboundMessage, Role, StoredMessage
+from queue_service.settings import Settings
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-CHANNEL = "webchat"
 
 router = APIRouter()
 
 
-def install(app: FastAPI) -> None:
-    app.mount("/webchat/static", StaticFiles(directory=STATIC_DIR), name="webchat-static")
+# The page and its scripts are checked for a newer version on every load (a 304 when unchanged):
+# a browser never runs a page older than the service it talks to.
+REVALIDATE = {"Cache-Control": "no-cache"}
+
+
+class _RevalidatedFiles(StaticFiles):
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers.update(REVALIDATE)
+        return response
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    app.mount("/webchat/static", _RevalidatedFiles(directory=STATIC_DIR), name="webchat-static")
     app.include_router(router)
+    app.state.webchat_connections = ConnectionCap(settings.webchat_max_connections_per_ip)
 
 
 @router.get("/", include_in_schema=False)
 async def chat_page(request: Request) -> FileResponse:
-    """The chat page; only this service and the configured sites may frame it (clickjacking)."""
-    ancestors = " ".join(["'self'", *request.app.state.settings.embed_origin_list()])
-    headers = {"Content-Security-Policy": f"frame-ancestors {ancestors}"}
+    policy = content_security_policy(request.app.state.settings, request.headers.get("host", ""))
+    headers = {"Content-Security-Policy": policy, **REVALIDATE}
     return FileResponse(STATIC_DIR / "index.html", headers=headers)
 
 
@@ -95,13 +123,6 @@ async def page_config(request: Request) -> dict[str, Any]:
     }
 
 
-def _session_id(raw: str | None) -> str:
-    try:
-        return str(uuid.UUID(raw or ""))
-    except ValueError:
-        return str(uuid.uuid4())
-
-
 def _wire(messages: list[StoredMessage]) -> list[dict[str, Any]]:
     return [m.model_dump(mode="json", exclude={"conversation_id", "agent"}) for m in messages]
 
@@ -111,9 +132,25 @@ def _error(code: str, message: str) -> dict[str, str]:
 
 
 _BAD_MESSAGE = _error("bad_message", "消息格式不正确，请刷新页面后重试。")
+# For a socket that does not say which conversation it wants (a page from before the session
+# secret, still in a browser's cache, waits for the server to speak first).
+_NO_HELLO = _error("no_session", "连接未能建立，请刷新页面后重试。")
+_TOO_MANY_CONNECTIONS = _error(
+    "too_many_connections", "您打开的对话窗口过多，请关闭部分窗口后刷新页面重试。"
+)
+RATE_LIMITED_TEXT = "您发送得太快了，请稍候再试。"
+# Frames are JSON of at most a few thousand characters; anything far larger is not parsed.
+MAX_FRAME_CHARS = 64 * 1024
 
 
 START_FRAME = "start"
+
+
+@dataclass(frozen=True)
+class UserMessage:
+    text: str
+    payload: str | None
+    ref: str | int | None  # the page's own reference, returned if the message is refused
 
 
 @dataclass(frozen=True)
@@ -129,11 +166,19 @@ class Auth:
 LOGOUT_FRAME = "logout"
 
 
+def _ref(value: object) -> str | int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53:
+        return value
+    return value if isinstance(value, str) and len(value) <= 64 else None
+
+
 def parse_client_frame(
     raw: str, max_chars: int
-) -> tuple[str, str | None] | dict[str, str] | str | Typing | Auth | CardProof:
-    """(text, payload) for a valid user message, START_FRAME, LOGOUT_FRAME, the card frames,
-    Typing, Auth, CardProof, or an error frame."""
+) -> UserMessage | dict[str, str] | str | Typing | Auth | CardProof:
+    """A valid UserMessage, START_FRAME, LOGOUT_FRAME, the card frames, Typing, Auth,
+    CardProof, or an error frame."""
+    if len(raw) > MAX_FRAME_CHARS:
+        return _error("too_long", f"消息过长，请控制在 {max_chars} 字以内。")
     try:
         frame = json.loads(raw)
     except ValueError:
@@ -162,7 +207,14 @@ def parse_client_frame(
         return _error("empty", "请输入您要咨询的问题。")
     if len(text) > max_chars or len(payload or "") > max_chars:
         return _error("too_long", f"消息过长，请控制在 {max_chars} 字以内。")
-    return text or (payload or ""), payload
+    return UserMessage(text or (payload or ""), payload, _ref(frame.get("ref")))
+
+
+def _rate_limited(dropped: str, ref: str | int | None = None) -> dict[str, Any]:
+    frame: dict[str, Any] = {**_error("rate_limited", RATE_LIMITED_TEXT), "dropped": dropped}
+    if ref is not None:
+        frame["ref"] = ref
+    return frame
 
 
 def _frame(event: Event) -> dict[str, Any] | None:
@@ -187,11 +239,59 @@ async def _forward(events: asyncio.Queue[Event], send: Callable[[dict], Awaitabl
 
 
 @router.websocket("/channels/webchat/ws")
-async def webchat_socket(websocket: WebSocket, conversation: str | None = None) -> None:
+async def webchat_socket(websocket: WebSocket) -> None:
+    settings: Settings = websocket.app.state.settings
+    if not origin_allowed(websocket, settings):
+        origin = websocket.headers.get("origin")
+        log.info("web chat socket refused: origin", extra={"origin": origin})
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+        return
+    connections: ConnectionCap = websocket.app.state.webchat_connections
+    client = client_ip(websocket)
+    await websocket.accept()
+    if not connections.open(client):
+        log.info("web chat socket refused: too many connections")
+        await websocket.send_json(_TOO_MANY_CONNECTIONS)
+        await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER)
+        return
+    try:
+        if "conversation" in websocket.query_params:
+            # A page from before the secret, still in a browser's cache: it sends the id it kept
+            # and waits for the session frame. It gets a new conversation (the id is never read)
+            # and works until the browser loads the current script.
+            session: Session | None = open_session(None)
+        else:
+            session = await _hello(websocket, settings.webchat_hello_timeout_s)
+        if session is not None:
+            await _serve(websocket, session, client, settings)
+    finally:
+        connections.close(client)
+
+
+async def _hello(websocket: WebSocket, timeout_s: float) -> Session | None:
+    """The conversation the first frame asks for; None (and the socket closed) if it asks for
+    none in time."""
+    try:
+        message = await asyncio.wait_for(websocket.receive(), timeout_s)
+    except TimeoutError:
+        message = {"type": "websocket.receive"}
+    if message["type"] == "websocket.disconnect":
+        return None
+    try:
+        frame = json.loads(message.get("text") or "")
+    except ValueError:
+        frame = None
+    if isinstance(frame, dict) and frame.get("type") in ("new", "resume"):
+        return open_session(frame.get("secret") if frame["type"] == "resume" else None)
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await websocket.send_json(_NO_HELLO)
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+    return None
+
+
+async def _serve(websocket: WebSocket, session: Session, client: str, settings: Settings) -> None:
     hub: Hub = websocket.app.state.hub
-    settings = websocket.app.state.settings
-    session_id = _session_id(conversation)
-    conversation_id = f"{CHANNEL}:{session_id}"
+    conversation_id = session.conversation_id
     # Turn replies and bus events are sent by two tasks; frames must not interleave.
     sending = asyncio.Lock()
 
@@ -199,21 +299,19 @@ async def webchat_socket(websocket: WebSocket, conversation: str | None = None) 
         async with sending:
             await websocket.send_json(frame)
 
-    await websocket.accept()
     # Listening starts before the history is read, so nothing falls between the two.
     async with websocket.app.state.bus.listen(user_topic(conversation_id)) as events:
         history = await hub.transcripts.history(conversation_id, settings.history_limit)
-        await send(
-            {
-                "type": "session",
-                "conversation_id": session_id,
-                "history": _wire(history),
-                "identity": await _who(hub, conversation_id),
-            }
-        )
+        opened: dict[str, Any] = {"type": "session", "conversation_id": session.session_id}
+        if session.new_secret is not None:
+            opened["secret"] = session.new_secret
+        opened["history"] = _wire(history)
+        opened["identity"] = await _who(hub, conversation_id)
+        await send(opened)
         forwarder = asyncio.create_task(_forward(events, send))
+        conversation = _Conversation(hub, conversation_id, client, settings, send)
         try:
-            await _converse(websocket, hub, conversation_id, settings.max_message_chars, send)
+            await conversation.run(websocket)
         except WebSocketDisconnect:
             pass  # the user left mid-turn; their message and the replies are in the transcript
         finally:
@@ -222,40 +320,68 @@ async def webchat_socket(websocket: WebSocket, conversation: str | None = None) 
                 await forwarder
 
 
-async def _converse(
-    websocket: WebSocket,
-    hub: Hub,
-    conversation_id: str,
-    max_chars: int,
-    send: Callable[[dict], Awaitable[None]],
-) -> None:
-    while True:
-        frame = await websocket.receive()
-        if frame["type"] == "websocket.disconnect":
-            return
-        parsed = parse_client_frame(frame.get("text") or "", max_chars)
+class _Conversation:
+    """One socket's frames after the session frame: each parsed, paced, and answered."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        conversation_id: str,
+        client: str,
+        settings: Settings,
+        send: Callable[[dict], Awaitable[None]],
+    ) -> None:
+        self._hub = hub
+        self._conversation_id = conversation_id
+        self._client = client
+        self._max_chars = settings.max_message_chars
+        self._pacing = Pacing.from_settings(settings)
+        self._send = send
+
+    async def run(self, websocket: WebSocket) -> None:
+        while True:
+            frame = await websocket.receive()
+            if frame["type"] == "websocket.disconnect":
+                return
+            await self._answer(parse_client_frame(frame.get("text") or "", self._max_chars))
+
+    async def _answer(
+        self, parsed: UserMessage | dict[str, str] | str | Typing | Auth | CardProof
+    ) -> None:
+        hub, conversation_id, send = self._hub, self._conversation_id, self._send
         if isinstance(parsed, dict):
             await send(parsed)
-            continue
-        if isinstance(parsed, Typing):
+        elif isinstance(parsed, Typing):
+            if not self._pacing.typing.take():
+                await send(_rate_limited("typing"))
+                return
             await hub.typing(conversation_id, parsed.on)
-            continue
-        if isinstance(parsed, Auth) or parsed == LOGOUT_FRAME:
-            await send(await _authenticate(hub, conversation_id, parsed))
-            continue
-        if isinstance(parsed, CardProof) or parsed in (CARD_CHALLENGE_FRAME, CARD_REMOVED_FRAME):
-            answer = await card_frames.answer(hub.identities, conversation_id, parsed)
-            await _keep_notices(hub, conversation_id, answer.get("notices") or [])
-            await send(answer)
-            continue
-        if parsed == START_FRAME:
-            replies = await hub.start(conversation_id)
-        else:
-            text, payload = parsed
-            replies = await hub.handle(
-                InboundMessage(conversation_id=conversation_id, text=text, payload=payload)
+        elif isinstance(parsed, Auth | CardProof) or parsed in (
+            LOGOUT_FRAME,
+            CARD_CHALLENGE_FRAME,
+            CARD_REMOVED_FRAME,
+        ):
+            if not self._pacing.logins.take():
+                await send(_rate_limited("login"))
+            elif isinstance(parsed, Auth) or parsed == LOGOUT_FRAME:
+                await send(await _authenticate(hub, conversation_id, parsed))
+            else:
+                answer = await card_frames.answer(hub.identities, conversation_id, parsed)
+                await _keep_notices(hub, conversation_id, answer.get("notices") or [])
+                await send(answer)
+        elif not self._pacing.messages.take():
+            ref = parsed.ref if isinstance(parsed, UserMessage) else None
+            await send(_rate_limited("message", ref))
+        elif isinstance(parsed, UserMessage):
+            inbound = InboundMessage(
+                conversation_id=conversation_id,
+                text=parsed.text,
+                payload=parsed.payload,
+                client=self._client,
             )
-        await send({"type": "messages", "messages": _wire(replies)})
+            await send({"type": "messages", "messages": _wire(await hub.handle(inbound))})
+        else:  # START_FRAME
+            await send({"type": "messages", "messages": _wire(await hub.start(conversation_id))})
 
 
 async def _keep_notices(hub: Hub, conversation_id: str, notices: list[str]) -> None:

@@ -21,11 +21,12 @@ from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from queue_service.clock import Clock, china_now
+from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore
 from queue_service.handoff.hours import Timetable
 from queue_service.handoff.queue import ConversationState, HandoffQueue, estimate_wait_s
 from queue_service.handoff.skills import SKILL_TITLES, Skill
-from queue_service.handoff.tickets import TicketError, TicketStore, valid_text
+from queue_service.handoff.tickets import TicketError, TicketStore, valid_contact, valid_text
 from queue_service.messages import Button, InboundMessage, OutboundMessage, Role
 
 CANCEL = Button(title="取消排队", payload="/cancel_queue")
@@ -49,6 +50,10 @@ TICKET_FAILED_TEXT = (
     "非常抱歉，留言暂时无法提交。请稍后再发送一次联系方式，或拨打全国统一热线 95198。"
 )
 TICKET_TEXT = "留言已提交，编号 {id}。客服会在工作时间尽快与您联系。您可以继续向智能客服提问。"
+TOO_MANY_HANDOFFS_TEXT = (
+    "非常抱歉，转接人工客服的请求过于频繁，请稍后再试，或拨打全国统一热线 95198。"
+)
+TOO_MANY_TICKETS_TEXT = "非常抱歉，今天的留言次数已达上限，请明天再试，或拨打全国统一热线 95198。"
 CANCELLED_TEXT = "已取消排队。您可以继续向智能客服提问。"
 NOT_QUEUED_TEXT = "您当前没有在排队。您可以继续向智能客服提问，或点击“转人工”。"
 BACK_TEXT = "好的，已返回智能客服，您可以继续提问。"
@@ -113,6 +118,7 @@ class HandoffDesk:
         chats: ChatStore,
         timetable: Timetable,
         clock: Clock = china_now,
+        caps: HandoffCaps | None = None,
     ) -> None:
         self._redis = redis
         self._queue = queue
@@ -120,9 +126,15 @@ class HandoffDesk:
         self._chats = chats
         self._timetable = timetable
         self._clock = clock
+        self._caps = caps or HandoffCaps(redis)
 
-    async def request(self, conversation_id: str, skill: Skill) -> list[OutboundMessage]:
-        """The bot handed this user over: queue them, or offer to leave a message."""
+    async def request(
+        self, conversation_id: str, skill: Skill, client: str | None = None
+    ) -> list[OutboundMessage]:
+        """The bot handed this user over: queue them, or offer to leave a message.
+
+        `client` is the sender's address where the channel knows it: handoffs are capped per
+        conversation and per address (queue_service/handoff/caps.py)."""
         now = self._clock()
         if not self._timetable.is_open(now):
             opening = self._timetable.next_opening(now)
@@ -132,6 +144,8 @@ class HandoffDesk:
         capacity = await self._queue.online_capacity(skill)
         if capacity == 0:
             return await self.offer(conversation_id, skill, NO_AGENT_TEXT)
+        if not await self._caps.handoffs.hit(conversation_id, client):
+            return [_system(TOO_MANY_HANDOFFS_TEXT)]
         position = await self._queue.enqueue(conversation_id, skill)
         if position is None:
             return [_system(WITH_AGENT_TEXT)]
@@ -175,8 +189,7 @@ class HandoffDesk:
             return await self._rate(inbound, form)
         if form["step"] == OFFER:
             if _chose(inbound, LEAVE_MESSAGE):
-                await self._set_form(conversation_id, step=TEXT)
-                return [_system(ASK_TEXT_TEXT, BACK_TO_BOT)]
+                return await self._ask_text(inbound)
             # Anything else is a new question for the bot.
             await self._end_form(conversation_id)
             return None
@@ -184,6 +197,10 @@ class HandoffDesk:
             if form["step"] == TEXT:
                 await self._set_form(conversation_id, step=CONTACT, text=valid_text(inbound.text))
                 return [_system(ASK_CONTACT_TEXT, BACK_TO_BOT)]
+            valid_contact(inbound.text)  # checked first: a typo must not use up a ticket
+            if not await self._caps.tickets.hit(conversation_id, inbound.client):
+                await self._end_form(conversation_id)
+                return [_system(TOO_MANY_TICKETS_TEXT)]
             ticket = await self._tickets.create(
                 conversation_id, Skill(form["skill"]), form["text"], inbound.text
             )
@@ -222,13 +239,21 @@ class HandoffDesk:
     async def _stale_button(self, inbound: InboundMessage) -> list[OutboundMessage] | None:
         """A desk button clicked after its moment (the chat keeps old buttons): still meant."""
         if _chose(inbound, LEAVE_MESSAGE):
-            await self._set_form(inbound.conversation_id, step=TEXT, skill=Skill.OTHER.value)
-            return [_system(ASK_TEXT_TEXT, BACK_TO_BOT)]
+            return await self._ask_text(inbound, skill=Skill.OTHER.value)
         if _chose(inbound, CANCEL):
             return [_system(NOT_QUEUED_TEXT)]
         if _chose(inbound, BACK_TO_BOT):
             return [_system(BACK_TEXT)]
         return None
+
+    async def _ask_text(self, inbound: InboundMessage, **form: str) -> list[OutboundMessage]:
+        """Leaving a message starts with its text, unless no more tickets are allowed today:
+        said now, before the user writes it. (Counted when the ticket is created.)"""
+        if await self._caps.tickets.exceeded(inbound.conversation_id, inbound.client):
+            await self._end_form(inbound.conversation_id)
+            return [_system(TOO_MANY_TICKETS_TEXT)]
+        await self._set_form(inbound.conversation_id, step=TEXT, **form)
+        return [_system(ASK_TEXT_TEXT, BACK_TO_BOT)]
 
     async def offer(self, conversation_id: str, skill: Skill, reason: str) -> list[OutboundMessage]:
         """Offer to leave a message instead of waiting, after `reason` (a full sentence)."""

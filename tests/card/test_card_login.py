@@ -32,6 +32,7 @@ from tests.integration.test_identity import ZHAO, chat, identity_sent, mint
 from tests.integration.test_webchat_socket import make_client
 from tests.support.eport_card import INITIAL_PIN, EportApplet
 from tests.support.rasa_standins import RecordingRasa, recording_rasa
+from tests.support.webchat import open_chat
 
 ENTERPRISE = ("ent-demo-1", "北京示例进出口有限公司")
 
@@ -105,7 +106,7 @@ def test_a_legal_card_login_reaches_the_actions_signed(service, rasa, reader, ne
     applet = new_card(card_number="8911000012345")
     reader.insert(applet)
     register(service, applet)
-    with service.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(service) as ws:
         conversation_id = f"webchat:{ws.receive_json()['conversation_id']}"
         started = time.perf_counter()
         frame = card_login(ws, bridge)
@@ -146,7 +147,7 @@ def test_an_operator_card_login_says_what_needs_the_legal_card(
     applet = authority.issue("8911000054321", "钱敏", in_days(600), pin="13572468")
     reader.insert(applet)
     register(service, applet, role=CardRole.OPERATOR, holder="钱敏")
-    with service.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(service) as ws:
         conversation_id = f"webchat:{ws.receive_json()['conversation_id']}"
         frame = send_proof(ws, bridge_proof(bridge, challenge(ws), pin="13572468"))
         assert frame["identity"]["card"]["role"] == "operator"
@@ -168,7 +169,7 @@ def test_a_certificate_near_expiry_gets_a_reminder_with_how_to_extend(
     applet = new_card(days=30)
     reader.insert(applet)
     register(service, applet)
-    with service.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(service) as ws:
         ws.receive_json()
         frame = card_login(ws, bridge)
         reminder = frame["notices"][-1]
@@ -190,7 +191,7 @@ def test_expired_locked_and_revoked_cards_are_refused_with_the_reason(
     applet = new_card(days=days)
     reader.insert(applet)
     register(service, applet, status=status, expires_at=in_days(days))
-    with service.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(service) as ws:
         conversation_id = f"webchat:{ws.receive_json()['conversation_id']}"
         frame = card_login(ws, bridge)
         assert (frame["type"], frame["code"], frame["reason"]) == ("error", "card_refused", reason)
@@ -201,7 +202,7 @@ def test_expired_locked_and_revoked_cards_are_refused_with_the_reason(
 
 def test_an_unregistered_card_is_refused(service, reader, new_card, bridge):
     reader.insert(new_card(card_number="8999000000007"))
-    with service.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(service) as ws:
         ws.receive_json()
         frame = card_login(ws, bridge)
         assert frame["reason"] == "unregistered"
@@ -214,7 +215,7 @@ def test_a_challenge_is_good_once_for_its_own_conversation_and_for_60_s(
     applet = new_card()
     reader.insert(applet)
     register(service, applet)
-    with service.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(service) as ws:
         ws.receive_json()
         proof = bridge_proof(bridge, challenge(ws))
         assert send_proof(ws, proof)["type"] == "identity"
@@ -222,7 +223,7 @@ def test_a_challenge_is_good_once_for_its_own_conversation_and_for_60_s(
         assert replayed["reason"] == "bad_challenge"
         assert "只能使用一次" in replayed["message"]
         # Another conversation's challenge, signed by the right card: refused too.
-        with service.websocket_connect("/channels/webchat/ws") as other:
+        with open_chat(service) as other:
             other.receive_json()
             stolen = bridge_proof(bridge, challenge(other))
         assert send_proof(ws, stolen)["reason"] == "bad_challenge"
@@ -238,7 +239,7 @@ def test_a_signature_by_another_card_is_refused(service, reader, new_card, bridg
     register(service, registered)
     other = new_card(card_number="8911000000222")  # not registered, in the reader
     reader.insert(other)
-    with service.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(service) as ws:
         session = ws.receive_json()
         # The other card's proof, claiming the registered card's number...
         proof = {**bridge_proof(bridge, challenge(ws)), "card_number": "8911000000111"}
@@ -259,7 +260,7 @@ def test_removing_the_card_ends_the_card_identity(service, rasa, reader, new_car
     applet = new_card()
     reader.insert(applet)
     register(service, applet)
-    with service.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(service) as ws:
         conversation_id = f"webchat:{ws.receive_json()['conversation_id']}"
         # Logged in on the portal first; the card login goes over it, the removal back to it.
         ws.send_json({"type": "auth", "token": mint(service, ZHAO)})
@@ -275,7 +276,7 @@ def test_removing_the_card_ends_the_card_identity(service, rasa, reader, new_car
         chat(ws, "我的报关单")
         assert identity_sent(rasa, conversation_id) == ZHAO
 
-    with service.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(service) as ws:
         conversation_id = f"webchat:{ws.receive_json()['conversation_id']}"
         reader.insert(applet)
         card_login(ws, bridge)
@@ -295,7 +296,7 @@ def test_a_portal_logout_is_not_undone_by_taking_the_card_out(
     applet = new_card()
     reader.insert(applet)
     register(service, applet)
-    with service.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(service) as ws:
         conversation_id = f"webchat:{ws.receive_json()['conversation_id']}"
         ws.send_json({"type": "auth", "token": mint(service, ZHAO)})
         ws.receive_json()
@@ -310,7 +311,7 @@ def test_a_portal_logout_is_not_undone_by_taking_the_card_out(
 
 
 def test_malformed_proofs_get_a_clear_answer(service):
-    with service.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(service) as ws:
         ws.receive_json()
         for proof in (None, "x", {"card_number": "1"}, {"card_number": "../x", "challenge": "a"}):
             frame = send_proof(ws, proof)
@@ -326,7 +327,7 @@ def test_the_demo_cards_are_registered_and_log_in(
     applet = authority.issue(number, holder, in_days(700), key=demo_private_key(number))
     reader.insert(applet)
     with make_client(redis_process.url, database_url, rasa.url) as client:
-        with client.websocket_connect("/channels/webchat/ws") as ws:
+        with open_chat(client) as ws:
             ws.receive_json()
             frame = card_login(ws, bridge)
         assert frame["identity"]["enterprise_name"] == enterprise
@@ -354,7 +355,7 @@ async def test_the_migration_creates_the_cards_table_as_modelled(database_url) -
 
 
 def test_challenges_are_limited_per_conversation(service):
-    with service.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(service) as ws:
         session_id = ws.receive_json()["conversation_id"]
         for _ in range(10):
             challenge(ws)

@@ -4,22 +4,23 @@ import json
 
 import httpx
 import pytest
-from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from actions.faq import knowledge, replies
 from tests.e2e.conftest import RASA_TOKEN
+from tests.support.webchat import connect_chat
 
 pytestmark = pytest.mark.e2e
 
 
-async def converse(ws_url: str, text: str, conversation: str = "") -> tuple[str, list[dict]]:
-    async with connect(f"{ws_url}?conversation={conversation}") as ws:
+async def converse(ws_url: str, text: str, secret: str | None = None) -> tuple[dict, list[dict]]:
+    """The session frame, and the replies to one message."""
+    async with connect_chat(ws_url, secret) as ws:
         session = json.loads(await ws.recv())
         await ws.send(json.dumps({"type": "message", "text": text}))
         frame = json.loads(await ws.recv())
     assert frame["type"] == "messages"
-    return session["conversation_id"], frame["messages"]
+    return session, frame["messages"]
 
 
 async def turn(ws, frame: dict) -> list[dict]:
@@ -31,7 +32,7 @@ async def turn(ws, frame: dict) -> list[dict]:
 
 async def test_first_contact_menu_category_and_answer(stack) -> None:
     kb = knowledge.default()
-    async with connect(stack.ws_url) as ws:
+    async with connect_chat(stack.ws_url) as ws:
         await ws.recv()
         greeting = await turn(ws, {"type": "start"})
         assert "单一窗口智能客服" in greeting[0]["text"]
@@ -56,7 +57,7 @@ async def test_first_contact_menu_category_and_answer(stack) -> None:
 
 async def test_follow_up_after_an_answer(stack) -> None:
     kb = knowledge.default()
-    async with connect(stack.ws_url) as ws:
+    async with connect_chat(stack.ws_url) as ws:
         await ws.recv()
         first = await turn(
             ws,
@@ -72,7 +73,7 @@ async def test_follow_up_after_an_answer(stack) -> None:
 
 
 async def test_out_of_scope_then_a_human_is_offered(stack) -> None:
-    async with connect(stack.ws_url) as ws:
+    async with connect_chat(stack.ws_url) as ws:
         await ws.recv()
         declined = await turn(ws, {"type": "message", "text": "明天北京会下雨吗"})
         assert declined[0]["text"] == replies.DECLINE_TEXT
@@ -87,9 +88,9 @@ async def test_faq_question_gets_its_answer(stack) -> None:
 
 
 async def test_conversation_continues_across_reconnects(stack) -> None:
-    conversation, _ = await converse(stack.ws_url, "你好")
-    await converse(stack.ws_url, "谢谢", conversation)
-    async with connect(f"{stack.ws_url}?conversation={conversation}") as ws:
+    session, _ = await converse(stack.ws_url, "你好")
+    await converse(stack.ws_url, "谢谢", session["secret"])
+    async with connect_chat(stack.ws_url, session["secret"]) as ws:
         history = json.loads(await ws.recv())["history"]
     user_lines = [m["text"] for m in history if m["role"] == "user"]
     assert user_lines == ["你好", "谢谢"]
@@ -97,7 +98,7 @@ async def test_conversation_continues_across_reconnects(stack) -> None:
     # Rasa kept the same conversation: its tracker holds both user turns under our id.
     async with httpx.AsyncClient() as http:
         tracker_response = await http.get(
-            f"{stack.rasa_url}/conversations/webchat:{conversation}/tracker",
+            f"{stack.rasa_url}/conversations/webchat:{session['conversation_id']}/tracker",
             params={"token": RASA_TOKEN},
         )
     tracker = tracker_response.json()
@@ -112,11 +113,11 @@ async def test_rasa_api_rejects_calls_without_the_token(stack) -> None:
 
 
 async def test_oversized_frame_is_refused_without_harm(stack) -> None:
-    async with connect(stack.ws_url) as ws:
-        conversation = json.loads(await ws.recv())["conversation_id"]
+    async with connect_chat(stack.ws_url) as ws:
+        secret = json.loads(await ws.recv())["secret"]
         await ws.send(json.dumps({"type": "message", "text": "大" * 70_000}))
         with pytest.raises(ConnectionClosed) as closed:
             await ws.recv()
     assert closed.value.rcvd.code == 1009  # message too big
-    _, replies = await converse(stack.ws_url, "谢谢", conversation)
+    _, replies = await converse(stack.ws_url, "谢谢", secret)
     assert replies and replies[0]["text"]

@@ -22,7 +22,7 @@ from contextlib import closing, contextmanager
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from actions.handoff import ASK_SKILL_TEXT
 from queue_service.console.api import TAKEN
@@ -32,6 +32,7 @@ from queue_service.handoff.switchboard import CONNECTED_TEXT, HANDED_OVER_TEXT
 from stack.paths import ROOT
 from tests.e2e.test_webchat_browser import SCREENSHOT_DIR, bot_messages
 from tests.e2e.test_webchat_browser import browser as browser  # the fixture, shared
+from tests.support.webchat import connect_chat_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -39,7 +40,8 @@ PASSWORD = "console-e2e-secret"
 AGENT_NAME = "客服小测"
 SUPERVISOR_NAME = "值班班长"
 TITLE = "单一窗口客服工作台"
-CONVERSATION_KEY = "swa.webchat.conversation"
+# The conversation id the chat page shows on its root element (not a credential).
+CONVERSATION_ID = "document.documentElement.dataset.conversation"
 # The live view polls every 5 s; changes that no websocket event announces show within this.
 LIVE_TIMEOUT_MS = 15_000
 
@@ -128,7 +130,7 @@ def ask_for_an_agent(page: Page, stack, skill_title: str) -> str:
     say(page, "转人工")
     expect(bot_messages(page).last).to_contain_text(ASK_SKILL_TEXT)
     click(page, skill_title)
-    return "webchat:" + page.evaluate(f"localStorage.getItem('{CONVERSATION_KEY}')")
+    return "webchat:" + page.evaluate(CONVERSATION_ID)
 
 
 def go_online(console: Page) -> None:
@@ -199,7 +201,7 @@ def test_agent_serves_a_web_chat_user_from_handoff_to_rating(stack, console: Pag
         skill_button.last.click()
     # Assigned automatically to the only agent online: the agent greets by name.
     expect(agent_bubbles.first).to_have_text(CONNECTED_TEXT.format(name=AGENT_NAME))
-    conversation_id = "webchat:" + user.evaluate(f"localStorage.getItem('{CONVERSATION_KEY}')")
+    conversation_id = "webchat:" + user.evaluate(CONVERSATION_ID)
 
     # The console opens the chat by itself, with what the user said to the bot before.
     tab = console.locator(f'.swa-chat-tab[data-conversation-id="{conversation_id}"]')
@@ -388,7 +390,7 @@ def test_typing_shows_both_ways_and_the_console_reconnects(stack, console: Page)
     username = create_agent(stack)
     log_in(console, stack, username, PASSWORD)
     go_online(console)
-    with connect(stack.ws_url) as ws:
+    with connect_chat_sync(stack.ws_url) as ws:
         session = json.loads(ws.recv(timeout=30))
         conversation_id = f"webchat:{session['conversation_id']}"
         ws.send(json.dumps({"type": "message", "text": "转人工"}))
@@ -424,7 +426,7 @@ def test_typing_shows_both_ways_and_the_console_reconnects(stack, console: Page)
     expect(pane.locator('.swa-line[data-role="agent"] .swa-line-text').last).to_have_text(
         "正在为您查询"
     )
-    with connect(f"{stack.ws_url}?conversation={session['conversation_id']}") as ws:
+    with connect_chat_sync(stack.ws_url, session["secret"]) as ws:
         history = json.loads(ws.recv(timeout=30))["history"]
     assert history[-1]["role"] == "agent" and history[-1]["text"] == "正在为您查询"
     close_chat(pane)

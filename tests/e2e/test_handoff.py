@@ -4,7 +4,6 @@ import json
 
 import pytest
 import redis.asyncio as aioredis
-from websockets.asyncio.client import connect
 
 from actions.handoff import ASK_SKILL_TEXT
 from queue_service import db
@@ -13,6 +12,7 @@ from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.handoff.skills import Skill
 from queue_service.handoff.tickets import CONTACT_INVALID, TicketStatus, TicketStore
 from tests.e2e.test_chat import turn
+from tests.support.webchat import connect_chat
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,7 @@ async def open_tickets(database_url: str):
 
 
 async def test_no_agent_online_the_user_picks_a_skill_and_leaves_a_message(stack) -> None:
-    async with connect(stack.ws_url) as ws:
+    async with connect_chat(stack.ws_url) as ws:
         session = json.loads(await ws.recv())
         [ask] = await turn(ws, say("转人工"))
         assert ask["text"] == ASK_SKILL_TEXT
@@ -75,7 +75,7 @@ async def test_with_an_agent_online_the_user_queues_for_the_topic_and_cancels(st
     await queue.enqueue("webchat:e2e-served", Skill.ACCOUNT)
     assert (await queue.assign_next(Skill.ACCOUNT)).agent_id == "e2e-agent"
     try:
-        async with connect(stack.ws_url) as ws:
+        async with connect_chat(stack.ws_url) as ws:
             await ws.recv()
             # The question read last decides the skill: 法人卡 is 账号与卡介质.
             await turn(ws, say("法人卡被锁了怎么解锁"))

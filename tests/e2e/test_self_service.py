@@ -7,7 +7,6 @@ from datetime import datetime
 
 import httpx
 import pytest
-from websockets.asyncio.client import connect
 
 from actions.records.demo import DEMO_ENTERPRISES, small
 from actions.records.models import Declaration
@@ -17,6 +16,7 @@ from queue_service.identity.portal import PortalTokens
 from queue_service.identity.signing import sign
 from queue_service.settings import Settings
 from tests.support.identities import ACME_LEGAL_CARD, ALICE
+from tests.support.webchat import connect_chat
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +53,7 @@ async def test_a_consumer_logged_in_on_the_portal_asks_in_the_web_chat(stack) ->
     """The whole path: portal token -> web chat socket -> hub signs -> Rasa -> action."""
     settings = Settings()
     tokens = PortalTokens(settings.portal_jwt_secret.get_secret_value(), settings.portal_issuer)
-    async with connect(stack.ws_url) as ws:
+    async with connect_chat(stack.ws_url) as ws:
         await ws.recv()  # session
         await ws.send(json.dumps({"type": "auth", "token": tokens.mint(ALICE, 600)}))
         verified = json.loads(await ws.recv())

@@ -6,12 +6,12 @@ import json
 import httpx
 import pytest
 import redis.asyncio as aioredis
-from websockets.asyncio.client import connect
 
 from queue_service import db
 from queue_service.agents.accounts import AccountStore
 from queue_service.handoff.queue import AgentStatus, ConversationState, HandoffQueue
 from queue_service.handoff.skills import Skill
+from tests.support.webchat import connect_chat
 
 pytestmark = pytest.mark.e2e
 
@@ -39,12 +39,13 @@ async def test_queue_assignment_and_transcript_survive_a_service_restart(stack) 
         await queue.touch_presence("restart-agent", 300)  # as an open console does
         await http.put("/console/api/status", json={"status": "online"})
 
-        ids = []
+        sessions = []
         for _ in range(3):
-            async with connect(stack.ws_url) as ws:
-                ids.append("webchat:" + json.loads(await ws.recv())["conversation_id"])
+            async with connect_chat(stack.ws_url) as ws:
+                sessions.append(json.loads(await ws.recv()))
+        ids = [f"webchat:{s['conversation_id']}" for s in sessions]
         served, *waiting = ids
-        async with connect(f"{stack.ws_url}?conversation={served.split(':', 1)[1]}") as ws:
+        async with connect_chat(stack.ws_url, sessions[0]["secret"]) as ws:
             await ws.recv()
             await queue.enqueue(served, Skill.CROSS_BORDER)
             claim = await http.post("/console/api/chats/claim", json={"conversation_id": served})
@@ -65,8 +66,8 @@ async def test_queue_assignment_and_transcript_survive_a_service_restart(stack) 
             ConversationState.ASSIGNED,
             "restart-agent",
         )
-        # The user's page reconnects with its id: history intact, and the chat goes on.
-        async with connect(f"{stack.ws_url}?conversation={served.split(':', 1)[1]}") as ws:
+        # The user's page reconnects with its secret: history intact, and the chat goes on.
+        async with connect_chat(stack.ws_url, sessions[0]["secret"]) as ws:
             history = json.loads(await ws.recv())["history"]
             assert [m["text"] for m in history][-1] == "请提供订单编号"
             await ws.send(json.dumps({"type": "message", "text": "订单号是 A123"}))

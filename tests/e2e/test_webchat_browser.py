@@ -47,7 +47,22 @@ def bot_messages(page: Page):
     return page.locator('.swa-msg[data-role="bot"]:not(.swa-typing)')
 
 
+def csp_violations(page: Page) -> list[str]:
+    """What the page's Content-Security-Policy blocked, as Chromium reports it."""
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return blocked
+
+
 def test_chat_buttons_history_and_reconnect(stack, page: Page) -> None:
+    blocked = csp_violations(page)
+    sockets: list[str] = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
     page.goto(stack.service_url)
     expect(page.locator(".swa-status")).to_have_text("在线")
     # First contact: the bot greets with the categories of hot questions as buttons.
@@ -88,6 +103,13 @@ def test_chat_buttons_history_and_reconnect(stack, page: Page) -> None:
     )
     expect(bot_messages(page)).to_have_count(answered + 1)
     expect(page.locator(".swa-typing")).to_have_count(0)
+
+    # The conversation's secret stayed in the page: every socket URL is the bare path.
+    secret = page.evaluate("localStorage.getItem('swa.webchat.secret')")
+    assert len(secret) == 43
+    assert len(sockets) >= 3 and set(sockets) == {stack.ws_url}
+    assert page.evaluate("localStorage.getItem('swa.webchat.conversation')") is None
+    assert blocked == []  # the page works under its policy: nothing inline, nothing foreign
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT_DIR / "webchat.png"), full_page=True)
 
@@ -109,3 +131,22 @@ def test_links_and_line_breaks_render_safely(stack, page: Page) -> None:
         "<img src=x onerror=alert(1)>"
     )
     assert page.locator(".swa-bubble img").count() == 0
+
+
+def test_a_message_refused_as_too_fast_is_kept_and_sent_again(stack, page: Page) -> None:
+    # A service that takes one message at once, then one every two seconds.
+    paced = {"SWA_WEBCHAT_MESSAGE_BURST": "2", "SWA_WEBCHAT_MESSAGES_PER_S": "0.5"}
+    with stack.extra_service("paced-service", **paced) as url:
+        page.goto(url)
+        expect(bot_messages(page)).to_have_count(1)  # the greeting used one
+        for text in ("第一条", "第二条", "第三条"):
+            page.fill("#swa-input", text)
+            page.keyboard.press("Enter")
+        users = page.locator('.swa-msg[data-role="user"] .swa-bubble')
+        expect(users).to_have_text(["第一条", "第二条", "第三条"])
+        notice = page.locator('.swa-msg[data-role="system"] .swa-bubble')
+        expect(notice).to_have_text(["您发送得太快了，请稍候再试。"])
+        # Nothing is lost: the refused lines go again, in order, and the reload shows them.
+        expect(page.locator(".swa-pending")).to_have_count(0, timeout=15_000)
+        page.reload()
+        expect(users).to_have_text(["第一条", "第二条", "第三条"])

@@ -36,6 +36,7 @@ from tests.integration.test_identity import ZHAO, chat, identity_sent, mint
 from tests.integration.test_webchat_socket import make_client
 from tests.support.eport_card import CardAuthority, EportApplet
 from tests.support.rasa_standins import RecordingRasa, recording_rasa
+from tests.support.webchat import open_chat
 
 AUTHORITY = CardAuthority()
 
@@ -116,8 +117,8 @@ def test_a_locked_or_revoked_card_ends_its_live_sessions_at_once(
     applet = new_card()
     service.portal.call(service.app.state.identities.cards.registry.register, registered(applet))
     with (
-        service.websocket_connect("/channels/webchat/ws") as portal_first,
-        service.websocket_connect("/channels/webchat/ws") as card_only,
+        open_chat(service) as portal_first,
+        open_chat(service) as card_only,
     ):
         first = f"webchat:{portal_first.receive_json()['conversation_id']}"
         only = f"webchat:{card_only.receive_json()['conversation_id']}"
@@ -161,7 +162,7 @@ def test_a_lock_made_in_sql_alone_ends_the_session_at_the_next_checked_turn(
         registry = client.app.state.identities.cards.registry
         applet = new_card()
         client.portal.call(registry.register, registered(applet))
-        with client.websocket_connect("/channels/webchat/ws") as ws:
+        with open_chat(client) as ws:
             conversation_id = f"webchat:{ws.receive_json()['conversation_id']}"
             card_login(ws, applet)
             client.portal.call(registry.set_status, applet.card_number, CardStatus.LOCKED)

@@ -17,6 +17,7 @@ from queue_service.handoff.skills import Skill
 from queue_service.handoff.tickets import TicketStore
 from tests.integration.test_webchat_socket import make_client
 from tests.support.rasa_standins import closed_port_url
+from tests.support.webchat import open_chat
 
 PASSWORD = "console password"
 # What a browser sends on the console page's websocket (TestClient's host is "testserver").
@@ -99,7 +100,7 @@ def test_a_user_is_served_from_handoff_to_rating(service, database_url) -> None:
 
     with (
         open_console(service) as console,
-        service.websocket_connect("/channels/webchat/ws") as chat,
+        open_chat(service) as chat,
     ):
         user = "webchat:" + chat.receive_json()["conversation_id"]
         chat.send_json({"type": "message", "text": "转人工", "payload": "/handoff"})
@@ -156,7 +157,7 @@ def test_agents_see_only_their_chats_and_supervisors_see_all(service, database_u
     boss = create_account(database_url, role=Role.SUPERVISOR, skills=[Skill.OTHER])
     log_in(service, wang)
     service.put("/console/api/status", json={"status": "online"})
-    with service.websocket_connect("/channels/webchat/ws") as chat:
+    with open_chat(service) as chat:
         user = "webchat:" + chat.receive_json()["conversation_id"]
     queue = service.app.state.queue
     service.portal.call(queue.enqueue, user, Skill.AIRPORT)

@@ -7,6 +7,7 @@ import pytest
 from queue_service import db
 from queue_service.clock import CHINA_TZ
 from queue_service.handoff import desk as texts
+from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore
 from queue_service.handoff.desk import HandoffDesk, WithAgent
 from queue_service.handoff.hours import Timetable
@@ -31,20 +32,22 @@ async def tickets():
     await engine.dispose()
 
 
-def make_desk(redis_client, tickets, now: datetime) -> HandoffDesk:
+def make_desk(redis_client, tickets, now: datetime, caps: HandoffCaps | None = None) -> HandoffDesk:
     # Chats are only rated after an agent's chat: tests/integration/test_switchboard.py.
     chats = ChatStore(db.session_factory(db.create_engine("sqlite+aiosqlite:///:memory:")))
     return HandoffDesk(
-        redis_client, HandoffQueue(redis_client), tickets, chats, TIMETABLE, lambda: now
+        redis_client, HandoffQueue(redis_client), tickets, chats, TIMETABLE, lambda: now, caps
     )
 
 
-def said(text: str, payload: str | None = None, who: str = "webchat:u1") -> InboundMessage:
-    return InboundMessage(conversation_id=who, text=text, payload=payload)
+def said(
+    text: str, payload: str | None = None, who: str = "webchat:u1", client: str | None = None
+) -> InboundMessage:
+    return InboundMessage(conversation_id=who, text=text, payload=payload, client=client)
 
 
-def click(button, who: str = "webchat:u1") -> InboundMessage:
-    return said(button.title, button.payload, who)
+def click(button, who: str = "webchat:u1", client: str | None = None) -> InboundMessage:
+    return said(button.title, button.payload, who, client)
 
 
 async def test_after_hours_the_user_leaves_a_message(redis_client, tickets) -> None:
@@ -161,3 +164,70 @@ async def test_old_buttons_clicked_later_still_do_what_they_say(redis_client, ti
     await desk.handle(said("bjuser@example.com"))
     [ticket] = await tickets.with_status(TicketStatus.OPEN)
     assert (ticket.skill, ticket.text) == (Skill.OTHER, "卡介质登录一直报错")
+
+
+async def test_handoffs_are_capped_per_conversation_and_per_client(redis_client, tickets) -> None:
+    queue = HandoffQueue(redis_client)
+    await queue.register_agent("wang", [Skill.OTHER], capacity=3)
+    await queue.set_status("wang", AgentStatus.ONLINE)
+    caps = HandoffCaps(redis_client, handoffs_per_conversation=2, handoffs_per_ip=3)
+    desk = make_desk(redis_client, tickets, MORNING, caps)
+
+    async def ask(who: str, client: str | None) -> str:
+        [answer] = await desk.request(who, Skill.OTHER, client)
+        if answer.buttons == [texts.CANCEL]:  # queued: cancelled at once, to ask again
+            await desk.handle(click(texts.CANCEL, who))
+        return answer.text
+
+    # One web chat page asking again and again: refused after two, and nothing is queued.
+    assert "您前面还有 0 位用户" in await ask("webchat:u1", "203.0.113.9")
+    assert "您前面还有 0 位用户" in await ask("webchat:u1", "203.0.113.9")
+    assert await ask("webchat:u1", "203.0.113.9") == texts.TOO_MANY_HANDOFFS_TEXT
+    assert await queue.conversation("webchat:u1") is None
+    # A new conversation from the same address: the address is at its cap (three asked).
+    assert await ask("webchat:u2", "203.0.113.9") == texts.TOO_MANY_HANDOFFS_TEXT
+    assert await queue.waiting(Skill.OTHER) == []
+    # Another address is not affected; WeChat and Telegram (no address) count per conversation.
+    assert "您前面还有 0 位用户" in await ask("webchat:u3", "198.51.100.7")
+    for _ in range(2):
+        assert "您前面还有 0 位用户" in await ask("wechat:oAbC", None)
+    assert await ask("wechat:oAbC", None) == texts.TOO_MANY_HANDOFFS_TEXT
+    assert "95198" in texts.TOO_MANY_HANDOFFS_TEXT
+
+
+async def test_tickets_are_capped_per_conversation_and_per_client(redis_client, tickets) -> None:
+    caps = HandoffCaps(redis_client, tickets_per_conversation=1, tickets_per_ip=2)
+    desk = make_desk(redis_client, tickets, EVENING, caps)
+
+    async def leave(who: str, client: str) -> str:
+        await desk.request(who, Skill.OTHER, client)
+        [asked] = await desk.handle(click(texts.LEAVE_MESSAGE, who, client))
+        if asked.text != texts.ASK_TEXT_TEXT:
+            return asked.text
+        await desk.handle(said("报关单状态一直是制作中", who=who, client=client))
+        # A mistyped contact is corrected without using up a ticket.
+        await desk.handle(said("找我", who=who, client=client))
+        [done] = await desk.handle(said("13812345678", who=who, client=client))
+        return done.text
+
+    assert (await leave("webchat:u1", "203.0.113.9")).startswith("留言已提交")
+    # Refused before the user writes anything, with the hotline; the form is gone.
+    assert await leave("webchat:u1", "203.0.113.9") == texts.TOO_MANY_TICKETS_TEXT
+    assert await desk.handle(said("报关单怎么打印", client="203.0.113.9")) is None
+    assert (await leave("webchat:u2", "203.0.113.9")).startswith("留言已提交")
+    assert await leave("webchat:u3", "203.0.113.9") == texts.TOO_MANY_TICKETS_TEXT
+    assert len(await tickets.with_status(TicketStatus.OPEN)) == 2
+    assert "95198" in texts.TOO_MANY_TICKETS_TEXT
+
+
+async def test_a_ticket_over_the_cap_at_its_last_step_is_not_created(redis_client, tickets) -> None:
+    caps = HandoffCaps(redis_client, tickets_per_conversation=1)
+    desk = make_desk(redis_client, tickets, EVENING, caps)
+    # Two pages of one conversation, both writing a message at once: the first one counts.
+    await desk.request("webchat:u1", Skill.OTHER)
+    await desk.handle(click(texts.LEAVE_MESSAGE))
+    await desk.handle(said("报关单状态一直是制作中"))
+    await caps.tickets.hit("webchat:u1", None)  # the other page's ticket
+    [refused] = await desk.handle(said("13812345678"))
+    assert refused.text == texts.TOO_MANY_TICKETS_TEXT
+    assert await tickets.with_status(TicketStatus.OPEN) == []

@@ -24,6 +24,7 @@ from tests.integration.test_console_api import create_account, log_in
 from tests.integration.test_webchat_socket import make_client
 from tests.support.rasa_standins import RecordingRasa, recording_rasa
 from tests.support.settings import own_secrets
+from tests.support.webchat import open_chat
 
 WANG = Identity(Kind.PERSON, "person-demo-1", "王小明", Source.PORTAL)
 ZHAO = Identity(Kind.ENTERPRISE, "ent-demo-1", "赵建国", Source.PORTAL, "北京示例进出口有限公司")
@@ -89,7 +90,7 @@ def test_a_portal_login_reaches_the_actions_signed(service_client, rasa, caplog)
     token = login.json()["token"]
     assert login.json()["identity"]["label"] == WANG.label
 
-    with client.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(client) as ws:
         session = ws.receive_json()
         conversation_id = f"webchat:{session['conversation_id']}"
         assert session["identity"] is None
@@ -109,9 +110,7 @@ def test_a_portal_login_reaches_the_actions_signed(service_client, rasa, caplog)
         assert chat(ws, "解除绑定") == [service.WEBCHAT_UNBIND_TEXT]
 
     # A reload finds the login; a start (greeting) carries it too.
-    with client.websocket_connect(
-        f"/channels/webchat/ws?conversation={session['conversation_id']}"
-    ) as ws:
+    with open_chat(client, session["secret"]) as ws:
         assert ws.receive_json()["identity"]["name"] == "王小明"
         ws.send_json({"type": "start"})
         ws.receive_json()
@@ -135,7 +134,7 @@ def test_a_refused_token_leaves_the_conversation_anonymous(service_client, rasa,
     now = int(time.time())
     expired = mint(client, ttl_s=600, now=now - 3600)
     forged = mint(client)[:-4] + "AAAA"
-    with client.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(client) as ws:
         conversation_id = f"webchat:{ws.receive_json()['conversation_id']}"
         for bad in (expired, forged, "x" * 5000, 42):
             ws.send_json({"type": "auth", "token": mint(client)})
@@ -156,7 +155,7 @@ def test_a_refused_token_leaves_the_conversation_anonymous(service_client, rasa,
 def test_the_identity_ends_with_the_token(service_client, rasa) -> None:
     client = service_client
     short = mint(client, ttl_s=602, now=int(time.time()) - 600)  # 2 s left
-    with client.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(client) as ws:
         conversation_id = f"webchat:{ws.receive_json()['conversation_id']}"
         ws.send_json({"type": "auth", "token": short})
         assert ws.receive_json()["identity"]["name"] == "王小明"
@@ -189,7 +188,7 @@ def test_a_channel_account_is_bound_once_per_code_and_unbound(service_client, ra
     telegram, wechat = "telegram:4242", "wechat:oAbC123"
 
     # Web chat conversations use the portal login: the code is not spent there.
-    with client.websocket_connect("/channels/webchat/ws") as ws:
+    with open_chat(client) as ws:
         ws.receive_json()
         [reply] = chat(ws, f"绑定 {code}")
     assert reply == service.WEBCHAT_BIND_TEXT.format(url="http://localhost:8000/portal/demo")
@@ -371,7 +370,7 @@ def test_the_console_shows_who_the_user_is(redis_process, database_url, rasa) ->
         agent = create_account(database_url)
         log_in(client, agent)
         assert client.put("/console/api/status", json={"status": "online"}).status_code == 200
-        with client.websocket_connect("/channels/webchat/ws") as ws:
+        with open_chat(client) as ws:
             conversation_id = f"webchat:{ws.receive_json()['conversation_id']}"
             ws.send_json({"type": "auth", "token": mint(client)})
             ws.receive_json()

@@ -5,6 +5,7 @@ from queue_service.handoff.queue import AgentStatus
 from tests.integration.test_console_api import PASSWORD, create_account, open_console
 from tests.integration.test_webchat_socket import make_client
 from tests.support.rasa_standins import closed_port_url
+from tests.support.webchat import open_chat
 
 
 def test_agent_and_user_on_different_instances(redis_process, database_url) -> None:
@@ -20,7 +21,7 @@ def test_agent_and_user_on_different_instances(redis_process, database_url) -> N
         assert agents_side.post("/console/api/login", json=login).status_code == 200
         with (
             open_console(agents_side) as console,
-            users_side.websocket_connect("/channels/webchat/ws") as chat,
+            open_chat(users_side) as chat,
         ):
             agents_side.put("/console/api/status", json={"status": "online"})
             user = "webchat:" + chat.receive_json()["conversation_id"]

@@ -10,6 +10,7 @@ from queue_service.handoff.desk import NO_AGENT_TEXT
 from queue_service.hub import BOT_UNAVAILABLE_TEXT, HANDOFF_UNAVAILABLE_TEXT
 from queue_service.settings import Settings
 from tests.support.rasa_standins import closed_port_url, silent_server
+from tests.support.webchat import open_chat
 
 
 def make_client(redis_url: str, database_url: str, rasa_url: str, **overrides) -> TestClient:
@@ -29,26 +30,30 @@ def client(redis_process, database_url):
         yield client
 
 
-def test_session_frame_gives_a_fresh_id_for_a_missing_or_bad_one(client: TestClient) -> None:
-    for query in ("", "?conversation=not-a-uuid", "?conversation=../../etc"):
-        with client.websocket_connect(f"/channels/webchat/ws{query}") as ws:
+def test_session_frame_gives_a_fresh_secret_for_a_missing_or_bad_one(client: TestClient) -> None:
+    issued = set()
+    for secret in (None, "not-a-secret", "../../etc", "x" * 44):
+        with open_chat(client, secret) as ws:
             frame = ws.receive_json()
             assert frame["type"] == "session"
             assert len(frame["conversation_id"]) == 36
+            assert len(frame["secret"]) == 43
             assert frame["history"] == []
+            issued.add(frame["secret"])
+    assert len(issued) == 4
 
 
 def test_rasa_down_gets_a_polite_answer_and_the_message_is_kept(client: TestClient) -> None:
-    with client.websocket_connect("/channels/webchat/ws") as ws:
-        conversation_id = ws.receive_json()["conversation_id"]
+    with open_chat(client) as ws:
+        secret = ws.receive_json()["secret"]
         ws.send_json({"type": "message", "text": "报关单怎么打印"})
         reply = ws.receive_json()
     assert reply["type"] == "messages"
     assert [m["text"] for m in reply["messages"]] == [BOT_UNAVAILABLE_TEXT]
     assert reply["messages"][0]["buttons"] == [{"title": "转人工", "payload": "/handoff"}]
 
-    # A page reload (same id) gets the whole conversation back, the user's message included.
-    with client.websocket_connect(f"/channels/webchat/ws?conversation={conversation_id}") as ws:
+    # A page reload (same secret) gets the whole conversation back, the user's message included.
+    with open_chat(client, secret) as ws:
         history = ws.receive_json()["history"]
     assert [(m["role"], m["text"]) for m in history] == [
         ("user", "报关单怎么打印"),
@@ -60,7 +65,7 @@ def test_hung_rasa_times_out_into_the_same_answer(redis_process, database_url) -
     with (
         silent_server() as rasa_url,
         make_client(redis_process.url, database_url, rasa_url) as client,
-        client.websocket_connect("/channels/webchat/ws") as ws,
+        open_chat(client) as ws,
     ):
         ws.receive_json()
         ws.send_json({"type": "message", "text": "你好"})
@@ -83,8 +88,8 @@ def test_hung_rasa_times_out_into_the_same_answer(redis_process, database_url) -
 def test_bad_frames_get_a_clear_error_and_the_socket_stays_usable(
     client: TestClient, frame: str, code: str
 ) -> None:
-    with client.websocket_connect("/channels/webchat/ws") as ws:
-        conversation_id = ws.receive_json()["conversation_id"]
+    with open_chat(client) as ws:
+        secret = ws.receive_json()["secret"]
         ws.send_text(frame)
         error = ws.receive_json()
         assert error["type"] == "error"
@@ -94,27 +99,27 @@ def test_bad_frames_get_a_clear_error_and_the_socket_stays_usable(
         assert ws.receive_json()["code"] == "bad_message"
         ws.send_json({"type": "message", "text": "还在吗"})
         assert ws.receive_json()["type"] == "messages"
-    with client.websocket_connect(f"/channels/webchat/ws?conversation={conversation_id}") as ws:
+    with open_chat(client, secret) as ws:
         history = ws.receive_json()["history"]
     assert [m["text"] for m in history if m["role"] == "user"] == ["还在吗"]
 
 
 def test_button_click_records_the_title_and_sends_the_payload(client: TestClient) -> None:
-    with client.websocket_connect("/channels/webchat/ws") as ws:
-        conversation_id = ws.receive_json()["conversation_id"]
+    with open_chat(client) as ws:
+        secret = ws.receive_json()["secret"]
         ws.send_json({"type": "message", "text": "常见问题", "payload": "/menu"})
         ws.receive_json()
-    with client.websocket_connect(f"/channels/webchat/ws?conversation={conversation_id}") as ws:
+    with open_chat(client, secret) as ws:
         assert ws.receive_json()["history"][0]["text"] == "常见问题"
 
 
 def test_start_frame_asks_the_bot_without_a_user_line(client: TestClient) -> None:
-    with client.websocket_connect("/channels/webchat/ws") as ws:
-        conversation_id = ws.receive_json()["conversation_id"]
+    with open_chat(client) as ws:
+        secret = ws.receive_json()["secret"]
         ws.send_json({"type": "start"})
         reply = ws.receive_json()
     assert [m["role"] for m in reply["messages"]] == ["system"]  # Rasa is down here
-    with client.websocket_connect(f"/channels/webchat/ws?conversation={conversation_id}") as ws:
+    with open_chat(client, secret) as ws:
         history = ws.receive_json()["history"]
     assert [m["role"] for m in history] == ["system"]
 
@@ -151,7 +156,7 @@ def test_with_rasa_down_the_handoff_button_still_reaches_the_desk(
             closed_port_url(),
             service_hours="mon-sun 00:00-24:00",
         ) as client,
-        client.websocket_connect("/channels/webchat/ws") as ws,
+        open_chat(client) as ws,
     ):
         ws.receive_json()
         ws.send_json({"type": "message", "text": "转人工", "payload": "/handoff"})
@@ -164,7 +169,7 @@ def test_with_redis_down_the_turn_is_still_answered(database_url) -> None:
     dead_redis = closed_port_url().replace("http", "redis")
     with (
         make_client(dead_redis, database_url, closed_port_url()) as client,
-        client.websocket_connect("/channels/webchat/ws") as ws,
+        open_chat(client) as ws,
     ):
         ws.receive_json()
         ws.send_json({"type": "message", "text": "报关单怎么打印"})

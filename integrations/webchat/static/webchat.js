@@ -1,4 +1,6 @@
 // Web chat client for 单一窗口智能客服: one websocket, history on (re)connect, automatic reconnect.
+// The conversation is held by a secret the server issued: kept in localStorage, sent only in the
+// socket's first frame (never in a URL), forgotten when the host portal's user logs out.
 // Embedded in a host portal (an iframe, or the one-line embed.js), the portal passes its
 // logged-in user's token with postMessage({type: "swa-auth", token}) and logs out with
 // postMessage({type: "swa-logout", newConversation: true|false}); only messages from this
@@ -8,8 +10,11 @@
 (function () {
   "use strict";
 
-  var STORAGE_KEY = "swa.webchat.conversation";
+  var STORAGE_KEY = "swa.webchat.secret";
+  var OLD_STORAGE_KEY = "swa.webchat.conversation";  // the id pages kept before: holds nothing now
   var MAX_BACKOFF_MS = 10000;
+  var RETRY_MS = 1500;      // a message refused as too fast is sent again after this
+  var NOTICE_EVERY_MS = 10000;  // the "too fast" notice, at most this often
 
   var log = document.querySelector(".swa-log");
   var form = document.querySelector(".swa-composer");
@@ -17,8 +22,8 @@
   var statusBadge = document.querySelector(".swa-status");
   var identityBadge = document.querySelector(".swa-identity");
 
-  // The conversation id survives reloads in localStorage. A browser that blocks storage in a
-  // third-party frame (an embedding site's) throws on any access: the chat then works without
+  // The conversation's secret survives reloads in localStorage. A browser that blocks storage in
+  // a third-party frame (an embedding site's) throws on any access: the chat then works without
   // it, and a reload starts a new conversation.
   var memory = {};
   var store = {
@@ -33,10 +38,17 @@
     }
   };
 
+  store.remove(OLD_STORAGE_KEY);
+
   var allowedOrigins = [location.origin];  // extended by /webchat/config's embed_origins
   var socket = null;
   var backoffMs = 500;
-  var outbox = [];          // messages typed while offline, sent on reconnect
+  var outbox = [];          // messages typed while offline or refused as too fast, in order
+  var retryTimer = null;    // while set, the outbox is sent one message at a time
+  var sent = {};            // ref -> message, for a refusal that names it
+  var nextRef = 1;
+  var refusal = null;       // why the server closed the socket, shown while reconnecting
+  var tooFastSaidAt = 0;
   var typingItem = null;
   var authToken = null;     // the host portal's token: kept in memory only, sent on each connect
   var identityExpiry = null;
@@ -178,7 +190,11 @@
   }
 
   function transmit(entry) {
-    socket.send(JSON.stringify({ type: "message", text: entry.text, payload: entry.payload }));
+    sent[entry.ref] = entry;
+    delete sent[entry.ref - 50];  // a refusal comes right after its message, if at all
+    socket.send(JSON.stringify(
+      { type: "message", text: entry.text, payload: entry.payload, ref: entry.ref }
+    ));
     entry.item.classList.remove("swa-pending");
     showTyping(true);
   }
@@ -186,18 +202,44 @@
   function send(text, payload) {
     text = (text || "").trim();
     if (!text && !payload) return;
-    var entry = { text: text, payload: payload || null };
+    // The ref numbers messages in the order typed; a refusal names it, and the outbox keeps it.
+    var entry = { text: text, payload: payload || null, ref: nextRef++ };
     entry.item = renderMessage({ role: "user", text: text });
-    if (socket && socket.readyState === WebSocket.OPEN) {
+    if (isOpen() && !outbox.length) {
       transmit(entry);
     } else {
       entry.item.classList.add("swa-pending");
-      outbox.push(entry);
+      outbox.push(entry);  // after those still waiting, to keep the order
     }
   }
 
+  // The server refused a message as sent too fast: it stays on the page, marked as not sent,
+  // and goes again, with any that follow it, one at a time.
+  function refused(frame) {
+    var entry = sent[frame.ref];
+    if (!entry) return;
+    delete sent[frame.ref];
+    entry.item.classList.add("swa-pending");
+    var at = 0;  // back in typing order
+    while (at < outbox.length && outbox[at].ref < entry.ref) at++;
+    outbox.splice(at, 0, entry);
+    if (Date.now() - tooFastSaidAt > NOTICE_EVERY_MS) {
+      tooFastSaidAt = Date.now();
+      renderMessage({ role: "system", text: frame.message });
+    }
+    if (!retryTimer) retryTimer = setTimeout(retry, RETRY_MS);
+  }
+
+  function retry() {
+    retryTimer = null;
+    if (!isOpen() || !outbox.length) return;  // on reconnect, onSession sends the outbox
+    transmit(outbox.shift());
+    if (outbox.length) retryTimer = setTimeout(retry, RETRY_MS);
+  }
+
   function onSession(frame) {
-    store.set(STORAGE_KEY, frame.conversation_id);
+    if (frame.secret) store.set(STORAGE_KEY, frame.secret);  // only a new conversation has one
+    refusal = null;
     document.documentElement.dataset.conversation = frame.conversation_id;
     showIdentity(frame.identity);
     sessionIdentity = frame.identity;
@@ -221,11 +263,11 @@
 
   function connect() {
     var scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    var id = store.get(STORAGE_KEY) || "";
     setStatus("connecting", "连接中…");
-    socket = new WebSocket(scheme + "//" + location.host + "/channels/webchat/ws?conversation=" +
-      encodeURIComponent(id));
+    socket = new WebSocket(scheme + "//" + location.host + "/channels/webchat/ws");
     socket.onopen = function () {
+      var secret = store.get(STORAGE_KEY);
+      this.send(JSON.stringify(secret ? { type: "resume", secret: secret } : { type: "new" }));
       backoffMs = 500;
       setStatus("online", "在线");
     };
@@ -248,6 +290,13 @@
         if (card) card.onIdentity(frame.identity);
       } else if (frame.type === "card_challenge") {
         if (card) card.onChallenge(frame);
+      } else if (frame.type === "error" && frame.code === "rate_limited") {
+        if (frame.dropped === "message") refused(frame);
+        else if (frame.dropped === "login") renderMessage({ role: "system", text: frame.message });
+        // a typing notice over the pace is only a hint: nothing to tell
+      } else if (frame.type === "error" && frame.code === "too_many_connections") {
+        refusal = frame.message;  // shown in the status while the page tries again, slowly
+        backoffMs = MAX_BACKOFF_MS;
       } else if (frame.type === "error") {
         if (frame.code === "auth_failed") showIdentity(null);
         if (frame.code === "card_refused" && card) card.onRefused(frame.message);
@@ -257,7 +306,7 @@
     };
     socket.onclose = function () {
       showTyping(false);
-      setStatus("offline", "连接已断开，正在重连…");
+      setStatus("offline", refusal || "连接已断开，正在重连…");
       var delay = backoffMs + Math.random() * 300;
       backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
       setTimeout(connect, delay);
@@ -319,7 +368,8 @@
       if (isOpen()) socket.send(JSON.stringify({ type: "logout" }));
       showIdentity(null);
       if (data.newConversation) {
-        // The next user of this browser starts afresh: the closed socket reconnects to a new id.
+        // The next user of this browser starts afresh: the socket reconnects without the secret,
+        // and nothing on this page can reach the old conversation again.
         store.remove(STORAGE_KEY);
         if (socket) socket.close();
       }
