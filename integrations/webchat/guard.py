@@ -3,7 +3,7 @@ and how fast a connection may send.
 
 - Origin: only pages of this service (its public URL, or the host the browser connected to)
   and the sites in SWA_EMBED_ORIGINS may open the socket; anything else, or no Origin at all,
-  is refused before the handshake completes. The embed widget (embed.js) loads the chat page in
+  is refused before the handshake completes (queue_service/origins.py). The embed widget (embed.js) loads the chat page in
   an iframe from this service, so its socket comes from this service's own origin. A script
   outside a browser can name any Origin: this stops other sites from running the chat in their
   visitors' browsers, the rate limits below stop scripts.
@@ -18,30 +18,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from urllib.parse import urlsplit
-
-from starlette.websockets import WebSocket
 
 from queue_service.limits import TokenBucket
 from queue_service.settings import Settings
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url.strip())
-    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
-
-
-def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
-    """Whether the socket was opened by a page of this service or of an embedding site."""
-    origin = _origin(websocket.headers.get("origin", ""))
-    if not origin:
-        return False
-    allowed = {_origin(settings.public_url), *(_origin(o) for o in settings.embed_origin_list())}
-    host = websocket.headers.get("host", "").lower()
-    if host:
-        # Behind a proxy that ends TLS, the scheme the page used is not the one the service sees.
-        allowed |= {f"http://{host}", f"https://{host}"}
-    return origin in allowed
 
 
 class ConnectionCap:

@@ -67,7 +67,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.webchat import card_frames
 from integrations.webchat.card_frames import CARD_CHALLENGE_FRAME, CARD_REMOVED_FRAME, CardProof
-from integrations.webchat.guard import ConnectionCap, Pacing, origin_allowed
+from integrations.webchat.guard import ConnectionCap, Pacing
 from integrations.webchat.page_policy import content_security_policy
 from integrations.webchat.session import Session, open_session
 from queue_service.bus import Event
@@ -78,6 +78,7 @@ from queue_service.identity.service import LOGIN_UNAVAILABLE_TEXT
 from queue_service.identity.store import Verified, decode_verified
 from queue_service.limits import client_ip
 from queue_service.messages import InboundMessage, OutboundMessage, Role, StoredMessage
+from queue_service.origins import origin_allowed
 from queue_service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -241,7 +242,7 @@ async def _forward(events: asyncio.Queue[Event], send: Callable[[dict], Awaitabl
 @router.websocket("/channels/webchat/ws")
 async def webchat_socket(websocket: WebSocket) -> None:
     settings: Settings = websocket.app.state.settings
-    if not origin_allowed(websocket, settings):
+    if not origin_allowed(websocket, required=True, also=settings.embed_origin_list()):
         origin = websocket.headers.get("origin")
         log.info("web chat socket refused: origin", extra={"origin": origin})
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
