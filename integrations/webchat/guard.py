@@ -1,10 +1,11 @@
 """What keeps the public web chat socket from being abused: who may open it, how many at once,
 and how fast a connection may send.
 
-- Origin: only pages of this service (its public URL, or the host the browser connected to)
-  and the sites in SWA_EMBED_ORIGINS may open the socket; anything else, or no Origin at all,
-  is refused before the handshake completes (queue_service/origins.py). The embed widget (embed.js) loads the chat page in
-  an iframe from this service, so its socket comes from this service's own origin. A script
+- Origin (queue_service/origins.py): only pages of this service (its public URL, or the host
+  the browser connected to) and the sites in SWA_EMBED_ORIGINS may open the socket; anything
+  else, or no Origin at all, is refused before the handshake completes. The embed widget
+  (embed.js) loads the chat page in an iframe from this service, so its socket comes from this
+  service's own origin. A script
   outside a browser can name any Origin: this stops other sites from running the chat in their
   visitors' browsers, the rate limits below stop scripts.
 - Connections per client address, counted on accept and released on close. Counted per service
