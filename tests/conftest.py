@@ -9,10 +9,13 @@ import psycopg
 import pytest
 import redis
 import redis.asyncio as aioredis
+from fastapi.testclient import TestClient
 
 from actions.records import db as records_db
 from queue_service import db
+from tests.support.rasa_standins import RecordingRasa, recording_rasa
 from tests.support.servers import RedisProcess
+from tests.support.service import make_client
 
 # The tests run the system as `make run` does: in demo mode (demo portal, demo cards, the published
 # demo secrets). Tests of the secure default build their settings with demo_mode=False.
@@ -94,3 +97,18 @@ def empty_records_url(request: pytest.FixtureRequest, tmp_path_factory) -> Itera
     with database as url:
         records_db.upgrade(url)
         yield url
+
+
+@pytest.fixture
+def rasa() -> Iterator[RecordingRasa]:
+    """A Rasa stand-in that answers and records what the hub sent it."""
+    with recording_rasa() as rasa:
+        yield rasa
+
+
+@pytest.fixture
+def service(redis_process, database_url, rasa) -> Iterator[TestClient]:
+    """The service (demo mode) talking to the recording Rasa, Redis emptied first."""
+    with make_client(redis_process.url, database_url, rasa.url) as client:
+        client.portal.call(client.app.state.redis.flushdb)
+        yield client

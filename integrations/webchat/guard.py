@@ -5,9 +5,8 @@ and how fast a connection may send.
   the browser connected to) and the sites in SWA_EMBED_ORIGINS may open the socket; anything
   else, or no Origin at all, is refused before the handshake completes. The embed widget
   (embed.js) loads the chat page in an iframe from this service, so its socket comes from this
-  service's own origin. A script
-  outside a browser can name any Origin: this stops other sites from running the chat in their
-  visitors' browsers, the rate limits below stop scripts.
+  service's own origin. A script outside a browser can name any Origin: this stops other sites
+  from running the chat in their visitors' browsers, the rate limits below stop scripts.
 - Connections per client address, counted on accept and released on close. Counted per service
   instance (a proxy's limit_conn covers a cluster); set it well above what one office behind one
   NAT address needs.

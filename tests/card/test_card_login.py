@@ -5,7 +5,6 @@ identity Rasa receives."""
 import base64
 import datetime as dt
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -29,26 +28,13 @@ from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.messages import Role
 from tests.card.conftest import in_days
 from tests.integration.test_identity import ZHAO, chat, identity_sent, mint
-from tests.integration.test_webchat_socket import make_client
 from tests.support.eport_card import INITIAL_PIN, EportApplet
-from tests.support.rasa_standins import RecordingRasa, recording_rasa
+from tests.support.service import make_client
 from tests.support.webchat import open_chat
 
 ENTERPRISE = ("ent-demo-1", "北京示例进出口有限公司")
 
 
-@pytest.fixture
-def rasa() -> Iterator[RecordingRasa]:
-    with recording_rasa() as rasa:
-        yield rasa
-
-
-@pytest.fixture
-def service(redis_process, database_url, rasa) -> Iterator[TestClient]:
-    # Demo mode (the demo cards are registered too); tests register cards of other numbers.
-    with make_client(redis_process.url, database_url, rasa.url) as client:
-        client.portal.call(client.app.state.redis.flushdb)
-        yield client
 
 
 def register(

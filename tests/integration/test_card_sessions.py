@@ -10,12 +10,10 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from fastapi.testclient import TestClient
 
 from integrations.card.protocol import signed_message
 from queue_service import db
@@ -33,25 +31,13 @@ from queue_service.identity.claims import Source
 from queue_service.identity.store import IdentityStore
 from stack.paths import ROOT
 from tests.integration.test_identity import ZHAO, chat, identity_sent, mint
-from tests.integration.test_webchat_socket import make_client
 from tests.support.eport_card import CardAuthority, EportApplet
-from tests.support.rasa_standins import RecordingRasa, recording_rasa
+from tests.support.service import make_client
 from tests.support.webchat import open_chat
 
 AUTHORITY = CardAuthority()
 
 
-@pytest.fixture
-def rasa() -> Iterator[RecordingRasa]:
-    with recording_rasa() as rasa:
-        yield rasa
-
-
-@pytest.fixture
-def service(redis_process, database_url, rasa) -> Iterator[TestClient]:
-    with make_client(redis_process.url, database_url, rasa.url) as client:
-        client.portal.call(client.app.state.redis.flushdb)
-        yield client
 
 
 def new_card() -> EportApplet:

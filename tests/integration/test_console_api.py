@@ -15,8 +15,8 @@ from queue_service.console.pages import INVALID_INPUT
 from queue_service.handoff import desk as texts
 from queue_service.handoff.skills import Skill
 from queue_service.handoff.tickets import TicketStore
-from tests.integration.test_webchat_socket import make_client
 from tests.support.rasa_standins import closed_port_url
+from tests.support.service import make_client
 from tests.support.webchat import open_chat
 
 PASSWORD = "console password"

@@ -21,8 +21,8 @@ from queue_service.identity.signing import METADATA_KEY, SIGNATURE_KEY, verify
 from queue_service.messages import InboundMessage
 from queue_service.settings import Settings
 from tests.integration.test_console_api import create_account, log_in
-from tests.integration.test_webchat_socket import make_client
-from tests.support.rasa_standins import RecordingRasa, recording_rasa
+from tests.support.rasa_standins import RecordingRasa
+from tests.support.service import make_client
 from tests.support.settings import own_secrets
 from tests.support.webchat import open_chat
 
@@ -32,16 +32,8 @@ SECRET = Settings().identity_secret.get_secret_value()
 
 
 @pytest.fixture
-def rasa() -> Iterator[RecordingRasa]:
-    with recording_rasa() as rasa:
-        yield rasa
-
-
-@pytest.fixture
-def service_client(redis_process, database_url, rasa) -> Iterator[TestClient]:
-    with make_client(redis_process.url, database_url, rasa.url) as client:
-        client.portal.call(client.app.state.redis.flushdb)
-        yield client
+def service_client(service: TestClient) -> TestClient:
+    return service
 
 
 def mint(client: TestClient, identity: Identity = WANG, ttl_s: int = 600, **kw) -> str:

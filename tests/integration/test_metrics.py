@@ -7,8 +7,8 @@ import redis.asyncio as aioredis
 
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.handoff.skills import Skill
-from tests.integration.test_webchat_socket import make_client
 from tests.support.rasa_standins import closed_port_url
+from tests.support.service import make_client
 
 
 def test_metrics_report_the_shared_queue_state(redis_process, database_url) -> None:

@@ -3,8 +3,8 @@ console on the other; every line still arrives (delivery goes through Redis, not
 
 from queue_service.handoff.queue import AgentStatus
 from tests.integration.test_console_api import PASSWORD, create_account, open_console
-from tests.integration.test_webchat_socket import make_client
 from tests.support.rasa_standins import closed_port_url
+from tests.support.service import make_client
 from tests.support.webchat import open_chat
 
 

@@ -5,7 +5,6 @@ flooding, asking for people and tickets without end, typing intents, forging pay
 import json
 import logging
 import re
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -20,24 +19,16 @@ from queue_service.handoff.queue import AgentStatus
 from queue_service.handoff.skills import Skill
 from queue_service.hub import BOT_UNAVAILABLE_TEXT
 from tests.integration.test_identity import logged
-from tests.integration.test_webchat_socket import make_client
-from tests.support.rasa_standins import RecordingRasa, closed_port_url, recording_rasa
+from tests.support.rasa_standins import RecordingRasa, closed_port_url
+from tests.support.service import make_client
 from tests.support.webchat import PATH, open_chat
 
 STATIC = Path(routes.__file__).parent / "static"
 
 
 @pytest.fixture
-def rasa() -> Iterator[RecordingRasa]:
-    with recording_rasa() as rasa:
-        yield rasa
-
-
-@pytest.fixture
-def client(redis_process, database_url, rasa) -> Iterator[TestClient]:
-    with make_client(redis_process.url, database_url, rasa.url) as client:
-        client.portal.call(client.app.state.redis.flushdb)
-        yield client
+def client(service: TestClient) -> TestClient:
+    return service
 
 
 def portal_token(client: TestClient) -> str:

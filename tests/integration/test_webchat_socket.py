@@ -5,23 +5,11 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from queue_service.app import create_app
 from queue_service.handoff.desk import NO_AGENT_TEXT
 from queue_service.hub import BOT_UNAVAILABLE_TEXT, HANDOFF_UNAVAILABLE_TEXT
-from queue_service.settings import Settings
 from tests.support.rasa_standins import closed_port_url, silent_server
+from tests.support.service import make_client
 from tests.support.webchat import open_chat
-
-
-def make_client(redis_url: str, database_url: str, rasa_url: str, **overrides) -> TestClient:
-    settings = Settings(
-        redis_url=redis_url,
-        database_url=database_url,
-        rasa_url=rasa_url,
-        rasa_timeout_s=0.5,
-        **overrides,
-    )
-    return TestClient(create_app(settings))
 
 
 @pytest.fixture
