@@ -13,7 +13,7 @@ from integrations.webchat import routes as webchat
 from integrations.wechat import routes as wechat
 from integrations.wechat.service import WeChatChannel
 from queue_service import health, metrics
-from queue_service.agents.accounts import AccountStore
+from queue_service.agents.accounts import AccountStore, RecentAccounts
 from queue_service.agents.passwords import Passwords
 from queue_service.agents.sessions import SessionStore
 from queue_service.bus import Bus
@@ -64,9 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis_client = app.state.redis
         app.state.queue = queue = HandoffQueue(redis_client)
         app.state.tickets = TicketStore(sessions)
-        app.state.accounts = AccountStore(
+        app.state.accounts = accounts = AccountStore(
             sessions, Passwords(settings.password_hash_threads, settings.password_hash_queue)
         )
+        app.state.recent_accounts = RecentAccounts(accounts, settings.staff_account_check_s)
         app.state.login_guard = LoginGuard(redis_client)
         app.state.canned = CannedStore(sessions)
         app.state.transcript_search = TranscriptSearch(sessions)

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     # And however busy, it is logged out this long after its login: a stolen session cookie is
     # not good forever.
     staff_session_max_s: int = 12 * 3600
+    # A session's account (active, role, password) is read from SQL at most this often per
+    # process; the CLI's passwd, deactivate and role end sessions at once through Redis anyway.
+    staff_account_check_s: float = 5.0
     # Console logins check passwords with Argon2id (over 100 ms of CPU each) in this many
     # threads beside the event loop, so that a burst of logins cannot stall the sockets; this
     # many more wait for a thread, and beyond that a login is refused with "try again shortly".

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -149,3 +150,37 @@ class AccountStore:
         statement = update(AgentAccount).where(AgentAccount.username == username).values(**values)
         async with self._sessions() as session, session.begin():
             return (await session.execute(statement)).rowcount == 1
+
+
+class RecentAccounts:
+    """Accounts as SQL had them at most `max_age_s` ago, remembered in this process.
+
+    Every console request checks that its session's account is still active, with the role and
+    password it logged in with. The CLI ends sessions through Redis at once when it changes an
+    account; this check is the fallback for a change it could not announce. Reading SQL for it on
+    every request costs the agent's reply path a millisecond or two (docs/performance.md); every
+    few seconds is as good a fallback. Only a remembered account that still fits is trusted: one
+    that does not is read again before a session is refused, so a login made a moment ago (new
+    password, new role), here or on another instance, is never refused for an old reading.
+    """
+
+    def __init__(
+        self,
+        accounts: AccountStore,
+        max_age_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._accounts = accounts
+        self._max_age_s = max_age_s
+        self._clock = clock
+        self._read: dict[str, tuple[float, Account | None]] = {}
+
+    async def get(self, username: str, *, fresh: bool = False) -> Account | None:
+        """The active account (None: gone or deactivated), read again once `max_age_s` passed
+        (or now, when `fresh`)."""
+        now = self._clock()
+        read_at, account = self._read.get(username, (float("-inf"), None))
+        if fresh or now - read_at >= self._max_age_s:
+            account = await self._accounts.get(username)
+            self._read[username] = (now, account)
+        return account

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, WebSocket, status
 from pydantic import BaseModel, Field
 
-from queue_service.agents.accounts import AccountStore, Role
+from queue_service.agents.accounts import AccountStore, RecentAccounts, Role
 from queue_service.agents.passwords import HashingBusy
 from queue_service.agents.sessions import SessionStore, StaffSession
 from queue_service.console.login_guard import LoginGuard
@@ -59,7 +59,11 @@ async def staff_of(request: Request | WebSocket, *, extend: bool = True) -> Staf
     staff = await sessions.get(token, extend=extend)
     if staff is None:
         return None
-    if not staff.holds_for(await request.app.state.accounts.get(staff.username)):
+    accounts: RecentAccounts = request.app.state.recent_accounts
+    if not (
+        staff.holds_for(await accounts.get(staff.username))
+        or staff.holds_for(await accounts.get(staff.username, fresh=True))
+    ):
         await sessions.close(token)
         return None
     return staff

@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from queue_service import db
-from queue_service.agents.accounts import Account, AccountError, AccountStore, Role
+from queue_service.agents.accounts import (
+    Account,
+    AccountError,
+    AccountStore,
+    RecentAccounts,
+    Role,
+)
 from queue_service.agents.sessions import INDEX_PREFIX, PREFIX, SessionStore, StaffSession
 from queue_service.handoff.skills import Skill
 from stack.paths import ROOT
@@ -42,6 +48,24 @@ async def test_create_and_authenticate(accounts: AccountStore, username: str) ->
     assert await accounts.authenticate(username, "wrong horse") is None
     assert await accounts.authenticate("nobody-here", "correct horse") is None
     assert await accounts.get(username) == created
+
+
+async def test_recent_accounts_read_sql_at_most_every_interval(
+    accounts: AccountStore, username: str
+) -> None:
+    now = [0.0]
+    recent = RecentAccounts(accounts, max_age_s=5, clock=lambda: now[0])
+    agent = await accounts.create(username, "客服小王", "correct horse")
+    assert await recent.get(username) == agent
+    await accounts.set_role(username, Role.SUPERVISOR)
+    now[0] = 4.9
+    assert (await recent.get(username)).role is Role.AGENT  # as read 4.9 s ago
+    assert (await recent.get(username, fresh=True)).role is Role.SUPERVISOR
+    await accounts.deactivate(username)
+    now[0] = 9.8
+    assert await recent.get(username) is not None  # the fresh read above was 4.9 s ago
+    now[0] = 9.9
+    assert await recent.get(username) is None
 
 
 async def test_passwords_are_stored_hashed(accounts: AccountStore, username, database_url) -> None:

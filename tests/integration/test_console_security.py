@@ -76,7 +76,8 @@ def running(redis_url: str, database_url: str, **overrides: Any) -> Iterator[Ser
         database_url=database_url,
         rasa_url=closed_port_url(),
         rasa_timeout_s=0.5,
-        **{"password_hash_queue": 64, **overrides},
+        # Every request reads its account from SQL: a change shows at once.
+        **{"password_hash_queue": 64, "staff_account_check_s": 0, **overrides},
     )
     app = create_app(settings)
     with TestClient(ProxyHeadersMiddleware(app, trusted_hosts="*")) as http:
