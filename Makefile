@@ -24,8 +24,10 @@ run: $(APP_STAMP) $(RASA_STAMP)
 
 test: lint validate rasa-test pytest
 
+# ruff, then the import contracts (pyproject.toml [tool.importlinter]: who may import whom).
 lint: $(APP_STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 bot-data: $(APP_STAMP)
 	$(VENV)/bin/python -m stack.bot_data

@@ -16,9 +16,9 @@ import os
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 
-from queue_service.logging_setup import configure_logging
-from queue_service.secret_policy import require_safe
-from queue_service.settings import get_settings
+from kernel import secret_policy
+from kernel.logging_setup import configure_logging
+from kernel.settings import shared_settings
 
 
 def main() -> None:
@@ -26,8 +26,10 @@ def main() -> None:
     parser.add_argument("--host", default=os.environ.get("SANIC_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=5055)
     args = parser.parse_args()
-    settings = get_settings()
-    require_safe(settings)  # it trusts identities signed with SWA_IDENTITY_SECRET
+    settings = shared_settings()
+    # It believes every identity signed with SWA_IDENTITY_SECRET: that one must be no demo value.
+    clause = secret_policy.secrets_clause(settings, ["identity_secret"])
+    secret_policy.require_safe(secret_policy.refusal(clause))
     configure_logging(settings.log_level, settings.log_json)
     executor = ActionExecutor()
     executor.register_package("actions")

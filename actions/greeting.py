@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import knowledge, replies
-from queue_service.clock import CHINA_TZ, Clock, china_now
+from kernel.clock import CHINA_TZ, Clock, china_now
 
 
 def time_of_day_greeting(moment: datetime) -> str:

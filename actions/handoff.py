@@ -18,7 +18,8 @@ from actions import entities
 from actions.entities import BadEntity
 from actions.faq import knowledge
 from actions.faq.actions import LAST_ENTRY_SLOT
-from queue_service.handoff.skills import SKILL_TITLES, Skill
+from kernel import payloads
+from kernel.skills import SKILL_TITLES, Skill
 
 SKILL_ENTITY = "handoff_skill"
 HANDOFF_KEY = "handoff"
@@ -39,10 +40,11 @@ CATEGORY_SKILLS: dict[str, Skill] = {
 
 
 def skill_buttons() -> list[dict[str, str]]:
-    return [
-        {"title": title, "payload": f'/handoff{{"{SKILL_ENTITY}":"{skill.value}"}}'}
-        for skill, title in SKILL_TITLES.items()
-    ]
+    buttons = []
+    for skill, title in SKILL_TITLES.items():
+        payload = payloads.with_entities(payloads.HANDOFF, **{SKILL_ENTITY: skill.value})
+        buttons.append({"title": title, "payload": payload})
+    return buttons
 
 
 def chosen_skill(tracker: Tracker) -> Skill | None:

@@ -31,10 +31,10 @@ from pathlib import Path
 import httpx
 import redis.asyncio as aioredis
 
+from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import AccountStore
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
-from queue_service.handoff.skills import Skill
 from stack import processes, redis_server
 from stack.paths import ROOT
 from tests.support.webchat import connect_chat

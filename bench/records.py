@@ -30,7 +30,7 @@ from actions.records.demo import large, load
 from actions.records.repository import ApplicationKind
 from actions.records.sql import SqlRecords
 from bench.queue import percentile, summary
-from queue_service.clock import CHINA_TZ
+from kernel.clock import CHINA_TZ
 
 
 async def timed(call: Callable[[], Awaitable[object]]) -> float:

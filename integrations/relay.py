@@ -23,11 +23,11 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from kernel.messages import StoredMessage
+from kernel.skills import Skill
 from queue_service.bus import Bus
 from queue_service.handoff.queue import HandoffQueue
-from queue_service.handoff.skills import Skill
 from queue_service.handoff.switchboard import user_topic
-from queue_service.messages import StoredMessage
 from queue_service.transcripts import TranscriptStore
 
 log = logging.getLogger(__name__)

@@ -12,6 +12,7 @@ from integrations.telegram.service import TelegramChannel
 from integrations.webchat import routes as webchat
 from integrations.wechat import routes as wechat
 from integrations.wechat.service import WeChatChannel
+from kernel.logging_setup import configure_logging
 from queue_service import health, metrics
 from queue_service.agents.accounts import AccountStore, RecentAccounts
 from queue_service.agents.passwords import Passwords
@@ -25,6 +26,7 @@ from queue_service.db import create_engine, session_factory
 from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore
 from queue_service.handoff.desk import HandoffDesk
+from queue_service.handoff.hours import Timetable
 from queue_service.handoff.queue import HandoffQueue
 from queue_service.handoff.stats import DayStats
 from queue_service.handoff.switchboard import Switchboard
@@ -40,7 +42,6 @@ from queue_service.identity.cards import CardRegistry
 from queue_service.identity.portal import PortalTokens
 from queue_service.identity.service import Identities
 from queue_service.identity.store import IdentityStore
-from queue_service.logging_setup import configure_logging
 from queue_service.rasa_client import RasaClient
 from queue_service.secret_policy import require_safe
 from queue_service.settings import Settings, get_settings
@@ -79,15 +80,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chats = ChatStore(sessions)
         app.state.stats = DayStats(sessions, queue)
         transcripts = TranscriptStore(sessions)
-        caps = HandoffCaps(
-            redis_client,
-            settings.handoffs_per_conversation,
-            settings.handoffs_per_ip,
-            settings.tickets_per_conversation,
-            settings.tickets_per_ip,
-        )
         desk = HandoffDesk(
-            redis_client, queue, app.state.tickets, chats, settings.timetable(), caps=caps
+            redis_client,
+            queue,
+            app.state.tickets,
+            chats,
+            Timetable.from_settings(settings),
+            caps=HandoffCaps(redis_client, settings),
         )
         app.state.switchboard = switchboard = Switchboard(
             redis_client,

@@ -1,27 +1,20 @@
-"""SQL storage: the engine, the schema and the Alembic upgrade that creates it.
+"""The service's SQL schema and the Alembic history that creates it (kernel/sql.py has the
+engine and the upgrade every database shares)."""
 
-SQLite is the embedded default and PostgreSQL the production path; both go through the async
-engine so that request handlers never block the event loop on a query.
-"""
-
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text, event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from queue_service.messages import utcnow
+from kernel import sql
+from kernel.messages import utcnow
+from kernel.sql import as_utc, create_engine, session_factory
+
+__all__ = ["as_utc", "create_engine", "session_factory", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A stored timestamp with its zone: SQLite hands them back naive; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -164,37 +157,6 @@ class EportCard(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-def create_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
-        # WAL lets the service read history while another connection writes; with WAL,
-        # synchronous=NORMAL is still corruption-safe and saves an fsync per commit.
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.close()
-
-    return engine
-
-
-def session_factory(engine: AsyncEngine) -> async_sessionmaker:
-    return async_sessionmaker(engine, expire_on_commit=False)
-
-
-def alembic_config(database_url: str, migrations_dir: Path = MIGRATIONS_DIR) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(migrations_dir))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    return config
-
-
-def upgrade(database_url: str, migrations_dir: Path = MIGRATIONS_DIR) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
-    if database_url.startswith("sqlite"):
-        path = database_url.split(":///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(database_url, migrations_dir), "head")
+def upgrade(database_url: str) -> None:
+    """Bring the service's schema to the newest revision (idempotent)."""
+    sql.upgrade(database_url, MIGRATIONS_DIR)

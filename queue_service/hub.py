@@ -16,12 +16,12 @@ import logging
 
 from redis.exceptions import RedisError
 
+from kernel.messages import Button, InboundMessage, OutboundMessage, Role, StoredMessage
+from kernel.signing import METADATA_KEY, SIGNATURE_KEY
+from kernel.skills import Skill
 from queue_service.handoff.desk import HandoffDesk, WithAgent
-from queue_service.handoff.skills import Skill
 from queue_service.handoff.switchboard import Switchboard
 from queue_service.identity.service import Identities
-from queue_service.identity.signing import METADATA_KEY, SIGNATURE_KEY
-from queue_service.messages import Button, InboundMessage, OutboundMessage, Role, StoredMessage
 from queue_service.rasa_client import RasaClient, RasaUnavailable
 from queue_service.transcripts import TranscriptStore
 

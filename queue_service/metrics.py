@@ -11,7 +11,7 @@ import time
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
-from queue_service.handoff.skills import Skill
+from kernel.skills import Skill
 from queue_service.handoff.tickets import TicketStatus
 
 router = APIRouter(tags=["metrics"])

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from queue_service.messages import Button, OutboundMessage
+from kernel.messages import Button, OutboundMessage
 
 
 class RasaUnavailable(Exception):

@@ -1,50 +1,26 @@
-"""Service configuration, read from SWA_* environment variables.
+"""The service's configuration, read from SWA_* environment variables: the shared settings
+(kernel/settings.py) and what only the service needs (Rasa, the database, channels, the desk).
 
-One settings object so that every process (service, launcher, tests, benchmarks) agrees on the
-same defaults: the embedded Redis port, the Rasa address and the SQLite file under var/.
+One settings object so that the service, the launcher, tests and benchmarks agree on the same
+defaults: the Rasa address and the SQLite file under var/.
 """
 
 from functools import lru_cache
-from pathlib import Path
 
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from queue_service.handoff import caps
-from queue_service.handoff.hours import Timetable
-from queue_service.handoff.skills import Skill
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-VAR_DIR = PROJECT_ROOT / "var"
-
-# Where users of the real service log in when SWA_PORTAL_URL does not say otherwise.
-SINGLE_WINDOW_PORTAL = "https://www.singlewindow.cn"
-
-# The embedded Redis listens on 6380 so that it never collides with a system Redis on 6379.
-EMBEDDED_REDIS_PORT = 6380
+from kernel.settings import VAR_DIR, SharedSettings
+from kernel.skills import Skill
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SWA_", extra="ignore")
-
-    # The one demo switch: the published demo secrets, the demo portal and the demo cards exist
-    # only with it on. `make run` turns it on; any other way of starting the service leaves it
-    # off, and then every process refuses to start with a demo or weak secret (secret_policy.py).
-    demo_mode: bool = False
-
-    redis_url: str = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+class Settings(SharedSettings):
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'swa.db'}"
-    # The Single Window records the self-service queries read (the stand-in back end's own data).
-    records_database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'records.db'}"
 
     rasa_url: str = "http://127.0.0.1:5005"
     # Demo value (allowed in demo mode only): Rasa's HTTP API token.
     rasa_token: SecretStr = SecretStr("swa-demo-rasa-token")
     rasa_timeout_s: float = 10.0
     actions_url: str = "http://127.0.0.1:5055"
-    # Demo value (allowed in demo mode only): signs the verified identity the hub passes to the
-    # action server through Rasa.
-    identity_secret: SecretStr = SecretStr("swa-demo-identity-secret")
     # Demo value (allowed in demo mode only): the HS256 secret shared with the host portal, which
     # signs its users' tokens (at least 32 bytes).
     portal_jwt_secret: SecretStr = SecretStr("swa-demo-portal-jwt-secret-not-for-production")
@@ -54,9 +30,6 @@ class Settings(BaseSettings):
     portal_audience: str = "swa"
     # Longest lifetime (exp - iat) of a portal token: a stolen token is good for at most this.
     portal_max_token_ttl_s: int = 3600
-    # Where users log in (and get bind codes); empty: the demo portal in demo mode, else the
-    # Single Window's own portal.
-    portal_url: str = ""
     # A card login used for a turn has its card's status re-read from SQL at most this often, so
     # a lock made in SQL alone still ends it (card_admin's lock and revoke end it at once).
     card_status_check_s: float = 30.0
@@ -71,7 +44,6 @@ class Settings(BaseSettings):
 
     host: str = "0.0.0.0"
     port: int = 8000
-    public_url: str = "http://localhost:8000"
 
     # Longest user message accepted from any channel, in characters.
     max_message_chars: int = 2000
@@ -96,10 +68,10 @@ class Settings(BaseSettings):
     webchat_logins_per_s: float = 0.2
     # Handoffs (per hour) and tickets, 留言 (per day), per conversation and per web chat client
     # address, across all instances (queue_service/handoff/caps.py).
-    handoffs_per_conversation: int = caps.HANDOFFS_PER_CONVERSATION
-    handoffs_per_ip: int = caps.HANDOFFS_PER_IP
-    tickets_per_conversation: int = caps.TICKETS_PER_CONVERSATION
-    tickets_per_ip: int = caps.TICKETS_PER_IP
+    handoffs_per_conversation: int = 10
+    handoffs_per_ip: int = 30
+    tickets_per_conversation: int = 5
+    tickets_per_ip: int = 20
 
     # When agents work (China time); see queue_service/handoff/hours.py for the format.
     service_hours: str = "mon-fri 08:30-17:30"
@@ -159,24 +131,11 @@ class Settings(BaseSettings):
     # getUpdates long-poll length in polling mode.
     telegram_poll_timeout_s: int = 30
 
-    log_level: str = "INFO"
-    log_json: bool = False
-
-    def portal_login_url(self) -> str:
-        if self.portal_url:
-            return self.portal_url
-        if self.demo_mode:
-            return f"{self.public_url.rstrip('/')}/portal/demo"
-        return SINGLE_WINDOW_PORTAL
-
     def embed_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.embed_origins.split(",") if o.strip()]
 
     def manual_skill_set(self) -> frozenset[Skill]:
         return frozenset(Skill(s.strip()) for s in self.manual_skills.split(",") if s.strip())
-
-    def timetable(self) -> Timetable:
-        return Timetable.parse(self.service_hours, self.holidays, self.extra_workdays)
 
 
 @lru_cache

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from kernel.messages import Button, OutboundMessage, Role, StoredMessage
+from kernel.privacy import mask_personal_numbers
 from queue_service.db import TranscriptMessage, as_utc
-from queue_service.messages import Button, OutboundMessage, Role, StoredMessage
-from queue_service.privacy import mask_personal_numbers
 
 
 def _masked_strings(value: Any) -> Any:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from queue_service.settings import EMBEDDED_REDIS_PORT
+from kernel.settings import EMBEDDED_REDIS_PORT
 from stack import redis_server
 from stack.paths import CREDENTIALS, ENDPOINTS, RASA_BIN, VAR
 

@@ -19,8 +19,8 @@ from actions.faq.knowledge import KnowledgeBase
 from actions.faq.understanding import Answer, Decline, understand
 from actions.queries.actions import APPLY_HERE, ENTRY_APPLICATIONS, ENTRY_QUERIES, QueryRunner
 from actions.queries.render import button
-from queue_service.clock import Clock, china_now
-from queue_service.settings import get_settings
+from kernel.clock import Clock, china_now
+from kernel.settings import shared_settings
 
 LAST_ENTRY_SLOT = "faq_last_entry"
 FAILURES_SLOT = "faq_failures"
@@ -35,7 +35,9 @@ FAILURES_BEFORE_HUMAN = 2
 @cache
 def default_hot_questions() -> HotQuestions:
     # Short timeouts: a dead Redis must cost a hot-question ranking, never the answer.
-    redis = Redis.from_url(get_settings().redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    redis = Redis.from_url(
+        shared_settings().redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+    )
     return HotQuestions(redis)
 
 

@@ -10,15 +10,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from actions.buttons import HANDOFF_BUTTON, MENU_BUTTON, Button
 from actions.faq.knowledge import Category, Entry, KnowledgeBase
+from kernel import payloads
 
 PAGE_SIZE = 8
 
-Button = dict[str, str]
 Message = dict[str, Any]
-
-HANDOFF_BUTTON: Button = {"title": "没解决？转人工", "payload": "/handoff"}
-MENU_BUTTON: Button = {"title": "常见问题", "payload": "/faq_menu"}
 
 NOT_SURE_TEXT = "抱歉，我不太确定您问的是哪个问题。您想了解的是下面这些吗？"
 NOT_UNDERSTOOD_TEXT = (
@@ -94,5 +92,5 @@ def category_page(category: Category, ranked: Sequence[Entry], page: int) -> Mes
     if page < pages:
         more = _payload("faq_menu", faq_category=category.id, faq_page=str(page + 1))
         buttons.append({"title": "更多问题", "payload": more})
-    buttons.append({"title": "返回问题类别", "payload": "/faq_menu"})
+    buttons.append({"title": "返回问题类别", "payload": payloads.FAQ_MENU})
     return {"text": text, "buttons": buttons}

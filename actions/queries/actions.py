@@ -2,7 +2,7 @@
 
 Conditions come from button payloads (query, page, period, status, record_no, year) or from the
 words of the message (a year, a date range, a quick pick like 本月). Who the user is comes only
-from the identity the hub signed (queue_service/identity/signing.py): the action verifies it
+from the identity the hub signed (kernel/signing.py): the action verifies it
 for this conversation and answers from that owner's records; nothing the user types can name
 another owner.
 """
@@ -19,8 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import entities
+from actions.buttons import HANDOFF_BUTTON
 from actions.entities import BadEntity
-from actions.faq.replies import HANDOFF_BUTTON
 from actions.queries import application, period_form, render
 from actions.queries.conditions import ConditionError, period_in, period_of, plate_in, year_in
 from actions.queries.render import Message, Query, button
@@ -34,10 +34,11 @@ from actions.records.repository import (
     Records,
 )
 from actions.records.sql import SqlRecords
-from queue_service.clock import Clock, china_now
-from queue_service.identity.claims import Identity, Kind, Source
-from queue_service.identity.signing import IdentityRejected, verify
-from queue_service.settings import get_settings
+from kernel import payloads
+from kernel.claims import Identity, Kind, Source
+from kernel.clock import Clock, china_now
+from kernel.settings import shared_settings
+from kernel.signing import IdentityRejected, verify
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ NO_FILING = "贵企业没有车牌号为 {plate} 的备案，请核对车牌号�
 NO_FILINGS = "请先在北京单一窗口空港物流应用中办理车辆备案。"
 NOT_FOUND_TEXT = "没有找到编号为 {number} 的记录。请核对编号；只能查询您本人（或本企业）的记录。"
 # After a condition no button sends: the menu again (or how to verify, for an anonymous user).
-RETRY_BUTTON = {"title": "重新选择", "payload": "/query_records"}
+RETRY_BUTTON = {"title": "重新选择", "payload": payloads.QUERY_RECORDS}
 
 _NUMBER = re.compile(r"[0-9A-Za-z]{12,30}")
 
@@ -145,7 +146,7 @@ def has_legal_card(identity: Identity) -> bool:
 
 @cache
 def default_records() -> Records:
-    return SqlRecords(sessions(get_settings().records_database_url))
+    return SqlRecords(sessions(shared_settings().records_database_url))
 
 
 def _query(value: object, among: tuple[Query, ...] = tuple(Query)) -> Query | None:
@@ -201,7 +202,7 @@ class QueryRunner:
 
     def identity(self, tracker: Tracker) -> Identity | None:
         """The hub-signed identity of this conversation; raises IdentityRejected if forged."""
-        secret = get_settings().identity_secret.get_secret_value()
+        secret = shared_settings().identity_secret.get_secret_value()
         return verify(tracker.latest_message.get("metadata"), tracker.sender_id, secret)
 
     def serves(self, query: Query, tracker: Tracker) -> bool:
@@ -223,7 +224,7 @@ class QueryRunner:
             logger.warning("identity rejected for %s: %s", tracker.sender_id, exc)
             return {"text": REJECTED_TEXT, "buttons": [HANDOFF_BUTTON]}
         if identity is None:
-            portal = get_settings().portal_login_url()
+            portal = shared_settings().portal_login_url()
             return {"text": LOGIN_TEXT.format(portal=portal), "buttons": [HANDOFF_BUTTON]}
         if query in PERSON_QUERIES and identity.kind is not Kind.PERSON:
             return {"text": PERSON_ONLY_TEXT, "buttons": [HANDOFF_BUTTON]}

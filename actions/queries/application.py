@@ -18,7 +18,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.faq.replies import HANDOFF_BUTTON
+from actions.buttons import HANDOFF_BUTTON
 from actions.queries import period_form
 from actions.queries.render import Message, Query, button
 from actions.records import statuses

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.queries.conditions import QUICK_PICKS, ConditionError, encoded, period_in
-from queue_service.clock import Clock, china_now
+from kernel.clock import Clock, china_now
 
 FORM = "period_form"
 QUERY_SLOT = "period_query"  # which list: tax_bills, clearances, prints, exports, appointments

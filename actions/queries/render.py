@@ -6,14 +6,13 @@ the details, the next page (更多) and a human; an empty list says what to chec
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from actions.faq.replies import HANDOFF_BUTTON
+from actions.buttons import HANDOFF_BUTTON, Button
 from actions.queries.conditions import QUICK_PICKS
 from actions.records import statuses
 from actions.records.money import show_yuan
@@ -33,10 +32,10 @@ from actions.records.repository import (
     VehicleLine,
 )
 from actions.records.taxes import SINGLE_LIMIT
-from queue_service.clock import CHINA_TZ
+from kernel import payloads
+from kernel.clock import CHINA_TZ
 
 Message = dict[str, Any]
-Button = dict[str, str]
 
 
 class Query(StrEnum):
@@ -55,8 +54,7 @@ class Query(StrEnum):
 
 
 def payload(query: Query, **conditions: str) -> str:
-    values = {"query": query.value, **{k: v for k, v in conditions.items() if v}}
-    return "/query_records" + json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return payloads.with_entities(payloads.QUERY_RECORDS, query=query.value, **conditions)
 
 
 def button(title: str, query: Query, **conditions: str) -> Button:

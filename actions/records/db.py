@@ -4,14 +4,14 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from queue_service import db
+from kernel import sql
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def upgrade(database_url: str) -> None:
-    db.upgrade(database_url, MIGRATIONS_DIR)
+    sql.upgrade(database_url, MIGRATIONS_DIR)
 
 
 def sessions(database_url: str) -> async_sessionmaker:
-    return db.session_factory(db.create_engine(database_url))
+    return sql.session_factory(sql.create_engine(database_url))

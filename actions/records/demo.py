@@ -38,8 +38,8 @@ from actions.records.models import (
 )
 from actions.records.money import rate_to_bp, to_fen
 from actions.records.taxes import Rates, item_tax, within_limits
-from queue_service.clock import CHINA_TZ
-from queue_service.db import create_engine
+from kernel.clock import CHINA_TZ
+from kernel.sql import create_engine
 
 SEED = 20261124
 BATCH = 5000
@@ -474,10 +474,10 @@ def seed(database_url: str, today: date | None = None) -> bool:
 
 
 def main() -> int:
-    from queue_service.settings import get_settings
+    from kernel.settings import shared_settings
 
     parser = argparse.ArgumentParser(description="Fill the records database with demo data")
-    parser.add_argument("--database-url", default=get_settings().records_database_url)
+    parser.add_argument("--database-url", default=shared_settings().records_database_url)
     parser.add_argument("--large", action="store_true", help="the benchmark set")
     args = parser.parse_args()
     upgrade(args.database_url)

@@ -47,8 +47,8 @@ from actions.records.repository import (
     VehicleLine,
 )
 from actions.records.taxes import ANNUAL_LIMIT
-from queue_service.clock import CHINA_TZ
-from queue_service.db import as_utc
+from kernel.clock import CHINA_TZ
+from kernel.sql import as_utc
 
 RETURN_WINDOW = timedelta(days=30)
 # How long the stand-in back end takes to make a print file.

@@ -8,7 +8,7 @@ import uvicorn
 
 from integrations.card.bridge import create_app
 from integrations.card.settings import HOST, BridgeSettings
-from queue_service.logging_setup import configure_logging
+from kernel.logging_setup import configure_logging
 
 
 def main() -> int:

@@ -32,9 +32,9 @@ from integrations.card import readers
 from integrations.card.errors import CardError, Reason
 from integrations.card.messages import user_text
 from integrations.card.pacing import PinPacer
-from integrations.card.protocol import valid_challenge
 from integrations.card.prove import change_pin, prove
 from integrations.card.settings import BridgeSettings
+from kernel.card_protocol import valid_challenge
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from integrations.card.apdu import CardSession, check_format
 from integrations.card.errors import CardError, Reason
-from integrations.card.protocol import signed_message, valid_challenge
+from kernel.card_protocol import signed_message, valid_challenge
 
 # Cards come (and come back from unlock or extension) with this PIN; users should change it.
 INITIAL_PIN = "88888888"

@@ -14,7 +14,7 @@ import secrets
 from redis.asyncio import Redis
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from queue_service.messages import Button
+from kernel.messages import Button
 
 MAX_CALLBACK_BYTES = 64
 SHORT_PREFIX = "#"

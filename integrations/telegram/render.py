@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from queue_service.messages import Button, OutboundMessage
+from kernel.messages import Button, OutboundMessage
 
 MAX_CHARS = 4096
 CUT_NOTE = "……（内容较长，已截断）"

@@ -24,10 +24,10 @@ from integrations.telegram.buttons import CallbackData
 from integrations.telegram.limiter import ChatRateLimiter
 from integrations.telegram.ordering import PerChatOrder
 from integrations.telegram.turns import CHANNEL, COMMANDS, Turns, chat_of
+from kernel.messages import StoredMessage
 from queue_service.bus import Bus
 from queue_service.handoff.queue import HandoffQueue
 from queue_service.hub import Hub
-from queue_service.messages import StoredMessage
 from queue_service.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -37,9 +37,9 @@ from telegram.ext import (
 
 from integrations.telegram.buttons import CallbackData, title_of
 from integrations.telegram.render import render
+from kernel.messages import InboundMessage, StoredMessage
 from queue_service.hub import HANDOFF_PAYLOAD, Hub
 from queue_service.identity.bind_codes import parse_command
-from queue_service.messages import InboundMessage, StoredMessage
 
 log = logging.getLogger(__name__)
 

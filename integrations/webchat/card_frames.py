@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
+from kernel.claims import Source
 from queue_service.identity import card_texts
 from queue_service.identity.card_challenges import TooManyChallenges
 from queue_service.identity.card_login import CARD_NO, CARD_ROLE
 from queue_service.identity.cards import CardRefused
-from queue_service.identity.claims import Source
 from queue_service.identity.routes import identity_view
 from queue_service.identity.store import Verified
 

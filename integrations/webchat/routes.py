@@ -70,6 +70,7 @@ from integrations.webchat.card_frames import CARD_CHALLENGE_FRAME, CARD_REMOVED_
 from integrations.webchat.guard import ConnectionCap, Pacing
 from integrations.webchat.page_policy import content_security_policy
 from integrations.webchat.session import Session, open_session
+from kernel.messages import InboundMessage, OutboundMessage, Role, StoredMessage
 from queue_service.bus import Event
 from queue_service.handoff.switchboard import user_topic
 from queue_service.hub import Hub
@@ -77,7 +78,6 @@ from queue_service.identity.portal import PortalTokenError
 from queue_service.identity.service import LOGIN_UNAVAILABLE_TEXT
 from queue_service.identity.store import Verified, decode_verified
 from queue_service.limits import client_ip
-from queue_service.messages import InboundMessage, OutboundMessage, Role, StoredMessage
 from queue_service.origins import origin_allowed
 from queue_service.settings import Settings
 

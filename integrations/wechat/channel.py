@@ -21,8 +21,8 @@ from integrations.wechat.options import Options
 from integrations.wechat.outbox import Outbox
 from integrations.wechat.render import render
 from integrations.wechat.replay import Replays
+from kernel.messages import InboundMessage, StoredMessage
 from queue_service.hub import Hub
-from queue_service.messages import InboundMessage, StoredMessage
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import redis.asyncio as redis
 
 from integrations.wechat.api import WeChatApi
 from integrations.wechat.token import AccessTokens
-from queue_service.messages import Button
+from kernel.messages import Button
 from queue_service.settings import Settings, get_settings
 
 # CLICK key → the button it stands for (title shown in the menu and kept in the transcript).

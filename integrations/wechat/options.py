@@ -11,7 +11,7 @@ import unicodedata
 
 from redis.asyncio import Redis
 
-from queue_service.messages import Button
+from kernel.messages import Button
 
 PREFIX = "swa:wechat:options:"
 TTL_S = 24 * 3600

@@ -8,7 +8,7 @@ five messages is spent on turns, not on lines.
 from dataclasses import dataclass, field
 
 from integrations.wechat import options
-from queue_service.messages import Button, OutboundMessage
+from kernel.messages import Button, OutboundMessage
 
 # WeChat limits the length of a text message; a longer answer is cut here, with a note, rather
 # than refused by the API.

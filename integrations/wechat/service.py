@@ -14,10 +14,10 @@ from integrations.wechat.options import Options
 from integrations.wechat.outbox import Outbox
 from integrations.wechat.render import render
 from integrations.wechat.token import AccessTokens
+from kernel.messages import StoredMessage
 from queue_service.bus import Bus
 from queue_service.handoff.queue import HandoffQueue
 from queue_service.hub import Hub
-from queue_service.messages import StoredMessage
 from queue_service.settings import Settings
 
 # Agent lines arriving within a second go out as one message, to spare the quota of five.

@@ -26,11 +26,16 @@ import sys
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from kernel.skills import Skill
 from queue_service import cli, db
-from queue_service.agents.accounts import AccountError, AccountStore, Role, check_password
+from queue_service.agents.accounts import (
+    DEFAULT_CAPACITY,
+    AccountError,
+    AccountStore,
+    Role,
+    check_password,
+)
 from queue_service.agents.sessions import SessionStore
-from queue_service.handoff.queue import DEFAULT_CAPACITY
-from queue_service.handoff.skills import Skill
 from queue_service.settings import get_settings
 
 # Commands that change what a logged-in session was granted: its sessions end.

@@ -19,13 +19,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from kernel.skills import Skill
 from queue_service.agents.passwords import Passwords
 from queue_service.db import AgentAccount
-from queue_service.handoff.queue import DEFAULT_CAPACITY
-from queue_service.handoff.skills import Skill
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
 MIN_PASSWORD_CHARS = 8
+# Chats an agent serves at once unless their account says otherwise; at most MAX_CAPACITY.
+DEFAULT_CAPACITY = 3
 MAX_CAPACITY = 20
 
 

@@ -14,11 +14,11 @@ from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
+from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.accounts import Role
 from queue_service.console.auth import Staff
 from queue_service.handoff.chats import AGENT_DISPOSITIONS, DISPOSITION_TITLES, Disposition
 from queue_service.handoff.queue import AgentStatus, ConversationState, HandoffQueue
-from queue_service.handoff.skills import SKILL_TITLES, Skill
 from queue_service.handoff.switchboard import NotYourChat, Switchboard
 from queue_service.handoff.tickets import TicketStatus, TicketStore
 

@@ -16,10 +16,10 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from kernel.messages import utcnow
+from kernel.skills import Skill
 from queue_service.db import CannedResponse as CannedRow
 from queue_service.db import as_utc
-from queue_service.handoff.skills import Skill
-from queue_service.messages import utcnow
 
 MAX_SHORTCUT_CHARS = 32  # after the leading slash
 MAX_TITLE_CHARS = 40

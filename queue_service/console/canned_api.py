@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, Field
 
+from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.sessions import StaffSession
 from queue_service.console.auth import Staff, current_supervisor
 from queue_service.console.canned import (
@@ -23,7 +24,6 @@ from queue_service.console.canned import (
     DuplicateShortcut,
     draft,
 )
-from queue_service.handoff.skills import SKILL_TITLES, Skill
 
 router = APIRouter(prefix="/console/api/canned", tags=["console"])
 

@@ -18,11 +18,11 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from queue_service.clock import CHINA_TZ
+from kernel.clock import CHINA_TZ
+from kernel.messages import Role
+from kernel.privacy import mask_personal_numbers
 from queue_service.db import Chat as ChatRow
 from queue_service.db import TranscriptMessage, as_utc
-from queue_service.messages import Role
-from queue_service.privacy import mask_personal_numbers
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 50

@@ -19,6 +19,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 
+from kernel.messages import Role
+from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.accounts import Role as StaffRole
 from queue_service.agents.sessions import StaffSession
 from queue_service.console.auth import Staff
@@ -32,8 +34,6 @@ from queue_service.console.search import (
     TranscriptSearch,
 )
 from queue_service.handoff.chats import DISPOSITION_TITLES, Disposition
-from queue_service.handoff.skills import SKILL_TITLES, Skill
-from queue_service.messages import Role
 
 router = APIRouter(prefix="/console/api/search", tags=["console"])
 

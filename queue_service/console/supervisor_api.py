@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
+from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.sessions import StaffSession
 from queue_service.console.auth import current_supervisor
-from queue_service.handoff.skills import SKILL_TITLES, Skill
 
 router = APIRouter(prefix="/console/api", tags=["console"])
 

@@ -4,7 +4,7 @@ Each handoff puts a user in front of the agents, and each ticket in an agent's c
 a script that asks again and again fills both. The counts are Redis windows shared by every
 service instance (queue_service/limits.py). Web chat messages carry the client's address; WeChat
 and Telegram messages have none and are counted per conversation only. A person never comes
-near these numbers: ten handoffs in an hour, five tickets in a day.
+near these numbers: ten handoffs in an hour, five tickets in a day (the settings' defaults).
 """
 
 from __future__ import annotations
@@ -12,14 +12,10 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from queue_service.limits import WindowLimit
+from queue_service.settings import Settings
 
 HOUR_S = 3600
 DAY_S = 24 * HOUR_S
-
-HANDOFFS_PER_CONVERSATION = 10  # per hour
-HANDOFFS_PER_IP = 30  # per hour
-TICKETS_PER_CONVERSATION = 5  # per day
-TICKETS_PER_IP = 20  # per day
 
 
 class _PerConversationAndClient:
@@ -44,17 +40,14 @@ class _PerConversationAndClient:
 
 
 class HandoffCaps:
-    def __init__(
-        self,
-        redis: Redis,
-        handoffs_per_conversation: int = HANDOFFS_PER_CONVERSATION,
-        handoffs_per_ip: int = HANDOFFS_PER_IP,
-        tickets_per_conversation: int = TICKETS_PER_CONVERSATION,
-        tickets_per_ip: int = TICKETS_PER_IP,
-    ) -> None:
+    def __init__(self, redis: Redis, settings: Settings) -> None:
         self.handoffs = _PerConversationAndClient(
-            redis, "handoffs", handoffs_per_conversation, handoffs_per_ip, HOUR_S
+            redis,
+            "handoffs",
+            settings.handoffs_per_conversation,
+            settings.handoffs_per_ip,
+            HOUR_S,
         )
         self.tickets = _PerConversationAndClient(
-            redis, "tickets", tickets_per_conversation, tickets_per_ip, DAY_S
+            redis, "tickets", settings.tickets_per_conversation, settings.tickets_per_ip, DAY_S
         )

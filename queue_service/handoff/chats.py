@@ -15,11 +15,11 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from kernel.messages import utcnow
+from kernel.privacy import mask_personal_numbers
+from kernel.skills import Skill
 from queue_service.db import Chat as ChatRow
 from queue_service.db import as_utc
-from queue_service.handoff.skills import Skill
-from queue_service.messages import utcnow
-from queue_service.privacy import mask_personal_numbers
 
 MAX_COMMENT_CHARS = 500
 

@@ -20,14 +20,14 @@ from datetime import datetime
 from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
-from queue_service.clock import Clock, china_now
+from kernel.clock import Clock, china_now
+from kernel.messages import Button, InboundMessage, OutboundMessage, Role
+from kernel.skills import SKILL_TITLES, Skill
 from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore
 from queue_service.handoff.hours import Timetable
 from queue_service.handoff.queue import ConversationState, HandoffQueue, estimate_wait_s
-from queue_service.handoff.skills import SKILL_TITLES, Skill
 from queue_service.handoff.tickets import TicketError, TicketStore, valid_contact, valid_text
-from queue_service.messages import Button, InboundMessage, OutboundMessage, Role
 
 CANCEL = Button(title="取消排队", payload="/cancel_queue")
 LEAVE_MESSAGE = Button(title="留言", payload="/leave_message")
@@ -117,8 +117,8 @@ class HandoffDesk:
         tickets: TicketStore,
         chats: ChatStore,
         timetable: Timetable,
+        caps: HandoffCaps,
         clock: Clock = china_now,
-        caps: HandoffCaps | None = None,
     ) -> None:
         self._redis = redis
         self._queue = queue
@@ -126,7 +126,7 @@ class HandoffDesk:
         self._chats = chats
         self._timetable = timetable
         self._clock = clock
-        self._caps = caps or HandoffCaps(redis)
+        self._caps = caps
 
     async def request(
         self, conversation_id: str, skill: Skill, client: str | None = None

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from queue_service.clock import CHINA_TZ
+from kernel.clock import CHINA_TZ
+from queue_service.settings import Settings
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RULE = re.compile(
@@ -81,6 +82,10 @@ class Timetable:
     @classmethod
     def parse(cls, hours: str, holidays: str = "", extra_workdays: str = "") -> Timetable:
         return cls(_weekly(hours), _dates(holidays), _dates(extra_workdays))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Timetable:
+        return cls.parse(settings.service_hours, settings.holidays, settings.extra_workdays)
 
     def _periods(self, day: date) -> list[tuple[time, time]]:
         if day in self.extra_workdays:

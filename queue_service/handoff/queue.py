@@ -33,11 +33,10 @@ from enum import StrEnum
 
 from redis.asyncio import Redis
 
-from queue_service.clock import CHINA_TZ
-from queue_service.handoff.skills import Skill
+from kernel.clock import CHINA_TZ
+from kernel.skills import Skill
 
 PREFIX = "swa:{hq}:"
-DEFAULT_CAPACITY = 3
 # Until chats have been closed, estimates assume five minutes per chat.
 DEFAULT_HANDLE_MS = 300_000
 # Weight of the newest closed chat in the average handling time.
@@ -382,9 +381,7 @@ class HandoffQueue:
 
     # Agents
 
-    async def register_agent(
-        self, agent_id: str, skills: Iterable[Skill], capacity: int = DEFAULT_CAPACITY
-    ) -> None:
+    async def register_agent(self, agent_id: str, skills: Iterable[Skill], capacity: int) -> None:
         """Set which skills an agent serves and how many chats they take at once."""
         wanted = set(skills)
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from queue_service.clock import CHINA_TZ, Clock, china_now
+from kernel.clock import CHINA_TZ, Clock, china_now
 from queue_service.db import Chat, as_utc
 from queue_service.handoff.chats import AGENT_DISPOSITIONS
 from queue_service.handoff.queue import HandoffQueue

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 
 from redis.asyncio import Redis
 
+from kernel.messages import OutboundMessage, Role, StoredMessage
+from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.accounts import AccountStore
 from queue_service.bus import Bus
 from queue_service.handoff.chats import Chat, ChatStore, Disposition
@@ -29,8 +31,6 @@ from queue_service.handoff.queue import (
     ConversationState,
     HandoffQueue,
 )
-from queue_service.handoff.skills import SKILL_TITLES, Skill
-from queue_service.messages import OutboundMessage, Role, StoredMessage
 from queue_service.transcripts import TranscriptStore
 
 log = logging.getLogger(__name__)

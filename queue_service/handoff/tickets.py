@@ -17,11 +17,11 @@ from enum import StrEnum
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from kernel.messages import utcnow
+from kernel.privacy import is_mobile_phone, mask_personal_numbers
+from kernel.skills import Skill
 from queue_service.db import Ticket as TicketRow
 from queue_service.db import as_utc
-from queue_service.handoff.skills import Skill
-from queue_service.messages import utcnow
-from queue_service.privacy import is_mobile_phone, mask_personal_numbers
 
 MAX_TEXT_CHARS = 1000
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")

@@ -17,9 +17,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
+from kernel.skills import Skill
 from queue_service.handoff.desk import MAX_WAIT_TEXT, HandoffDesk
 from queue_service.handoff.queue import PREFIX, AgentStatus, HandoffQueue
-from queue_service.handoff.skills import Skill
 from queue_service.handoff.switchboard import Switchboard
 
 log = logging.getLogger(__name__)

@@ -49,7 +49,7 @@ from enum import StrEnum
 
 from redis.asyncio import Redis
 
-from queue_service.identity.claims import Identity
+from kernel.claims import Identity
 from queue_service.limits import WindowLimit
 
 CODE_DIGITS = 8

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
+from kernel.claims import Identity, Kind, Source
 from queue_service.bus import Bus
 from queue_service.handoff.switchboard import user_topic
 from queue_service.identity import card_texts
@@ -48,8 +49,6 @@ from queue_service.identity.cards import (
     RegisteredCard,
     check,
 )
-from queue_service.identity.claims import Identity, Kind, Source
-from queue_service.identity.service import who
 from queue_service.identity.store import (
     IdentityStore,
     Verified,
@@ -155,7 +154,7 @@ class CardDesk:
             "card login",
             extra={"conversation_id": conversation_id, "card_role": card.role.value},
         )
-        texts = [card_texts.welcome(card, who(identity))]
+        texts = [card_texts.welcome(card, identity.addressed_as)]
         if proof.initial_pin:
             texts.append(card_texts.INITIAL_PIN)
         if card.expires_soon(now):

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from integrations.card.protocol import signed_message, valid_challenge
+from kernel.card_protocol import signed_message, valid_challenge
 from queue_service.db import EportCard, as_utc
 
 # A certificate this close to its expiry gets a reminder to extend it (the e-port's own rule).

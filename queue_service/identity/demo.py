@@ -7,7 +7,7 @@ the service does not depend on.
 
 from __future__ import annotations
 
-from queue_service.identity.claims import Identity, Kind, Source
+from kernel.claims import Identity, Kind, Source
 
 DEMO_ACCOUNTS: tuple[Identity, ...] = (
     Identity(Kind.PERSON, "person-demo-1", "王小明", Source.PORTAL),

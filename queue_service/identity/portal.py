@@ -27,7 +27,7 @@ from typing import Any
 
 import jwt
 
-from queue_service.identity.claims import Identity, Kind, Source
+from kernel.claims import Identity, Kind, Source
 from queue_service.settings import Settings
 
 ALGORITHM = "HS256"

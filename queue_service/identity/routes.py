@@ -22,8 +22,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from redis.exceptions import RedisError
 
+from kernel.claims import Identity
 from queue_service.identity.bind_codes import CODE_TTL_S, ISSUE_WINDOW_S, TooManyCodes
-from queue_service.identity.claims import Identity
 from queue_service.identity.demo import DEMO_ACCOUNTS, DEMO_TOKEN_TTL_S, demo_account
 from queue_service.identity.portal import USER_MESSAGE, PortalTokenError
 from queue_service.identity.service import BIND_UNAVAILABLE_TEXT, Identities

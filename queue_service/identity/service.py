@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
+from kernel.messages import InboundMessage, OutboundMessage, Role
+from kernel.signing import sign
 from queue_service.identity.bind_codes import (
     CODE_DIGITS,
     CODE_TTL_S,
@@ -25,11 +27,8 @@ from queue_service.identity.bind_codes import (
     masked,
     parse_command,
 )
-from queue_service.identity.claims import Identity, Kind
 from queue_service.identity.portal import PortalTokenError, PortalTokens
-from queue_service.identity.signing import sign
 from queue_service.identity.store import IdentityStore, Verified, bindable
-from queue_service.messages import InboundMessage, OutboundMessage, Role
 
 if TYPE_CHECKING:
     from queue_service.identity.card_login import CardDesk
@@ -75,13 +74,6 @@ WEBCHAT_UNBIND_TEXT = (
     "网页在线咨询的登录状态与门户网站同步，无需解除绑定；如需退出，请在门户网站退出登录。"
 )
 LOGIN_UNAVAILABLE_TEXT = "非常抱歉，暂时无法验证您的登录信息，请稍后再试。"
-
-
-def who(identity: Identity) -> str:
-    """How a message addresses the user: 王小明, or 赵建国（北京示例进出口有限公司）."""
-    if identity.kind is Kind.ENTERPRISE and identity.enterprise_name:
-        return f"{identity.name}（{identity.enterprise_name}）"
-    return identity.name
 
 
 @dataclass(frozen=True)
@@ -196,7 +188,7 @@ class Identities:
             except RedisError:
                 verified = None
             if verified is not None:
-                text = WEBCHAT_LOGGED_IN_TEXT.format(who=who(verified.identity))
+                text = WEBCHAT_LOGGED_IN_TEXT.format(who=verified.identity.addressed_as)
             else:
                 text = WEBCHAT_BIND_TEXT.format(url=self._portal_url)
             return CommandAnswer(user_text, _system(text))
@@ -229,7 +221,7 @@ class Identities:
                     await self.codes.restore(issued)
             return _system(BIND_UNAVAILABLE_TEXT)
         log.info("channel account bound", extra={"conversation_id": conversation_id})
-        return _system(BOUND_TEXT.format(who=who(bound)))
+        return _system(BOUND_TEXT.format(who=bound.addressed_as))
 
     async def _refused(self, conversation_id: str, refused: Refused) -> list[OutboundMessage]:
         if refused is Refused.PAUSED:
@@ -258,4 +250,4 @@ class Identities:
         if identity is None:
             return _system(NOT_BOUND_TEXT)
         log.info("channel account unbound", extra={"conversation_id": conversation_id})
-        return _system(UNBOUND_TEXT.format(who=who(identity)))
+        return _system(UNBOUND_TEXT.format(who=identity.addressed_as))

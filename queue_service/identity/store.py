@@ -22,8 +22,8 @@ from redis.asyncio import Redis
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from kernel.claims import Identity, Kind, Source
 from queue_service.db import ChannelBinding
-from queue_service.identity.claims import Identity, Kind, Source
 
 log = logging.getLogger(__name__)
 

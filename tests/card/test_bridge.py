@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from integrations.card.bridge import create_app
 from integrations.card.pacing import MAX_DELAY_S, PinPacer, delay_s
-from integrations.card.protocol import signed_message
 from integrations.card.settings import BridgeSettings
+from kernel.card_protocol import signed_message
 from tests.support.eport_card import INITIAL_PIN
 from tests.support.pcsc import READER_NAME
 

@@ -7,8 +7,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from integrations.card.errors import CardError, Reason
-from integrations.card.protocol import signed_message
 from integrations.card.prove import change_pin, prove
+from kernel.card_protocol import signed_message
 from tests.card.conftest import in_days
 from tests.support.eport_card import ATR, INITIAL_PIN
 from tests.support.pcsc import READER_NAME

@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 
+from kernel.claims import Identity, Kind, Source
+from kernel.messages import Role
 from queue_service import db
 from queue_service.identity import card_texts
 from queue_service.identity.card_demo import DEMO_CARDS, demo_private_key
@@ -24,8 +26,6 @@ from queue_service.identity.cards import (
     RegisteredCard,
     public_key_pem,
 )
-from queue_service.identity.claims import Identity, Kind, Source
-from queue_service.messages import Role
 from tests.card.conftest import in_days
 from tests.integration.test_identity import ZHAO, chat, identity_sent, mint
 from tests.support.eport_card import INITIAL_PIN, EportApplet

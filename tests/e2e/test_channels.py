@@ -18,12 +18,12 @@ import pytest
 import redis.asyncio as aioredis
 
 from actions.handoff import ASK_SKILL_TEXT
+from kernel.claims import Identity, Kind, Source
+from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import AccountStore
 from queue_service.handoff.desk import COMMENTED_TEXT, RATE_TEXT, RATED_TEXT
 from queue_service.handoff.queue import HandoffQueue
-from queue_service.handoff.skills import Skill
-from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.identity.portal import PortalTokens
 from queue_service.settings import Settings
 from tests.support.telegram_standin import TOKEN as TELEGRAM_TOKEN

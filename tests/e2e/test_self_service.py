@@ -10,10 +10,10 @@ import pytest
 
 from actions.records.demo import DEMO_ENTERPRISES, small
 from actions.records.models import Declaration
-from queue_service.clock import CHINA_TZ
-from queue_service.identity.claims import Identity, Kind, Source
+from kernel.claims import Identity, Kind, Source
+from kernel.clock import CHINA_TZ
+from kernel.signing import sign
 from queue_service.identity.portal import PortalTokens
-from queue_service.identity.signing import sign
 from queue_service.settings import Settings
 from tests.support.identities import ACME_LEGAL_CARD, ALICE
 from tests.support.webchat import connect_chat

@@ -7,10 +7,10 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
+from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import AccountStore
 from queue_service.handoff.queue import AgentStatus, ConversationState, HandoffQueue
-from queue_service.handoff.skills import Skill
 from tests.support.webchat import connect_chat
 
 pytestmark = pytest.mark.e2e

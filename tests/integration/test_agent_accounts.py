@@ -9,6 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import (
     Account,
@@ -18,7 +19,6 @@ from queue_service.agents.accounts import (
     Role,
 )
 from queue_service.agents.sessions import INDEX_PREFIX, PREFIX, SessionStore, StaffSession
-from queue_service.handoff.skills import Skill
 from stack.paths import ROOT
 
 

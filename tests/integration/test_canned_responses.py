@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import Role
 from queue_service.console import auth, canned_api
@@ -21,7 +22,6 @@ from queue_service.console.canned import (
     draft,
     valid_shortcut,
 )
-from queue_service.handoff.skills import Skill
 from tests.integration.test_console_api import create_account, log_in
 from tests.integration.test_console_api import service as service  # the fixture, shared
 

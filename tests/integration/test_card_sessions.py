@@ -15,7 +15,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from integrations.card.protocol import signed_message
+from kernel.card_protocol import signed_message
+from kernel.claims import Source
 from queue_service import db
 from queue_service.identity import card_texts
 from queue_service.identity.card_challenges import CardChallenges
@@ -27,7 +28,6 @@ from queue_service.identity.cards import (
     RegisteredCard,
     public_key_pem,
 )
-from queue_service.identity.claims import Source
 from queue_service.identity.store import IdentityStore
 from stack.paths import ROOT
 from tests.integration.test_identity import ZHAO, chat, identity_sent, mint

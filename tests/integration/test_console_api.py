@@ -8,12 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import AccountStore, Role
 from queue_service.console import api, auth, login_guard
 from queue_service.console.pages import INVALID_INPUT
 from queue_service.handoff import desk as texts
-from queue_service.handoff.skills import Skill
 from queue_service.handoff.tickets import TicketStore
 from tests.support.rasa_standins import closed_port_url
 from tests.support.service import make_client

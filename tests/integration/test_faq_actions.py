@@ -11,7 +11,7 @@ from actions.faq import replies
 from actions.faq.actions import ActionAnswerFaq, ActionFaqMenu
 from actions.faq.hot import BUCKET_TTL_SECONDS, HotQuestions, bucket
 from actions.faq.understanding import ANSWER_THRESHOLD
-from queue_service.clock import CHINA_TZ
+from kernel.clock import CHINA_TZ
 from tests.faq_fixtures import parse, small_kb
 from tests.support.rasa_standins import closed_port_url
 

@@ -4,18 +4,19 @@ from datetime import datetime
 
 import pytest
 
+from kernel.clock import CHINA_TZ
+from kernel.messages import InboundMessage, OutboundMessage
+from kernel.skills import Skill
 from queue_service import db
-from queue_service.clock import CHINA_TZ
 from queue_service.handoff import desk as texts
 from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore
 from queue_service.handoff.desk import HandoffDesk, WithAgent
 from queue_service.handoff.hours import Timetable
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
-from queue_service.handoff.skills import Skill
 from queue_service.handoff.tickets import CONTACT_INVALID, TEXT_EMPTY, TicketStatus, TicketStore
 from queue_service.hub import handoff_skill
-from queue_service.messages import InboundMessage, OutboundMessage
+from queue_service.settings import Settings
 
 # Monday 2026-09-28 10:00 and 20:00, China time.
 MORNING = datetime(2026, 9, 28, 10, 0, tzinfo=CHINA_TZ)
@@ -35,8 +36,9 @@ async def tickets():
 def make_desk(redis_client, tickets, now: datetime, caps: HandoffCaps | None = None) -> HandoffDesk:
     # Chats are only rated after an agent's chat: tests/integration/test_switchboard.py.
     chats = ChatStore(db.session_factory(db.create_engine("sqlite+aiosqlite:///:memory:")))
+    caps = caps or HandoffCaps(redis_client, Settings())
     return HandoffDesk(
-        redis_client, HandoffQueue(redis_client), tickets, chats, TIMETABLE, lambda: now, caps
+        redis_client, HandoffQueue(redis_client), tickets, chats, TIMETABLE, caps, lambda: now
     )
 
 
@@ -116,7 +118,7 @@ async def test_with_agents_online_users_queue_see_their_place_and_may_cancel(
 
 async def test_a_user_with_an_agent_is_not_sent_to_the_bot(redis_client, tickets) -> None:
     queue = HandoffQueue(redis_client)
-    await queue.register_agent("wang", [Skill.OTHER])
+    await queue.register_agent("wang", [Skill.OTHER], capacity=3)
     await queue.set_status("wang", AgentStatus.ONLINE)
     desk = make_desk(redis_client, tickets, MORNING)
     await desk.request("webchat:u1", Skill.OTHER)
@@ -170,7 +172,7 @@ async def test_handoffs_are_capped_per_conversation_and_per_client(redis_client,
     queue = HandoffQueue(redis_client)
     await queue.register_agent("wang", [Skill.OTHER], capacity=3)
     await queue.set_status("wang", AgentStatus.ONLINE)
-    caps = HandoffCaps(redis_client, handoffs_per_conversation=2, handoffs_per_ip=3)
+    caps = HandoffCaps(redis_client, Settings(handoffs_per_conversation=2, handoffs_per_ip=3))
     desk = make_desk(redis_client, tickets, MORNING, caps)
 
     async def ask(who: str, client: str | None) -> str:
@@ -196,7 +198,7 @@ async def test_handoffs_are_capped_per_conversation_and_per_client(redis_client,
 
 
 async def test_tickets_are_capped_per_conversation_and_per_client(redis_client, tickets) -> None:
-    caps = HandoffCaps(redis_client, tickets_per_conversation=1, tickets_per_ip=2)
+    caps = HandoffCaps(redis_client, Settings(tickets_per_conversation=1, tickets_per_ip=2))
     desk = make_desk(redis_client, tickets, EVENING, caps)
 
     async def leave(who: str, client: str) -> str:
@@ -221,7 +223,7 @@ async def test_tickets_are_capped_per_conversation_and_per_client(redis_client, 
 
 
 async def test_a_ticket_over_the_cap_at_its_last_step_is_not_created(redis_client, tickets) -> None:
-    caps = HandoffCaps(redis_client, tickets_per_conversation=1)
+    caps = HandoffCaps(redis_client, Settings(tickets_per_conversation=1))
     desk = make_desk(redis_client, tickets, EVENING, caps)
     # Two pages of one conversation, both writing a message at once: the first one counts.
     await desk.request("webchat:u1", Skill.OTHER)

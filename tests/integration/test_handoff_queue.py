@@ -5,13 +5,13 @@ import asyncio
 import pytest
 import redis.asyncio as aioredis
 
+from kernel.skills import Skill
 from queue_service.handoff.queue import (
     DEFAULT_HANDLE_MS,
     AgentStatus,
     HandoffQueue,
     estimate_wait_s,
 )
-from queue_service.handoff.skills import Skill
 
 
 class FakeClock:
@@ -71,7 +71,7 @@ async def test_nobody_is_popped_while_no_agent_can_take_them(queue) -> None:
     await queue.enqueue("webchat:u", Skill.CROSS_BORDER)
     assert await queue.assign_next(Skill.CROSS_BORDER) is None  # no agents at all
 
-    await queue.register_agent("away", [Skill.CROSS_BORDER])
+    await queue.register_agent("away", [Skill.CROSS_BORDER], capacity=3)
     await queue.set_status("away", AgentStatus.AWAY)
     await online(queue, "other-skill", Skill.AIRPORT)
     await online(queue, "full", Skill.CROSS_BORDER, capacity=0)

@@ -12,13 +12,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
 
+from kernel.claims import Identity, Kind, Source
+from kernel.messages import InboundMessage
+from kernel.signing import METADATA_KEY, SIGNATURE_KEY, verify
 from queue_service import db
 from queue_service.identity import bind_codes, service
-from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.identity.portal import USER_MESSAGE
 from queue_service.identity.routes import NO_SUCH_ACCOUNT, TOO_MANY_CODES
-from queue_service.identity.signing import METADATA_KEY, SIGNATURE_KEY, verify
-from queue_service.messages import InboundMessage
 from queue_service.settings import Settings
 from tests.integration.test_console_api import create_account, log_in
 from tests.support.rasa_standins import RecordingRasa

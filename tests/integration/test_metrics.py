@@ -5,8 +5,8 @@ import time
 
 import redis.asyncio as aioredis
 
+from kernel.skills import Skill
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
-from queue_service.handoff.skills import Skill
 from tests.support.rasa_standins import closed_port_url
 from tests.support.service import make_client
 
@@ -19,7 +19,7 @@ def test_metrics_report_the_shared_queue_state(redis_process, database_url) -> N
         await queue.register_agent("wang", [Skill.AIRPORT], capacity=3)
         await queue.touch_presence("wang", 60)  # a console is open, as for any online agent
         await queue.set_status("wang", AgentStatus.ONLINE)
-        await queue.register_agent("li", [Skill.AIRPORT, Skill.ACCOUNT])
+        await queue.register_agent("li", [Skill.AIRPORT, Skill.ACCOUNT], capacity=3)
         await queue.enqueue("webchat:a", Skill.AIRPORT)
         await queue.enqueue("webchat:b", Skill.AIRPORT)
         await redis.aclose()

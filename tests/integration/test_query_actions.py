@@ -40,12 +40,12 @@ from actions.records.models import Declaration, RecordsBase
 from actions.records.money import show_yuan
 from actions.records.repository import ApplicationKind, Period
 from actions.records.sql import SqlRecords
+from kernel.claims import Identity, Kind, Source
+from kernel.clock import CHINA_TZ
+from kernel.messages import Button, OutboundMessage
+from kernel.settings import shared_settings
+from kernel.signing import sign
 from queue_service import db
-from queue_service.clock import CHINA_TZ
-from queue_service.identity.claims import Identity, Kind, Source
-from queue_service.identity.signing import sign
-from queue_service.messages import Button, OutboundMessage
-from queue_service.settings import get_settings
 from queue_service.transcripts import TranscriptStore
 from tests.faq_fixtures import parse
 from tests.support.identities import ACME_LEGAL_CARD, ALICE
@@ -86,7 +86,7 @@ async def runner(empty_records_url: str) -> AsyncIterator[QueryRunner]:
 def signed(identity: Identity | None, conversation: str = CONVERSATION, secret: str = "") -> dict:
     if identity is None:
         return {}
-    secret = secret or get_settings().identity_secret.get_secret_value()
+    secret = secret or shared_settings().identity_secret.get_secret_value()
     return sign(identity, conversation, secret)
 
 
@@ -108,7 +108,7 @@ async def ask(runner: QueryRunner, text: str, identity: Identity | None, **entit
 
 async def test_anonymous_users_are_told_how_to_verify(runner) -> None:
     [message] = await ask(runner, "查我的额度", None, query="quota")
-    assert get_settings().portal_login_url() in message["text"]
+    assert shared_settings().portal_login_url() in message["text"]
     assert "绑定" in message["text"]
     assert "元" not in message["text"]
 

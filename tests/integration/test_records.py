@@ -20,7 +20,7 @@ from actions.records.repository import (
     Period,
 )
 from actions.records.sql import SqlRecords
-from queue_service.clock import CHINA_TZ
+from kernel.clock import CHINA_TZ
 
 TODAY = date(2026, 11, 24)
 ALICE, BOB = (c.id for c in DEMO_CONSUMERS)

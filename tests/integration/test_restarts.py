@@ -2,8 +2,8 @@
 
 import redis.asyncio as aioredis
 
+from kernel.skills import Skill
 from queue_service.handoff.queue import AgentStatus, ConversationState, HandoffQueue
-from queue_service.handoff.skills import Skill
 from tests.support.servers import RedisProcess
 
 

@@ -9,16 +9,18 @@ from types import SimpleNamespace
 import pytest
 import redis.asyncio as aioredis
 
+from kernel.messages import InboundMessage, Role
+from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import AccountStore
 from queue_service.bus import Bus
 from queue_service.handoff import desk as texts
 from queue_service.handoff import switchboard as board_module
+from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore, Disposition
 from queue_service.handoff.desk import HandoffDesk
 from queue_service.handoff.hours import Timetable
 from queue_service.handoff.queue import AgentStatus, ConversationState, HandoffQueue
-from queue_service.handoff.skills import Skill
 from queue_service.handoff.stats import DayStats
 from queue_service.handoff.switchboard import (
     NotYourChat,
@@ -29,8 +31,8 @@ from queue_service.handoff.switchboard import (
 from queue_service.handoff.tickets import TicketStore
 from queue_service.handoff.watch import Watch
 from queue_service.hub import BOT_UNAVAILABLE_TEXT, Hub
-from queue_service.messages import InboundMessage, Role
 from queue_service.rasa_client import RasaClient
+from queue_service.settings import Settings
 from queue_service.transcripts import TranscriptStore
 from tests.support.rasa_standins import closed_port_url
 
@@ -46,7 +48,12 @@ async def world(redis_client, database_url):
     accounts = AccountStore(sessions)
     transcripts = TranscriptStore(sessions)
     desk = HandoffDesk(
-        redis_client, queue, TicketStore(sessions), chats, Timetable.parse("mon-sun 00:00-24:00")
+        redis_client,
+        queue,
+        TicketStore(sessions),
+        chats,
+        Timetable.parse("mon-sun 00:00-24:00"),
+        HandoffCaps(redis_client, Settings()),
     )
     board = Switchboard(redis_client, bus, queue, desk, chats, accounts, transcripts)
     rasa = RasaClient(closed_port_url(), "token", 0.5)
@@ -55,7 +62,7 @@ async def world(redis_client, database_url):
     async def agent(display_name: str, *skills: Skill, online: bool = True) -> str:
         username = f"a{uuid.uuid4().hex[:8]}"
         await accounts.create(username, display_name, "agent password", skills=skills)
-        await queue.register_agent(username, skills)
+        await queue.register_agent(username, skills, capacity=3)
         if online:
             await queue.set_status(username, AgentStatus.ONLINE)
         return username

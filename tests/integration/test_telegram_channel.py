@@ -18,13 +18,13 @@ from integrations.telegram.turns import (
     UNKNOWN_COMMAND_TEXT,
     UNSUPPORTED_TEXT,
 )
+from kernel.claims import Identity, Kind, Source
+from kernel.messages import OutboundMessage, Role
+from kernel.skills import Skill
 from queue_service.app import create_app
 from queue_service.handoff.queue import AgentStatus
-from queue_service.handoff.skills import Skill
 from queue_service.handoff.switchboard import user_topic
-from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.identity.portal import PortalTokens
-from queue_service.messages import OutboundMessage, Role
 from queue_service.settings import Settings
 from tests.support.rasa_standins import RecordingRasa, recording_rasa
 from tests.support.telegram_standin import (
@@ -195,7 +195,7 @@ def test_menu_and_human_commands_send_their_payloads(empty_redis_url, database_u
         api.wait_for(1, 507)
         assert rasa.last()["message"] == "/faq_menu"
         queue = client.app.state.queue
-        client.portal.call(queue.register_agent, "wang", [Skill.OTHER])
+        client.portal.call(queue.register_agent, "wang", [Skill.OTHER], 3)
         client.portal.call(queue.touch_presence, "wang", 60)
         client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
         deliver(client, user.text("/human"))
@@ -231,7 +231,7 @@ def test_agent_lines_and_typing_reach_a_queued_user(empty_redis_url, database_ur
         manual_skills="other",  # nobody assigns the user: they stay queued
     ) as (client, _, api):
         queue = client.app.state.queue
-        client.portal.call(queue.register_agent, "wang", [Skill.OTHER])
+        client.portal.call(queue.register_agent, "wang", [Skill.OTHER], 3)
         client.portal.call(queue.touch_presence, "wang", 60)
         client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
         user = TelegramUser(509)
@@ -283,7 +283,7 @@ def test_a_dead_listener_is_taken_over_and_nothing_said_meanwhile_is_lost(
         relay_sweep_s=0.2,
     ) as (client, _, api):
         queue = client.app.state.queue
-        client.portal.call(queue.register_agent, "wang", [Skill.OTHER])
+        client.portal.call(queue.register_agent, "wang", [Skill.OTHER], 3)
         client.portal.call(queue.touch_presence, "wang", 60)
         client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
         redis = client.app.state.redis

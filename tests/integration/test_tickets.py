@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
+from kernel.skills import Skill
 from queue_service import db
-from queue_service.handoff.skills import Skill
 from queue_service.handoff.tickets import (
     CONTACT_INVALID,
     TEXT_EMPTY,

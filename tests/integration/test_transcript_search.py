@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from kernel.messages import OutboundMessage, Role
+from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import Role as StaffRole
 from queue_service.console import search_api
@@ -19,8 +21,6 @@ from queue_service.console.search import (
     TranscriptSearch,
 )
 from queue_service.handoff.chats import ChatStore
-from queue_service.handoff.skills import Skill
-from queue_service.messages import OutboundMessage, Role
 from queue_service.transcripts import TranscriptStore
 from tests.integration.test_console_api import create_account, log_in
 from tests.integration.test_console_api import service as service  # the fixture, shared

@@ -5,8 +5,8 @@ import json
 import pytest
 from sqlalchemy import select
 
+from kernel.messages import Button, OutboundMessage, Role
 from queue_service import db
-from queue_service.messages import Button, OutboundMessage, Role
 from queue_service.transcripts import TranscriptStore
 
 

@@ -14,9 +14,9 @@ from starlette.websockets import WebSocketDisconnect
 
 from integrations.webchat import routes
 from integrations.webchat.session import session_id_of
+from kernel.skills import Skill
 from queue_service.handoff import desk as desk_texts
 from queue_service.handoff.queue import AgentStatus
-from queue_service.handoff.skills import Skill
 from queue_service.hub import BOT_UNAVAILABLE_TEXT
 from tests.integration.test_identity import logged
 from tests.support.rasa_standins import RecordingRasa, closed_port_url
@@ -233,7 +233,7 @@ def test_handoffs_through_the_web_chat_are_capped_per_client_address(
     ) as client:
         queue = client.app.state.queue
         client.portal.call(client.app.state.redis.flushdb)
-        client.portal.call(queue.register_agent, "wang", [Skill.OTHER])
+        client.portal.call(queue.register_agent, "wang", [Skill.OTHER], 3)
         client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
 
         def hand_over(ws) -> str:

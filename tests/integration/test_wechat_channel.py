@@ -20,10 +20,10 @@ from integrations.wechat.channel import UNSUPPORTED_TEXT
 from integrations.wechat.nonces import PREFIX as NONCE_PREFIX
 from integrations.wechat.outbox import CONTINUE_TEXT
 from integrations.wechat.signature import MAX_SKEW_S, sign
+from kernel.messages import OutboundMessage, Role
+from kernel.skills import Skill
 from queue_service.app import create_app
 from queue_service.handoff.queue import AgentStatus
-from queue_service.handoff.skills import Skill
-from queue_service.messages import OutboundMessage, Role
 from queue_service.secret_policy import refusal
 from queue_service.settings import Settings
 from stack.paths import ROOT
@@ -448,7 +448,7 @@ def test_agent_lines_reach_a_queued_user_through_the_api(empty_redis_url, databa
         manual_skills="other",  # nobody assigns the user: they stay queued
     ) as (client, sender, _, api):
         queue = client.app.state.queue
-        client.portal.call(queue.register_agent, "wang", [Skill.OTHER])
+        client.portal.call(queue.register_agent, "wang", [Skill.OTHER], 3)
         client.portal.call(queue.touch_presence, "wang", 60)
         client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
         queued = post(client, sender, sender.event("o-user-14", "CLICK", "HANDOFF"))

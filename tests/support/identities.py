@@ -1,7 +1,7 @@
 """Verified identities of the demo records' owners, as the hub vouches for them to the actions."""
 
 from actions.records.demo import DEMO_CONSUMERS, DEMO_ENTERPRISES
-from queue_service.identity.claims import Identity, Kind, Source
+from kernel.claims import Identity, Kind, Source
 
 # 王小明, logged in on the portal.
 ALICE = Identity(Kind.PERSON, DEMO_CONSUMERS[0].id, DEMO_CONSUMERS[0].name, Source.PORTAL)

@@ -8,7 +8,7 @@ import pytest
 from sanic import Sanic
 
 from actions import __main__ as action_server
-from queue_service.settings import get_settings
+from kernel.settings import shared_settings
 
 
 @pytest.fixture
@@ -22,12 +22,12 @@ def started(monkeypatch: pytest.MonkeyPatch):
 
     def start(json_lines: bool) -> None:
         monkeypatch.setenv("SWA_LOG_JSON", str(json_lines).lower())
-        get_settings.cache_clear()
+        shared_settings.cache_clear()
         action_server.main()
         assert served[-1]["port"] == 5099
 
     yield start
-    get_settings.cache_clear()
+    shared_settings.cache_clear()
     logging.getLogger().handlers.clear()
 
 

@@ -6,7 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq import knowledge
 from actions.handoff import ASK_SKILL_TEXT, CATEGORY_SKILLS, ActionHandoff
-from queue_service.handoff.skills import Skill
+from kernel.skills import Skill
 
 
 def tracker(entities: list[dict] | None = None, last_entry: str | None = None) -> Tracker:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from queue_service.identity.claims import Identity, Kind, Source
-from queue_service.identity.signing import (
+from kernel.claims import Identity, Kind, Source
+from kernel.signing import (
     METADATA_KEY,
     SIGNATURE_KEY,
     IdentityRejected,

@@ -6,8 +6,8 @@ import logging
 import pytest
 import uvicorn
 
-from queue_service.logging_setup import RedactingFilter, configure_logging, redact
-from queue_service.pseudonyms import conversation_ref
+from kernel.logging_setup import RedactingFilter, configure_logging, redact
+from kernel.pseudonyms import conversation_ref
 
 
 def test_redact_scrubs_token_like_parameters() -> None:

@@ -9,9 +9,9 @@ from actions.queries.period_form import CANCEL_BUTTON
 from actions.queries.render import Query, payload
 from integrations.telegram.turns import MENU_PAYLOAD
 from integrations.wechat.menu import ENTRIES
+from kernel.messages import InboundMessage, as_typed, is_bot_payload
 from queue_service.handoff import desk
 from queue_service.hub import HANDOFF_PAYLOAD, START
-from queue_service.messages import InboundMessage, as_typed, is_bot_payload
 
 
 def bot_payloads() -> list[str]:

@@ -8,8 +8,8 @@ import jwt
 import pytest
 
 from actions.records.demo import DEMO_CONSUMERS, DEMO_ENTERPRISES
+from kernel.claims import Identity, Kind, Source
 from queue_service.identity.bind_codes import BindCommand, UnbindCommand, masked, parse_command
-from queue_service.identity.claims import Identity, Kind, Source
 from queue_service.identity.demo import DEMO_ACCOUNTS
 from queue_service.identity.portal import (
     AUDIENCE,

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 
 from actions.records import demo
-from queue_service.logging_setup import redact
-from queue_service.privacy import (
+from kernel.logging_setup import redact
+from kernel.privacy import (
     is_bank_card,
     is_resident_id,
     mask_personal_numbers,

@@ -1,6 +1,6 @@
 """Rasa's REST reply items become the common outbound model."""
 
-from queue_service.messages import Button, Role
+from kernel.messages import Button, Role
 from queue_service.rasa_client import to_outbound
 
 

@@ -13,7 +13,7 @@ from actions.records.models import Consumer, Declaration, Inventory
 from actions.records.money import from_fen, show_yuan, to_fen
 from actions.records.sql import one_month_later
 from actions.records.taxes import Rates, item_tax, within_limits
-from queue_service.clock import CHINA_TZ
+from kernel.clock import CHINA_TZ
 
 COSMETICS = Rates(tariff=Decimal("0.01"), consumption=Decimal("0.15"), vat=Decimal("0.13"))
 

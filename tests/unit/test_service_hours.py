@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from queue_service.clock import CHINA_TZ
+from kernel.clock import CHINA_TZ
 from queue_service.handoff.hours import Timetable, TimetableError
 from queue_service.settings import Settings
 
@@ -77,6 +77,6 @@ def test_bad_settings_say_what_is_wrong(hours: str, holidays: str) -> None:
 def test_settings_read_the_timetable_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("SWA_SERVICE_HOURS", "sat 09:00-12:00")
     monkeypatch.setenv("SWA_HOLIDAYS", "2026-10-03")
-    timetable = Settings().timetable()
+    timetable = Timetable.from_settings(Settings())
     assert timetable.is_open(china("2026-09-26", "10:00"))
     assert not timetable.is_open(china("2026-10-03", "10:00"))

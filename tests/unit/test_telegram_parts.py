@@ -8,7 +8,7 @@ from telegram import Chat, Message, Update
 from integrations.telegram.limiter import ChatRateLimiter
 from integrations.telegram.ordering import PerChatOrder
 from integrations.telegram.render import BUTTONS_ONLY_TEXT, CUT_NOTE, MAX_CHARS, render
-from queue_service.messages import Button, OutboundMessage, Role
+from kernel.messages import Button, OutboundMessage, Role
 
 
 def test_render_names_agents_cuts_long_texts_and_skips_invisible_lines() -> None:

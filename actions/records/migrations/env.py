@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from actions.records.models import RecordsBase
-from queue_service.db import create_engine
+from kernel.sql import create_engine
 
 target_metadata = RecordsBase.metadata
 # The records may share a PostgreSQL database with the service: keep the histories apart.

@@ -52,6 +52,13 @@ class Identity:
         )
 
     @property
+    def addressed_as(self) -> str:
+        """How a message addresses the user: 王小明, or 赵建国（北京示例进出口有限公司）."""
+        if self.kind is Kind.ENTERPRISE and self.enterprise_name:
+            return f"{self.name}（{self.enterprise_name}）"
+        return self.name
+
+    @property
     def label(self) -> str:
         """How agents see the user in the console, e.g. 王小明（个人） or 张三（北京示例…）."""
         if self.kind is Kind.PERSON:

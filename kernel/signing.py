@@ -15,7 +15,7 @@ import json
 import time
 from typing import Any
 
-from queue_service.identity.claims import Identity
+from kernel.claims import Identity
 
 METADATA_KEY = "swa_identity"
 SIGNATURE_KEY = "swa_identity_sig"

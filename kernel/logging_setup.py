@@ -15,8 +15,8 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
-from queue_service.privacy import mask_personal_numbers
-from queue_service.pseudonyms import conversation_ref, pseudonymise
+from kernel.privacy import mask_personal_numbers
+from kernel.pseudonyms import conversation_ref, pseudonymise
 
 _SECRET_PARAM = re.compile(r"(?i)\b(token|secret|password|access_token)=([^&\s'\"]+)")
 
