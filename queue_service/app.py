@@ -1,4 +1,8 @@
-"""The FastAPI application: wires settings, Redis, SQL, Rasa and the channels together."""
+"""The composition root: builds the service's parts from the settings, the channels included,
+and serves them (queue_service/services.py hands them to the routes as typed dependencies).
+
+The only module of the service that imports the channels (pyproject.toml [tool.importlinter]).
+"""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -10,6 +14,7 @@ from fastapi import FastAPI
 from integrations.telegram import routes as telegram
 from integrations.telegram.service import TelegramChannel
 from integrations.webchat import routes as webchat
+from integrations.webchat.guard import ConnectionCap
 from integrations.wechat import routes as wechat
 from integrations.wechat.service import WeChatChannel
 from kernel.logging_setup import configure_logging
@@ -40,12 +45,126 @@ from queue_service.identity.card_challenges import CardChallenges
 from queue_service.identity.card_login import CardDesk
 from queue_service.identity.cards import CardRegistry
 from queue_service.identity.portal import PortalTokens
+from queue_service.identity.routes import BindLinks
 from queue_service.identity.service import Identities
 from queue_service.identity.store import IdentityStore
 from queue_service.rasa_client import RasaClient
 from queue_service.secret_policy import require_safe
+from queue_service.services import Services
 from queue_service.settings import Settings, get_settings
 from queue_service.transcripts import TranscriptStore
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Services]:
+    """Every part built and started, then stopped and closed in reverse order."""
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    redis_client = redis.from_url(settings.redis_url, decode_responses=True)
+    rasa = RasaClient(
+        settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_s
+    )
+    queue = HandoffQueue(redis_client)
+    tickets = TicketStore(sessions)
+    accounts = AccountStore(
+        sessions, Passwords(settings.password_hash_threads, settings.password_hash_queue)
+    )
+    bus = Bus(redis_client)
+    await bus.start()
+    chats = ChatStore(sessions)
+    transcripts = TranscriptStore(sessions)
+    desk = HandoffDesk(
+        redis_client,
+        queue,
+        tickets,
+        chats,
+        Timetable.from_settings(settings),
+        caps=HandoffCaps(redis_client, settings),
+    )
+    switchboard = Switchboard(
+        redis_client,
+        bus,
+        queue,
+        desk,
+        chats,
+        accounts,
+        transcripts,
+        settings.manual_skill_set(),
+    )
+    identity_store = IdentityStore(redis_client, sessions)
+    card_registry = CardRegistry(sessions)
+    if settings.demo_mode:
+        await card_demo.seed(card_registry)
+    else:
+        await card_demo.disable(card_registry)
+    identities = Identities(
+        identity_store,
+        BindCodes(redis_client, settings.bind_failure_budget),
+        PortalTokens.from_settings(settings),
+        settings.identity_secret.get_secret_value(),
+        settings.portal_login_url(),
+        CardDesk(
+            redis_client,
+            identity_store,
+            CardChallenges(redis_client),
+            card_registry,
+            bus,
+            settings.card_status_check_s,
+        ),
+    )
+    hub = Hub(rasa, transcripts, desk, switchboard, identities)
+    services = Services(
+        settings,
+        redis_client,
+        rasa,
+        bus,
+        queue,
+        tickets,
+        transcripts,
+        switchboard,
+        DayStats(sessions, queue),
+        accounts,
+        RecentAccounts(accounts, settings.staff_account_check_s),
+        SessionStore(redis_client, settings.staff_session_ttl_s, settings.staff_session_max_s),
+        LoginGuard(redis_client),
+        CannedStore(sessions),
+        TranscriptSearch(sessions),
+        identities,
+        hub,
+        ConnectionCap(settings.webchat_max_connections_per_ip),
+    )
+    wechat = WeChatChannel.from_settings(settings, redis_client, hub, bus, queue)
+    if wechat is not None:
+        services.add(wechat)
+        wechat.start()
+    telegram = TelegramChannel.from_settings(settings, redis_client, hub, bus, queue)
+    if telegram is not None:
+        services.add(telegram)
+        await telegram.start()
+    services.add(BindLinks(telegram=telegram.deep_link if telegram is not None else None))
+    watch = Watch(
+        redis_client,
+        queue,
+        desk,
+        switchboard,
+        interval_s=settings.handoff_round_s,
+        max_wait_s=settings.max_wait_s,
+    )
+    watching = asyncio.create_task(watch.run(), name="handoff-round")
+    try:
+        yield services
+    finally:
+        watch.stop()
+        await watching
+        if wechat is not None:
+            await wechat.aclose()
+        if telegram is not None:
+            await telegram.aclose()
+        await switchboard.drain()
+        await bus.stop()
+        await rasa.aclose()
+        await redis_client.aclose()
+        await engine.dispose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,104 +174,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
-        app.state.settings = settings
-        app.state.redis = redis.from_url(settings.redis_url, decode_responses=True)
-        app.state.rasa = RasaClient(
-            settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_s
-        )
-        sessions = session_factory(engine)
-        redis_client = app.state.redis
-        app.state.queue = queue = HandoffQueue(redis_client)
-        app.state.tickets = TicketStore(sessions)
-        app.state.accounts = accounts = AccountStore(
-            sessions, Passwords(settings.password_hash_threads, settings.password_hash_queue)
-        )
-        app.state.recent_accounts = RecentAccounts(accounts, settings.staff_account_check_s)
-        app.state.login_guard = LoginGuard(redis_client)
-        app.state.canned = CannedStore(sessions)
-        app.state.transcript_search = TranscriptSearch(sessions)
-        app.state.staff_sessions = SessionStore(
-            redis_client, settings.staff_session_ttl_s, settings.staff_session_max_s
-        )
-        app.state.bus = bus = Bus(redis_client)
-        await bus.start()
-        chats = ChatStore(sessions)
-        app.state.stats = DayStats(sessions, queue)
-        transcripts = TranscriptStore(sessions)
-        desk = HandoffDesk(
-            redis_client,
-            queue,
-            app.state.tickets,
-            chats,
-            Timetable.from_settings(settings),
-            caps=HandoffCaps(redis_client, settings),
-        )
-        app.state.switchboard = switchboard = Switchboard(
-            redis_client,
-            bus,
-            queue,
-            desk,
-            chats,
-            app.state.accounts,
-            transcripts,
-            settings.manual_skill_set(),
-        )
-        identity_store = IdentityStore(redis_client, sessions)
-        card_registry = CardRegistry(sessions)
-        if settings.demo_mode:
-            await card_demo.seed(card_registry)
-        else:
-            await card_demo.disable(card_registry)
-        app.state.identities = identities = Identities(
-            identity_store,
-            BindCodes(redis_client, settings.bind_failure_budget),
-            PortalTokens.from_settings(settings),
-            settings.identity_secret.get_secret_value(),
-            settings.portal_login_url(),
-            CardDesk(
-                redis_client,
-                identity_store,
-                CardChallenges(redis_client),
-                card_registry,
-                bus,
-                settings.card_status_check_s,
-            ),
-        )
-        app.state.hub = Hub(app.state.rasa, transcripts, desk, switchboard, identities)
-        app.state.wechat = WeChatChannel.from_settings(
-            settings, redis_client, app.state.hub, bus, queue
-        )
-        if app.state.wechat is not None:
-            app.state.wechat.start()
-        app.state.telegram = TelegramChannel.from_settings(
-            settings, redis_client, app.state.hub, bus, queue
-        )
-        if app.state.telegram is not None:
-            await app.state.telegram.start()
-        watch = Watch(
-            redis_client,
-            queue,
-            desk,
-            switchboard,
-            interval_s=settings.handoff_round_s,
-            max_wait_s=settings.max_wait_s,
-        )
-        watching = asyncio.create_task(watch.run(), name="handoff-round")
-        try:
+        async with running(settings) as services:
+            app.state.services = services
             yield
-        finally:
-            watch.stop()
-            await watching
-            if app.state.wechat is not None:
-                await app.state.wechat.aclose()
-            if app.state.telegram is not None:
-                await app.state.telegram.aclose()
-            await switchboard.drain()
-            await bus.stop()
-            await app.state.rasa.aclose()
-            await app.state.redis.aclose()
-            await engine.dispose()
 
     app = FastAPI(
         title="单一窗口智能客服 Single Window Assistant",
@@ -161,7 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(metrics.router)
-    webchat.install(app, settings)
+    webchat.install(app)
     wechat.install(app)
     telegram.install(app)
     console.install(app)

@@ -8,18 +8,18 @@ reports the shared state and no counter lives in one process's memory.
 
 import time
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
 from kernel.skills import Skill
+from queue_service.deps import Queue, Stats, Tickets
 from queue_service.handoff.tickets import TicketStatus
 
 router = APIRouter(tags=["metrics"])
 
 
 @router.get("/metrics")
-async def metrics(request: Request) -> Response:
-    queue, tickets = request.app.state.queue, request.app.state.tickets
+async def metrics(queue: Queue, tickets: Tickets, stats: Stats) -> Response:
     registry = CollectorRegistry()
     by_skill = {
         name: Gauge(name, text, ["skill"], registry=registry)
@@ -43,7 +43,7 @@ async def metrics(request: Request) -> Response:
         agents.labels(status.value).set(count)
     open_tickets = Gauge("swa_tickets_open", "Messages left, not yet answered", registry=registry)
     open_tickets.set(await tickets.count(TicketStatus.OPEN))
-    today = await request.app.state.stats.today()
+    today = await stats.today()
     for name, text, value in (
         ("swa_chats_handled_today", "Chats agents closed today (China time)", today.handled),
         ("swa_queue_abandoned_today", "Users who left the queue today", today.abandoned),

@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
 
+from queue_service.services import services_of
+from queue_service.settings import Settings
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -38,7 +41,7 @@ def normalised(url: str) -> str:
 def own_origins(connection: HTTPConnection) -> set[str]:
     host = connection.headers.get("host", "")
     arrived = {normalised(f"{scheme}://{host}") for scheme in _DEFAULT_PORTS} if host else set()
-    public = normalised(connection.app.state.settings.public_url)
+    public = normalised(services_of(connection).get(Settings).public_url)
     return ({public} | arrived) - {""}
 
 

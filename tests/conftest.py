@@ -10,12 +10,13 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
+from redis.asyncio import Redis
 
 from actions.records import db as records_db
 from queue_service import db
 from tests.support.rasa_standins import RecordingRasa, recording_rasa
 from tests.support.servers import RedisProcess
-from tests.support.service import make_client
+from tests.support.service import make_client, part
 
 # The tests run the system as `make run` does: in demo mode (demo portal, demo cards, the published
 # demo secrets). Tests of the secure default build their settings with demo_mode=False.
@@ -110,5 +111,5 @@ def rasa() -> Iterator[RecordingRasa]:
 def service(redis_process, database_url, rasa) -> Iterator[TestClient]:
     """The service (demo mode) talking to the recording Rasa, Redis emptied first."""
     with make_client(redis_process.url, database_url, rasa.url) as client:
-        client.portal.call(client.app.state.redis.flushdb)
+        client.portal.call(part(client, Redis).flushdb)
         yield client

@@ -8,11 +8,13 @@ time), the body is at most 1 MiB (else 413, counted while reading) and is a JSON
 
 import hmac
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 
 from integrations.bodies import read_capped
 from integrations.telegram.service import TelegramChannel
+from queue_service.services import optional_part
 
 PATH = "/channels/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -26,8 +28,10 @@ def install(app: FastAPI) -> None:
 
 
 @router.post(PATH, include_in_schema=False)
-async def webhook(request: Request) -> Response:
-    channel: TelegramChannel | None = getattr(request.app.state, "telegram", None)
+async def webhook(
+    request: Request,
+    channel: Annotated[TelegramChannel | None, Depends(optional_part(TelegramChannel))],
+) -> Response:
     if channel is None or not channel.webhook_mode:
         raise HTTPException(404)
     given = request.headers.get(SECRET_HEADER, "")

@@ -57,9 +57,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, Depends, FastAPI, Request, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from redis.exceptions import RedisError
@@ -71,7 +71,8 @@ from integrations.webchat.guard import ConnectionCap, Pacing
 from integrations.webchat.page_policy import content_security_policy
 from integrations.webchat.session import Session, open_session
 from kernel.messages import InboundMessage, OutboundMessage, Role, StoredMessage
-from queue_service.bus import Event
+from queue_service.bus import Bus, Event
+from queue_service.deps import AppSettings, EventBus, HubDep
 from queue_service.handoff.switchboard import user_topic
 from queue_service.hub import Hub
 from queue_service.identity.portal import PortalTokenError
@@ -79,6 +80,7 @@ from queue_service.identity.service import LOGIN_UNAVAILABLE_TEXT
 from queue_service.identity.store import Verified, decode_verified
 from queue_service.limits import client_ip
 from queue_service.origins import origin_allowed
+from queue_service.services import part
 from queue_service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -100,24 +102,26 @@ class _RevalidatedFiles(StaticFiles):
         return response
 
 
-def install(app: FastAPI, settings: Settings) -> None:
+def install(app: FastAPI) -> None:
     app.mount("/webchat/static", _RevalidatedFiles(directory=STATIC_DIR), name="webchat-static")
     app.include_router(router)
-    app.state.webchat_connections = ConnectionCap(settings.webchat_max_connections_per_ip)
+
+
+# Sockets per client address in this process (guard.py), a part the composition root registers.
+Connections = Annotated[ConnectionCap, Depends(part(ConnectionCap))]
 
 
 @router.get("/", include_in_schema=False)
-async def chat_page(request: Request) -> FileResponse:
-    policy = content_security_policy(request.app.state.settings, request.headers.get("host", ""))
+async def chat_page(request: Request, settings: AppSettings) -> FileResponse:
+    policy = content_security_policy(settings, request.headers.get("host", ""))
     headers = {"Content-Security-Policy": policy, **REVALIDATE}
     return FileResponse(STATIC_DIR / "index.html", headers=headers)
 
 
 @router.get("/webchat/config")
-async def page_config(request: Request) -> dict[str, Any]:
+async def page_config(settings: AppSettings) -> dict[str, Any]:
     """What the page needs besides its socket: where the card bridge listens on the user's PC,
     and which embedding sites it may exchange messages with (tokens in, unread counts out)."""
-    settings = request.app.state.settings
     return {
         "card_bridge_url": settings.card_bridge_url,
         "embed_origins": settings.embed_origin_list(),
@@ -240,14 +244,18 @@ async def _forward(events: asyncio.Queue[Event], send: Callable[[dict], Awaitabl
 
 
 @router.websocket("/channels/webchat/ws")
-async def webchat_socket(websocket: WebSocket) -> None:
-    settings: Settings = websocket.app.state.settings
+async def webchat_socket(
+    websocket: WebSocket,
+    settings: AppSettings,
+    connections: Connections,
+    hub: HubDep,
+    bus: EventBus,
+) -> None:
     if not origin_allowed(websocket, required=True, also=settings.embed_origin_list()):
         origin = websocket.headers.get("origin")
         log.info("web chat socket refused: origin", extra={"origin": origin})
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
-    connections: ConnectionCap = websocket.app.state.webchat_connections
     client = client_ip(websocket)
     await websocket.accept()
     if not connections.open(client):
@@ -264,7 +272,7 @@ async def webchat_socket(websocket: WebSocket) -> None:
         else:
             session = await _hello(websocket, settings.webchat_hello_timeout_s)
         if session is not None:
-            await _serve(websocket, session, client, settings)
+            await _serve(websocket, session, client, settings, hub, bus)
     finally:
         connections.close(client)
 
@@ -290,8 +298,9 @@ async def _hello(websocket: WebSocket, timeout_s: float) -> Session | None:
     return None
 
 
-async def _serve(websocket: WebSocket, session: Session, client: str, settings: Settings) -> None:
-    hub: Hub = websocket.app.state.hub
+async def _serve(
+    websocket: WebSocket, session: Session, client: str, settings: Settings, hub: Hub, bus: Bus
+) -> None:
     conversation_id = session.conversation_id
     # Turn replies and bus events are sent by two tasks; frames must not interleave.
     sending = asyncio.Lock()
@@ -301,7 +310,7 @@ async def _serve(websocket: WebSocket, session: Session, client: str, settings: 
             await websocket.send_json(frame)
 
     # Listening starts before the history is read, so nothing falls between the two.
-    async with websocket.app.state.bus.listen(user_topic(conversation_id)) as events:
+    async with bus.listen(user_topic(conversation_id)) as events:
         history = await hub.transcripts.history(conversation_id, settings.history_limit)
         opened: dict[str, Any] = {"type": "session", "conversation_id": session.session_id}
         if session.new_secret is not None:

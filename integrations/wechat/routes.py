@@ -11,8 +11,9 @@ The server verification (GET) checks the signature and the timestamp's freshness
 """
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from integrations.bodies import read_capped
@@ -20,6 +21,7 @@ from integrations.wechat import envelope, inbound
 from integrations.wechat.crypto import DecryptError
 from integrations.wechat.service import WeChatChannel
 from integrations.wechat.signature import fresh, valid
+from queue_service.services import optional_part
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +35,15 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
 
 
-def _channel(request: Request) -> WeChatChannel:
-    channel: WeChatChannel | None = getattr(request.app.state, "wechat", None)
+def _channel(
+    channel: Annotated[WeChatChannel | None, Depends(optional_part(WeChatChannel))],
+) -> WeChatChannel:
     if channel is None:
         raise HTTPException(404)  # no SWA_WECHAT_TOKEN: the channel does not exist
     return channel
+
+
+Channel = Annotated[WeChatChannel, Depends(_channel)]
 
 
 def _forbidden() -> HTTPException:
@@ -50,14 +56,13 @@ def _stale() -> HTTPException:
 
 @router.get(PATH, include_in_schema=False)
 async def verify(
-    request: Request,
+    channel: Channel,
     signature: str = "",
     timestamp: str = "",
     nonce: str = "",
     echostr: str = "",
     msg_signature: str | None = None,
 ) -> PlainTextResponse:
-    channel = _channel(request)
     if not valid((channel.token, timestamp, nonce), signature):
         raise _forbidden()
     if not fresh(timestamp):
@@ -78,12 +83,12 @@ async def verify(
 @router.post(PATH, include_in_schema=False)
 async def push(
     request: Request,
+    channel: Channel,
     signature: str = "",
     timestamp: str = "",
     nonce: str = "",
     msg_signature: str | None = None,
 ) -> Response:
-    channel = _channel(request)
     body = await read_capped(request, envelope.MAX_BODY_BYTES)
     if not valid((channel.token, timestamp, nonce), signature):
         raise _forbidden()

@@ -15,12 +15,16 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from kernel.skills import SKILL_TITLES, Skill
-from queue_service.agents.accounts import Role
+from queue_service.agents.accounts import AccountStore, Role
 from queue_service.console.auth import Staff
 from queue_service.handoff.chats import AGENT_DISPOSITIONS, DISPOSITION_TITLES, Disposition
 from queue_service.handoff.queue import AgentStatus, ConversationState, HandoffQueue
 from queue_service.handoff.switchboard import NotYourChat, Switchboard
 from queue_service.handoff.tickets import TicketStatus, TicketStore
+from queue_service.identity.service import Identities
+from queue_service.services import services_of
+from queue_service.settings import Settings
+from queue_service.transcripts import TranscriptStore
 
 router = APIRouter(prefix="/console/api", tags=["console"])
 
@@ -69,11 +73,11 @@ class TicketDone(BaseModel):
 
 
 def _queue(request: Request) -> HandoffQueue:
-    return request.app.state.queue
+    return services_of(request).get(HandoffQueue)
 
 
 def _switchboard(request: Request) -> Switchboard:
-    return request.app.state.switchboard
+    return services_of(request).get(Switchboard)
 
 
 def _channel(conversation_id: str) -> str:
@@ -112,14 +116,14 @@ async def set_status(body: StatusChange, request: Request, staff: Staff) -> dict
 async def _identity_label(request: Request, conversation_id: str) -> str | None:
     """Who the user is verified as (王小明（个人，已验证）), or None for an anonymous user."""
     try:
-        verified = await request.app.state.identities.current(conversation_id)
+        verified = await services_of(request).get(Identities).current(conversation_id)
     except (RedisError, SQLAlchemyError):
         return None
     return verified.identity.label if verified else None
 
 
 async def _preview(request: Request, conversation_id: str) -> list[dict[str, Any]]:
-    lines = await request.app.state.hub.transcripts.history(conversation_id, PREVIEW_LINES)
+    lines = await services_of(request).get(TranscriptStore).history(conversation_id, PREVIEW_LINES)
     return [{"role": m.role.value, "text": m.text} for m in lines if m.text]
 
 
@@ -194,8 +198,8 @@ async def transcript(
         )
         if not (serving or waiting_for_me):
             raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_ALLOWED)
-    limit = request.app.state.settings.history_limit
-    lines = await request.app.state.hub.transcripts.history(conversation_id, limit)
+    limit = services_of(request).get(Settings).history_limit
+    lines = await services_of(request).get(TranscriptStore).history(conversation_id, limit)
     return {"messages": [m.model_dump(mode="json") for m in lines]}
 
 
@@ -243,7 +247,7 @@ async def agents(request: Request, staff: Staff) -> dict[str, Any]:
         agent = await queue.agent(agent_id)
         if agent is None:
             continue
-        account = await request.app.state.accounts.get(agent_id)
+        account = await services_of(request).get(AccountStore).get(agent_id)
         listed.append(
             {
                 "username": agent_id,
@@ -282,7 +286,7 @@ async def transfer(body: Transfer, request: Request, staff: Staff) -> dict[str, 
 async def tickets(
     request: Request, staff: Staff, state: TicketStatus = TicketStatus.OPEN
 ) -> dict[str, Any]:
-    store: TicketStore = request.app.state.tickets
+    store: TicketStore = services_of(request).get(TicketStore)
     return {
         "tickets": [
             {
@@ -306,7 +310,7 @@ async def tickets(
 async def ticket_done(
     ticket_id: int, body: TicketDone, request: Request, staff: Staff
 ) -> dict[str, int]:
-    store: TicketStore = request.app.state.tickets
+    store: TicketStore = services_of(request).get(TicketStore)
     if not await store.mark_done(ticket_id, staff.username, body.note.strip()):
         raise HTTPException(status.HTTP_409_CONFLICT, TICKET_GONE)
     return {"id": ticket_id}

@@ -15,12 +15,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, WebSocket, status
 from pydantic import BaseModel, Field
 
-from queue_service.agents.accounts import AccountStore, RecentAccounts, Role
+from queue_service.agents.accounts import RecentAccounts, Role
 from queue_service.agents.passwords import HashingBusy
 from queue_service.agents.sessions import SessionStore, StaffSession
 from queue_service.console.login_guard import LoginGuard
+from queue_service.deps import Accounts, AppSettings, Queue
 from queue_service.handoff.queue import AgentStatus
 from queue_service.limits import client_ip
+from queue_service.services import part, services_of
 
 COOKIE = "swa_console"
 COOKIE_PATH = "/console"
@@ -46,7 +48,7 @@ class Login(BaseModel):
 
 
 def _sessions(request: Request | WebSocket) -> SessionStore:
-    return request.app.state.staff_sessions
+    return services_of(request).get(SessionStore)
 
 
 async def staff_of(request: Request | WebSocket, *, extend: bool = True) -> StaffSession | None:
@@ -59,7 +61,7 @@ async def staff_of(request: Request | WebSocket, *, extend: bool = True) -> Staf
     staff = await sessions.get(token, extend=extend)
     if staff is None:
         return None
-    accounts: RecentAccounts = request.app.state.recent_accounts
+    accounts = services_of(request).get(RecentAccounts)
     if not (
         staff.holds_for(await accounts.get(staff.username))
         or staff.holds_for(await accounts.get(staff.username, fresh=True))
@@ -87,16 +89,25 @@ async def current_supervisor(
 Staff = Annotated[StaffSession, Depends(current_staff)]
 
 
+Guard = Annotated[LoginGuard, Depends(part(LoginGuard))]
+
+
 @router.post("/login")
-async def login(body: Login, request: Request, response: Response) -> dict[str, str]:
+async def login(
+    body: Login,
+    request: Request,
+    response: Response,
+    guard: Guard,
+    accounts: Accounts,
+    queue: Queue,
+    settings: AppSettings,
+) -> dict[str, str]:
     username, address = body.username.lower(), client_ip(request)
-    guard: LoginGuard = request.app.state.login_guard
     wait_s = await guard.attempt(username, address)
     if wait_s:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS, too_many(wait_s), {"Retry-After": str(wait_s)}
         )
-    accounts: AccountStore = request.app.state.accounts
     try:
         account = await accounts.authenticate(username, body.password)
     except HashingBusy as exc:
@@ -108,9 +119,8 @@ async def login(body: Login, request: Request, response: Response) -> dict[str, 
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, BAD_LOGIN)
     await guard.succeeded(username, address)
     # The account's skills and capacity may have changed since the last login.
-    await request.app.state.queue.register_agent(account.username, account.skills, account.capacity)
+    await queue.register_agent(account.username, account.skills, account.capacity)
     token = await _sessions(request).open(account)
-    settings = request.app.state.settings
     response.set_cookie(
         COOKIE,
         token,
@@ -128,10 +138,10 @@ async def login(body: Login, request: Request, response: Response) -> dict[str, 
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(request: Request, response: Response) -> None:
+async def logout(request: Request, response: Response, queue: Queue) -> None:
     staff = await staff_of(request)
     if staff is not None:
         # Open chats stay with the agent for the grace period, then go back to the queue.
-        await request.app.state.queue.set_status(staff.username, AgentStatus.OFFLINE)
+        await queue.set_status(staff.username, AgentStatus.OFFLINE)
         await _sessions(request).close(request.cookies[COOKIE])
     response.delete_cookie(COOKIE, path=COOKIE_PATH)

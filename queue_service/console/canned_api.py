@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 
 from kernel.skills import SKILL_TITLES, Skill
@@ -24,6 +24,7 @@ from queue_service.console.canned import (
     DuplicateShortcut,
     draft,
 )
+from queue_service.services import part
 
 router = APIRouter(prefix="/console/api/canned", tags=["console"])
 
@@ -42,8 +43,7 @@ class CannedBody(BaseModel):
     skill: Skill | None = None
 
 
-def _store(request: Request) -> CannedStore:
-    return request.app.state.canned
+Store = Annotated[CannedStore, Depends(part(CannedStore))]
 
 
 def _json(entry: Canned) -> dict[str, Any]:
@@ -68,7 +68,7 @@ def _draft(body: CannedBody) -> Draft:
 
 @router.get("")
 async def list_canned(
-    request: Request,
+    store: Store,
     staff: Staff,
     q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS)] = None,
     skill: Skill | None = None,
@@ -77,7 +77,7 @@ async def list_canned(
 
     The skills come along so that the page can offer them without a list of its own.
     """
-    entries = await _store(request).list(q, skill)
+    entries = await store.list(q, skill)
     return {
         "canned": [_json(e) for e in entries],
         "skills": [{"id": s.value, "title": t} for s, t in SKILL_TITLES.items()],
@@ -86,10 +86,10 @@ async def list_canned(
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_canned(
-    body: CannedBody, request: Request, supervisor: Supervisor
+    body: CannedBody, store: Store, supervisor: Supervisor
 ) -> dict[str, Any]:
     try:
-        entry = await _store(request).create(_draft(body), supervisor.username)
+        entry = await store.create(_draft(body), supervisor.username)
     except DuplicateShortcut as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     return _json(entry)
@@ -97,10 +97,10 @@ async def create_canned(
 
 @router.put("/{canned_id}")
 async def update_canned(
-    canned_id: int, body: CannedBody, request: Request, supervisor: Supervisor
+    canned_id: int, body: CannedBody, store: Store, supervisor: Supervisor
 ) -> dict[str, Any]:
     try:
-        entry = await _store(request).update(canned_id, _draft(body))
+        entry = await store.update(canned_id, _draft(body))
     except DuplicateShortcut as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     if entry is None:
@@ -109,7 +109,7 @@ async def update_canned(
 
 
 @router.delete("/{canned_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_canned(canned_id: int, request: Request, supervisor: Supervisor) -> Response:
-    if not await _store(request).delete(canned_id):
+async def delete_canned(canned_id: int, store: Store, supervisor: Supervisor) -> Response:
+    if not await store.delete(canned_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

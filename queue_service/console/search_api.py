@@ -17,7 +17,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from kernel.messages import Role
 from kernel.skills import SKILL_TITLES, Skill
@@ -33,7 +33,9 @@ from queue_service.console.search import (
     SearchError,
     TranscriptSearch,
 )
+from queue_service.deps import Transcripts
 from queue_service.handoff.chats import DISPOSITION_TITLES, Disposition
+from queue_service.services import part
 
 router = APIRouter(prefix="/console/api/search", tags=["console"])
 
@@ -50,8 +52,7 @@ BeforeId = Annotated[int | None, Query(ge=1)]
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
-def _search(request: Request) -> TranscriptSearch:
-    return request.app.state.transcript_search
+Search = Annotated[TranscriptSearch, Depends(part(TranscriptSearch))]
 
 
 def _day(text: str | None) -> date | None:
@@ -84,7 +85,7 @@ def _blank(text: str | None) -> str | None:
 
 @router.get("")
 async def search_lines(
-    request: Request,
+    search: Search,
     staff: Staff,
     conversation: ConversationFilter = None,
     agent: AgentFilter = None,
@@ -100,7 +101,7 @@ async def search_lines(
     `conversation` is an id or its beginning; `text` is found anywhere in a line, ignoring
     case; the next page is asked for with `before_id` = the `next_before` of this one.
     """
-    page = await _search(request).lines(
+    page = await search.lines(
         LineQuery(
             conversation=_blank(conversation),
             agent=_blank(agent),
@@ -147,7 +148,7 @@ def _disposition_title(disposition: str | None) -> str | None:
 
 @router.get("/chats")
 async def search_chats(
-    request: Request,
+    search: Search,
     staff: Staff,
     conversation: ConversationFilter = None,
     agent: AgentFilter = None,
@@ -161,7 +162,7 @@ async def search_chats(
     wanted = _blank(agent)
     if own and wanted and wanted != own:
         return {"chats": [], "next_before": None}
-    page = await _search(request).chats(
+    page = await search.chats(
         ChatQuery(
             conversation=_blank(conversation),
             agent=own or wanted,
@@ -192,15 +193,16 @@ async def search_chats(
 
 @router.get("/conversation")
 async def conversation(
-    request: Request,
+    search: Search,
+    transcripts: Transcripts,
     staff: Staff,
     conversation_id: Annotated[str, Query(min_length=1, max_length=200)],
 ) -> dict[str, Any]:
     """One whole conversation, oldest line first, to read (not to answer)."""
     own = _own(staff)
-    if own and not await _search(request).served(conversation_id, own):
+    if own and not await search.served(conversation_id, own):
         raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_SERVED)
-    lines = await request.app.state.hub.transcripts.history(conversation_id, MAX_CONVERSATION_LINES)
+    lines = await transcripts.history(conversation_id, MAX_CONVERSATION_LINES)
     return {
         "conversation_id": conversation_id,
         "messages": [m.model_dump(mode="json") for m in lines],

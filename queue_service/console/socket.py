@@ -25,7 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from queue_service.console.auth import NOT_LOGGED_IN, staff_of
 from queue_service.console.origin import FOREIGN_ORIGIN, origin_allowed
-from queue_service.handoff.switchboard import CONSOLE_TOPIC, NotYourChat, agent_topic
+from queue_service.deps import AppSettings, Board, EventBus, Queue
+from queue_service.handoff.queue import HandoffQueue
+from queue_service.handoff.switchboard import CONSOLE_TOPIC, NotYourChat, Switchboard, agent_topic
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,9 @@ SESSION_ENDED = "登录已失效，请重新登录。"
 
 
 @router.websocket("/console/ws")
-async def console_socket(websocket: WebSocket) -> None:
+async def console_socket(
+    websocket: WebSocket, settings: AppSettings, bus: EventBus, queue: Queue, board: Board
+) -> None:
     if not origin_allowed(websocket, required=True):
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=FOREIGN_ORIGIN)
         return
@@ -44,15 +48,14 @@ async def console_socket(websocket: WebSocket) -> None:
     if staff is None:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=NOT_LOGGED_IN)
         return
-    app = websocket.app
-    grace_s = app.state.settings.agent_grace_s
+    grace_s = settings.agent_grace_s
     await websocket.accept()
-    async with app.state.bus.listen(agent_topic(staff.username), CONSOLE_TOPIC) as events:
+    async with bus.listen(agent_topic(staff.username), CONSOLE_TOPIC) as events:
         tasks = [
             asyncio.create_task(_forward(websocket, events)),
-            asyncio.create_task(_keep_present(app.state.queue, staff.username, grace_s)),
+            asyncio.create_task(_keep_present(queue, staff.username, grace_s)),
         ]
-        receiving = asyncio.create_task(_receive(websocket, app.state.switchboard, staff.username))
+        receiving = asyncio.create_task(_receive(websocket, board, staff.username))
         watching = asyncio.create_task(_watch_session(websocket))
         tasks += [receiving, watching]
         try:
@@ -87,13 +90,13 @@ async def _forward(websocket: WebSocket, events: asyncio.Queue) -> None:
         await websocket.send_json(await events.get())
 
 
-async def _keep_present(queue, username: str, grace_s: int) -> None:
+async def _keep_present(queue: HandoffQueue, username: str, grace_s: int) -> None:
     while True:
         await queue.touch_presence(username, grace_s)
         await asyncio.sleep(max(1.0, grace_s / 3))
 
 
-async def _receive(websocket: WebSocket, switchboard, username: str) -> None:
+async def _receive(websocket: WebSocket, switchboard: Switchboard, username: str) -> None:
     while True:
         frame = await websocket.receive()
         if frame["type"] == "websocket.disconnect":

@@ -10,23 +10,26 @@ import time
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
 from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.sessions import StaffSession
 from queue_service.console.auth import current_supervisor
+from queue_service.deps import Accounts, Queue, Stats
 
 router = APIRouter(prefix="/console/api", tags=["console"])
 
 
 @router.get("/supervisor")
 async def live_view(
-    request: Request, staff: Annotated[StaffSession, Depends(current_supervisor)]
+    staff: Annotated[StaffSession, Depends(current_supervisor)],
+    queue: Queue,
+    stats: Stats,
+    accounts: Accounts,
 ) -> dict[str, Any]:
-    queue, state = request.app.state.queue, request.app.state
     now_ms = time.time() * 1000
-    today = await state.stats.today()
-    abandoned = await queue.abandoned(state.stats.day())
+    today = await stats.today()
+    abandoned = await queue.abandoned(stats.day())
     skills = []
     for skill in Skill:
         figures = await queue.figures(skill)
@@ -47,7 +50,7 @@ async def live_view(
         agent = await queue.agent(agent_id)
         if agent is None:
             continue
-        account = await state.accounts.get(agent_id)
+        account = await accounts.get(agent_id)
         agents.append(
             {
                 "username": agent_id,

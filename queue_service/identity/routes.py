@@ -14,10 +14,12 @@ host portal's own login, and is not mounted at all outside demo mode.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request, status
+from fastapi import APIRouter, Depends, FastAPI, Request, status
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from redis.exceptions import RedisError
@@ -27,6 +29,7 @@ from queue_service.identity.bind_codes import CODE_TTL_S, ISSUE_WINDOW_S, TooMan
 from queue_service.identity.demo import DEMO_ACCOUNTS, DEMO_TOKEN_TTL_S, demo_account
 from queue_service.identity.portal import USER_MESSAGE, PortalTokenError
 from queue_service.identity.service import BIND_UNAVAILABLE_TEXT, Identities
+from queue_service.services import part
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +61,17 @@ def identity_view(identity: Identity, expires_at: int | None = None) -> dict[str
     }
 
 
-def _identities(request: Request) -> Identities:
-    return request.app.state.identities
+@dataclass(frozen=True)
+class BindLinks:
+    """How a bind code is used in one tap where a channel offers it (Telegram's deep link,
+    `https://t.me/<bot>?start=<code>`); registered by the composition root, which knows the
+    channels this package may not import."""
+
+    telegram: Callable[[str], str | None] | None = None
+
+
+Links = Annotated[BindLinks, Depends(part(BindLinks))]
+IdentitiesDep = Annotated[Identities, Depends(part(Identities))]
 
 
 def _bearer(request: Request) -> str | None:
@@ -68,10 +80,12 @@ def _bearer(request: Request) -> str | None:
 
 
 @api.post("/bind-codes")
-async def issue_bind_code(request: Request) -> JSONResponse:
+async def issue_bind_code(
+    request: Request, identities: IdentitiesDep, links: Links
+) -> JSONResponse:
     """A one-time code with which the token's user binds a WeChat or Telegram account."""
     try:
-        code = await _identities(request).issue_code(_bearer(request))
+        code = await identities.issue_code(_bearer(request))
     except PortalTokenError as exc:
         log.info("bind code refused", extra={"reason": exc.reason})
         return JSONResponse(
@@ -85,8 +99,7 @@ async def issue_bind_code(request: Request) -> JSONResponse:
         log.warning("bind code not issued", extra={"error": type(exc).__name__})
         return JSONResponse({"detail": BIND_UNAVAILABLE_TEXT}, status.HTTP_503_SERVICE_UNAVAILABLE)
     issued: dict[str, Any] = {"code": code, "expires_in": CODE_TTL_S}
-    telegram = getattr(request.app.state, "telegram", None)
-    link = telegram.deep_link(code) if telegram is not None else None
+    link = links.telegram(code) if links.telegram is not None else None
     if link:
         issued["telegram_link"] = link
     return JSONResponse(issued, headers=NO_STORE)
@@ -105,7 +118,7 @@ async def demo_accounts() -> dict[str, Any]:
 
 
 @demo.post("/login")
-async def demo_login(request: Request) -> JSONResponse:
+async def demo_login(request: Request, identities: IdentitiesDep) -> JSONResponse:
     """Log in as a demo account: a portal token, minted here as the host portal would."""
     try:
         body = await request.json()
@@ -114,7 +127,7 @@ async def demo_login(request: Request) -> JSONResponse:
     account = demo_account(body.get("account")) if isinstance(body, dict) else None
     if account is None:
         return JSONResponse({"detail": NO_SUCH_ACCOUNT}, status.HTTP_422_UNPROCESSABLE_CONTENT)
-    token = _identities(request).tokens.mint(account, DEMO_TOKEN_TTL_S)
+    token = identities.tokens.mint(account, DEMO_TOKEN_TTL_S)
     return JSONResponse(
         {"token": token, "expires_in": DEMO_TOKEN_TTL_S, "identity": identity_view(account)},
         headers=NO_STORE,

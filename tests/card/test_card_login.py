@@ -12,11 +12,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
+from redis.asyncio import Redis
 from sqlalchemy import inspect
 
 from kernel.claims import Identity, Kind, Source
 from kernel.messages import Role
 from queue_service import db
+from queue_service.hub import Hub
 from queue_service.identity import card_texts
 from queue_service.identity.card_demo import DEMO_CARDS, demo_private_key
 from queue_service.identity.cards import (
@@ -26,10 +28,11 @@ from queue_service.identity.cards import (
     RegisteredCard,
     public_key_pem,
 )
+from queue_service.identity.service import Identities
 from tests.card.conftest import in_days
 from tests.integration.test_identity import ZHAO, chat, identity_sent, mint
 from tests.support.eport_card import INITIAL_PIN, EportApplet
-from tests.support.service import make_client
+from tests.support.service import make_client, part
 from tests.support.webchat import open_chat
 
 ENTERPRISE = ("ent-demo-1", "北京示例进出口有限公司")
@@ -46,7 +49,7 @@ def register(
     expires_at: dt.datetime | None = None,
     subject: str = ENTERPRISE[0],
 ) -> None:
-    registry: CardRegistry = client.app.state.identities.cards.registry
+    registry: CardRegistry = part(client, Identities).cards.registry
     card = RegisteredCard(
         card_number=applet.card_number,
         subject=subject,
@@ -108,7 +111,7 @@ def test_a_legal_card_login_reaches_the_actions_signed(service, rasa, reader, ne
         assert pin_reminder == card_texts.INITIAL_PIN
         # Kept in the transcript: a reload shows them again, the agent sees how the user verified.
         history = service.portal.call(
-            service.app.state.hub.transcripts.history, conversation_id, 10
+            part(service, Hub).transcripts.history, conversation_id, 10
         )
         assert [(m.role, m.text) for m in history[-2:]] == [
             (Role.SYSTEM, welcome),
@@ -214,7 +217,7 @@ def test_a_challenge_is_good_once_for_its_own_conversation_and_for_60_s(
             stolen = bridge_proof(bridge, challenge(other))
         assert send_proof(ws, stolen)["reason"] == "bad_challenge"
         # A challenge left too long expires (the service's own TTL, shortened for the test).
-        service.app.state.identities.cards.challenges.ttl_s = 1
+        part(service, Identities).cards.challenges.ttl_s = 1
         late = bridge_proof(bridge, challenge(ws, ttl_s=1))
         time.sleep(1.5)
         assert send_proof(ws, late)["reason"] == "bad_challenge"
@@ -352,6 +355,6 @@ def test_challenges_are_limited_per_conversation(service):
             "message": card_texts.TOO_MANY_CHALLENGES,
         }
         ttl = service.portal.call(
-            service.app.state.redis.ttl, f"swa:limit:card-issued:webchat:{session_id}"
+            part(service, Redis).ttl, f"swa:limit:card-issued:webchat:{session_id}"
         )
         assert 0 < ttl <= 60

@@ -14,6 +14,7 @@ import time
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from redis.asyncio import Redis
 
 from kernel.card_protocol import signed_message
 from kernel.claims import Source
@@ -28,11 +29,12 @@ from queue_service.identity.cards import (
     RegisteredCard,
     public_key_pem,
 )
+from queue_service.identity.service import Identities
 from queue_service.identity.store import IdentityStore
 from stack.paths import ROOT
 from tests.integration.test_identity import ZHAO, chat, identity_sent, mint
 from tests.support.eport_card import CardAuthority, EportApplet
-from tests.support.service import make_client
+from tests.support.service import make_client, part
 from tests.support.webchat import open_chat
 
 AUTHORITY = CardAuthority()
@@ -101,7 +103,7 @@ def test_a_locked_or_revoked_card_ends_its_live_sessions_at_once(
     service, rasa, redis_process, database_url, command: str, status: CardStatus
 ) -> None:
     applet = new_card()
-    service.portal.call(service.app.state.identities.cards.registry.register, registered(applet))
+    service.portal.call(part(service, Identities).cards.registry.register, registered(applet))
     with (
         open_chat(service) as portal_first,
         open_chat(service) as card_only,
@@ -144,8 +146,8 @@ def test_a_lock_made_in_sql_alone_ends_the_session_at_the_next_checked_turn(
 ) -> None:
     # Checked at every turn here; the interval itself is tested with a clock below.
     with make_client(redis_process.url, database_url, rasa.url, card_status_check_s=0) as client:
-        client.portal.call(client.app.state.redis.flushdb)
-        registry = client.app.state.identities.cards.registry
+        client.portal.call(part(client, Redis).flushdb)
+        registry = part(client, Identities).cards.registry
         applet = new_card()
         client.portal.call(registry.register, registered(applet))
         with open_chat(client) as ws:

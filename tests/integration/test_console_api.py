@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from fastapi.testclient import TestClient
+from redis.asyncio import Redis
 from starlette.websockets import WebSocketDisconnect
 
 from kernel.skills import Skill
@@ -14,9 +15,10 @@ from queue_service.agents.accounts import AccountStore, Role
 from queue_service.console import api, auth, login_guard
 from queue_service.console.pages import INVALID_INPUT
 from queue_service.handoff import desk as texts
+from queue_service.handoff.queue import HandoffQueue
 from queue_service.handoff.tickets import TicketStore
 from tests.support.rasa_standins import closed_port_url
-from tests.support.service import make_client
+from tests.support.service import make_client, part
 from tests.support.webchat import open_chat
 
 PASSWORD = "console password"
@@ -43,7 +45,7 @@ def service(redis_process, database_url):
     with make_client(
         redis_process.url, database_url, closed_port_url(), service_hours="mon-sun 00:00-24:00"
     ) as client:
-        client.portal.call(client.app.state.redis.flushdb)
+        client.portal.call(part(client, Redis).flushdb)
         yield client
 
 
@@ -159,7 +161,7 @@ def test_agents_see_only_their_chats_and_supervisors_see_all(service, database_u
     service.put("/console/api/status", json={"status": "online"})
     with open_chat(service) as chat:
         user = "webchat:" + chat.receive_json()["conversation_id"]
-    queue = service.app.state.queue
+    queue = part(service, HandoffQueue)
     service.portal.call(queue.enqueue, user, Skill.AIRPORT)
     waiting = service.get("/console/api/queue").json()["skills"]
     assert [(s["skill"], [w["conversation_id"] for w in s["waiting"]]) for s in waiting] == [

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from redis.asyncio import Redis
 from starlette.websockets import WebSocketDisconnect
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -29,12 +30,14 @@ from queue_service import db
 from queue_service.agents import __main__ as accounts_cli
 from queue_service.agents.accounts import AccountStore, Role
 from queue_service.app import create_app
+from queue_service.bus import Bus
 from queue_service.console import auth, login_guard, socket
 from queue_service.console.origin import FOREIGN_ORIGIN
 from queue_service.handoff.switchboard import CONSOLE_TOPIC
 from queue_service.settings import Settings, get_settings
 from tests.integration.test_console_api import PASSWORD, SAME_ORIGIN, create_account
 from tests.support.rasa_standins import closed_port_url
+from tests.support.service import part
 
 OFFICE = "10.8.0.21"
 STRANGER = "198.51.100.7"
@@ -66,7 +69,7 @@ class Service:
         return {"cookie": f"{auth.COOKIE}={token}"}
 
     def counted(self, limit: str, *parts: str) -> int:
-        return int(self.call(self.app.state.redis.get, ":".join(("swa:limit", limit, *parts))) or 0)
+        return int(self.call(part(self, Redis).get, ":".join(("swa:limit", limit, *parts))) or 0)
 
 
 @contextmanager
@@ -81,7 +84,7 @@ def running(redis_url: str, database_url: str, **overrides: Any) -> Iterator[Ser
     )
     app = create_app(settings)
     with TestClient(ProxyHeadersMiddleware(app, trusted_hosts="*")) as http:
-        http.portal.call(app.state.redis.flushdb)
+        http.portal.call(part(app, Redis).flushdb)
         yield Service(http, app, redis_url, database_url)
 
 
@@ -171,7 +174,7 @@ def test_one_address_cannot_try_many_accounts(service, database_url) -> None:
 
 
 def test_a_password_check_leaves_the_event_loop_free(service) -> None:
-    passwords = service.app.state.accounts.passwords
+    passwords = part(service, AccountStore).passwords
 
     async def loop_turns_during_one_check() -> int:
         checking = asyncio.ensure_future(passwords.verify(None, "a guess"))
@@ -195,7 +198,7 @@ def test_logins_wait_for_a_hashing_thread_and_a_full_pool_refuses_them(
     ) as service:
         wang = create_account(database_url)
         assert service.login(wang).status_code == 200
-        threads = service.app.state.accounts.passwords.threads
+        threads = part(service, AccountStore).passwords.threads
         gate = threading.Event()
         with (
             service.http.websocket_connect("/console/ws", headers=SAME_ORIGIN) as console,
@@ -211,7 +214,7 @@ def test_logins_wait_for_a_hashing_thread_and_a_full_pool_refuses_them(
 
                 # The service goes on serving while logins wait: the API and the console socket.
                 assert service.http.get("/console/api/me").json()["username"] == wang
-                service.call(service.app.state.bus.publish, CONSOLE_TOPIC, {"type": "queue"})
+                service.call(part(service, Bus).publish, CONSOLE_TOPIC, {"type": "queue"})
                 assert console.receive_json() == {"type": "queue"}
                 assert not any(login.done() for login in logins)
 
@@ -361,7 +364,7 @@ def test_the_services_own_origins_are_accepted(redis_process, database_url) -> N
             with service.http.websocket_connect(
                 "/console/ws", headers=headers | session
             ) as console:
-                service.call(service.app.state.bus.publish, CONSOLE_TOPIC, {"type": "queue"})
+                service.call(part(service, Bus).publish, CONSOLE_TOPIC, {"type": "queue"})
                 assert console.receive_json() == {"type": "queue"}
         # The same host over plain http is another origin.
         spoof = {"origin": "http://kefu.example.cn"}

@@ -17,9 +17,11 @@ from queue_service.app import create_app
 from queue_service.identity import card_demo
 from queue_service.identity.cards import CardRegistry, CardStatus
 from queue_service.identity.portal import PortalTokens
+from queue_service.identity.service import Identities
 from queue_service.secret_policy import refusal
 from queue_service.settings import Settings
 from stack.paths import ROOT
+from tests.support.service import part
 from tests.support.settings import own_secrets
 
 DEMO = Settings(demo_mode=True)
@@ -110,7 +112,7 @@ def test_outside_demo_mode_a_token_signed_with_the_demo_secret_is_refused(
         )
         assert refused.status_code == 401
         # ...while the operator's own portal, holding the operator's secret, is served.
-        genuine = client.app.state.identities.tokens.mint(WANG, 600)
+        genuine = part(client, Identities).tokens.mint(WANG, 600)
         issued = client.post(
             "/portal/api/bind-codes", headers={"Authorization": f"Bearer {genuine}"}
         )

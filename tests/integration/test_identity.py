@@ -11,18 +11,21 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
+from redis.asyncio import Redis
 
 from kernel.claims import Identity, Kind, Source
 from kernel.messages import InboundMessage
 from kernel.signing import METADATA_KEY, SIGNATURE_KEY, verify
 from queue_service import db
+from queue_service.hub import Hub
 from queue_service.identity import bind_codes, service
 from queue_service.identity.portal import USER_MESSAGE
 from queue_service.identity.routes import NO_SUCH_ACCOUNT, TOO_MANY_CODES
+from queue_service.identity.service import Identities
 from queue_service.settings import Settings
 from tests.integration.test_console_api import create_account, log_in
 from tests.support.rasa_standins import RecordingRasa
-from tests.support.service import make_client
+from tests.support.service import make_client, part
 from tests.support.settings import own_secrets
 from tests.support.webchat import open_chat
 
@@ -37,13 +40,13 @@ def service_client(service: TestClient) -> TestClient:
 
 
 def mint(client: TestClient, identity: Identity = WANG, ttl_s: int = 600, **kw) -> str:
-    return client.app.state.identities.tokens.mint(identity, ttl_s, **kw)
+    return part(client, Identities).tokens.mint(identity, ttl_s, **kw)
 
 
 def said(client: TestClient, conversation_id: str, text: str) -> list[str]:
     """What the user is told after saying `text` in a channel conversation (not web chat)."""
     replies = client.portal.call(
-        client.app.state.hub.handle, InboundMessage(conversation_id=conversation_id, text=text)
+        part(client, Hub).handle, InboundMessage(conversation_id=conversation_id, text=text)
     )
     return [m.text for m in replies]
 
@@ -190,7 +193,7 @@ def test_a_channel_account_is_bound_once_per_code_and_unbound(service_client, ra
     # Whatever a channel puts in metadata, only the hub vouches for an identity.
     forged = {METADATA_KEY: {"claims": ZHAO.to_claims()}, SIGNATURE_KEY: "forged", "x": 1}
     inbound = InboundMessage(conversation_id=telegram, text="我的报关单", metadata=forged)
-    client.portal.call(client.app.state.hub.handle, inbound)
+    client.portal.call(part(client, Hub).handle, inbound)
     assert rasa.last()["metadata"] == {"x": 1}
     full_width = "".join(chr(ord(d) + 0xFEE0) for d in code)
     [reply] = said(client, telegram, f"绑定　{full_width}")
@@ -199,7 +202,7 @@ def test_a_channel_account_is_bound_once_per_code_and_unbound(service_client, ra
     bound = identity_sent(rasa, telegram)
     assert (bound.subject, bound.name, bound.source) == ("person-demo-1", "王小明", Source.BINDING)
     # The code is written to the transcript masked.
-    history = client.portal.call(client.app.state.hub.transcripts.history, telegram, 20)
+    history = client.portal.call(part(client, Hub).transcripts.history, telegram, 20)
     assert "绑定 ********" in [m.text for m in history]
     assert not any(code in (m.text or "") for m in history)
 
@@ -216,7 +219,7 @@ def test_a_channel_account_is_bound_once_per_code_and_unbound(service_client, ra
 def test_an_expired_code_binds_nothing(service_client, rasa) -> None:
     client = service_client
     code = bind_code(client, mint(client, ZHAO))
-    redis = client.app.state.redis
+    redis = part(client, Redis)
     ttl = client.portal.call(redis.ttl, f"swa:bind:code:{code}")
     assert bind_codes.CODE_TTL_S - 5 <= ttl <= bind_codes.CODE_TTL_S
     client.portal.call(redis.pexpire, f"swa:bind:code:{code}", 1)  # ten minutes later
@@ -235,14 +238,14 @@ def test_guessing_codes_is_cut_off(service_client) -> None:
     # Now even the right code waits; it is not spent by the refused try.
     assert said(client, "telegram:666", f"绑定 {code}") == [service.TOO_MANY_TEXT]
     # Only the five failures spent the service-wide budget, not the refused try.
-    failures = client.portal.call(client.app.state.redis.get, "swa:limit:bind-failures")
+    failures = client.portal.call(part(client, Redis).get, "swa:limit:bind-failures")
     assert failures == str(bind_codes.MAX_ATTEMPTS)
     assert said(client, "telegram:777", f"绑定 {code}") == [service.BOUND_TEXT.format(who="王小明")]
 
 
 def guess_at_once(client: TestClient, guesses: dict[str, str]) -> dict[str, list[str]]:
     """What each conversation is told when all of them send "绑定 <code>" at the same moment."""
-    hub = client.app.state.hub
+    hub = part(client, Hub)
 
     async def all_at_once() -> list:
         return await asyncio.gather(
@@ -260,7 +263,7 @@ def guess_at_once(client: TestClient, guesses: dict[str, str]) -> dict[str, list
 def budget_of_ten(redis_process, database_url, rasa) -> Iterator[TestClient]:
     """A service that lets 10 failed bind tries through per ten minutes, all accounts together."""
     with make_client(redis_process.url, database_url, rasa.url, bind_failure_budget=10) as client:
-        client.portal.call(client.app.state.redis.flushdb)
+        client.portal.call(part(client, Redis).flushdb)
         yield client
 
 
@@ -268,7 +271,7 @@ def test_many_accounts_guessing_at_once_stop_at_the_service_wide_budget(
     budget_of_ten, caplog
 ) -> None:
     client = budget_of_ten
-    redis = client.app.state.redis
+    redis = part(client, Redis)
     code = bind_code(client, mint(client))
     # 40 fresh accounts, one guess each: no account reaches its own limit.
     guesses = {f"telegram:{9000 + n}": f"{(int(code) + 1 + n) % 10**8:08d}" for n in range(40)}
@@ -293,7 +296,7 @@ def test_many_accounts_guessing_at_once_stop_at_the_service_wide_budget(
 
 def test_right_codes_never_spend_the_budget(redis_process, database_url, rasa) -> None:
     with make_client(redis_process.url, database_url, rasa.url, bind_failure_budget=2) as client:
-        client.portal.call(client.app.state.redis.flushdb)
+        client.portal.call(part(client, Redis).flushdb)
         for n in range(4):
             code = bind_code(client, mint(client, ZHAO))
             assert said(client, f"telegram:{7100 + n}", f"绑定 {code}") == [
@@ -317,7 +320,7 @@ def test_one_account_gets_at_most_a_days_share_of_tries(service_client) -> None:
             assert said(client, conversation, f"绑定 {wrong}") == [service.BAD_CODE_TEXT]
         assert said(client, conversation, f"绑定 {code}") == [service.TOO_MANY_TEXT]
         # Ten minutes later: a new window, but the day's count goes on.
-        client.portal.call(client.app.state.redis.delete, f"swa:limit:bind-attempts:{conversation}")
+        client.portal.call(part(client, Redis).delete, f"swa:limit:bind-attempts:{conversation}")
     today = [service.TOO_MANY_TODAY_TEXT.format(hours=24)]
     assert said(client, conversation, f"绑定 {code}") == today
     assert said(client, "wechat:o-someone-else", f"绑定 {code}") == [
@@ -328,14 +331,14 @@ def test_one_account_gets_at_most_a_days_share_of_tries(service_client) -> None:
 def test_a_binding_survives_a_restart(redis_process, database_url, rasa) -> None:
     conversation_id = "telegram:20261124"
     with make_client(redis_process.url, database_url, rasa.url) as client:
-        client.portal.call(client.app.state.redis.flushdb)
+        client.portal.call(part(client, Redis).flushdb)
         code = bind_code(client, mint(client, ZHAO))
         assert said(client, conversation_id, f"绑定 {code}") == [
             service.BOUND_TEXT.format(who="赵建国（北京示例进出口有限公司）")
         ]
     # A new service process, and Redis emptied too: the binding is in SQL.
     with make_client(redis_process.url, database_url, rasa.url) as client:
-        client.portal.call(client.app.state.redis.flushdb)
+        client.portal.call(part(client, Redis).flushdb)
         said(client, conversation_id, "我的报关单")
         bound = identity_sent(rasa, conversation_id)
         assert (bound.kind, bound.subject, bound.enterprise_name) == (
@@ -345,7 +348,7 @@ def test_a_binding_survives_a_restart(redis_process, database_url, rasa) -> None
         )
         said(client, conversation_id, "解绑")
     with make_client(redis_process.url, database_url, rasa.url) as client:
-        client.portal.call(client.app.state.redis.flushdb)
+        client.portal.call(part(client, Redis).flushdb)
         said(client, conversation_id, "我的报关单")
         assert identity_sent(rasa, conversation_id) is None
 
@@ -358,7 +361,7 @@ def test_the_console_shows_who_the_user_is(redis_process, database_url, rasa) ->
         service_hours="mon-sun 00:00-24:00",
         manual_skills="other",
     ) as client:
-        client.portal.call(client.app.state.redis.flushdb)
+        client.portal.call(part(client, Redis).flushdb)
         agent = create_account(database_url)
         log_in(client, agent)
         assert client.put("/console/api/status", json={"status": "online"}).status_code == 200

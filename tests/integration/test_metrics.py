@@ -25,7 +25,11 @@ def test_metrics_report_the_shared_queue_state(redis_process, database_url) -> N
         await redis.aclose()
 
     asyncio.run(fill())
-    with make_client(redis_process.url, database_url, closed_port_url()) as client:
+    # Agents pick airport users by hand: the handoff round, which starts with the service, must
+    # not assign one of the two before the scrape.
+    with make_client(
+        redis_process.url, database_url, closed_port_url(), manual_skills="airport"
+    ) as client:
         response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")

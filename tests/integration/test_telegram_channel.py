@@ -9,9 +9,11 @@ from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
+from redis.asyncio import Redis
 
 from integrations.telegram.buttons import MAX_CALLBACK_BYTES
 from integrations.telegram.routes import MAX_BODY_BYTES, PATH, SECRET_HEADER
+from integrations.telegram.service import TelegramChannel
 from integrations.telegram.turns import (
     EXPIRED_BUTTON_TEXT,
     NOT_PRIVATE_TEXT,
@@ -22,11 +24,15 @@ from kernel.claims import Identity, Kind, Source
 from kernel.messages import OutboundMessage, Role
 from kernel.skills import Skill
 from queue_service.app import create_app
-from queue_service.handoff.queue import AgentStatus
-from queue_service.handoff.switchboard import user_topic
+from queue_service.bus import Bus
+from queue_service.handoff.queue import AgentStatus, HandoffQueue
+from queue_service.handoff.switchboard import Switchboard, user_topic
+from queue_service.hub import Hub
 from queue_service.identity.portal import PortalTokens
+from queue_service.identity.service import Identities
 from queue_service.settings import Settings
 from tests.support.rasa_standins import RecordingRasa, recording_rasa
+from tests.support.service import part
 from tests.support.telegram_standin import (
     TOKEN,
     USERNAME,
@@ -114,7 +120,7 @@ def test_start_shows_the_menu_and_a_long_payload_goes_by_short_id(channel) -> No
     assert rasa.last()["message"] == LONG_PAYLOAD
     assert rasa.last()["sender"] == "telegram:501"
     assert api.answered[-1]["callback_query_id"] == press["callback_query"]["id"]
-    history = client.portal.call(client.app.state.hub.transcripts.history, "telegram:501", 10)
+    history = client.portal.call(part(client, Hub).transcripts.history, "telegram:501", 10)
     assert [line.text for line in history if line.role == Role.USER] == ["我的税单"]
 
 
@@ -177,7 +183,7 @@ def test_an_expired_short_id_is_told_not_guessed(channel) -> None:
     deliver(client, user.text("/start"))
     api.wait_for(1, 506)
     press = user.press(api, "我的税单")
-    client.portal.call(client.app.state.redis.flushdb)
+    client.portal.call(part(client, Redis).flushdb)
     assert deliver(client, press) == 200
     deadline = time.monotonic() + 5
     while not api.answered and time.monotonic() < deadline:
@@ -194,7 +200,7 @@ def test_menu_and_human_commands_send_their_payloads(empty_redis_url, database_u
         deliver(client, user.text("/menu"))
         api.wait_for(1, 507)
         assert rasa.last()["message"] == "/faq_menu"
-        queue = client.app.state.queue
+        queue = part(client, HandoffQueue)
         client.portal.call(queue.register_agent, "wang", [Skill.OTHER], 3)
         client.portal.call(queue.touch_presence, "wang", 60)
         client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
@@ -208,7 +214,7 @@ def test_menu_and_human_commands_send_their_payloads(empty_redis_url, database_u
 
 def test_bind_code_by_deep_link(empty_redis_url, database_url) -> None:
     with telegram_client(empty_redis_url, database_url) as (client, _, api):
-        identities = client.app.state.identities
+        identities = part(client, Identities)
         identity = Identity(
             subject="person-demo-1", kind=Kind.PERSON, name="王小明", source=Source.PORTAL
         )
@@ -219,7 +225,7 @@ def test_bind_code_by_deep_link(empty_redis_url, database_url) -> None:
         assert "王小明" in answer
         verified = client.portal.call(identities.store.current, "telegram:508")
         assert verified is not None and verified.identity.subject == "person-demo-1"
-        history = client.portal.call(client.app.state.hub.transcripts.history, "telegram:508", 5)
+        history = client.portal.call(part(client, Hub).transcripts.history, "telegram:508", 5)
         assert code not in " ".join(line.text or "" for line in history)
 
 
@@ -230,7 +236,7 @@ def test_agent_lines_and_typing_reach_a_queued_user(empty_redis_url, database_ur
         service_hours="mon-sun 00:00-24:00",
         manual_skills="other",  # nobody assigns the user: they stay queued
     ) as (client, _, api):
-        queue = client.app.state.queue
+        queue = part(client, HandoffQueue)
         client.portal.call(queue.register_agent, "wang", [Skill.OTHER], 3)
         client.portal.call(queue.touch_presence, "wang", 60)
         client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
@@ -240,12 +246,12 @@ def test_agent_lines_and_typing_reach_a_queued_user(empty_redis_url, database_ur
         line = OutboundMessage(
             role=Role.AGENT, text="您好，我是客服小王。", agent="wang", sender_name="客服小王"
         )
-        client.portal.call(client.app.state.switchboard.to_user, "telegram:509", [line])
+        client.portal.call(part(client, Switchboard).to_user, "telegram:509", [line])
         # Written to the transcript: delivered even if the listener subscribed after it.
         assert api.wait_for(2, 509)[-1] == "客服小王：您好，我是客服小王。"
         # What switchboard.typing publishes while the agent types.
         typing = {"type": "typing", "on": True}
-        client.portal.call(client.app.state.bus.publish, user_topic("telegram:509"), typing)
+        client.portal.call(part(client, Bus).publish, user_topic("telegram:509"), typing)
         deadline = time.monotonic() + 5
         while not api.actions and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -282,24 +288,24 @@ def test_a_dead_listener_is_taken_over_and_nothing_said_meanwhile_is_lost(
         manual_skills="other",
         relay_sweep_s=0.2,
     ) as (client, _, api):
-        queue = client.app.state.queue
+        queue = part(client, HandoffQueue)
         client.portal.call(queue.register_agent, "wang", [Skill.OTHER], 3)
         client.portal.call(queue.touch_presence, "wang", 60)
         client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
-        redis = client.app.state.redis
+        redis = part(client, Redis)
         # Another process won the lease for this user and then died: its lease runs out by
         # itself, and it had recorded the turn's answer as the last line sent.
         lease = "swa:telegram:relay:telegram:512"
         client.portal.call(lambda: redis.set(lease, "a-dead-process", ex=3))
         deliver(client, TelegramUser(512).text("/human"))
         api.wait_for(1, 512)
-        history = client.portal.call(client.app.state.hub.transcripts.history, "telegram:512", 1)
+        history = client.portal.call(part(client, Hub).transcripts.history, "telegram:512", 1)
         client.portal.call(redis.set, "swa:telegram:relay:sent:telegram:512", history[-1].id)
-        assert "telegram:512" not in client.app.state.telegram.relay._relays  # not ours
+        assert "telegram:512" not in part(client, TelegramChannel).relay._relays  # not ours
         line = OutboundMessage(
             role=Role.AGENT, text="让您久等了。", agent="wang", sender_name="客服小王"
         )
-        client.portal.call(client.app.state.switchboard.to_user, "telegram:512", [line])
+        client.portal.call(part(client, Switchboard).to_user, "telegram:512", [line])
         # Said while nobody listened; delivered once the lease expired and the sweep took over.
         assert api.wait_for(2, 512)[-1] == "客服小王：让您久等了。"
         time.sleep(0.5)

@@ -1,10 +1,12 @@
 """Two service instances on one Redis and one database: the user's socket on one, the agent's
 console on the other; every line still arrives (delivery goes through Redis, not memory)."""
 
-from queue_service.handoff.queue import AgentStatus
+from redis.asyncio import Redis
+
+from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from tests.integration.test_console_api import PASSWORD, create_account, open_console
 from tests.support.rasa_standins import closed_port_url
-from tests.support.service import make_client
+from tests.support.service import make_client, part
 from tests.support.webchat import open_chat
 
 
@@ -16,7 +18,7 @@ def test_agent_and_user_on_different_instances(redis_process, database_url) -> N
 
     wang = create_account(database_url)
     with instance() as users_side, instance() as agents_side:
-        users_side.portal.call(users_side.app.state.redis.flushdb)
+        users_side.portal.call(part(users_side, Redis).flushdb)
         login = {"username": wang, "password": PASSWORD}
         assert agents_side.post("/console/api/login", json=login).status_code == 200
         with (
@@ -48,6 +50,6 @@ def test_agent_and_user_on_different_instances(redis_process, database_url) -> N
                 json={"conversation_id": user, "disposition": "resolved"},
             )
             assert chat.receive_json()["messages"][0]["buttons"][0]["payload"] == "/csat_5"
-        queue = users_side.app.state.queue
+        queue = part(users_side, HandoffQueue)
         agent = users_side.portal.call(queue.agent, wang)
         assert (agent.status, agent.load) == (AgentStatus.ONLINE, 0)

@@ -10,17 +10,18 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from redis.asyncio import Redis
 from starlette.websockets import WebSocketDisconnect
 
 from integrations.webchat import routes
 from integrations.webchat.session import session_id_of
 from kernel.skills import Skill
 from queue_service.handoff import desk as desk_texts
-from queue_service.handoff.queue import AgentStatus
+from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.hub import BOT_UNAVAILABLE_TEXT
 from tests.integration.test_identity import logged
 from tests.support.rasa_standins import RecordingRasa, closed_port_url
-from tests.support.service import make_client
+from tests.support.service import make_client, part
 from tests.support.webchat import PATH, open_chat
 
 STATIC = Path(routes.__file__).parent / "static"
@@ -231,8 +232,8 @@ def test_handoffs_through_the_web_chat_are_capped_per_client_address(
         handoffs_per_conversation=1,
         handoffs_per_ip=2,
     ) as client:
-        queue = client.app.state.queue
-        client.portal.call(client.app.state.redis.flushdb)
+        queue = part(client, HandoffQueue)
+        client.portal.call(part(client, Redis).flushdb)
         client.portal.call(queue.register_agent, "wang", [Skill.OTHER], 3)
         client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
 

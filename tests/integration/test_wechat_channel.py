@@ -13,21 +13,25 @@ from xml.etree import ElementTree
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from redis.asyncio import Redis
 from wechatpy.crypto import PrpCrypto
 
 from integrations.wechat import menu
 from integrations.wechat.channel import UNSUPPORTED_TEXT
 from integrations.wechat.nonces import PREFIX as NONCE_PREFIX
 from integrations.wechat.outbox import CONTINUE_TEXT
+from integrations.wechat.service import WeChatChannel
 from integrations.wechat.signature import MAX_SKEW_S, sign
 from kernel.messages import OutboundMessage, Role
 from kernel.skills import Skill
 from queue_service.app import create_app
-from queue_service.handoff.queue import AgentStatus
+from queue_service.handoff.queue import AgentStatus, HandoffQueue
+from queue_service.handoff.switchboard import Switchboard
 from queue_service.secret_policy import refusal
 from queue_service.settings import Settings
 from stack.paths import ROOT
 from tests.support.rasa_standins import RecordingRasa, recording_rasa
+from tests.support.service import part
 from tests.support.wechat_standins import WeChatApiStandIn, WeChatSender, message_xml, wechat_api
 
 TOKEN = "test-wechat-token"
@@ -202,7 +206,7 @@ def test_a_timestamp_ahead_of_our_clock_is_remembered_until_it_is_stale(channel)
     query, body = sender.callback(sender.text("o-user-2d", "你好"))
     query = signed_at(query, body, int(time.time()) + 200)
     assert client.post(CALLBACK, params=query, content=body).status_code == 200
-    redis = client.app.state.redis
+    redis = part(client, Redis)
     [key] = client.portal.call(redis.keys, NONCE_PREFIX + "*")
     assert MAX_SKEW_S + 190 <= client.portal.call(redis.ttl, key) <= MAX_SKEW_S + 201
     assert len(rasa.received) == 1
@@ -336,7 +340,7 @@ def test_spent_quota_asks_the_user_to_write_and_keeps_the_rest(
 ) -> None:
     with wechat_client(empty_redis_url, database_url) as (client, sender, _, api):
         post(client, sender, sender.text("o-user-11", "你好"))  # opens a quota of 5
-        outbox = client.app.state.wechat.outbox
+        outbox = part(client, WeChatChannel).outbox
         sent = [client.portal.call(outbox.send, "o-user-11", f"客服消息{n}") for n in range(1, 7)]
         assert sent == [True] * 5 + [False]
         texts = api.texts("o-user-11")
@@ -350,7 +354,7 @@ def test_wechat_refusing_for_quota_keeps_the_message(empty_redis_url, database_u
     with wechat_client(empty_redis_url, database_url) as (client, sender, _, api):
         post(client, sender, sender.text("o-user-12", "你好"))
         api.fail_next = [45015]
-        outbox = client.app.state.wechat.outbox
+        outbox = part(client, WeChatChannel).outbox
         assert client.portal.call(outbox.send, "o-user-12", "稍后的消息") is False
         assert client.portal.call(outbox.send, "o-user-12", "再一条") is False  # no retry now
         assert api.sent == []
@@ -447,7 +451,7 @@ def test_agent_lines_reach_a_queued_user_through_the_api(empty_redis_url, databa
         service_hours="mon-sun 00:00-24:00",
         manual_skills="other",  # nobody assigns the user: they stay queued
     ) as (client, sender, _, api):
-        queue = client.app.state.queue
+        queue = part(client, HandoffQueue)
         client.portal.call(queue.register_agent, "wang", [Skill.OTHER], 3)
         client.portal.call(queue.touch_presence, "wang", 60)
         client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
@@ -457,7 +461,7 @@ def test_agent_lines_reach_a_queued_user_through_the_api(empty_redis_url, databa
             OutboundMessage(role=Role.AGENT, text=text, agent="wang", sender_name="客服小王")
             for text in ("您好，我是客服小王。", "请问有什么可以帮您？")
         ]
-        switchboard = client.app.state.switchboard
+        switchboard = part(client, Switchboard)
         for line in lines:
             client.portal.call(switchboard.to_user, "wechat:o-user-14", [line])
         # Two lines said together arrive as one message, sparing the quota.
