@@ -19,7 +19,6 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import FileResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
 from redis.exceptions import RedisError
 
 from queue_service.identity.bind_codes import CODE_TTL_S, ISSUE_WINDOW_S, TooManyCodes
@@ -27,6 +26,7 @@ from queue_service.identity.claims import Identity
 from queue_service.identity.demo import DEMO_ACCOUNTS, DEMO_TOKEN_TTL_S, demo_account
 from queue_service.identity.portal import USER_MESSAGE, PortalTokenError
 from queue_service.identity.service import BIND_UNAVAILABLE_TEXT, Identities
+from queue_service.static_files import RevalidatedFiles, mount_shared
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ demo = APIRouter(prefix="/portal/demo", tags=["demo portal"])
 def install(app: FastAPI, demo_mode: bool) -> None:
     app.include_router(api)
     if demo_mode:
-        app.mount("/portal/static", StaticFiles(directory=STATIC_DIR), name="portal-static")
+        app.mount("/portal/static", RevalidatedFiles(directory=STATIC_DIR), name="portal-static")
+        mount_shared(app)
         app.include_router(demo)
 
 
