@@ -52,6 +52,7 @@ from queue_service.rasa_client import RasaClient
 from queue_service.secret_policy import require_safe
 from queue_service.services import Services
 from queue_service.settings import Settings, get_settings
+from queue_service.static_files import mount_shared
 from queue_service.transcripts import TranscriptStore
 
 
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(metrics.router)
+    mount_shared(app)
     webchat.install(app)
     wechat.install(app)
     telegram.install(app)

@@ -60,8 +60,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, WebSocket, WebSocketDisconnect, status
-from fastapi.responses import FileResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import FileResponse
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -82,6 +81,7 @@ from queue_service.limits import client_ip
 from queue_service.origins import origin_allowed
 from queue_service.services import part
 from queue_service.settings import Settings
+from queue_service.static_files import REVALIDATE, RevalidatedFiles
 
 log = logging.getLogger(__name__)
 
@@ -90,20 +90,9 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 router = APIRouter()
 
 
-# The page and its scripts are checked for a newer version on every load (a 304 when unchanged):
-# a browser never runs a page older than the service it talks to.
-REVALIDATE = {"Cache-Control": "no-cache"}
-
-
-class _RevalidatedFiles(StaticFiles):
-    def file_response(self, *args: Any, **kwargs: Any) -> Response:
-        response = super().file_response(*args, **kwargs)
-        response.headers.update(REVALIDATE)
-        return response
-
-
 def install(app: FastAPI) -> None:
-    app.mount("/webchat/static", _RevalidatedFiles(directory=STATIC_DIR), name="webchat-static")
+    # embed.js stays at /webchat/static/embed.js: sites embed that URL.
+    app.mount("/webchat/static", RevalidatedFiles(directory=STATIC_DIR), name="webchat-static")
     app.include_router(router)
 
 

@@ -1,5 +1,6 @@
-"""Mounts the console: its page, static files, JSON API (chats, canned responses, transcript
-search) and websocket. Every API route refuses state-changing requests from a foreign Origin."""
+"""Mounts the console: its page (under a Content-Security-Policy), static files, JSON API (chats,
+canned responses, transcript search) and websocket. Every API route refuses state-changing
+requests from a foreign Origin."""
 
 from pathlib import Path
 
@@ -7,10 +8,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 
 from queue_service.console import api, auth, canned_api, search_api, socket, supervisor_api
 from queue_service.console.origin import same_origin
+from queue_service.page_policy import content_security_policy
+from queue_service.static_files import REVALIDATE, RevalidatedFiles
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 INVALID_INPUT = "提交的内容不正确，请检查后重试。"
@@ -24,11 +26,14 @@ async def _invalid_input(request: Request, exc: RequestValidationError) -> Respo
 
 
 def install(app: FastAPI) -> None:
-    app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
+    app.mount("/console/static", RevalidatedFiles(directory=STATIC_DIR), name="console-static")
 
     @app.get("/console", include_in_schema=False)
-    async def console_page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html")
+    async def console_page(request: Request) -> FileResponse:
+        # No site may frame the console (clickjacking); it talks only to its own API and socket.
+        policy = content_security_policy(request.headers.get("host", ""))
+        headers = {"Content-Security-Policy": policy, **REVALIDATE}
+        return FileResponse(STATIC_DIR / "index.html", headers=headers)
 
     for module in (auth, api, canned_api, search_api, supervisor_api):
         app.include_router(module.router, dependencies=[Depends(same_origin)])

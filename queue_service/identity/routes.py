@@ -21,7 +21,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, status
 from fastapi.responses import FileResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
 from redis.exceptions import RedisError
 
 from kernel.claims import Identity
@@ -30,6 +29,7 @@ from queue_service.identity.demo import DEMO_ACCOUNTS, DEMO_TOKEN_TTL_S, demo_ac
 from queue_service.identity.portal import USER_MESSAGE, PortalTokenError
 from queue_service.identity.service import BIND_UNAVAILABLE_TEXT, Identities
 from queue_service.services import part
+from queue_service.static_files import RevalidatedFiles
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ demo = APIRouter(prefix="/portal/demo", tags=["demo portal"])
 def install(app: FastAPI, demo_mode: bool) -> None:
     app.include_router(api)
     if demo_mode:
-        app.mount("/portal/static", StaticFiles(directory=STATIC_DIR), name="portal-static")
+        app.mount("/portal/static", RevalidatedFiles(directory=STATIC_DIR), name="portal-static")
         app.include_router(demo)
 
 

@@ -7,393 +7,384 @@
 // page's own origin or the sites in SWA_EMBED_ORIGINS are accepted. To such a host the page
 // says when it is ready ({type: "swa-ready"}) and how many lines arrived ({type:
 // "swa-activity", count}), so a minimized widget can show an unread badge.
-(function () {
-  "use strict";
 
-  var STORAGE_KEY = "swa.webchat.secret";
-  var OLD_STORAGE_KEY = "swa.webchat.conversation";  // the id pages kept before: holds nothing now
-  var MAX_BACKOFF_MS = 10000;
-  var RETRY_MS = 1500;      // a message refused as too fast is sent again after this
-  var NOTICE_EVERY_MS = 10000;  // the "too fast" notice, at most this often
+import { clockTime, identityName } from "/static/format.js";
+import { backoff, socketOrigin } from "/static/reconnect.js";
+import { appendRichText } from "/static/richtext.js";
+import { cardLogin } from "./card.js";
 
-  var log = document.querySelector(".swa-log");
-  var form = document.querySelector(".swa-composer");
-  var input = document.getElementById("swa-input");
-  var statusBadge = document.querySelector(".swa-status");
-  var identityBadge = document.querySelector(".swa-identity");
+var STORAGE_KEY = "swa.webchat.secret";
+var OLD_STORAGE_KEY = "swa.webchat.conversation";  // the id pages kept before: holds nothing now
+var RETRY_MS = 1500;      // a message refused as too fast is sent again after this
+var NOTICE_EVERY_MS = 10000;  // the "too fast" notice, at most this often
 
-  // The conversation's secret survives reloads in localStorage. A browser that blocks storage in
-  // a third-party frame (an embedding site's) throws on any access: the chat then works without
-  // it, and a reload starts a new conversation.
-  var memory = {};
-  var store = {
-    get: function (key) {
-      try { return localStorage.getItem(key); } catch (error) { return memory[key] || null; }
-    },
-    set: function (key, value) {
-      try { localStorage.setItem(key, value); } catch (error) { memory[key] = value; }
-    },
-    remove: function (key) {
-      try { localStorage.removeItem(key); } catch (error) { delete memory[key]; }
-    }
-  };
+var log = document.querySelector(".swa-log");
+var form = document.querySelector(".swa-composer");
+var input = document.getElementById("swa-input");
+var statusBadge = document.querySelector(".swa-status");
+var identityBadge = document.querySelector(".swa-identity");
 
-  store.remove(OLD_STORAGE_KEY);
+// The conversation's secret survives reloads in localStorage. A browser that blocks storage in
+// a third-party frame (an embedding site's) throws on any access: the chat then works without
+// it, and a reload starts a new conversation.
+var memory = {};
+var store = {
+  get: function (key) {
+    try { return localStorage.getItem(key); } catch (error) { return memory[key] || null; }
+  },
+  set: function (key, value) {
+    try { localStorage.setItem(key, value); } catch (error) { memory[key] = value; }
+  },
+  remove: function (key) {
+    try { localStorage.removeItem(key); } catch (error) { delete memory[key]; }
+  }
+};
 
-  var allowedOrigins = [location.origin];  // extended by /webchat/config's embed_origins
-  var socket = null;
-  var backoffMs = 500;
-  var outbox = [];          // messages typed while offline or refused as too fast, in order
-  var retryTimer = null;    // while set, the outbox is sent one message at a time
-  var sent = {};            // ref -> message, for a refusal that names it
-  var nextRef = 1;
-  var refusal = null;       // why the server closed the socket, shown while reconnecting
-  var tooFastSaidAt = 0;
-  var typingItem = null;
-  var authToken = null;     // the host portal's token: kept in memory only, sent on each connect
-  var identityExpiry = null;
-  var card = null;          // 卡介质验证 (card.js), once the page knows where the card bridge is
-  var sessionIdentity = null;  // as the last session frame had it, for card.js once it is ready
-  var CARD_ROLES = { legal: "法人卡", operator: "操作员卡" };
+store.remove(OLD_STORAGE_KEY);
 
-  // In the embed.js widget: room for its minimize button, and the site's colour
-  // (?color=%23c0392b) for the header, buttons and the user's own bubbles.
-  var params = new URLSearchParams(location.search);
-  if (params.get("embed") === "1") document.documentElement.classList.add("swa-embedded");
-  var color = params.get("color");
-  if (color && /^#[0-9a-fA-F]{6}$/.test(color)) {
-    ["--swa-primary", "--swa-primary-dark", "--swa-user-bg"].forEach(function (name) {
-      document.documentElement.style.setProperty(name, color);
+var allowedOrigins = [location.origin];  // extended by /webchat/config's embed_origins
+var socket = null;
+var reconnect = backoff();
+var outbox = [];          // messages typed while offline or refused as too fast, in order
+var retryTimer = null;    // while set, the outbox is sent one message at a time
+var sent = {};            // ref -> message, for a refusal that names it
+var nextRef = 1;
+var refusal = null;       // why the server closed the socket, shown while reconnecting
+var tooFastSaidAt = 0;
+var typingItem = null;
+var authToken = null;     // the host portal's token: kept in memory only, sent on each connect
+var identityExpiry = null;
+var card = null;          // 卡介质验证 (card.js), once the page knows where the card bridge is
+var sessionIdentity = null;  // as the last session frame had it, for card.js once it is ready
+var CARD_ROLES = { legal: "法人卡", operator: "操作员卡" };
+
+// In the embed.js widget: room for its minimize button, and the site's colour
+// (?color=%23c0392b) for the header, buttons and the user's own bubbles.
+var params = new URLSearchParams(location.search);
+if (params.get("embed") === "1") document.documentElement.classList.add("swa-embedded");
+var color = params.get("color");
+if (color && /^#[0-9a-fA-F]{6}$/.test(color)) {
+  ["--swa-primary", "--swa-primary-dark", "--swa-user-bg"].forEach(function (name) {
+    document.documentElement.style.setProperty(name, color);
+  });
+}
+
+// The site this page is framed by, if any (Chromium and Safari name it; else the referrer).
+function hostOrigin() {
+  if (window.parent === window) return null;
+  if (location.ancestorOrigins && location.ancestorOrigins.length) {
+    return location.ancestorOrigins[0];
+  }
+  try { return new URL(document.referrer).origin; } catch (error) { return null; }
+}
+
+function tellHost(message) {
+  var host = hostOrigin();
+  if (host && host !== location.origin && allowedOrigins.indexOf(host) >= 0) {
+    window.parent.postMessage(message, host);
+  }
+}
+
+function setStatus(state, text) {
+  statusBadge.dataset.state = state;
+  statusBadge.textContent = text;
+}
+
+function isOpen() {
+  return socket && socket.readyState === WebSocket.OPEN;
+}
+
+// Who the server has verified the conversation as: {name, enterprise_name, expires_at} or null.
+function showIdentity(identity) {
+  clearTimeout(identityExpiry);
+  if (!identity) {
+    identityBadge.hidden = true;
+    identityBadge.textContent = "";
+    return;
+  }
+  var who = identityName(identity);
+  identityBadge.textContent = identity.card
+    ? "已验证" + CARD_ROLES[identity.card.role] + "：" + who
+    : "已登录：" + who;
+  identityBadge.title = identity.label || who;
+  identityBadge.hidden = false;
+  if (identity.expires_at) {
+    // The server forgets the login when the token expires; so does the badge.
+    var left = identity.expires_at * 1000 - Date.now();
+    identityExpiry = setTimeout(function () { showIdentity(null); }, Math.max(0, left));
+  }
+}
+
+function sendAuth() {
+  if (authToken && isOpen()) socket.send(JSON.stringify({ type: "auth", token: authToken }));
+}
+
+function scrollToEnd() {
+  log.scrollTop = log.scrollHeight;
+}
+
+function renderMessage(message) {
+  var item = document.createElement("li");
+  item.className = "swa-msg";
+  item.dataset.role = message.role || "bot";
+  if (message.sender_name) {
+    var sender = document.createElement("div");
+    sender.className = "swa-sender";
+    sender.textContent = message.sender_name;
+    item.appendChild(sender);
+  }
+  if (message.text) {
+    var bubble = document.createElement("div");
+    bubble.className = "swa-bubble";
+    appendRichText(bubble, message.text);
+    item.appendChild(bubble);
+  }
+  if (message.image) {
+    var frame = document.createElement("div");
+    frame.className = "swa-bubble";
+    var img = document.createElement("img");
+    img.src = message.image;
+    img.alt = "图片";
+    frame.appendChild(img);
+    item.appendChild(frame);
+  }
+  if (message.buttons && message.buttons.length) {
+    var group = document.createElement("div");
+    group.className = "swa-buttons";
+    message.buttons.forEach(function (button) {
+      var el = document.createElement("button");
+      el.type = "button";
+      el.textContent = button.title;
+      el.addEventListener("click", function () { send(button.title, button.payload); });
+      group.appendChild(el);
     });
+    item.appendChild(group);
   }
+  if (!item.childNodes.length) return null;
+  var meta = document.createElement("div");
+  meta.className = "swa-meta";
+  meta.textContent = clockTime(message.created_at);
+  item.appendChild(meta);
+  log.insertBefore(item, typingItem && typingItem.parentNode === log ? typingItem : null);
+  scrollToEnd();
+  return item;
+}
 
-  // The site this page is framed by, if any (Chromium and Safari name it; else the referrer).
-  function hostOrigin() {
-    if (window.parent === window) return null;
-    if (location.ancestorOrigins && location.ancestorOrigins.length) {
-      return location.ancestorOrigins[0];
-    }
-    try { return new URL(document.referrer).origin; } catch (error) { return null; }
-  }
-
-  function tellHost(message) {
-    var host = hostOrigin();
-    if (host && host !== location.origin && allowedOrigins.indexOf(host) >= 0) {
-      window.parent.postMessage(message, host);
-    }
-  }
-
-  function setStatus(state, text) {
-    statusBadge.dataset.state = state;
-    statusBadge.textContent = text;
-  }
-
-  function isOpen() {
-    return socket && socket.readyState === WebSocket.OPEN;
-  }
-
-  // Who the server has verified the conversation as: {name, enterprise_name, expires_at} or null.
-  function showIdentity(identity) {
-    clearTimeout(identityExpiry);
-    if (!identity) {
-      identityBadge.hidden = true;
-      identityBadge.textContent = "";
-      return;
-    }
-    var who = identity.name + (identity.enterprise_name ? "（" + identity.enterprise_name + "）" : "");
-    identityBadge.textContent = identity.card
-      ? "已验证" + CARD_ROLES[identity.card.role] + "：" + who
-      : "已登录：" + who;
-    identityBadge.title = identity.label || who;
-    identityBadge.hidden = false;
-    if (identity.expires_at) {
-      // The server forgets the login when the token expires; so does the badge.
-      var left = identity.expires_at * 1000 - Date.now();
-      identityExpiry = setTimeout(function () { showIdentity(null); }, Math.max(0, left));
-    }
-  }
-
-  function sendAuth() {
-    if (authToken && isOpen()) socket.send(JSON.stringify({ type: "auth", token: authToken }));
-  }
-
-  function formatTime(iso) {
-    var date = iso ? new Date(iso) : new Date();
-    return date.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" });
-  }
-
-  var appendRichText = window.SwaRichText;  // richtext.js
-
-  function scrollToEnd() {
-    log.scrollTop = log.scrollHeight;
-  }
-
-  function renderMessage(message) {
-    var item = document.createElement("li");
-    item.className = "swa-msg";
-    item.dataset.role = message.role || "bot";
-    if (message.sender_name) {
-      var sender = document.createElement("div");
-      sender.className = "swa-sender";
-      sender.textContent = message.sender_name;
-      item.appendChild(sender);
-    }
-    if (message.text) {
-      var bubble = document.createElement("div");
-      bubble.className = "swa-bubble";
-      appendRichText(bubble, message.text);
-      item.appendChild(bubble);
-    }
-    if (message.image) {
-      var frame = document.createElement("div");
-      frame.className = "swa-bubble";
-      var img = document.createElement("img");
-      img.src = message.image;
-      img.alt = "图片";
-      frame.appendChild(img);
-      item.appendChild(frame);
-    }
-    if (message.buttons && message.buttons.length) {
-      var group = document.createElement("div");
-      group.className = "swa-buttons";
-      message.buttons.forEach(function (button) {
-        var el = document.createElement("button");
-        el.type = "button";
-        el.textContent = button.title;
-        el.addEventListener("click", function () { send(button.title, button.payload); });
-        group.appendChild(el);
-      });
-      item.appendChild(group);
-    }
-    if (!item.childNodes.length) return null;
-    var meta = document.createElement("div");
-    meta.className = "swa-meta";
-    meta.textContent = formatTime(message.created_at);
-    item.appendChild(meta);
-    log.insertBefore(item, typingItem && typingItem.parentNode === log ? typingItem : null);
+function showTyping(on) {
+  if (on && !typingItem) {
+    typingItem = document.createElement("li");
+    typingItem.className = "swa-msg swa-typing";
+    typingItem.dataset.role = "bot";
+    typingItem.innerHTML = '<div class="swa-bubble">正在输入…</div>';
+    log.appendChild(typingItem);
     scrollToEnd();
-    return item;
+  } else if (!on && typingItem) {
+    typingItem.remove();
+    typingItem = null;
   }
+}
 
-  function showTyping(on) {
-    if (on && !typingItem) {
-      typingItem = document.createElement("li");
-      typingItem.className = "swa-msg swa-typing";
-      typingItem.dataset.role = "bot";
-      typingItem.innerHTML = '<div class="swa-bubble">正在输入…</div>';
-      log.appendChild(typingItem);
-      scrollToEnd();
-    } else if (!on && typingItem) {
-      typingItem.remove();
-      typingItem = null;
-    }
+function transmit(entry) {
+  sent[entry.ref] = entry;
+  delete sent[entry.ref - 50];  // a refusal comes right after its message, if at all
+  socket.send(JSON.stringify(
+    { type: "message", text: entry.text, payload: entry.payload, ref: entry.ref }
+  ));
+  entry.item.classList.remove("swa-pending");
+  showTyping(true);
+}
+
+function send(text, payload) {
+  text = (text || "").trim();
+  if (!text && !payload) return;
+  // The ref numbers messages in the order typed; a refusal names it, and the outbox keeps it.
+  var entry = { text: text, payload: payload || null, ref: nextRef++ };
+  entry.item = renderMessage({ role: "user", text: text });
+  if (isOpen() && !outbox.length) {
+    transmit(entry);
+  } else {
+    entry.item.classList.add("swa-pending");
+    outbox.push(entry);  // after those still waiting, to keep the order
   }
+}
 
-  function transmit(entry) {
-    sent[entry.ref] = entry;
-    delete sent[entry.ref - 50];  // a refusal comes right after its message, if at all
-    socket.send(JSON.stringify(
-      { type: "message", text: entry.text, payload: entry.payload, ref: entry.ref }
-    ));
-    entry.item.classList.remove("swa-pending");
+// The server refused a message as sent too fast: it stays on the page, marked as not sent,
+// and goes again, with any that follow it, one at a time.
+function refused(frame) {
+  var entry = sent[frame.ref];
+  if (!entry) return;
+  delete sent[frame.ref];
+  entry.item.classList.add("swa-pending");
+  var at = 0;  // back in typing order
+  while (at < outbox.length && outbox[at].ref < entry.ref) at++;
+  outbox.splice(at, 0, entry);
+  if (Date.now() - tooFastSaidAt > NOTICE_EVERY_MS) {
+    tooFastSaidAt = Date.now();
+    renderMessage({ role: "system", text: frame.message });
+  }
+  if (!retryTimer) retryTimer = setTimeout(retry, RETRY_MS);
+}
+
+function retry() {
+  retryTimer = null;
+  if (!isOpen() || !outbox.length) return;  // on reconnect, onSession sends the outbox
+  transmit(outbox.shift());
+  if (outbox.length) retryTimer = setTimeout(retry, RETRY_MS);
+}
+
+function onSession(frame) {
+  if (frame.secret) store.set(STORAGE_KEY, frame.secret);  // only a new conversation has one
+  refusal = null;
+  document.documentElement.dataset.conversation = frame.conversation_id;
+  showIdentity(frame.identity);
+  sessionIdentity = frame.identity;
+  if (card) card.onSessionIdentity(frame.identity);
+  sendAuth();  // before the greeting, so the bot already knows who it greets
+  showTyping(false);
+  log.textContent = "";
+  frame.history.forEach(renderMessage);
+  var pending = outbox;
+  outbox = [];
+  pending.forEach(function (entry) {
+    log.appendChild(entry.item);
+    transmit(entry);
+  });
+  if (!frame.history.length && !pending.length) {
+    // A new conversation: the bot greets and shows the categories of hot questions.
+    socket.send(JSON.stringify({ type: "start" }));
     showTyping(true);
   }
+}
 
-  function send(text, payload) {
-    text = (text || "").trim();
-    if (!text && !payload) return;
-    // The ref numbers messages in the order typed; a refusal names it, and the outbox keeps it.
-    var entry = { text: text, payload: payload || null, ref: nextRef++ };
-    entry.item = renderMessage({ role: "user", text: text });
-    if (isOpen() && !outbox.length) {
-      transmit(entry);
-    } else {
-      entry.item.classList.add("swa-pending");
-      outbox.push(entry);  // after those still waiting, to keep the order
-    }
-  }
-
-  // The server refused a message as sent too fast: it stays on the page, marked as not sent,
-  // and goes again, with any that follow it, one at a time.
-  function refused(frame) {
-    var entry = sent[frame.ref];
-    if (!entry) return;
-    delete sent[frame.ref];
-    entry.item.classList.add("swa-pending");
-    var at = 0;  // back in typing order
-    while (at < outbox.length && outbox[at].ref < entry.ref) at++;
-    outbox.splice(at, 0, entry);
-    if (Date.now() - tooFastSaidAt > NOTICE_EVERY_MS) {
-      tooFastSaidAt = Date.now();
+function connect() {
+  setStatus("connecting", "连接中…");
+  socket = new WebSocket(socketOrigin() + "/channels/webchat/ws");
+  socket.onopen = function () {
+    var secret = store.get(STORAGE_KEY);
+    this.send(JSON.stringify(secret ? { type: "resume", secret: secret } : { type: "new" }));
+    reconnect.reset();
+    setStatus("online", "在线");
+  };
+  socket.onmessage = function (event) {
+    var frame = JSON.parse(event.data);
+    if (frame.type === "session") {
+      onSession(frame);
+    } else if (frame.type === "messages") {
+      showTyping(false);
+      frame.messages.forEach(renderMessage);
+      var arrived = frame.messages.filter(function (m) { return m.role !== "user"; }).length;
+      if (arrived) tellHost({ type: "swa-activity", count: arrived });
+    } else if (frame.type === "typing") {
+      showTyping(frame.on);
+    } else if (frame.type === "identity") {
+      showIdentity(frame.identity);
+      (frame.notices || []).forEach(function (text) {
+        renderMessage({ role: "system", text: text });
+      });
+      if (card) card.onIdentity(frame.identity);
+    } else if (frame.type === "card_challenge") {
+      if (card) card.onChallenge(frame);
+    } else if (frame.type === "error" && frame.code === "rate_limited") {
+      if (frame.dropped === "message") refused(frame);
+      else if (frame.dropped === "login") renderMessage({ role: "system", text: frame.message });
+      // a typing notice over the pace is only a hint: nothing to tell
+    } else if (frame.type === "error" && frame.code === "too_many_connections") {
+      refusal = frame.message;  // shown in the status while the page tries again, slowly
+      reconnect.slowest();
+    } else if (frame.type === "error") {
+      if (frame.code === "auth_failed") showIdentity(null);
+      if (frame.code === "card_refused" && card) card.onRefused(frame.message);
+      showTyping(false);
       renderMessage({ role: "system", text: frame.message });
     }
-    if (!retryTimer) retryTimer = setTimeout(retry, RETRY_MS);
-  }
-
-  function retry() {
-    retryTimer = null;
-    if (!isOpen() || !outbox.length) return;  // on reconnect, onSession sends the outbox
-    transmit(outbox.shift());
-    if (outbox.length) retryTimer = setTimeout(retry, RETRY_MS);
-  }
-
-  function onSession(frame) {
-    if (frame.secret) store.set(STORAGE_KEY, frame.secret);  // only a new conversation has one
-    refusal = null;
-    document.documentElement.dataset.conversation = frame.conversation_id;
-    showIdentity(frame.identity);
-    sessionIdentity = frame.identity;
-    if (card) card.onSessionIdentity(frame.identity);
-    sendAuth();  // before the greeting, so the bot already knows who it greets
+  };
+  socket.onclose = function () {
     showTyping(false);
-    log.textContent = "";
-    frame.history.forEach(renderMessage);
-    var pending = outbox;
-    outbox = [];
-    pending.forEach(function (entry) {
-      log.appendChild(entry.item);
-      transmit(entry);
-    });
-    if (!frame.history.length && !pending.length) {
-      // A new conversation: the bot greets and shows the categories of hot questions.
-      socket.send(JSON.stringify({ type: "start" }));
-      showTyping(true);
-    }
+    setStatus("offline", refusal || "连接已断开，正在重连…");
+    setTimeout(connect, reconnect.next());
+  };
+}
+
+// The agent sees "用户正在输入…": at most one notice per TYPING_EVERY_MS, off when idle.
+var TYPING_EVERY_MS = 2000;
+var TYPING_IDLE_MS = 3000;
+var typingSentAt = 0;
+var typingIdle = null;
+
+function sendTyping(on) {
+  if (!socket || socket.readyState !== WebSocket.OPEN) return;
+  socket.send(JSON.stringify({ type: "typing", on: on }));
+}
+
+function stopTyping() {
+  clearTimeout(typingIdle);
+  typingIdle = null;
+  if (typingSentAt) {
+    typingSentAt = 0;
+    sendTyping(false);
   }
+}
 
-  function connect() {
-    var scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    setStatus("connecting", "连接中…");
-    socket = new WebSocket(scheme + "//" + location.host + "/channels/webchat/ws");
-    socket.onopen = function () {
-      var secret = store.get(STORAGE_KEY);
-      this.send(JSON.stringify(secret ? { type: "resume", secret: secret } : { type: "new" }));
-      backoffMs = 500;
-      setStatus("online", "在线");
-    };
-    socket.onmessage = function (event) {
-      var frame = JSON.parse(event.data);
-      if (frame.type === "session") {
-        onSession(frame);
-      } else if (frame.type === "messages") {
-        showTyping(false);
-        frame.messages.forEach(renderMessage);
-        var arrived = frame.messages.filter(function (m) { return m.role !== "user"; }).length;
-        if (arrived) tellHost({ type: "swa-activity", count: arrived });
-      } else if (frame.type === "typing") {
-        showTyping(frame.on);
-      } else if (frame.type === "identity") {
-        showIdentity(frame.identity);
-        (frame.notices || []).forEach(function (text) {
-          renderMessage({ role: "system", text: text });
-        });
-        if (card) card.onIdentity(frame.identity);
-      } else if (frame.type === "card_challenge") {
-        if (card) card.onChallenge(frame);
-      } else if (frame.type === "error" && frame.code === "rate_limited") {
-        if (frame.dropped === "message") refused(frame);
-        else if (frame.dropped === "login") renderMessage({ role: "system", text: frame.message });
-        // a typing notice over the pace is only a hint: nothing to tell
-      } else if (frame.type === "error" && frame.code === "too_many_connections") {
-        refusal = frame.message;  // shown in the status while the page tries again, slowly
-        backoffMs = MAX_BACKOFF_MS;
-      } else if (frame.type === "error") {
-        if (frame.code === "auth_failed") showIdentity(null);
-        if (frame.code === "card_refused" && card) card.onRefused(frame.message);
-        showTyping(false);
-        renderMessage({ role: "system", text: frame.message });
-      }
-    };
-    socket.onclose = function () {
-      showTyping(false);
-      setStatus("offline", refusal || "连接已断开，正在重连…");
-      var delay = backoffMs + Math.random() * 300;
-      backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-      setTimeout(connect, delay);
-    };
+input.addEventListener("input", function () {
+  var now = Date.now();
+  if (input.value.trim() && now - typingSentAt > TYPING_EVERY_MS) {
+    typingSentAt = now;
+    sendTyping(true);
   }
+  clearTimeout(typingIdle);
+  typingIdle = setTimeout(stopTyping, TYPING_IDLE_MS);
+});
 
-  // The agent sees "用户正在输入…": at most one notice per TYPING_EVERY_MS, off when idle.
-  var TYPING_EVERY_MS = 2000;
-  var TYPING_IDLE_MS = 3000;
-  var typingSentAt = 0;
-  var typingIdle = null;
-
-  function sendTyping(on) {
-    if (!socket || socket.readyState !== WebSocket.OPEN) return;
-    socket.send(JSON.stringify({ type: "typing", on: on }));
-  }
-
-  function stopTyping() {
-    clearTimeout(typingIdle);
-    typingIdle = null;
-    if (typingSentAt) {
-      typingSentAt = 0;
-      sendTyping(false);
-    }
-  }
-
-  input.addEventListener("input", function () {
-    var now = Date.now();
-    if (input.value.trim() && now - typingSentAt > TYPING_EVERY_MS) {
-      typingSentAt = now;
-      sendTyping(true);
-    }
-    clearTimeout(typingIdle);
-    typingIdle = setTimeout(stopTyping, TYPING_IDLE_MS);
-  });
-
-  form.addEventListener("submit", function (event) {
+form.addEventListener("submit", function (event) {
+  event.preventDefault();
+  stopTyping();
+  send(input.value);
+  input.value = "";
+  input.focus();
+});
+input.addEventListener("keydown", function (event) {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
-    stopTyping();
-    send(input.value);
-    input.value = "";
-    input.focus();
-  });
-  input.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      form.requestSubmit();
-    }
-  });
-
-  window.addEventListener("message", function (event) {
-    var data = event.data;
-    if (allowedOrigins.indexOf(event.origin) < 0 || !data || typeof data !== "object") return;
-    if (data.type === "swa-auth" && typeof data.token === "string" && data.token) {
-      authToken = data.token;
-      sendAuth();
-    } else if (data.type === "swa-logout") {
-      authToken = null;
-      if (isOpen()) socket.send(JSON.stringify({ type: "logout" }));
-      showIdentity(null);
-      if (data.newConversation) {
-        // The next user of this browser starts afresh: the socket reconnects without the secret,
-        // and nothing on this page can reach the old conversation again.
-        store.remove(STORAGE_KEY);
-        if (socket) socket.close();
-      }
-    }
-  });
-
-  function sendFrame(frame) {
-    if (isOpen()) socket.send(JSON.stringify(frame));
+    form.requestSubmit();
   }
+});
 
-  fetch("/webchat/config").then(function (response) { return response.json(); })
-    .then(function (config) {
-      allowedOrigins = allowedOrigins.concat(config.embed_origins || []);
-      tellHost({ type: "swa-ready" });
-      if (window.SwaCardLogin && config.card_bridge_url) {
-        card = window.SwaCardLogin({
-          send: sendFrame,
-          notice: function (text) { renderMessage({ role: "system", text: text }); },
-          bridgeUrl: config.card_bridge_url
-        });
-        card.onSessionIdentity(sessionIdentity);
-      }
-    })
-    .catch(function () { /* no card login on this page; chatting works as before */ });
+window.addEventListener("message", function (event) {
+  var data = event.data;
+  if (allowedOrigins.indexOf(event.origin) < 0 || !data || typeof data !== "object") return;
+  if (data.type === "swa-auth" && typeof data.token === "string" && data.token) {
+    authToken = data.token;
+    sendAuth();
+  } else if (data.type === "swa-logout") {
+    authToken = null;
+    if (isOpen()) socket.send(JSON.stringify({ type: "logout" }));
+    showIdentity(null);
+    if (data.newConversation) {
+      // The next user of this browser starts afresh: the socket reconnects without the secret,
+      // and nothing on this page can reach the old conversation again.
+      store.remove(STORAGE_KEY);
+      if (socket) socket.close();
+    }
+  }
+});
 
-  connect();
-})();
+function sendFrame(frame) {
+  if (isOpen()) socket.send(JSON.stringify(frame));
+}
+
+fetch("/webchat/config").then(function (response) { return response.json(); })
+  .then(function (config) {
+    allowedOrigins = allowedOrigins.concat(config.embed_origins || []);
+    tellHost({ type: "swa-ready" });
+    if (config.card_bridge_url) {
+      card = cardLogin({
+        send: sendFrame,
+        notice: function (text) { renderMessage({ role: "system", text: text }); },
+        bridgeUrl: config.card_bridge_url
+      });
+      card.onSessionIdentity(sessionIdentity);
+    }
+  })
+  .catch(function () { /* no card login on this page; chatting works as before */ });
+
+connect();
