@@ -81,7 +81,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.stats = DayStats(sessions, queue)
         transcripts = TranscriptStore(sessions)
         desk = HandoffDesk(
-            redis_client,
             queue,
             app.state.tickets,
             chats,
@@ -92,7 +91,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             redis_client,
             bus,
             queue,
-            desk,
             chats,
             app.state.accounts,
             transcripts,
@@ -119,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.card_status_check_s,
             ),
         )
-        app.state.hub = Hub(app.state.rasa, transcripts, desk, switchboard, identities)
+        app.state.hub = Hub(app.state.rasa, transcripts, queue, desk, switchboard, identities)
         app.state.wechat = WeChatChannel.from_settings(
             settings, redis_client, app.state.hub, bus, queue
         )
