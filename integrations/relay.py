@@ -89,7 +89,7 @@ class HandoffRelay:
             return
         sent_key = self._sent_key(conversation_id)
         try:
-            if await self._queue.state(conversation_id) is None:
+            if not (await self._queue.read(conversation_id)).phase.handed_over:
                 return
             if not await self._redis.set(
                 self._lease_prefix + conversation_id, self._owner, nx=True, ex=LEASE_S
@@ -159,8 +159,8 @@ class HandoffRelay:
                     try:
                         first = await asyncio.wait_for(events.get(), timeout=LEASE_S / 3)
                     except TimeoutError:
-                        if await self._queue.state(conversation_id) is None:
-                            return  # back with the bot, and quiet
+                        if not (await self._queue.read(conversation_id)).phase.handed_over:
+                            return  # neither waiting nor served any more, and quiet
                         await self._redis.set(lease, self._owner, ex=LEASE_S)
                         continue
                     await self._typing(conversation_id, first)

@@ -75,7 +75,6 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     chats = ChatStore(sessions)
     transcripts = TranscriptStore(sessions)
     desk = HandoffDesk(
-        redis_client,
         queue,
         tickets,
         chats,
@@ -86,7 +85,6 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         redis_client,
         bus,
         queue,
-        desk,
         chats,
         accounts,
         transcripts,
@@ -113,7 +111,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
             settings.card_status_check_s,
         ),
     )
-    hub = Hub(rasa, transcripts, desk, switchboard, identities)
+    hub = Hub(rasa, transcripts, queue, desk, switchboard, identities)
     services = Services(
         settings,
         redis_client,

@@ -1,14 +1,16 @@
 """The hub: the one place that decides who answers a user's message.
 
 A bind or unbind command ("绑定 12345678", "解除绑定") is answered by the identity desk before
-anyone else. A user served by an agent is heard by that agent only. A user waiting for a
-person, leaving a message for the help desk or rating a finished chat is answered by the handoff
-desk; everyone else by the bot: the message goes to Rasa with the conversation id as sender
-(and a verified user's identity, signed, in the metadata), and Rasa's replies go back to the
-channel. A reply carrying the handoff payload is not shown:
-the desk takes over from there. Every line, the user's included, lands in the transcript before
-the channel sees the answer, so a page reloaded right after a reply finds it in the history,
-and nothing said is lost if the channel drops.
+anyone else. Then one read of the conversation's phase (queue_service/handoff/phases.py)
+decides: a user with an agent is heard by that agent only; a user waiting for a person, leaving
+a message for the help desk or rating a finished chat is answered by the handoff desk;
+everyone else by the bot: the message goes to Rasa with the conversation id as sender (and a
+verified user's identity, signed, in the metadata), and Rasa's replies go back to the channel.
+The Rasa conversation is never paused: while the phase is not BOT, Rasa is simply not asked.
+A reply carrying the handoff payload is not shown: the desk takes over from there. Every line,
+the user's included, lands in the transcript before the channel sees the answer, so a page
+reloaded right after a reply finds it in the history, and nothing said is lost if the channel
+drops.
 """
 
 import asyncio
@@ -19,7 +21,8 @@ from redis.exceptions import RedisError
 from kernel.messages import Button, InboundMessage, OutboundMessage, Role, StoredMessage
 from kernel.signing import METADATA_KEY, SIGNATURE_KEY
 from kernel.skills import Skill
-from queue_service.handoff.desk import HandoffDesk, WithAgent
+from queue_service.handoff.desk import HandoffDesk
+from queue_service.handoff.phases import Conversation, Phase, Phases
 from queue_service.handoff.switchboard import Switchboard
 from queue_service.identity.service import Identities
 from queue_service.rasa_client import RasaClient, RasaUnavailable
@@ -66,12 +69,14 @@ class Hub:
         self,
         rasa: RasaClient,
         transcripts: TranscriptStore,
+        phases: Phases,
         desk: HandoffDesk,
         switchboard: Switchboard,
         identities: Identities | None = None,
     ) -> None:
         self._rasa = rasa
         self.transcripts = transcripts
+        self._phases = phases
         self._desk = desk
         self._switchboard = switchboard
         self.identities = identities
@@ -84,17 +89,12 @@ class Hub:
                 user_line.text = command.user_text  # a bind code is not kept
                 await self.transcripts.append(inbound.conversation_id, [user_line])
                 return await self.transcripts.append(inbound.conversation_id, command.replies)
-        try:
-            from_desk = await self._desk.handle(inbound)
-        except RedisError as exc:
-            # Without Redis nobody can be queued, but the bot can still answer.
-            log.warning("handoff state unavailable", extra={"error": str(exc)})
-            from_desk = None
-        if isinstance(from_desk, WithAgent):
+        conversation, from_desk = await self._ask_desk(inbound)
+        if conversation is not None and conversation.phase is Phase.WITH_AGENT:
             # Said to the agent: nobody else answers; the agent's reply arrives on the bus.
-            user_line.agent = from_desk.agent
+            user_line.agent = conversation.agent
             [line] = await self.transcripts.append(inbound.conversation_id, [user_line])
-            await self._switchboard.from_user(from_desk.agent, line)
+            await self._switchboard.from_user(conversation.agent, line)
             return []
         if from_desk is not None:
             await self.transcripts.append(inbound.conversation_id, [user_line])
@@ -106,6 +106,21 @@ class Hub:
         )
         replies = await self._hand_over(inbound, replies)
         return await self.transcripts.append(inbound.conversation_id, replies)
+
+    async def _ask_desk(
+        self, inbound: InboundMessage
+    ) -> tuple[Conversation | None, list[OutboundMessage] | None]:
+        """The conversation as read once for this message, and the desk's answer to it (None:
+        the bot's to answer). A user with an agent is not the desk's to answer."""
+        try:
+            conversation = await self._phases.read(inbound.conversation_id)
+            if conversation.phase is Phase.WITH_AGENT:
+                return conversation, None
+            return conversation, await self._desk.handle(inbound, conversation)
+        except RedisError as exc:
+            # Without Redis nobody can be queued, but the bot can still answer.
+            log.warning("handoff state unavailable", extra={"error": str(exc)})
+            return None, None
 
     async def _hand_over(
         self, inbound: InboundMessage, replies: list[OutboundMessage]

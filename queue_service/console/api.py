@@ -18,7 +18,8 @@ from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.accounts import AccountStore, Role
 from queue_service.console.auth import Staff
 from queue_service.handoff.chats import AGENT_DISPOSITIONS, DISPOSITION_TITLES, Disposition
-from queue_service.handoff.queue import AgentStatus, ConversationState, HandoffQueue
+from queue_service.handoff.phases import Phase
+from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.handoff.switchboard import NotYourChat, Switchboard
 from queue_service.handoff.tickets import TicketStatus, TicketStore
 from queue_service.identity.service import Identities
@@ -138,8 +139,7 @@ async def waiting(request: Request, staff: Staff) -> dict[str, Any]:
     for skill in skills:
         users = []
         for conversation_id, since_ms in await queue.waiting(skill):
-            conversation = await queue.conversation(conversation_id)
-            enqueued_ms = conversation.enqueued_ms if conversation else since_ms
+            enqueued_ms = (await queue.read(conversation_id)).enqueued_ms or since_ms
             users.append(
                 {
                     "conversation_id": conversation_id,
@@ -165,8 +165,8 @@ async def my_chats(request: Request, staff: Staff) -> dict[str, Any]:
     queue = _queue(request)
     chats = []
     for conversation_id in sorted(await queue.chats_of(staff.username)):
-        conversation = await queue.conversation(conversation_id)
-        if conversation is None or conversation.state is not ConversationState.ASSIGNED:
+        conversation = await queue.read(conversation_id)
+        if conversation.phase is not Phase.WITH_AGENT:
             continue
         chats.append(
             {
@@ -189,11 +189,12 @@ async def transcript(
 ) -> dict[str, Any]:
     """The whole conversation: the bot part before the handoff, the queue, the chat."""
     if staff.role is not Role.SUPERVISOR:
-        conversation = await _queue(request).conversation(conversation_id)
-        serving = conversation is not None and conversation.agent == staff.username
+        conversation = await _queue(request).read(conversation_id)
+        serving = (
+            conversation.phase is Phase.WITH_AGENT and conversation.agent == staff.username
+        )
         waiting_for_me = (
-            conversation is not None
-            and conversation.state is ConversationState.QUEUED
+            conversation.phase is Phase.QUEUED
             and conversation.skill in await _queue(request).skills_of(staff.username)
         )
         if not (serving or waiting_for_me):

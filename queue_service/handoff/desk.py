@@ -1,23 +1,22 @@
 """The user's side of a handoff: waiting, cancelling, leaving a message, rating the chat.
 
-The hub asks the desk first about every message. A user who waits for an agent, or who is
-filling in a message for the help desk (留言), is answered here and the bot is not called; any
-other message goes to the bot as usual. When the bot hands a user over, the desk queues them if
-agents are at work and online, and otherwise offers to leave a message. Going back to the bot
-(cancelling, finishing or abandoning the message) resumes the Rasa conversation that the
-handoff action paused.
+The hub reads the conversation's phase (queue_service/handoff/phases.py) and asks the desk
+about every message of a user who is not with an agent. A user who waits for an agent, leaves a
+message for the help desk (留言) or rates a finished chat is answered here, and the bot is not
+called; a user with the bot is answered here only for a desk button clicked late. When the bot
+hands a user over, the desk queues them if agents are at work and online, and otherwise offers
+to leave a message. The Rasa conversation is never paused: the bot is simply not asked while
+the desk or an agent answers, and going back to the bot (cancelling, sending, declining or
+abandoning the message, rating) needs no resume.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
-from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from kernel.clock import Clock, china_now
@@ -26,7 +25,8 @@ from kernel.skills import SKILL_TITLES, Skill
 from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore
 from queue_service.handoff.hours import Timetable
-from queue_service.handoff.queue import ConversationState, HandoffQueue, estimate_wait_s
+from queue_service.handoff.phases import Conversation, Phase
+from queue_service.handoff.queue import HandoffQueue, estimate_wait_s
 from queue_service.handoff.tickets import TicketError, TicketStore, valid_contact, valid_text
 
 CANCEL = Button(title="取消排队", payload="/cancel_queue")
@@ -66,29 +66,11 @@ RATING_BUTTONS = [
 ]
 _RATING_TYPED = re.compile(r"^\s*([1-5])\s*(分)?\s*$")
 
-FORM_TTL_S = 1800
-# The steps of leaving a message: offered, writing the text, giving the contact.
-OFFER, TEXT, CONTACT = "offer", "text", "contact"
-# The steps after an agent's chat: the 1-5 rating, then an optional comment.
-RATING, COMMENT = "rating", "comment"
-
-
-@dataclass(frozen=True)
-class WithAgent:
-    """The user is with an agent: their messages go to that agent, nobody answers for them."""
-
-    agent: str
-
-
 log = logging.getLogger(__name__)
 
 
 def _system(text: str, *buttons: Button) -> OutboundMessage:
     return OutboundMessage(role=Role.SYSTEM, text=text, buttons=list(buttons))
-
-
-def _form_key(conversation_id: str) -> str:
-    return f"swa:hub:form:{conversation_id}"
 
 
 def _chose(inbound: InboundMessage, button: Button) -> bool:
@@ -109,10 +91,19 @@ def _when(moment: datetime) -> str:
     return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
 
 
+def _message_offer(reason: str) -> list[OutboundMessage]:
+    """The offer to leave a message instead of waiting, after `reason` (a full sentence)."""
+    return [_system(f"{reason}{OFFER_TEXT}", LEAVE_MESSAGE, BACK_TO_BOT)]
+
+
+def rating_prompt() -> list[OutboundMessage]:
+    """What a user is asked when their agent closed the chat."""
+    return [_system(RATE_TEXT, *RATING_BUTTONS)]
+
+
 class HandoffDesk:
     def __init__(
         self,
-        redis: Redis,
         queue: HandoffQueue,
         tickets: TicketStore,
         chats: ChatStore,
@@ -120,7 +111,6 @@ class HandoffDesk:
         caps: HandoffCaps,
         clock: Clock = china_now,
     ) -> None:
-        self._redis = redis
         self._queue = queue
         self._tickets = tickets
         self._chats = chats
@@ -140,132 +130,146 @@ class HandoffDesk:
             opening = self._timetable.next_opening(now)
             when = NEXT_OPENING_TEXT.format(when=_when(opening)) if opening else ""
             reason = OUTSIDE_HOURS_TEXT.format(next_opening=when)
-            return await self.offer(conversation_id, skill, reason)
+            return await self._offer(conversation_id, skill, reason)
         capacity = await self._queue.online_capacity(skill)
         if capacity == 0:
-            return await self.offer(conversation_id, skill, NO_AGENT_TEXT)
+            return await self._offer(conversation_id, skill, NO_AGENT_TEXT)
         if not await self._caps.handoffs.hit(conversation_id, client):
             return [_system(TOO_MANY_HANDOFFS_TEXT)]
         position = await self._queue.enqueue(conversation_id, skill)
         if position is None:
             return [_system(WITH_AGENT_TEXT)]
-        await self._queue.tell_position(conversation_id, position)
         wait_s = estimate_wait_s(position, capacity, await self._queue.average_handle_s())
         wait = WAIT_TEXT.format(minutes=max(1, math.ceil(wait_s / 60))) if wait_s else ""
         text = QUEUED_TEXT.format(skill=SKILL_TITLES[skill], ahead=position - 1, wait=wait)
         return [_system(text, CANCEL)]
 
-    async def ask_rating(self, conversation_id: str, chat_id: int) -> list[OutboundMessage]:
-        """An agent closed the chat: ask the user for a 1-5 rating of it."""
-        await self._set_form(conversation_id, step=RATING, chat=str(chat_id))
-        return [_system(RATE_TEXT, *RATING_BUTTONS)]
+    async def _offer(
+        self, conversation_id: str, skill: Skill, reason: str
+    ) -> list[OutboundMessage]:
+        """Offer to leave a message instead of waiting, after `reason` (a full sentence)."""
+        # Refused only for a user who was queued or served meanwhile (another page of theirs):
+        # they see the offer as before, and their next message finds them where they are.
+        await self._queue.offer(conversation_id, skill)
+        return _message_offer(reason)
 
-    async def handle(self, inbound: InboundMessage) -> list[OutboundMessage] | WithAgent | None:
-        """The desk's answer to a message; WithAgent for an agent's user; None for the bot."""
-        conversation_id = inbound.conversation_id
-        # Asked on every message, so both reads travel at once.
-        conversation, form = await asyncio.gather(
-            self._queue.conversation(conversation_id),
-            self._redis.hgetall(_form_key(conversation_id)),
-        )
-        state = conversation.state if conversation else None
-        if state is ConversationState.ASSIGNED and conversation.agent:
-            return WithAgent(conversation.agent)
-        if state is ConversationState.QUEUED:
-            if _chose(inbound, CANCEL):
-                await self._queue.cancel(conversation_id)
-                return [_system(CANCELLED_TEXT)]
-            position = await self._queue.position(conversation_id)
-            if position is not None:
-                await self._queue.tell_position(conversation_id, position)
-            return [_system(STILL_QUEUED_TEXT.format(position=position), CANCEL)]
-
-        if not form:
-            return await self._stale_button(inbound)
-        if _chose(inbound, BACK_TO_BOT):
-            await self._end_form(conversation_id)
-            return [_system(BACK_TEXT)]
-        if form["step"] in (RATING, COMMENT):
-            return await self._rate(inbound, form)
-        if form["step"] == OFFER:
-            if _chose(inbound, LEAVE_MESSAGE):
-                return await self._ask_text(inbound)
-            # Anything else is a new question for the bot.
-            await self._end_form(conversation_id)
+    async def time_out(self, conversation_id: str) -> list[OutboundMessage] | None:
+        """A user waited too long: out of the queue and offered to leave a message; None if
+        they no longer wait."""
+        if not await self._queue.time_out(conversation_id):
             return None
+        return _message_offer(MAX_WAIT_TEXT)
+
+    async def handle(
+        self, inbound: InboundMessage, conversation: Conversation
+    ) -> list[OutboundMessage] | None:
+        """The desk's answer to a message in the conversation's phase (read by the hub); None
+        when the bot answers. A user with an agent is the agent's to answer, never the desk's."""
+        match conversation.phase:
+            case Phase.WITH_AGENT:
+                raise ValueError("a user with an agent is answered by the agent")
+            case Phase.BOT:
+                return await self._stale_button(inbound)
+            case Phase.QUEUED:
+                return await self._waiting(inbound)
+            case _ if _chose(inbound, BACK_TO_BOT):
+                # At the desk (a message, a rating) the user may go back to the bot any time.
+                await self._queue.back_to_bot(inbound.conversation_id)
+                return [_system(BACK_TEXT)]
+            case Phase.MESSAGE_OFFERED:
+                return await self._offered(inbound, conversation)
+            case Phase.MESSAGE_TEXT | Phase.MESSAGE_CONTACT:
+                return await self._message(inbound, conversation)
+            case Phase.RATING:
+                return await self._rate(inbound, conversation)
+            case Phase.COMMENT:
+                return await self._comment(inbound, conversation)
+
+    async def _waiting(self, inbound: InboundMessage) -> list[OutboundMessage]:
+        conversation_id = inbound.conversation_id
+        if _chose(inbound, CANCEL):
+            # Refused only for a user just served: their agent's greeting is on its way.
+            await self._queue.cancel(conversation_id)
+            return [_system(CANCELLED_TEXT)]
+        position = await self._queue.position(conversation_id)
+        if position is not None:
+            await self._queue.tell_position(conversation_id, position)
+        return [_system(STILL_QUEUED_TEXT.format(position=position), CANCEL)]
+
+    async def _offered(
+        self, inbound: InboundMessage, conversation: Conversation
+    ) -> list[OutboundMessage] | None:
+        if _chose(inbound, LEAVE_MESSAGE):
+            return await self._ask_text(inbound, conversation.skill)
+        # Anything else is a new question for the bot.
+        await self._queue.back_to_bot(inbound.conversation_id)
+        return None
+
+    async def _message(
+        self, inbound: InboundMessage, conversation: Conversation
+    ) -> list[OutboundMessage]:
+        """A step of leaving a message: its text, then the contact that sends it."""
+        conversation_id = inbound.conversation_id
         try:
-            if form["step"] == TEXT:
-                await self._set_form(conversation_id, step=CONTACT, text=valid_text(inbound.text))
+            if conversation.phase is Phase.MESSAGE_TEXT:
+                await self._queue.give_text(conversation_id, valid_text(inbound.text))
                 return [_system(ASK_CONTACT_TEXT, BACK_TO_BOT)]
             valid_contact(inbound.text)  # checked first: a typo must not use up a ticket
             if not await self._caps.tickets.hit(conversation_id, inbound.client):
-                await self._end_form(conversation_id)
+                await self._queue.back_to_bot(conversation_id)
                 return [_system(TOO_MANY_TICKETS_TEXT)]
             ticket = await self._tickets.create(
-                conversation_id, Skill(form["skill"]), form["text"], inbound.text
+                conversation_id, conversation.skill, conversation.text, inbound.text
             )
         except TicketError as exc:
             return [_system(str(exc), BACK_TO_BOT)]
         except SQLAlchemyError as exc:
-            # The form is kept: sending the contact again retries without retyping the text.
+            # The phase is kept: sending the contact again retries without retyping the text.
             # Only the error's type is logged: its message quotes the contact and the text.
             log.warning(
                 "ticket not stored",
                 extra={"conversation_id": conversation_id, "error": type(exc).__name__},
             )
             return [_system(TICKET_FAILED_TEXT, BACK_TO_BOT)]
-        await self._end_form(conversation_id)
+        await self._queue.back_to_bot(conversation_id)
         return [_system(TICKET_TEXT.format(id=ticket.id))]
 
     async def _rate(
-        self, inbound: InboundMessage, form: dict[str, str]
+        self, inbound: InboundMessage, conversation: Conversation
     ) -> list[OutboundMessage] | None:
-        conversation_id, chat_id = inbound.conversation_id, int(form["chat"])
-        if form["step"] == RATING:
-            score = _rating(inbound)
-            if score is None:
-                # Not a rating: a question for the bot; the rating is skipped.
-                await self._end_form(conversation_id)
-                return None
-            await self._chats.rate(chat_id, score)
-            await self._set_form(conversation_id, step=COMMENT)
-            return [_system(RATED_TEXT, BACK_TO_BOT)]
-        await self._end_form(conversation_id)
+        score = _rating(inbound)
+        if score is None:
+            # Not a rating: a question for the bot; the rating is skipped.
+            await self._queue.back_to_bot(inbound.conversation_id)
+            return None
+        await self._chats.rate(conversation.chat_id, score)
+        await self._queue.rate(inbound.conversation_id)
+        return [_system(RATED_TEXT, BACK_TO_BOT)]
+
+    async def _comment(
+        self, inbound: InboundMessage, conversation: Conversation
+    ) -> list[OutboundMessage] | None:
+        await self._queue.back_to_bot(inbound.conversation_id)
         if inbound.payload and inbound.payload.startswith("/"):
             return None  # a bot button from before: meant for the bot
-        await self._chats.comment(chat_id, inbound.text)
+        await self._chats.comment(conversation.chat_id, inbound.text)
         return [_system(COMMENTED_TEXT)]
 
     async def _stale_button(self, inbound: InboundMessage) -> list[OutboundMessage] | None:
         """A desk button clicked after its moment (the chat keeps old buttons): still meant."""
         if _chose(inbound, LEAVE_MESSAGE):
-            return await self._ask_text(inbound, skill=Skill.OTHER.value)
+            return await self._ask_text(inbound, Skill.OTHER)
         if _chose(inbound, CANCEL):
             return [_system(NOT_QUEUED_TEXT)]
         if _chose(inbound, BACK_TO_BOT):
             return [_system(BACK_TEXT)]
         return None
 
-    async def _ask_text(self, inbound: InboundMessage, **form: str) -> list[OutboundMessage]:
+    async def _ask_text(self, inbound: InboundMessage, skill: Skill) -> list[OutboundMessage]:
         """Leaving a message starts with its text, unless no more tickets are allowed today:
         said now, before the user writes it. (Counted when the ticket is created.)"""
         if await self._caps.tickets.exceeded(inbound.conversation_id, inbound.client):
-            await self._end_form(inbound.conversation_id)
+            await self._queue.back_to_bot(inbound.conversation_id)
             return [_system(TOO_MANY_TICKETS_TEXT)]
-        await self._set_form(inbound.conversation_id, step=TEXT, **form)
+        await self._queue.write(inbound.conversation_id, skill)
         return [_system(ASK_TEXT_TEXT, BACK_TO_BOT)]
-
-    async def offer(self, conversation_id: str, skill: Skill, reason: str) -> list[OutboundMessage]:
-        """Offer to leave a message instead of waiting, after `reason` (a full sentence)."""
-        await self._set_form(conversation_id, step=OFFER, skill=skill.value)
-        return [_system(f"{reason}{OFFER_TEXT}", LEAVE_MESSAGE, BACK_TO_BOT)]
-
-    async def _set_form(self, conversation_id: str, **fields: str) -> None:
-        key = _form_key(conversation_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=fields)
-            pipe.expire(key, FORM_TTL_S)
-            await pipe.execute()
-
-    async def _end_form(self, conversation_id: str) -> None:
-        await self._redis.delete(_form_key(conversation_id))

@@ -1,10 +1,11 @@
 """The agent's side of a handoff: assignment, messages both ways, close, and dropped agents.
 
-The queue decides atomically who serves whom; the switchboard does what follows from it: opens
-the chat's SQL row, tells the user and the agent, carries messages between them over the bus
-(they may be connected to different service processes), and when a chat ends asks the user for
-a rating. Every line goes to the transcript before it is published, so whoever reconnects finds
-it there.
+The conversation's transitions decide atomically who serves whom (queue_service/handoff/
+phases.py); the switchboard does what follows from them: opens the chat's SQL row, tells the
+user and the agent, carries messages between them over the bus (they may be connected to
+different service processes), and when a chat ends (the close puts the user in the rating
+phase) sends the rating prompt. Every line goes to the transcript before it is published, so
+whoever reconnects finds it there.
 
 Topics: ``conv:<conversation id>`` reaches the user's channel, ``agent:<user name>`` the agent's
 consoles, ``console`` every console (the waiting lists changed).
@@ -24,13 +25,9 @@ from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.accounts import AccountStore
 from queue_service.bus import Bus
 from queue_service.handoff.chats import Chat, ChatStore, Disposition
-from queue_service.handoff.desk import CANCEL, HandoffDesk
-from queue_service.handoff.queue import (
-    PREFIX,
-    Assignment,
-    ConversationState,
-    HandoffQueue,
-)
+from queue_service.handoff.desk import CANCEL, rating_prompt
+from queue_service.handoff.phases import PREFIX, Assignment, Conversation, Phase
+from queue_service.handoff.queue import HandoffQueue
 from queue_service.transcripts import TranscriptStore
 
 log = logging.getLogger(__name__)
@@ -68,7 +65,6 @@ class Switchboard:
         redis: Redis,
         bus: Bus,
         queue: HandoffQueue,
-        desk: HandoffDesk,
         chats: ChatStore,
         accounts: AccountStore,
         transcripts: TranscriptStore,
@@ -77,7 +73,6 @@ class Switchboard:
         self._redis = redis
         self._bus = bus
         self._queue = queue
-        self._desk = desk
         self._chats = chats
         self._accounts = accounts
         self._transcripts = transcripts
@@ -130,11 +125,10 @@ class Switchboard:
     ) -> bool:
         """Pass the agent's user to a skill's queue (at its head) or straight to an agent who
         has a free slot; False if that agent has none. The note travels with the user."""
-        chat_id = await self._serving(agent, conversation_id)
-        if note.strip():
-            await self._queue.set_note(conversation_id, f"{display_name}：{note.strip()}")
+        chat_id = (await self._serving(agent, conversation_id)).chat_id
+        note = f"{display_name}：{note.strip()}" if note.strip() else ""
         if to_agent is not None:
-            assignment = await self._queue.hand_over(conversation_id, agent, to_agent)
+            assignment = await self._queue.hand_over(conversation_id, agent, to_agent, note)
             if assignment is None:
                 return False
             await self._chats.close(chat_id, Disposition.TRANSFERRED)
@@ -142,11 +136,10 @@ class Switchboard:
             await self._connect(assignment)
         else:
             skill = to_skill or Skill.OTHER
-            position = await self._queue.requeue(conversation_id, agent, skill)
+            position = await self._queue.requeue(conversation_id, agent, skill, note)
             if position is None:
                 raise NotYourChat(conversation_id)
             await self._chats.close(chat_id, Disposition.TRANSFERRED)
-            await self._queue.tell_position(conversation_id, position)
             text = TRANSFERRED_TEXT.format(skill=SKILL_TITLES[skill], ahead=position - 1)
             await self.to_user(conversation_id, [_system(text, buttons=[CANCEL])])
             await self.dispatch([skill])
@@ -165,7 +158,10 @@ class Switchboard:
             now_ms - assignment.waited_ms,
             now_ms,
         )
-        await self._queue.set_chat(assignment.conversation_id, chat.id)
+        if not await self._queue.set_chat(assignment.conversation_id, assignment.agent_id, chat.id):
+            # The user moved on while the row was written (their agent dropped out): no chat.
+            await self._chats.close(chat.id, Disposition.DROPPED)
+            return
         account = await self._accounts.get(assignment.agent_id)
         name = account.display_name if account else assignment.agent_id
         greeting = OutboundMessage(
@@ -221,8 +217,8 @@ class Switchboard:
 
     async def user_typing(self, conversation_id: str, on: bool) -> None:
         """Shown to the user's agent, if they have one; dropped otherwise."""
-        conversation = await self._queue.conversation(conversation_id)
-        if conversation is None or conversation.agent is None:
+        conversation = await self._queue.read(conversation_id)
+        if conversation.phase is not Phase.WITH_AGENT:
             return
         await self._bus.publish(
             agent_topic(conversation.agent),
@@ -233,18 +229,16 @@ class Switchboard:
 
     async def close(self, agent: str, conversation_id: str, disposition: Disposition) -> Chat:
         """The agent ends the chat: the user rates it, then is back with the bot."""
-        chat_id = await self._serving(agent, conversation_id)
-        conversation = await self._queue.conversation(conversation_id)
-        if await self._queue.release(conversation_id) != agent:
+        served = await self._serving(agent, conversation_id)
+        if not await self._queue.close(conversation_id, agent):
             raise NotYourChat(conversation_id)
-        await self._chats.close(chat_id, disposition)
-        await self.to_user(conversation_id, await self._desk.ask_rating(conversation_id, chat_id))
+        await self._chats.close(served.chat_id, disposition)
+        await self.to_user(conversation_id, rating_prompt())
         await self._bus.publish(
             agent_topic(agent), {"type": "closed", "conversation_id": conversation_id}
         )
-        if conversation is not None:
-            await self.dispatch([conversation.skill])
-        chat = await self._chats.get(chat_id)
+        await self.dispatch([served.skill])
+        chat = await self._chats.get(served.chat_id)
         assert chat is not None
         return chat
 
@@ -252,14 +246,13 @@ class Switchboard:
         """The agent dropped out: their users go back to the head of their queues, told so."""
         skills = set()
         for conversation_id in await self._queue.chats_of(agent):
-            conversation = await self._queue.conversation(conversation_id)
+            conversation = await self._queue.read(conversation_id)
             position = await self._queue.requeue(conversation_id, agent)
-            if conversation is None or position is None:
+            if position is None:
                 continue
             skills.add(conversation.skill)
             if conversation.chat_id is not None:
                 await self._chats.close(conversation.chat_id, Disposition.DROPPED)
-            await self._queue.tell_position(conversation_id, position)
             text = DROPPED_TEXT.format(position=position)
             await self.to_user(conversation_id, [_system(text, buttons=[CANCEL])])
             await self._bus.publish(
@@ -270,17 +263,17 @@ class Switchboard:
             await self.dispatch(skills)
         return len(skills)
 
-    async def _serving(self, agent: str, conversation_id: str) -> int:
-        """The chat id of the agent's chat with this user, or NotYourChat."""
-        conversation = await self._queue.conversation(conversation_id)
+    async def _serving(self, agent: str, conversation_id: str) -> Conversation:
+        """The user's conversation if they are in a chat (with its SQL row) with this agent;
+        otherwise NotYourChat."""
+        conversation = await self._queue.read(conversation_id)
         if (
-            conversation is None
-            or conversation.state is not ConversationState.ASSIGNED
+            conversation.phase is not Phase.WITH_AGENT
             or conversation.agent != agent
             or conversation.chat_id is None
         ):
             raise NotYourChat(conversation_id)
-        return conversation.chat_id
+        return conversation
 
     # Position updates
 

@@ -18,8 +18,9 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from kernel.skills import Skill
-from queue_service.handoff.desk import MAX_WAIT_TEXT, HandoffDesk
-from queue_service.handoff.queue import PREFIX, AgentStatus, HandoffQueue
+from queue_service.handoff.desk import HandoffDesk
+from queue_service.handoff.phases import PREFIX
+from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.handoff.switchboard import Switchboard
 
 log = logging.getLogger(__name__)
@@ -87,8 +88,8 @@ class Watch:
             for conversation_id, since_ms in await self._queue.waiting(skill):
                 if since_ms > cutoff_ms:
                     break
-                if await self._queue.cancel(conversation_id):
-                    offer = await self._desk.offer(conversation_id, skill, MAX_WAIT_TEXT)
+                offer = await self._desk.time_out(conversation_id)
+                if offer is not None:
                     await self._switchboard.to_user(conversation_id, offer)
                     ended = True
         if ended:

@@ -6,7 +6,7 @@ Two sources, one answer per conversation:
 - other channels (WeChat, Telegram): a binding made with a one-time code, kept in SQL (the record
   that survives anything) and cached in Redis, so a turn costs one Redis read either way.
 
-Redis layout, beside the handoff desk's `swa:hub:form:<conversation id>`:
+Redis layout:
   swa:hub:identity:<conversation id>   JSON {"claims": {...}, "exp": epoch s | null}, or "none"
                                        (a channel account known to be unbound); a portal login
                                        expires with its token, a cached binding after an hour

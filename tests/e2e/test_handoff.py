@@ -91,6 +91,6 @@ async def test_with_an_agent_online_the_user_queues_for_the_topic_and_cancels(st
             assert answer["role"] == "bot" and "88888888" in answer["text"]
         assert await queue.waiting(Skill.ACCOUNT) == []
     finally:
-        await queue.release("webchat:e2e-served")
+        await queue.close("webchat:e2e-served", "e2e-agent")
         await queue.set_status("e2e-agent", AgentStatus.OFFLINE)
         await redis.aclose()

@@ -10,7 +10,8 @@ import redis.asyncio as aioredis
 from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import AccountStore
-from queue_service.handoff.queue import AgentStatus, ConversationState, HandoffQueue
+from queue_service.handoff.phases import Phase
+from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from tests.support.webchat import connect_chat
 
 pytestmark = pytest.mark.e2e
@@ -61,11 +62,8 @@ async def test_queue_assignment_and_transcript_survive_a_service_restart(stack) 
         stack.start_service()
 
         assert [cid for cid, _ in await queue.waiting(Skill.CROSS_BORDER)] == waiting
-        conversation = await queue.conversation(served)
-        assert (conversation.state, conversation.agent) == (
-            ConversationState.ASSIGNED,
-            "restart-agent",
-        )
+        conversation = await queue.read(served)
+        assert (conversation.phase, conversation.agent) == (Phase.WITH_AGENT, "restart-agent")
         # The user's page reconnects with its secret: history intact, and the chat goes on.
         async with connect_chat(stack.ws_url, sessions[0]["secret"]) as ws:
             history = json.loads(await ws.recv())["history"]
@@ -77,7 +75,7 @@ async def test_queue_assignment_and_transcript_survive_a_service_restart(stack) 
             assert (await next_messages(ws))[0]["text"] == "收到，正在查询"
     finally:
         for conversation_id in await queue.chats_of("restart-agent"):
-            await queue.release(conversation_id)
+            await queue.close(conversation_id, "restart-agent")
         for skill_waiting in await queue.waiting(Skill.CROSS_BORDER):
             await queue.cancel(skill_waiting[0])
         await queue.set_status("restart-agent", AgentStatus.OFFLINE)

@@ -1,5 +1,6 @@
 """The user's side of a handoff on a real Redis and SQL: queue, cancel, leave a message."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
@@ -11,8 +12,9 @@ from queue_service import db
 from queue_service.handoff import desk as texts
 from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore
-from queue_service.handoff.desk import HandoffDesk, WithAgent
+from queue_service.handoff.desk import HandoffDesk
 from queue_service.handoff.hours import Timetable
+from queue_service.handoff.phases import Phase
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.handoff.tickets import CONTACT_INVALID, TEXT_EMPTY, TicketStatus, TicketStore
 from queue_service.hub import handoff_skill
@@ -33,13 +35,27 @@ async def tickets():
     await engine.dispose()
 
 
-def make_desk(redis_client, tickets, now: datetime, caps: HandoffCaps | None = None) -> HandoffDesk:
+@dataclass
+class AskedByHub:
+    """The desk as the hub asks it: each message with the conversation read for it."""
+
+    desk: HandoffDesk
+    queue: HandoffQueue
+
+    async def handle(self, inbound: InboundMessage) -> list[OutboundMessage] | None:
+        conversation = await self.queue.read(inbound.conversation_id)
+        return await self.desk.handle(inbound, conversation)
+
+    async def request(self, *args) -> list[OutboundMessage]:
+        return await self.desk.request(*args)
+
+
+def make_desk(redis_client, tickets, now: datetime, caps: HandoffCaps | None = None) -> AskedByHub:
     # Chats are only rated after an agent's chat: tests/integration/test_switchboard.py.
     chats = ChatStore(db.session_factory(db.create_engine("sqlite+aiosqlite:///:memory:")))
     caps = caps or HandoffCaps(redis_client, Settings())
-    return HandoffDesk(
-        redis_client, HandoffQueue(redis_client), tickets, chats, TIMETABLE, caps, lambda: now
-    )
+    queue = HandoffQueue(redis_client)
+    return AskedByHub(HandoffDesk(queue, tickets, chats, TIMETABLE, caps, lambda: now), queue)
 
 
 def said(
@@ -123,7 +139,10 @@ async def test_a_user_with_an_agent_is_not_sent_to_the_bot(redis_client, tickets
     desk = make_desk(redis_client, tickets, MORNING)
     await desk.request("webchat:u1", Skill.OTHER)
     await queue.assign_next(Skill.OTHER)
-    assert await desk.handle(said("你好")) == WithAgent("wang")
+    served = await queue.read("webchat:u1")
+    assert (served.phase, served.agent) == (Phase.WITH_AGENT, "wang")  # the hub asks the agent
+    with pytest.raises(ValueError):
+        await desk.handle(said("你好"))  # and never the desk
     assert (await desk.request("webchat:u1", Skill.OTHER))[0].text == texts.WITH_AGENT_TEXT
 
 
@@ -185,7 +204,7 @@ async def test_handoffs_are_capped_per_conversation_and_per_client(redis_client,
     assert "您前面还有 0 位用户" in await ask("webchat:u1", "203.0.113.9")
     assert "您前面还有 0 位用户" in await ask("webchat:u1", "203.0.113.9")
     assert await ask("webchat:u1", "203.0.113.9") == texts.TOO_MANY_HANDOFFS_TEXT
-    assert await queue.conversation("webchat:u1") is None
+    assert (await queue.read("webchat:u1")).phase is Phase.BOT
     # A new conversation from the same address: the address is at its cap (three asked).
     assert await ask("webchat:u2", "203.0.113.9") == texts.TOO_MANY_HANDOFFS_TEXT
     assert await queue.waiting(Skill.OTHER) == []

@@ -136,8 +136,8 @@ async def test_closing_frees_the_slot_and_feeds_the_handling_time(queue, clock) 
     await queue.assign_next(Skill.OTHER)
     clock.advance(120)
 
-    assert await queue.release("webchat:u0") == "ann"
-    assert await queue.release("webchat:u0") is None
+    assert await queue.close("webchat:u0", "ann")
+    assert not await queue.close("webchat:u0", "ann")
     assert (await queue.agent("ann")).load == 0
     expected = DEFAULT_HANDLE_MS * 0.9 + 120_000 * 0.1
     assert await queue.average_handle_s() == pytest.approx(expected / 1000, abs=0.001)

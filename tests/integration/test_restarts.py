@@ -3,7 +3,8 @@
 import redis.asyncio as aioredis
 
 from kernel.skills import Skill
-from queue_service.handoff.queue import AgentStatus, ConversationState, HandoffQueue
+from queue_service.handoff.phases import Phase
+from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from tests.support.servers import RedisProcess
 
 
@@ -29,8 +30,8 @@ async def test_queue_order_and_assignments_survive_a_redis_restart(tmp_path) -> 
             "webchat:second",
             "webchat:third",
         ]
-        served = await queue.conversation("webchat:first")
-        assert (served.state, served.agent) == (ConversationState.ASSIGNED, "wang")
+        served = await queue.read("webchat:first")
+        assert (served.phase, served.agent) == (Phase.WITH_AGENT, "wang")
         assert (await queue.agent("wang")).load == 1
         await client.aclose()
     finally:

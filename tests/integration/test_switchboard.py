@@ -20,7 +20,8 @@ from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore, Disposition
 from queue_service.handoff.desk import HandoffDesk
 from queue_service.handoff.hours import Timetable
-from queue_service.handoff.queue import AgentStatus, ConversationState, HandoffQueue
+from queue_service.handoff.phases import Phase
+from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.handoff.stats import DayStats
 from queue_service.handoff.switchboard import (
     NotYourChat,
@@ -48,16 +49,15 @@ async def world(redis_client, database_url):
     accounts = AccountStore(sessions)
     transcripts = TranscriptStore(sessions)
     desk = HandoffDesk(
-        redis_client,
         queue,
         TicketStore(sessions),
         chats,
         Timetable.parse("mon-sun 00:00-24:00"),
         HandoffCaps(redis_client, Settings()),
     )
-    board = Switchboard(redis_client, bus, queue, desk, chats, accounts, transcripts)
+    board = Switchboard(redis_client, bus, queue, chats, accounts, transcripts)
     rasa = RasaClient(closed_port_url(), "token", 0.5)
-    hub = Hub(rasa, transcripts, desk, board)
+    hub = Hub(rasa, transcripts, queue, desk, board)
 
     async def agent(display_name: str, *skills: Skill, online: bool = True) -> str:
         username = f"a{uuid.uuid4().hex[:8]}"
@@ -110,8 +110,8 @@ async def test_the_least_loaded_agent_gets_the_user_and_both_are_told(world) -> 
     [line] = greeting["messages"]
     assert (line["role"], line["sender_name"]) == ("agent", "客服小王")
     assert line["text"].startswith("您好，我是客服小王")
-    conversation = await world.queue.conversation(first)
-    assert (conversation.state, conversation.agent) == (ConversationState.ASSIGNED, wang)
+    conversation = await world.queue.read(first)
+    assert (conversation.phase, conversation.agent) == (Phase.WITH_AGENT, wang)
     assert assigned == {"type": "assigned", "conversation_id": first, "chat": conversation.chat_id}
 
     await queued(world, second, Skill.ACCOUNT)
@@ -154,7 +154,7 @@ async def test_a_chat_from_the_first_word_to_the_rating(world) -> None:
     assert prompt["text"] == texts.RATE_TEXT
     assert [b["payload"] for b in prompt["buttons"]] == [f"/csat_{n}" for n in (5, 4, 3, 2, 1)]
     assert closed == {"type": "closed", "conversation_id": me}
-    assert await world.queue.state(me) is None
+    assert (await world.queue.read(me)).phase is Phase.RATING
     assert (await world.queue.agent(wang)).load == 0
     with pytest.raises(NotYourChat):
         await world.board.reply(wang, "客服小王", me, "还在吗")
@@ -198,7 +198,7 @@ async def test_a_dropped_agents_users_go_back_to_the_head_of_the_line(world) -> 
     await world.board.dispatch([Skill.CROSS_BORDER])
     await world.queue.set_status(wang, AgentStatus.OFFLINE)
     await world.queue.enqueue(waiting, Skill.CROSS_BORDER)
-    conversation = await world.queue.conversation(served)
+    conversation = await world.queue.read(served)
 
     async with world.bus.listen(user_topic(served)) as events:
         assert await world.board.requeue_all(wang) == 1
@@ -209,6 +209,28 @@ async def test_a_dropped_agents_users_go_back_to_the_head_of_the_line(world) -> 
     assert (await world.queue.agent(wang)).load == 0
     chat = await world.chats.get(conversation.chat_id)
     assert chat.disposition is Disposition.DROPPED
+
+
+async def test_a_user_requeued_while_their_chat_opens_is_not_greeted(world, monkeypatch) -> None:
+    wang = await world.agent("客服小王", Skill.CROSS_BORDER)
+    me = user()
+    await queued(world, me, Skill.CROSS_BORDER)
+    opening, opened = world.chats.open, []
+
+    async def open_as_the_agent_drops_out(*args):
+        # Meanwhile the round finds the agent gone and puts their users back (watch.py).
+        await world.queue.set_status(wang, AgentStatus.OFFLINE)
+        assert await world.queue.requeue(me, wang) == 1
+        opened.append(await opening(*args))
+        return opened[-1]
+
+    monkeypatch.setattr(world.chats, "open", open_as_the_agent_drops_out)
+    async with world.bus.listen(user_topic(me), agent_topic(wang)) as events:
+        await world.board.dispatch([Skill.CROSS_BORDER])
+        await asyncio.sleep(0.2)
+        assert events.empty()  # no greeting, no "assigned" for a chat that is not there
+    assert (await world.chats.get(opened[0].id)).disposition is Disposition.DROPPED
+    assert (await world.queue.read(me)).phase is Phase.QUEUED
 
 
 async def test_the_round_requeues_absent_agents_and_ends_long_waits(world) -> None:
@@ -227,7 +249,7 @@ async def test_the_round_requeues_absent_agents_and_ends_long_waits(world) -> No
         offer = (await next_event(events))["messages"][0]
     assert offer["text"].startswith(texts.MAX_WAIT_TEXT)
     assert [b["payload"] for b in offer["buttons"]] == ["/leave_message", "/back_to_bot"]
-    assert await world.queue.state(long_waiter) is None
+    assert (await world.queue.read(long_waiter)).phase is Phase.MESSAGE_OFFERED
 
     # The absent agent's user went back to the queue and, in the same round, to the present one.
     assert (await world.queue.agent(absent)).status is AgentStatus.OFFLINE
@@ -292,10 +314,10 @@ async def test_a_chat_is_transferred_to_an_agent_or_a_skill_with_its_note(world)
     await world.queue.set_status(li, AgentStatus.AWAY)  # so that wang gets the user
     await queued(world, me, Skill.CROSS_BORDER)
     await world.board.dispatch([Skill.CROSS_BORDER])
-    first_chat = (await world.queue.conversation(me)).chat_id
+    first_chat = (await world.queue.read(me)).chat_id
 
     assert not await world.board.transfer(wang, "客服小王", me, to_agent=busy, note="查税单")
-    assert (await world.queue.conversation(me)).agent == wang  # nothing moved
+    assert (await world.queue.read(me)).agent == wang  # nothing moved
     await world.queue.set_status(li, AgentStatus.ONLINE)
     async with world.bus.listen(user_topic(me), agent_topic(li), agent_topic(wang)) as events:
         assert await world.board.transfer(wang, "客服小王", me, to_agent=li, note="查税单")
@@ -305,7 +327,7 @@ async def test_a_chat_is_transferred_to_an_agent_or_a_skill_with_its_note(world)
     assert texts_seen[1].startswith("您好，我是客服小李")
     assert {"type": "closed", "conversation_id": me} in seen
     assert any(e["type"] == "assigned" and e["conversation_id"] == me for e in seen)
-    moved = await world.queue.conversation(me)
+    moved = await world.queue.read(me)
     assert (moved.agent, moved.note) == (li, "客服小王：查税单")
     assert (await world.chats.get(first_chat)).disposition is Disposition.TRANSFERRED
     assert (await world.queue.agent(wang)).load == 0

@@ -17,6 +17,7 @@ from integrations.webchat import routes
 from integrations.webchat.session import session_id_of
 from kernel.skills import Skill
 from queue_service.handoff import desk as desk_texts
+from queue_service.handoff.phases import Phase
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.hub import BOT_UNAVAILABLE_TEXT
 from tests.integration.test_identity import logged
@@ -247,12 +248,12 @@ def test_handoffs_through_the_web_chat_are_capped_per_client_address(
             ws.send_json({"type": "message", "text": "取消排队", "payload": "/cancel_queue"})
             ws.receive_json()
             assert hand_over(ws) == desk_texts.TOO_MANY_HANDOFFS_TEXT
-        assert client.portal.call(queue.conversation, first) is None
+        assert client.portal.call(queue.read, first).phase is Phase.BOT
         # A new conversation from the same address: the address has asked twice already.
         with open_chat(client) as ws:
             second = f"webchat:{ws.receive_json()['conversation_id']}"
             assert hand_over(ws) == desk_texts.TOO_MANY_HANDOFFS_TEXT
-        assert client.portal.call(queue.conversation, second) is None
+        assert client.portal.call(queue.read, second).phase is Phase.BOT
 
 
 def test_the_chat_page_has_a_content_security_policy(redis_process, database_url) -> None:
