@@ -9,22 +9,29 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from kernel.skills import SKILL_TITLES, Skill
-from queue_service.agents.accounts import AccountStore, Role
+from queue_service.agents.accounts import Role
 from queue_service.console.auth import Staff
+from queue_service.deps import (
+    Accounts,
+    AppSettings,
+    Board,
+    IdentitiesDep,
+    Queue,
+    Tickets,
+    Transcripts,
+)
 from queue_service.handoff.chats import AGENT_DISPOSITIONS, DISPOSITION_TITLES, Disposition
 from queue_service.handoff.phases import Phase
-from queue_service.handoff.queue import AgentStatus, HandoffQueue
-from queue_service.handoff.switchboard import NotYourChat, Switchboard
-from queue_service.handoff.tickets import TicketStatus, TicketStore
+from queue_service.handoff.queue import AgentStatus
+from queue_service.handoff.switchboard import NotYourChat
+from queue_service.handoff.tickets import TicketStatus
 from queue_service.identity.service import Identities
-from queue_service.services import services_of
-from queue_service.settings import Settings
 from queue_service.transcripts import TranscriptStore
 
 router = APIRouter(prefix="/console/api", tags=["console"])
@@ -73,21 +80,12 @@ class TicketDone(BaseModel):
     note: str = Field(min_length=1, max_length=1000)
 
 
-def _queue(request: Request) -> HandoffQueue:
-    return services_of(request).get(HandoffQueue)
-
-
-def _switchboard(request: Request) -> Switchboard:
-    return services_of(request).get(Switchboard)
-
-
 def _channel(conversation_id: str) -> str:
     return conversation_id.split(":", 1)[0]
 
 
 @router.get("/me")
-async def me(request: Request, staff: Staff) -> dict[str, Any]:
-    queue = _queue(request)
+async def me(staff: Staff, queue: Queue) -> dict[str, Any]:
     agent = await queue.agent(staff.username)
     skills = await queue.skills_of(staff.username)
     return {
@@ -106,34 +104,40 @@ async def me(request: Request, staff: Staff) -> dict[str, Any]:
 
 
 @router.put("/status")
-async def set_status(body: StatusChange, request: Request, staff: Staff) -> dict[str, str]:
-    queue = _queue(request)
+async def set_status(
+    body: StatusChange, staff: Staff, queue: Queue, board: Board
+) -> dict[str, str]:
     await queue.set_status(staff.username, body.status)
     if body.status is AgentStatus.ONLINE:
-        await _switchboard(request).dispatch(await queue.skills_of(staff.username))
+        await board.dispatch(await queue.skills_of(staff.username))
     return {"status": body.status.value}
 
 
-async def _identity_label(request: Request, conversation_id: str) -> str | None:
+async def _identity_label(identities: Identities, conversation_id: str) -> str | None:
     """Who the user is verified as (王小明（个人，已验证）), or None for an anonymous user."""
     try:
-        verified = await services_of(request).get(Identities).current(conversation_id)
+        verified = await identities.current(conversation_id)
     except (RedisError, SQLAlchemyError):
         return None
     return verified.identity.label if verified else None
 
 
-async def _preview(request: Request, conversation_id: str) -> list[dict[str, Any]]:
-    lines = await services_of(request).get(TranscriptStore).history(conversation_id, PREVIEW_LINES)
+async def _preview(transcripts: TranscriptStore, conversation_id: str) -> list[dict[str, Any]]:
+    lines = await transcripts.history(conversation_id, PREVIEW_LINES)
     return [{"role": m.role.value, "text": m.text} for m in lines if m.text]
 
 
 @router.get("/queue")
-async def waiting(request: Request, staff: Staff) -> dict[str, Any]:
+async def waiting(
+    staff: Staff,
+    queue: Queue,
+    board: Board,
+    identities: IdentitiesDep,
+    transcripts: Transcripts,
+) -> dict[str, Any]:
     """The waiting users of the agent's skills (a supervisor: of all), first in line first."""
-    queue = _queue(request)
     skills = list(Skill) if staff.role is Role.SUPERVISOR else await queue.skills_of(staff.username)
-    manual = _switchboard(request).manual_skills
+    manual = board.manual_skills
     now_ms = time.time() * 1000
     lists = []
     for skill in skills:
@@ -145,8 +149,8 @@ async def waiting(request: Request, staff: Staff) -> dict[str, Any]:
                     "conversation_id": conversation_id,
                     "channel": _channel(conversation_id),
                     "waited_s": max(0, int((now_ms - enqueued_ms) / 1000)),
-                    "identity": await _identity_label(request, conversation_id),
-                    "last_messages": await _preview(request, conversation_id),
+                    "identity": await _identity_label(identities, conversation_id),
+                    "last_messages": await _preview(transcripts, conversation_id),
                 }
             )
         lists.append(
@@ -161,8 +165,7 @@ async def waiting(request: Request, staff: Staff) -> dict[str, Any]:
 
 
 @router.get("/chats")
-async def my_chats(request: Request, staff: Staff) -> dict[str, Any]:
-    queue = _queue(request)
+async def my_chats(staff: Staff, queue: Queue, identities: IdentitiesDep) -> dict[str, Any]:
     chats = []
     for conversation_id in sorted(await queue.chats_of(staff.username)):
         conversation = await queue.read(conversation_id)
@@ -174,7 +177,7 @@ async def my_chats(request: Request, staff: Staff) -> dict[str, Any]:
                 "channel": _channel(conversation_id),
                 "skill": conversation.skill.value,
                 "skill_title": SKILL_TITLES[conversation.skill],
-                "identity": await _identity_label(request, conversation_id),
+                "identity": await _identity_label(identities, conversation_id),
                 "note": conversation.note,
             }
         )
@@ -183,42 +186,43 @@ async def my_chats(request: Request, staff: Staff) -> dict[str, Any]:
 
 @router.get("/transcript")
 async def transcript(
-    request: Request,
     staff: Staff,
+    queue: Queue,
+    transcripts: Transcripts,
+    settings: AppSettings,
     conversation_id: Annotated[str, Query(max_length=200)],
 ) -> dict[str, Any]:
     """The whole conversation: the bot part before the handoff, the queue, the chat."""
     if staff.role is not Role.SUPERVISOR:
-        conversation = await _queue(request).read(conversation_id)
+        conversation = await queue.read(conversation_id)
         serving = (
             conversation.phase is Phase.WITH_AGENT and conversation.agent == staff.username
         )
         waiting_for_me = (
             conversation.phase is Phase.QUEUED
-            and conversation.skill in await _queue(request).skills_of(staff.username)
+            and conversation.skill in await queue.skills_of(staff.username)
         )
         if not (serving or waiting_for_me):
             raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_ALLOWED)
-    limit = services_of(request).get(Settings).history_limit
-    lines = await services_of(request).get(TranscriptStore).history(conversation_id, limit)
+    lines = await transcripts.history(conversation_id, settings.history_limit)
     return {"messages": [m.model_dump(mode="json") for m in lines]}
 
 
 @router.post("/chats/claim")
-async def claim(body: ChatRef, request: Request, staff: Staff) -> dict[str, str]:
-    assignment = await _switchboard(request).claim(staff.username, body.conversation_id)
+async def claim(body: ChatRef, staff: Staff, board: Board) -> dict[str, str]:
+    assignment = await board.claim(staff.username, body.conversation_id)
     if assignment is None:
         raise HTTPException(status.HTTP_409_CONFLICT, TAKEN)
     return {"conversation_id": assignment.conversation_id}
 
 
 @router.post("/chats/reply")
-async def reply(body: Reply, request: Request, staff: Staff) -> dict[str, Any]:
+async def reply(body: Reply, staff: Staff, board: Board) -> dict[str, Any]:
     text = body.text.strip()
     if not text:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "回复内容不能为空。")
     try:
-        line = await _switchboard(request).reply(
+        line = await board.reply(
             staff.username, staff.display_name, body.conversation_id, text
         )
     except NotYourChat as exc:
@@ -227,11 +231,11 @@ async def reply(body: Reply, request: Request, staff: Staff) -> dict[str, Any]:
 
 
 @router.post("/chats/close")
-async def close(body: Close, request: Request, staff: Staff) -> dict[str, Any]:
+async def close(body: Close, staff: Staff, board: Board) -> dict[str, Any]:
     if body.disposition not in AGENT_DISPOSITIONS:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "请选择会话结果。")
     try:
-        chat = await _switchboard(request).close(
+        chat = await board.close(
             staff.username, body.conversation_id, body.disposition
         )
     except NotYourChat as exc:
@@ -240,15 +244,14 @@ async def close(body: Close, request: Request, staff: Staff) -> dict[str, Any]:
 
 
 @router.get("/agents")
-async def agents(request: Request, staff: Staff) -> dict[str, Any]:
+async def agents(staff: Staff, queue: Queue, accounts: Accounts) -> dict[str, Any]:
     """Who a chat can be transferred to: every registered agent, online ones first."""
-    queue = _queue(request)
     listed = []
     for agent_id in sorted(await queue.agent_ids()):
         agent = await queue.agent(agent_id)
         if agent is None:
             continue
-        account = await services_of(request).get(AccountStore).get(agent_id)
+        account = await accounts.get(agent_id)
         listed.append(
             {
                 "username": agent_id,
@@ -264,11 +267,11 @@ async def agents(request: Request, staff: Staff) -> dict[str, Any]:
 
 
 @router.post("/chats/transfer")
-async def transfer(body: Transfer, request: Request, staff: Staff) -> dict[str, str]:
+async def transfer(body: Transfer, staff: Staff, board: Board) -> dict[str, str]:
     if (body.to_skill is None) == (body.to_agent is None):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, TRANSFER_TARGET)
     try:
-        moved = await _switchboard(request).transfer(
+        moved = await board.transfer(
             staff.username,
             staff.display_name,
             body.conversation_id,
@@ -285,9 +288,8 @@ async def transfer(body: Transfer, request: Request, staff: Staff) -> dict[str, 
 
 @router.get("/tickets")
 async def tickets(
-    request: Request, staff: Staff, state: TicketStatus = TicketStatus.OPEN
+    staff: Staff, store: Tickets, state: TicketStatus = TicketStatus.OPEN
 ) -> dict[str, Any]:
-    store: TicketStore = services_of(request).get(TicketStore)
     return {
         "tickets": [
             {
@@ -309,9 +311,8 @@ async def tickets(
 
 @router.post("/tickets/{ticket_id}/done")
 async def ticket_done(
-    ticket_id: int, body: TicketDone, request: Request, staff: Staff
+    ticket_id: int, body: TicketDone, staff: Staff, store: Tickets
 ) -> dict[str, int]:
-    store: TicketStore = services_of(request).get(TicketStore)
     if not await store.mark_done(ticket_id, staff.username, body.note.strip()):
         raise HTTPException(status.HTTP_409_CONFLICT, TICKET_GONE)
     return {"id": ticket_id}
