@@ -17,7 +17,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc bench bench-nlu bench-queue bench-records bench-connections
+.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc bench bench-nlu bench-queue bench-records bench-connections bench-cards
 
 run: $(APP_STAMP) $(RASA_STAMP)
 	$(VENV)/bin/python -m stack.run
@@ -57,12 +57,17 @@ bench: $(APP_STAMP)
 	$(VENV)/bin/python -m bench.queue
 	$(VENV)/bin/python -m bench.records
 	$(VENV)/bin/python -m bench.connections
+	$(VENV)/bin/python -m bench.card_signatures
 
 bench-records: $(APP_STAMP)
 	$(VENV)/bin/python -m bench.records
 
 bench-connections: $(APP_STAMP)
 	$(VENV)/bin/python -m bench.connections
+
+# SM2 (gmssl-pyx) beside ECDSA P-256 (cryptography): sign and verify of the card login message.
+bench-cards: $(APP_STAMP)
+	$(VENV)/bin/python -m bench.card_signatures
 
 bench-queue: $(APP_STAMP)
 	$(VENV)/bin/python -m bench.queue

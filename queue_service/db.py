@@ -153,6 +153,8 @@ class EportCard(Base):
     holder_name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))  # "legal" (法人卡) or "operator" (操作员卡)
     public_key: Mapped[str] = mapped_column(Text)  # PEM, SubjectPublicKeyInfo
+    # "sm2" or "ecdsa-p256" (card_keys.KeyType); the default is for rows from before SM2 (0008).
+    key_type: Mapped[str] = mapped_column(String(16), server_default="ecdsa-p256")
     status: Mapped[str] = mapped_column(String(16))  # "active", "locked" or "revoked"
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -6,7 +6,8 @@ ISO 7816-4 commands, short APDUs only (what every reader handles):
   READ BINARY         00 B0 <offset hi> <offset lo> <Le>
   VERIFY PIN          00 20 00 01 [Lc <PIN>]         without a PIN: asks for the tries left
   CHANGE PIN          00 24 00 01 18 <old><new>      each padded to 12 bytes with FF
-  SIGN                00 2A 9E 9A Lc <data> 00       ECDSA P-256 over SHA-256, DER-encoded
+  SIGN                00 2A 9E 9A Lc <data> 00       SM2 over SM3 with Z (GM/T 0003), DER-encoded;
+                                                     ECDSA P-256/SHA-256 on cards from before SM2
 Status words: 9000 done, 63Cx wrong PIN with x tries left, 6983 locked, 6982 PIN not verified,
 6A82 not found (no e-port application on this card).
 """

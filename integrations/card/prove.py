@@ -27,7 +27,7 @@ class Proof:
     card_number: str
     certificate: bytes  # DER
     challenge: str
-    signature: bytes  # DER ECDSA over signed_message(challenge)
+    signature: bytes  # DER SM2 (or ECDSA) signature over signed_message(challenge)
     initial_pin: bool  # the card still has the PIN it was issued with
 
     def to_json(self) -> dict[str, Any]:

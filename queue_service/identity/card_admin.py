@@ -2,14 +2,17 @@
 
     python -m queue_service.identity.card_admin register CARD_NUMBER --certificate card.pem
         --subject ent-001 --enterprise 北京示例进出口有限公司 --holder 张三 --role legal
+    python -m queue_service.identity.card_admin rekey CARD_NUMBER --certificate new.pem
     python -m queue_service.identity.card_admin show CARD_NUMBER
     python -m queue_service.identity.card_admin lock CARD_NUMBER       # reported lost, say
     python -m queue_service.identity.card_admin unlock CARD_NUMBER
     python -m queue_service.identity.card_admin revoke CARD_NUMBER     # replaced or cancelled
 
 The public key and the expiry are read from the card's certificate (PEM or DER), as the card
-centre issued it; a card logs in only with the key registered here. The database is the
-service's (SWA_DATABASE_URL); its schema is brought up to date first.
+centre issued it: an SM2 key (id-ecPublicKey on sm2p256v1, GM/T 0015), or an ECDSA P-256 one.
+A card logs in only with the key registered here. `rekey` registers the key and expiry of a
+card's new certificate (renewed, or SM2 in place of ECDSA), keeping everything else. The
+database is the service's (SWA_DATABASE_URL); its schema is brought up to date first.
 
 Lock and revoke also end the card's live sessions at once, through the service's Redis
 (SWA_REDIS_URL): the web chats using the card fall back to the login it replaced, or anonymous,
@@ -25,7 +28,6 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -33,14 +35,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from queue_service import cli, db
 from queue_service.bus import Bus
 from queue_service.identity.card_challenges import CardChallenges
+from queue_service.identity.card_keys import CardKey
 from queue_service.identity.card_login import CardDesk
-from queue_service.identity.cards import (
-    CardRegistry,
-    CardRole,
-    CardStatus,
-    RegisteredCard,
-    public_key_pem,
-)
+from queue_service.identity.cards import CardRegistry, CardRole, CardStatus, RegisteredCard
 from queue_service.identity.store import IdentityStore
 from queue_service.settings import get_settings
 
@@ -52,7 +49,8 @@ class AdminError(Exception):
     """Something the operator must fix; printed without a traceback."""
 
 
-def _certificate(path: Path) -> x509.Certificate:
+def _certificate(path: Path) -> tuple[x509.Certificate, CardKey]:
+    """The certificate in the file and the card's key in it."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -64,9 +62,10 @@ def _certificate(path: Path) -> x509.Certificate:
             certificate = x509.load_der_x509_certificate(data)
     except ValueError as exc:
         raise AdminError(f"{path} is not an X.509 certificate") from exc
-    if not isinstance(certificate.public_key(), ec.EllipticCurvePublicKey):
-        raise AdminError("the certificate's key is not an EC key (P-256 expected)")
-    return certificate
+    try:
+        return certificate, CardKey.from_certificate(certificate)
+    except ValueError as exc:
+        raise AdminError(f"the certificate's key cannot be registered: {exc}") from exc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     register.add_argument("--enterprise", required=True, help="the enterprise's name")
     register.add_argument("--holder", required=True, help="the card holder's name")
     register.add_argument("--role", choices=[r.value for r in CardRole], required=True)
+    rekey = commands.add_parser("rekey", help="register the key of a card's new certificate")
+    rekey.add_argument("card_number")
+    rekey.add_argument("--certificate", type=Path, required=True, help="PEM or DER file")
     for name in ("show", *STATUS_OF):
         commands.add_parser(name).add_argument("card_number")
     return parser
@@ -91,7 +93,7 @@ def _describe(card: RegisteredCard) -> str:
     return (
         f"{card.card_number} {card.role.label} {card.status.value} "
         f"{card.enterprise_name} ({card.subject}) {card.holder_name} "
-        f"expires {card.expires_at:%Y-%m-%d}"
+        f"expires {card.expires_at:%Y-%m-%d} key {card.key_type.value}"
     )
 
 
@@ -123,14 +125,15 @@ async def _run(args: argparse.Namespace, url: str) -> str:
         sessions = db.session_factory(engine)
         registry = CardRegistry(sessions)
         if args.command == "register":
-            certificate = _certificate(args.certificate)
+            certificate, key = _certificate(args.certificate)
             card = RegisteredCard(
                 card_number=args.card_number,
                 subject=args.subject,
                 enterprise_name=args.enterprise,
                 holder_name=args.holder,
                 role=CardRole(args.role),
-                public_key_pem=public_key_pem(certificate.public_key()),
+                public_key_pem=key.pem(),
+                key_type=key.type,
                 status=CardStatus.ACTIVE,
                 expires_at=certificate.not_valid_after_utc,
             )
@@ -144,6 +147,10 @@ async def _run(args: argparse.Namespace, url: str) -> str:
             raise AdminError(f"card {args.card_number} is not registered")
         if args.command == "show":
             return _describe(card)
+        if args.command == "rekey":
+            certificate, key = _certificate(args.certificate)
+            await registry.set_key(card.card_number, key, certificate.not_valid_after_utc)
+            return f"re-registered {_describe(await registry.get(card.card_number))}"
         status = STATUS_OF[args.command]
         await registry.set_status(card.card_number, status)
         changed = f"{card.card_number}: {card.status.value} -> {status.value}"

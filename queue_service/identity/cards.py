@@ -6,7 +6,8 @@ active, not expired, the certificate carries the registered key, and the signatu
 that key over this challenge. The registration decides: a certificate alone proves nothing, since
 anyone can make one.
 
-Signatures are ECDSA P-256 over SHA-256 (docs/architecture.md, Decisions: why not SM2 here).
+Signatures are SM2 over SM3, or ECDSA P-256 over SHA-256 for cards registered before SM2: the
+registration says which (card_keys.py; docs/architecture.md, Decisions).
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ from enum import StrEnum
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from kernel.card_protocol import signed_message, valid_challenge
 from queue_service.db import EportCard, as_utc
+from queue_service.identity.card_keys import CardKey, KeyType
 
 # A certificate this close to its expiry gets a reminder to extend it (the e-port's own rule).
 EXPIRY_WARNING = dt.timedelta(days=60)
@@ -50,14 +50,14 @@ class CardStatus(StrEnum):
 
 
 class Refusal(StrEnum):
-    MALFORMED = "malformed"  # not a proof at all
+    MALFORMED = "malformed"  # not a proof at all (a signature that is not DER, too)
     BAD_CHALLENGE = "bad_challenge"  # unknown, used, expired, or another conversation's
     UNREGISTERED = "unregistered"
     REVOKED = "revoked"
     LOCKED = "locked"
     EXPIRED = "expired"
-    WRONG_KEY = "wrong_key"  # the certificate's key is not the registered one
-    BAD_SIGNATURE = "bad_signature"  # not signed by this card over this challenge
+    WRONG_KEY = "wrong_key"  # the certificate's key is not the registered one, or not a key
+    BAD_SIGNATURE = "bad_signature"  # not this card's over this challenge (r, s out of range too)
 
 
 class CardRefused(Exception):
@@ -75,6 +75,7 @@ class RegisteredCard:
     holder_name: str
     role: CardRole
     public_key_pem: str
+    key_type: KeyType
     status: CardStatus
     expires_at: dt.datetime
 
@@ -87,6 +88,7 @@ class RegisteredCard:
             holder_name=row.holder_name,
             role=CardRole(row.role),
             public_key_pem=row.public_key,
+            key_type=KeyType(row.key_type),
             status=CardStatus(row.status),
             expires_at=as_utc(row.expires_at),
         )
@@ -125,6 +127,7 @@ class Proof:
         try:
             parsed = x509.load_der_x509_certificate(_b64(certificate))
             signature_bytes = _b64(signature)
+            decode_dss_signature(signature_bytes)  # either kind: DER SEQUENCE { r, s }
         except ValueError as exc:
             raise CardRefused(Refusal.MALFORMED) from exc
         return cls(number, parsed, str(challenge), signature_bytes, raw.get("initial_pin") is True)
@@ -150,17 +153,15 @@ def check(card: RegisteredCard | None, proof: Proof, now: dt.datetime) -> Regist
         raise CardRefused(Refusal.LOCKED, card)
     if card.expires_at <= now:
         raise CardRefused(Refusal.EXPIRED, card)
-    registered = serialization.load_pem_public_key(card.public_key_pem.encode())
-    if not isinstance(registered, ec.EllipticCurvePublicKey):
-        raise CardRefused(Refusal.WRONG_KEY, card)
-    if proof.certificate.public_key() != registered:
-        raise CardRefused(Refusal.WRONG_KEY, card)
     try:
-        registered.verify(
-            proof.signature, signed_message(proof.challenge), ec.ECDSA(hashes.SHA256())
-        )
-    except InvalidSignature as exc:
-        raise CardRefused(Refusal.BAD_SIGNATURE, card) from exc
+        registered = CardKey.from_pem(card.public_key_pem)
+        presented = CardKey.from_certificate(proof.certificate)
+    except ValueError as exc:
+        raise CardRefused(Refusal.WRONG_KEY, card) from exc
+    if registered.type is not card.key_type or presented != registered:
+        raise CardRefused(Refusal.WRONG_KEY, card)
+    if not registered.verifies(proof.signature, signed_message(proof.challenge)):
+        raise CardRefused(Refusal.BAD_SIGNATURE, card)
     return card
 
 
@@ -187,22 +188,24 @@ class CardRegistry:
                     holder_name=card.holder_name,
                     role=card.role.value,
                     public_key=card.public_key_pem,
+                    key_type=card.key_type.value,
                     status=card.status.value,
                     expires_at=card.expires_at,
                 )
             )
 
     async def set_status(self, card_number: str, status: CardStatus) -> None:
+        await self._update(card_number, status=status.value)
+
+    async def set_key(self, card_number: str, key: CardKey, expires_at: dt.datetime) -> None:
+        """Re-register a card with the key and expiry of its new certificate (renewed, or SM2 in
+        place of ECDSA); its status stays as it is."""
+        await self._update(
+            card_number, public_key=key.pem(), key_type=key.type.value, expires_at=expires_at
+        )
+
+    async def _update(self, card_number: str, **values: Any) -> None:
         async with self._sessions() as session, session.begin():
             await session.execute(
-                update(EportCard)
-                .where(EportCard.card_number == card_number)
-                .values(status=status.value)
+                update(EportCard).where(EportCard.card_number == card_number).values(**values)
             )
-
-
-def public_key_pem(key: Any) -> str:
-    """PEM (SubjectPublicKeyInfo) of a public key, as the registry stores it."""
-    return key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()

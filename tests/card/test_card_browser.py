@@ -11,13 +11,14 @@ from playwright.sync_api import Browser, Page, expect
 from queue_service import db
 from queue_service.app import create_app
 from queue_service.identity import card_texts
-from queue_service.identity.card_demo import DEMO_CARDS, demo_private_key
+from queue_service.identity.card_demo import DEMO_CARDS, demo_key
 from queue_service.settings import Settings
 from tests.card.conftest import in_days, run_bridge
 from tests.e2e.test_webchat_browser import browser as browser  # the fixture, shared
 from tests.support.eport_card import INITIAL_PIN, CardAuthority
 from tests.support.rasa_standins import recording_rasa
 from tests.support.servers import free_port, port_open, wait_until
+from tests.support.sm2_certificates import Sm2Key
 
 pytestmark = pytest.mark.browser
 
@@ -94,7 +95,7 @@ def test_card_login_in_the_page_with_a_wrong_pin_first_then_removal(chat_site, p
     status = page.locator(".swa-card-panel .swa-card-status")
     expect(status).to_have_text("未检测到电子口岸卡，请将法人卡或操作员卡插入读卡器。")
 
-    applet = CardAuthority().issue(number, holder, in_days(700), key=demo_private_key(number))
+    applet = CardAuthority().issue(number, holder, in_days(700), key=Sm2Key(*demo_key(number)))
     reader.insert(applet)
     page.locator("#swa-card-pin").fill("12345678")
     page.get_by_role("button", name="验证", exact=True).click()
@@ -138,7 +139,7 @@ def test_a_card_taken_out_while_the_page_was_closed_ends_at_the_next_visit(
     service_url, _bridge_url = chat_site
     number, _subject, enterprise, holder, _role = DEMO_CARDS[1]  # ent-demo-1's 操作员卡
     applet = CardAuthority().issue(
-        number, holder, in_days(700), key=demo_private_key(number), pin="24681357"
+        number, holder, in_days(700), key=Sm2Key(*demo_key(number)), pin="24681357"
     )
     reader.insert(applet)
     page.goto(service_url)

@@ -1,10 +1,8 @@
 """The card client (integrations/card) against the virtual e-port card through real pcscd."""
 
+import gmssl_pyx
 import pytest
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from integrations.card.errors import CardError, Reason
 from integrations.card.prove import change_pin, prove
@@ -23,11 +21,11 @@ def test_a_card_proves_its_number_certificate_and_signature(reader, new_card):
     assert proof.card_number == "8930000012345"
     certificate = x509.load_der_x509_certificate(proof.certificate)
     assert certificate == applet.certificate
-    # Verifies with the card's key over exactly the purpose-labelled challenge, and not else.
-    key = applet.private_key.public_key()
-    key.verify(proof.signature, signed_message(CHALLENGE), ec.ECDSA(hashes.SHA256()))
-    with pytest.raises(InvalidSignature):
-        key.verify(proof.signature, CHALLENGE.encode(), ec.ECDSA(hashes.SHA256()))
+    # An SM2 signature (SM3, Z from the default signer id) with the card's key over exactly the
+    # purpose-labelled challenge, and not over anything else.
+    key = applet.key.public
+    assert gmssl_pyx.sm2_verify(key, signed_message(CHALLENGE), proof.signature)
+    assert not gmssl_pyx.sm2_verify(key, CHALLENGE.encode(), proof.signature)
     assert proof.initial_pin is True
     assert "88888888" not in str(proof.to_json())
 

@@ -20,19 +20,15 @@ from kernel.messages import Role
 from queue_service import db
 from queue_service.hub import Hub
 from queue_service.identity import card_texts
-from queue_service.identity.card_demo import DEMO_CARDS, demo_private_key
-from queue_service.identity.cards import (
-    CardRegistry,
-    CardRole,
-    CardStatus,
-    RegisteredCard,
-    public_key_pem,
-)
+from queue_service.identity.card_demo import DEMO_CARDS, demo_key
+from queue_service.identity.card_keys import CardKey, KeyType
+from queue_service.identity.cards import CardRegistry, CardRole, CardStatus, RegisteredCard
 from queue_service.identity.service import Identities
 from tests.card.conftest import in_days
 from tests.integration.test_identity import ZHAO, chat, identity_sent, mint
-from tests.support.eport_card import INITIAL_PIN, EportApplet
+from tests.support.eport_card import INITIAL_PIN, EcdsaKey, EportApplet
 from tests.support.service import make_client, part
+from tests.support.sm2_certificates import Sm2Key
 from tests.support.webchat import open_chat
 
 ENTERPRISE = ("ent-demo-1", "北京示例进出口有限公司")
@@ -56,7 +52,8 @@ def register(
         enterprise_name=ENTERPRISE[1],
         holder_name=holder,
         role=role,
-        public_key_pem=public_key_pem(applet.private_key.public_key()),
+        public_key_pem=applet.public_key_pem(),
+        key_type=KeyType(applet.key.kind),
         status=status,
         expires_at=expires_at or applet.certificate.not_valid_after_utc,
     )
@@ -93,6 +90,7 @@ def card_login(ws, bridge) -> dict:
 
 def test_a_legal_card_login_reaches_the_actions_signed(service, rasa, reader, new_card, bridge):
     applet = new_card(card_number="8911000012345")
+    assert applet.key.kind == "sm2"  # the card signs with SM2 over SM3, as e-port cards do
     reader.insert(applet)
     register(service, applet)
     with open_chat(service) as ws:
@@ -128,6 +126,31 @@ def test_a_legal_card_login_reaches_the_actions_signed(service, rasa, reader, ne
         )
     print(f"card login round trip (challenge, bridge + card, proof check): {elapsed * 1000:.0f} ms")
     assert elapsed < 5
+
+
+def test_a_card_registered_with_ecdsa_logs_in_until_re_registered_with_sm2(
+    service, reader, authority, bridge
+):
+    """A card registered before SM2 keeps working; its SM2 replacement works once re-registered
+    (card_admin rekey), and from then on the ECDSA card no longer does."""
+    number = "8911000067890"
+    old = authority.issue(number, "赵建国", in_days(300), key=EcdsaKey())
+    register(service, old)
+    registry: CardRegistry = part(service, Identities).cards.registry
+    assert service.portal.call(registry.get, number).key_type is KeyType.ECDSA_P256
+    new = authority.issue(number, "赵建国", in_days(700))  # renewed: an SM2 key now
+    with open_chat(service) as ws:
+        ws.receive_json()
+        reader.insert(old)
+        assert card_login(ws, bridge)["identity"]["card"]["number"] == "8911****7890"
+        reader.insert(new)
+        assert card_login(ws, bridge)["reason"] == "wrong_key"
+        key = CardKey.from_certificate(new.certificate)
+        service.portal.call(registry.set_key, number, key, new.certificate.not_valid_after_utc)
+        assert card_login(ws, bridge)["type"] == "identity"
+        reader.insert(old)
+        assert card_login(ws, bridge)["reason"] == "wrong_key"
+    assert service.portal.call(registry.get, number).key_type is KeyType.SM2
 
 
 def test_an_operator_card_login_says_what_needs_the_legal_card(
@@ -313,7 +336,7 @@ def test_the_demo_cards_are_registered_and_log_in(
 ):
     number, subject, enterprise, holder, role = DEMO_CARDS[0]
     assert (subject, role) == ("ent-demo-1", CardRole.LEGAL)
-    applet = authority.issue(number, holder, in_days(700), key=demo_private_key(number))
+    applet = authority.issue(number, holder, in_days(700), key=Sm2Key(*demo_key(number)))
     reader.insert(applet)
     with make_client(redis_process.url, database_url, rasa.url) as client:
         with open_chat(client) as ws:
@@ -340,7 +363,7 @@ async def test_the_migration_creates_the_cards_table_as_modelled(database_url) -
             lambda sync: [c["name"] for c in inspect(sync).get_columns("eport_cards")]
         )
     await engine.dispose()
-    assert {"card_number", "subject", "role", "public_key", "status", "expires_at"} <= set(columns)
+    assert {"card_number", "role", "public_key", "key_type", "status", "expires_at"} <= set(columns)
 
 
 def test_challenges_are_limited_per_conversation(service):

@@ -12,8 +12,7 @@ import sys
 import time
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 from redis.asyncio import Redis
 
 from kernel.card_protocol import signed_message
@@ -21,14 +20,9 @@ from kernel.claims import Source
 from queue_service import db
 from queue_service.identity import card_texts
 from queue_service.identity.card_challenges import CardChallenges
+from queue_service.identity.card_keys import KeyType
 from queue_service.identity.card_login import CardDesk
-from queue_service.identity.cards import (
-    CardRegistry,
-    CardRole,
-    CardStatus,
-    RegisteredCard,
-    public_key_pem,
-)
+from queue_service.identity.cards import CardRegistry, CardRole, CardStatus, RegisteredCard
 from queue_service.identity.service import Identities
 from queue_service.identity.store import IdentityStore
 from stack.paths import ROOT
@@ -55,7 +49,8 @@ def registered(applet: EportApplet) -> RegisteredCard:
         enterprise_name=ZHAO.enterprise_name,
         holder_name="赵建国",
         role=CardRole.LEGAL,
-        public_key_pem=public_key_pem(applet.private_key.public_key()),
+        public_key_pem=applet.public_key_pem(),
+        key_type=KeyType(applet.key.kind),
         status=CardStatus.ACTIVE,
         expires_at=applet.certificate.not_valid_after_utc,
     )
@@ -63,7 +58,7 @@ def registered(applet: EportApplet) -> RegisteredCard:
 
 def proof(applet: EportApplet, challenge: str) -> dict:
     """What the bridge sends for this card and challenge, made with the card's own key."""
-    signature = applet.private_key.sign(signed_message(challenge), ec.ECDSA(hashes.SHA256()))
+    signature = applet.key.sign(signed_message(challenge))
     der = applet.certificate.public_bytes(serialization.Encoding.DER)
     return {
         "card_number": applet.card_number,

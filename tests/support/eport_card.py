@@ -10,20 +10,28 @@ exchange and not as two sides agreeing on the same error:
   VERIFY PIN          00 20 00 01 [Lc <PIN>]            9000 / 63Cx (x tries left) / 6983 locked
   CHANGE PIN          00 24 00 01 18 <old><new>         each PIN padded to 12 bytes with FF;
                                                         9000 / 63Cx / 6983 / 6A80 (bad new PIN)
-  SIGN                00 2A 9E 9A Lc <data> 00          <DER ECDSA-SHA256> 9000 / 6982
+  SIGN                00 2A 9E 9A Lc <data> 00          <DER signature> 9000 / 6982
 Files: 0101 the card number (ASCII), 0102 the certificate (DER). A verified PIN lasts until the
 card is reset, powered off or the application is selected again, as on a real card.
+
+Cards sign with SM2 over SM3 (GM/T 0003, Z from the default signer id), as issued e-port cards
+do, and carry an SM2 certificate; a card of the ECDSA P-256 kind (over SHA-256) stands for one
+registered before SM2.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from dataclasses import dataclass, field
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from tests.support.sm2_certificates import Sm2Key, sm2_certificate
 
 AID = bytes.fromhex("D15600000145504F5254")  # D156 (China) + "EPORT"
 # TS 3B, T0 85 (TD1 follows, 5 historical bytes), TD1 01 (T=1), "EPORT", TCK.
@@ -32,6 +40,7 @@ MAX_TRIES = 5
 INITIAL_PIN = "88888888"
 CARD_NUMBER_FILE = 0x0101
 CERTIFICATE_FILE = 0x0102
+CA_NAME = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test E-Port CA")])
 
 
 def _xor_all(data: bytes) -> int:
@@ -62,12 +71,40 @@ def tries_left(count: int) -> bytes:
     return bytes([0x63, 0xC0 | count])
 
 
+@dataclass(frozen=True)
+class EcdsaKey:
+    """An ECDSA P-256 key pair, signing over SHA-256: the kind registered before SM2."""
+
+    private: ec.EllipticCurvePrivateKey = field(
+        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
+    )
+    kind = "ecdsa-p256"
+
+    def sign(self, data: bytes) -> bytes:
+        return self.private.sign(data, ec.ECDSA(hashes.SHA256()))
+
+    def verify(self, signature: bytes, data: bytes) -> bool:
+        try:
+            self.private.public_key().verify(signature, data, ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            return False
+        return True
+
+    def spki(self) -> bytes:
+        return self.private.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+
+CardKeyPair = Sm2Key | EcdsaKey
+
+
 @dataclass
 class EportApplet:
     """One card: its number, key, certificate, PIN and retry counter."""
 
     card_number: str
-    private_key: ec.EllipticCurvePrivateKey
+    key: CardKeyPair
     certificate: x509.Certificate
     pin: str = INITIAL_PIN
     tries: int = MAX_TRIES
@@ -77,13 +114,10 @@ class EportApplet:
     _file: bytes | None = field(default=None, init=False)
 
     def public_key_pem(self) -> str:
-        return (
-            self.private_key.public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-            .decode()
-        )
+        """The card's public key as the registry keeps it: SubjectPublicKeyInfo in PEM."""
+        text = base64.b64encode(self.key.spki()).decode("ascii")
+        lines = [text[i : i + 64] for i in range(0, len(text), 64)]
+        return "\n".join(["-----BEGIN PUBLIC KEY-----", *lines, "-----END PUBLIC KEY-----", ""])
 
     def power_off(self) -> None:
         self.reset()
@@ -187,7 +221,7 @@ class EportApplet:
             return SECURITY_NOT_SATISFIED
         if not data:
             return WRONG_LENGTH
-        return self.private_key.sign(data, ec.ECDSA(hashes.SHA256())) + OK
+        return self.key.sign(data) + OK
 
 
 def _body(rest: bytes) -> tuple[bytes | None, int | None]:
@@ -206,37 +240,39 @@ def _body(rest: bytes) -> tuple[bytes | None, int | None]:
 
 @dataclass
 class CardAuthority:
-    """A test stand-in for the e-port certificate authority: issues card certificates."""
+    """A test stand-in for the e-port certificate authority: issues card certificates, signed
+    with SM2-with-SM3 for SM2 cards (as the e-port CA does) and ECDSA for ECDSA cards."""
 
-    key: ec.EllipticCurvePrivateKey = field(
-        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
-    )
+    sm2_key: Sm2Key = field(default_factory=Sm2Key.generate)
+    ecdsa_key: EcdsaKey = field(default_factory=EcdsaKey)
 
     def issue(
         self,
         card_number: str,
         holder: str,
         not_after: dt.datetime,
-        key: ec.EllipticCurvePrivateKey | None = None,
+        key: CardKeyPair | None = None,
         pin: str = INITIAL_PIN,
     ) -> EportApplet:
-        """A new card (its own key unless given) whose certificate runs until `not_after`."""
-        key = key or ec.generate_private_key(ec.SECP256R1())
-        issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test E-Port CA")])
+        """A new card (its own SM2 key unless given) whose certificate runs until `not_after`."""
+        key = key or Sm2Key.generate()
         subject = x509.Name(
             [
                 x509.NameAttribute(NameOID.COMMON_NAME, holder),
                 x509.NameAttribute(NameOID.SERIAL_NUMBER, card_number),
             ]
         )
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(issuer)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(not_after - dt.timedelta(days=730))
-            .not_valid_after(not_after)
-            .sign(self.key, hashes.SHA256())
-        )
+        if isinstance(key, Sm2Key):
+            certificate = sm2_certificate(self.sm2_key, CA_NAME, subject, key.spki(), not_after)
+        else:
+            certificate = (
+                x509.CertificateBuilder()
+                .subject_name(subject)
+                .issuer_name(CA_NAME)
+                .public_key(key.private.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(not_after - dt.timedelta(days=730))
+                .not_valid_after(not_after)
+                .sign(self.ecdsa_key.private, hashes.SHA256())
+            )
         return EportApplet(card_number, key, certificate, pin=pin)
