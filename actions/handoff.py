@@ -22,7 +22,6 @@ from kernel import payloads
 from kernel.skills import SKILL_TITLES, Skill
 
 SKILL_ENTITY = "handoff_skill"
-HANDOFF_KEY = "handoff"
 ASK_SKILL_TEXT = "好的，马上为您转接人工客服。请选择您要咨询的业务类型："
 
 # FAQ categories (knowledge/categories.yml) and the agents who know them.
@@ -75,5 +74,5 @@ class ActionHandoff(Action):
         if skill is None:
             dispatcher.utter_message(text=ASK_SKILL_TEXT, buttons=skill_buttons())
             return []
-        dispatcher.utter_message(json_message={HANDOFF_KEY: {"skill": skill.value}})
+        dispatcher.utter_message(json_message={payloads.HANDOFF_KEY: {"skill": skill.value}})
         return []

@@ -24,19 +24,17 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from kernel.messages import StoredMessage
-from kernel.skills import Skill
-from queue_service.bus import Bus
-from queue_service.handoff.queue import HandoffQueue
-from queue_service.handoff.switchboard import user_topic
-from queue_service.transcripts import TranscriptStore
+from queue_service.port import ChannelPort
+from queue_service.settings import Settings
 
 log = logging.getLogger(__name__)
 
 LEASE_S = 30
-SWEEP_S = 10.0
 SENT_TTL_S = 2 * 24 * 3600
 STOP_WAIT_S = 2.0
 
+# What a channel calls after each turn: (conversation id, what the turn answered).
+AfterTurn = Callable[[str, list[StoredMessage]], Awaitable[None]]
 # Sends a batch of new lines to the user: (conversation id, lines).
 Deliver = Callable[[str, list[StoredMessage]], Awaitable[None]]
 # Shows or hides the agent's typing notice: (conversation id, on).
@@ -44,32 +42,32 @@ ShowTyping = Callable[[str, bool], Awaitable[None]]
 
 
 class HandoffRelay:
+    """One channel's listeners. Every channel wires its relay the same way: its name, the
+    service's settings, Redis and the channel port; it says only how lines are delivered, and
+    whether they are coalesced and the agent's typing shown."""
+
     def __init__(
         self,
+        channel: str,
+        settings: Settings,
         redis: Redis,
-        bus: Bus,
-        queue: HandoffQueue,
-        transcripts: TranscriptStore,
+        port: ChannelPort,
         deliver: Deliver,
         *,
-        channel: str,
         coalesce_s: float = 0.0,
         show_typing: ShowTyping | None = None,
-        sweep_s: float = SWEEP_S,
     ) -> None:
+        self._channel = channel
+        self._sweep_s = settings.relay_sweep_s
         self._redis = redis
-        self._bus = bus
-        self._queue = queue
-        self._transcripts = transcripts
+        self._port = port
         self._deliver = deliver
-        self._lease_prefix = f"swa:{channel}:relay:"
         self._coalesce_s = coalesce_s
         self._show_typing = show_typing
-        self._sweep_s = sweep_s
+        self._lease_prefix = f"swa:{channel}:relay:"
         self._owner = secrets.token_hex(8)
         self._relays: dict[str, asyncio.Task[None]] = {}
         self._sweeping: asyncio.Task[None] | None = None
-        self._channel = channel + ":"  # its conversation ids' prefix
 
     def start(self) -> None:
         self._sweeping = asyncio.create_task(self._sweep(), name=f"relay-sweep-{self._channel}")
@@ -89,7 +87,7 @@ class HandoffRelay:
             return
         sent_key = self._sent_key(conversation_id)
         try:
-            if not (await self._queue.read(conversation_id)).phase.handed_over:
+            if not await self._port.with_person(conversation_id):
                 return
             if not await self._redis.set(
                 self._lease_prefix + conversation_id, self._owner, nx=True, ex=LEASE_S
@@ -97,7 +95,7 @@ class HandoffRelay:
                 return  # another process listens for them
             if after_id is None:
                 stored = await self._redis.get(sent_key)
-                last = [] if stored else await self._transcripts.history(conversation_id, 1)
+                last = [] if stored else await self._port.history(conversation_id, 1)
                 after_id = int(stored) if stored else max((m.id for m in last), default=0)
             await self._redis.set(sent_key, after_id, ex=SENT_TTL_S)
         except RedisError as exc:
@@ -115,20 +113,11 @@ class HandoffRelay:
         while True:
             await asyncio.sleep(self._sweep_s)
             try:
-                for conversation_id in await self._active():
+                for conversation_id in await self._port.with_person_on(self._channel):
                     if conversation_id not in self._relays:
                         await self._listen(conversation_id, None)
             except Exception:  # Redis or SQL away for a moment: the next sweep tries again
                 log.exception("relay sweep failed")
-
-    async def _active(self) -> set[str]:
-        """This channel's users who are queued or with an agent."""
-        ids: set[str] = set()
-        for skill in Skill:
-            ids.update(member for member, _ in await self._queue.waiting(skill))
-        for agent in await self._queue.agent_ids():
-            ids.update(await self._queue.chats_of(agent))
-        return {i for i in ids if i.startswith(self._channel)}
 
     async def stop(self) -> None:
         tasks = list(self._relays.values())
@@ -145,7 +134,7 @@ class HandoffRelay:
         lease = self._lease_prefix + conversation_id
         sent_up_to = after_id
         try:
-            async with self._bus.listen(user_topic(conversation_id)) as events:
+            async with self._port.events(conversation_id) as events:
                 if self._coalesce_s:
                     await asyncio.sleep(self._coalesce_s)  # lines said together go together
                 # Whatever was said before the subscription took effect, and the events so far:
@@ -153,13 +142,13 @@ class HandoffRelay:
                 # after taking the events covers them (later ones stay queued for the loop).
                 while not events.empty():
                     await self._typing(conversation_id, events.get_nowait())
-                history = await self._transcripts.history(conversation_id, 50)
+                history = await self._port.history(conversation_id, 50)
                 sent_up_to = await self._send(conversation_id, history, sent_up_to)
                 while True:
                     try:
                         first = await asyncio.wait_for(events.get(), timeout=LEASE_S / 3)
                     except TimeoutError:
-                        if not (await self._queue.read(conversation_id)).phase.handed_over:
+                        if not await self._port.with_person(conversation_id):
                             return  # neither waiting nor served any more, and quiet
                         await self._redis.set(lease, self._owner, ex=LEASE_S)
                         continue

@@ -12,6 +12,10 @@ HANDOFF = "/handoff"  # 转人工, optionally with {"skill": ...}
 FAQ_MENU = "/faq_menu"  # 常见问题: the categories of hot questions
 QUERY_RECORDS = "/query_records"  # 自助查询, or a query with its conditions
 
+# The key of the custom payload with which the bot hands a user over: {"handoff": {"skill": ...}}
+# (actions/handoff.py writes it, the hub reads it).
+HANDOFF_KEY = "handoff"
+
 
 def with_entities(intent: str, **entities: str) -> str:
     """`/intent{"entity":"value",...}`, compact, entities without a value left out."""

@@ -48,6 +48,7 @@ from queue_service.identity.portal import PortalTokens
 from queue_service.identity.routes import BindLinks
 from queue_service.identity.service import Identities
 from queue_service.identity.store import IdentityStore
+from queue_service.port import ChannelPort
 from queue_service.rasa_client import RasaClient
 from queue_service.secret_policy import require_safe
 from queue_service.services import Services
@@ -112,6 +113,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         ),
     )
     hub = Hub(rasa, transcripts, queue, desk, switchboard, identities)
+    # What the channels are given instead of the hub and its parts (queue_service/port.py).
+    port = ChannelPort(hub, transcripts, identities, bus, queue)
     services = Services(
         settings,
         redis_client,
@@ -130,13 +133,14 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         TranscriptSearch(sessions),
         identities,
         hub,
+        port,
         ConnectionCap(settings.webchat_max_connections_per_ip),
     )
-    wechat = WeChatChannel.from_settings(settings, redis_client, hub, bus, queue)
+    wechat = WeChatChannel.from_settings(settings, redis_client, port)
     if wechat is not None:
         services.add(wechat)
         wechat.start()
-    telegram = TelegramChannel.from_settings(settings, redis_client, hub, bus, queue)
+    telegram = TelegramChannel.from_settings(settings, redis_client, port)
     if telegram is not None:
         services.add(telegram)
         await telegram.start()

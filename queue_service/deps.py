@@ -17,7 +17,6 @@ from queue_service.handoff.queue import HandoffQueue
 from queue_service.handoff.stats import DayStats
 from queue_service.handoff.switchboard import Switchboard
 from queue_service.handoff.tickets import TicketStore
-from queue_service.hub import Hub
 from queue_service.identity.service import Identities
 from queue_service.services import part
 from queue_service.settings import Settings
@@ -30,7 +29,6 @@ Queue = Annotated[HandoffQueue, Depends(part(HandoffQueue))]
 Board = Annotated[Switchboard, Depends(part(Switchboard))]
 Tickets = Annotated[TicketStore, Depends(part(TicketStore))]
 Stats = Annotated[DayStats, Depends(part(DayStats))]
-HubDep = Annotated[Hub, Depends(part(Hub))]
 IdentitiesDep = Annotated[Identities, Depends(part(Identities))]
 Accounts = Annotated[AccountStore, Depends(part(AccountStore))]
 Recent = Annotated[RecentAccounts, Depends(part(RecentAccounts))]

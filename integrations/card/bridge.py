@@ -28,9 +28,8 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from integrations.card import readers
+from integrations.card import readers, texts
 from integrations.card.errors import CardError, Reason
-from integrations.card.messages import user_text
 from integrations.card.pacing import PinPacer
 from integrations.card.prove import change_pin, prove
 from integrations.card.settings import BridgeSettings
@@ -39,10 +38,6 @@ from kernel.card_protocol import valid_challenge
 log = logging.getLogger(__name__)
 
 NO_STORE = {"Cache-Control": "no-store"}
-FORBIDDEN = "仅允许单一窗口在线客服页面使用读卡服务。"
-BAD_REQUEST = "请求格式不正确：需要一次性验证码（challenge）和卡密码（pin）。"
-BAD_CHANGE_REQUEST = "请求格式不正确：需要原卡密码（old_pin）和新卡密码（new_pin）。"
-PICK_READER = "检测到多张电子口岸卡，请只保留一张卡后重试。"
 
 
 def create_app(settings: BridgeSettings, pacer: PinPacer | None = None) -> FastAPI:
@@ -66,7 +61,7 @@ def create_app(settings: BridgeSettings, pacer: PinPacer | None = None) -> FastA
         origin = request.headers.get("origin", "").rstrip("/")
         if request.headers.get("host") not in hosts or origin not in origins:
             log.warning("card bridge request refused", extra={"origin": origin[:200]})
-            return JSONResponse({"error": "forbidden", "message": FORBIDDEN}, 403)
+            return JSONResponse({"error": "forbidden", "message": texts.FORBIDDEN}, 403)
         cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
         if request.method == "OPTIONS":
             preflight = {
@@ -118,7 +113,7 @@ def create_app(settings: BridgeSettings, pacer: PinPacer | None = None) -> FastA
             and isinstance(body.get("reader", ""), str | None)
         ):
             return JSONResponse(
-                {"error": "bad_request", "message": BAD_REQUEST}, 400, headers=NO_STORE
+                {"error": "bad_request", "message": texts.BAD_REQUEST}, 400, headers=NO_STORE
             )
         async with one_at_a_time:
             try:
@@ -129,7 +124,7 @@ def create_app(settings: BridgeSettings, pacer: PinPacer | None = None) -> FastA
                 return await refused(exc)
             except _SeveralCards:
                 return JSONResponse(
-                    {"error": "several_cards", "message": PICK_READER}, 409, headers=NO_STORE
+                    {"error": "several_cards", "message": texts.PICK_READER}, 409, headers=NO_STORE
                 )
             pacer.right_pin(proof.card_number)
         log.info("card proof made")
@@ -145,7 +140,7 @@ def create_app(settings: BridgeSettings, pacer: PinPacer | None = None) -> FastA
             and isinstance(body.get("reader", ""), str | None)
         ):
             return JSONResponse(
-                {"error": "bad_request", "message": BAD_CHANGE_REQUEST}, 400, headers=NO_STORE
+                {"error": "bad_request", "message": texts.BAD_CHANGE_REQUEST}, 400, headers=NO_STORE
             )
         async with one_at_a_time:
             try:
@@ -158,7 +153,7 @@ def create_app(settings: BridgeSettings, pacer: PinPacer | None = None) -> FastA
                 return await refused(exc)
             except _SeveralCards:
                 return JSONResponse(
-                    {"error": "several_cards", "message": PICK_READER}, 409, headers=NO_STORE
+                    {"error": "several_cards", "message": texts.PICK_READER}, 409, headers=NO_STORE
                 )
             pacer.right_pin(number)
         log.info("card PIN changed")
@@ -198,7 +193,11 @@ def _readers_view(snapshot: dict[str, bool]) -> list[dict[str, Any]]:
 def _card_error(error: CardError) -> JSONResponse:
     status = 503 if error.reason is Reason.PCSC_UNAVAILABLE else 409
     return JSONResponse(
-        {"error": error.reason.value, "message": user_text(error), "tries_left": error.tries_left},
+        {
+            "error": error.reason.value,
+            "message": texts.user_text(error),
+            "tries_left": error.tries_left,
+        },
         status,
         headers=NO_STORE,
     )

@@ -25,9 +25,7 @@ from integrations.telegram.limiter import ChatRateLimiter
 from integrations.telegram.ordering import PerChatOrder
 from integrations.telegram.turns import CHANNEL, COMMANDS, Turns, chat_of
 from kernel.messages import StoredMessage
-from queue_service.bus import Bus
-from queue_service.handoff.queue import HandoffQueue
-from queue_service.hub import Hub
+from queue_service.port import ChannelPort
 from queue_service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,9 +37,7 @@ RETRY_START_S = 30.0
 
 
 class TelegramChannel:
-    def __init__(
-        self, settings: Settings, redis: Redis, hub: Hub, bus: Bus, queue: HandoffQueue
-    ) -> None:
+    def __init__(self, settings: Settings, redis: Redis, port: ChannelPort) -> None:
         self.secret = settings.telegram_secret.get_secret_value()
         self._webhook_url = settings.telegram_webhook_url
         self._poll_timeout_s = settings.telegram_poll_timeout_s
@@ -57,31 +53,24 @@ class TelegramChannel:
             builder = builder.updater(None)
         self.application = builder.build()
         self.relay = HandoffRelay(
-            redis,
-            bus,
-            queue,
-            hub.transcripts,
-            self._deliver,
-            channel=CHANNEL,
-            sweep_s=settings.relay_sweep_s,
-            show_typing=self._show_typing,
+            CHANNEL, settings, redis, port, self._deliver, show_typing=self._show_typing
         )
         self.turns = Turns(
-            redis, hub, CallbackData(redis), settings.max_message_chars, self.relay.after_turn
+            redis, port, CallbackData(redis), settings.max_message_chars, self.relay.after_turn
         )
         self.turns.install(self.application)
         self._starting: asyncio.Task[None] | None = None
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, redis: Redis, hub: Hub, bus: Bus, queue: HandoffQueue
+        cls, settings: Settings, redis: Redis, port: ChannelPort
     ) -> TelegramChannel | None:
         """None when no token is configured: the channel is off."""
         if not settings.telegram_token.get_secret_value():
             return None
         if settings.telegram_webhook_url and not settings.telegram_secret.get_secret_value():
             raise ValueError("SWA_TELEGRAM_SECRET is required with SWA_TELEGRAM_WEBHOOK_URL")
-        return cls(settings, redis, hub, bus, queue)
+        return cls(settings, redis, port)
 
     @property
     def webhook_mode(self) -> bool:

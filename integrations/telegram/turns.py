@@ -17,7 +17,6 @@ import contextlib
 import logging
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -35,11 +34,16 @@ from telegram.ext import (
     filters,
 )
 
+from integrations import menu, texts
+from integrations.relay import AfterTurn
+from integrations.telegram import texts as telegram_texts
 from integrations.telegram.buttons import CallbackData, title_of
 from integrations.telegram.render import render
-from kernel.messages import InboundMessage, StoredMessage
-from queue_service.hub import HANDOFF_PAYLOAD, Hub
+from integrations.user_input import Refusal, user_text
+from kernel import conversation_ids
+from kernel.messages import Button, InboundMessage, StoredMessage
 from queue_service.identity.bind_codes import parse_command
+from queue_service.port import ChannelPort
 
 log = logging.getLogger(__name__)
 
@@ -49,51 +53,30 @@ SEEN_TTL_S = 24 * 3600
 # A turn that takes longer than this shows "typing…" in the chat.
 TYPING_AFTER_S = 0.5
 
-MENU_TITLE = "常见问题"
-MENU_PAYLOAD = "/faq_menu"
-HUMAN_TITLE = "转人工"
-COMMANDS = [
-    BotCommand("menu", "常见问题分类"),
-    BotCommand("human", "转人工客服"),
-    BotCommand("bind", "绑定单一窗口账号（/bind 绑定码）"),
-    BotCommand("unbind", "解除账号绑定"),
-    BotCommand("start", "重新开始"),
-]
-
-UNSUPPORTED_TEXT = "抱歉，目前仅支持文字消息。请用文字描述您的问题，我们会尽快为您解答。"
-TOO_LONG_TEXT = "消息过长，请控制在 {max_chars} 字以内。"
-UNKNOWN_COMMAND_TEXT = (
-    "抱歉，无法识别该命令。可用命令：/menu 常见问题，/human 转人工，"
-    "/bind 绑定码 绑定账号，/unbind 解除绑定。您也可以直接输入问题。"
-)
-NOT_PRIVATE_TEXT = "为保护您的信息，请在与本机器人的私聊中咨询。"
-EXPIRED_BUTTON_TEXT = "该选项已过期，请发送 /menu 重新选择。"
-FAILED_TEXT = "非常抱歉，系统暂时繁忙，请稍后再试，或拨打全国统一热线 95198。"
+COMMANDS = [BotCommand(name, about) for name, about in telegram_texts.COMMANDS.items()]
 
 _BIND_CODE = re.compile(r"^\d{8}$")
 
-AfterTurn = Callable[[str, list[StoredMessage]], Awaitable[None]]
-
 
 def conversation_id(chat_id: int) -> str:
-    return f"{CHANNEL}:{chat_id}"
+    return conversation_ids.conversation_id(CHANNEL, chat_id)
 
 
 def chat_of(conversation: str) -> int:
-    return int(conversation.split(":", 1)[1])
+    return int(conversation_ids.address_of(conversation))
 
 
 class Turns:
     def __init__(
         self,
         redis: Redis,
-        hub: Hub,
+        port: ChannelPort,
         buttons: CallbackData,
         max_chars: int,
         after_turn: AfterTurn | None = None,
     ) -> None:
         self._redis = redis
-        self._hub = hub
+        self._port = port
         self._buttons = buttons
         self._max_chars = max_chars
         self._after_turn = after_turn
@@ -132,14 +115,16 @@ class Turns:
             await self._turn(context.bot, chat_id, None)
 
     async def _menu(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._button(context.bot, update.effective_chat.id, MENU_TITLE, MENU_PAYLOAD)
+        await self._button(context.bot, update.effective_chat.id, menu.FAQ_MENU)
 
     async def _human(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._button(context.bot, update.effective_chat.id, HUMAN_TITLE, HANDOFF_PAYLOAD)
+        await self._button(context.bot, update.effective_chat.id, menu.HANDOFF)
 
-    async def _button(self, bot: Bot, chat_id: int, title: str, payload: str) -> None:
+    async def _button(self, bot: Bot, chat_id: int, button: Button) -> None:
         conversation = conversation_id(chat_id)
-        inbound = InboundMessage(conversation_id=conversation, text=title, payload=payload)
+        inbound = InboundMessage(
+            conversation_id=conversation, text=button.title, payload=button.payload
+        )
         await self._turn(bot, chat_id, inbound)
 
     async def _pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -147,40 +132,40 @@ class Turns:
         data = query.data or ""
         payload = await self._buttons.decode(data)
         if payload is None:
-            await query.answer(EXPIRED_BUTTON_TEXT, show_alert=True)
+            await query.answer(telegram_texts.EXPIRED_BUTTON, show_alert=True)
             return
         await query.answer()
         if update.effective_chat is None or update.effective_chat.type != "private":
             return
         markup = getattr(query.message, "reply_markup", None)
-        title = title_of(markup, data) or payload
-        await self._button(context.bot, update.effective_chat.id, title, payload)
+        button = Button(title=title_of(markup, data) or payload, payload=payload)
+        await self._button(context.bot, update.effective_chat.id, button)
 
     async def _text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id = update.effective_chat.id
-        text = unicodedata.normalize("NFC", update.effective_message.text or "").strip()
-        if len(text) > self._max_chars:
-            await self._say(context.bot, chat_id, TOO_LONG_TEXT.format(max_chars=self._max_chars))
+        text = user_text(update.effective_message.text or "", self._max_chars)
+        if isinstance(text, Refusal):
+            await self._say(context.bot, chat_id, text.text)
             return
         if text.startswith("/") and parse_command(text) is None:
             # A command the bot does not have; never passed on, as Rasa reads "/x" as an intent.
-            await self._say(context.bot, chat_id, UNKNOWN_COMMAND_TEXT)
+            await self._say(context.bot, chat_id, telegram_texts.UNKNOWN_COMMAND)
             return
         inbound = InboundMessage(conversation_id=conversation_id(chat_id), text=text)
         await self._turn(context.bot, chat_id, inbound)
 
     async def _unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._say(context.bot, update.effective_chat.id, UNSUPPORTED_TEXT)
+        await self._say(context.bot, update.effective_chat.id, texts.UNSUPPORTED)
 
     async def _not_private(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._say(context.bot, update.effective_chat.id, NOT_PRIVATE_TEXT)
+        await self._say(context.bot, update.effective_chat.id, telegram_texts.NOT_PRIVATE)
 
     async def _failed(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram update failed", exc_info=context.error)
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is not None and chat.type == "private":
             with contextlib.suppress(TelegramError):
-                await self._say(context.bot, chat.id, FAILED_TEXT)
+                await self._say(context.bot, chat.id, texts.FAILED)
 
     async def _turn(self, bot: Bot, chat_id: int, inbound: InboundMessage | None) -> None:
         """One hub turn (``None``: the conversation opens), then its answer, then the relay."""
@@ -188,9 +173,9 @@ class Turns:
         typing = asyncio.create_task(_typing_after(bot, chat_id, TYPING_AFTER_S))
         try:
             if inbound is None:
-                replies = await self._hub.start(conversation)
+                replies = await self._port.start(conversation)
             else:
-                replies = await self._hub.handle(inbound)
+                replies = await self._port.handle(inbound)
         finally:
             typing.cancel()
         await self.send(bot, conversation, replies)

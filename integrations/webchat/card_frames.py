@@ -1,4 +1,4 @@
-"""The web chat's card-media login frames, answered by the hub's card desk.
+"""The web chat's card-media login frames, answered through the channel port's card login.
 
 Kept apart from routes.py, which only dispatches: challenge, proof and removal each get one
 answer frame (see the protocol in routes.py).
@@ -7,7 +7,7 @@ answer frame (see the protocol in routes.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,9 +19,7 @@ from queue_service.identity.card_login import CARD_NO, CARD_ROLE
 from queue_service.identity.cards import CardRefused
 from queue_service.identity.routes import identity_view
 from queue_service.identity.store import Verified
-
-if TYPE_CHECKING:
-    from queue_service.identity.service import Identities
+from queue_service.port import CardLoginOff, ChannelPort
 
 CARD_CHALLENGE_FRAME = "card_challenge"
 CARD_REMOVED_FRAME = "card_removed"
@@ -50,23 +48,18 @@ def _error(code: str, message: str, **extra: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message, **extra}
 
 
-async def answer(
-    identities: Identities | None, conversation_id: str, frame: CardProof | str
-) -> dict[str, Any]:
-    cards = identities.cards if identities is not None else None
-    if cards is None:
-        return _error("card_unavailable", card_texts.UNAVAILABLE)
+async def answer(port: ChannelPort, conversation_id: str, frame: CardProof | str) -> dict[str, Any]:
     try:
         if frame == CARD_CHALLENGE_FRAME:
-            challenge = await cards.challenge(conversation_id)
+            issued = await port.card_challenge(conversation_id)
             return {
                 "type": "card_challenge",
-                "challenge": challenge,
-                "expires_in": cards.challenges.ttl_s,
+                "challenge": issued.challenge,
+                "expires_in": issued.expires_in,
             }
         if isinstance(frame, CardProof):
             try:
-                login = await cards.log_in(conversation_id, frame.proof)
+                login = await port.card_proof(conversation_id, frame.proof)
             except CardRefused as exc:
                 number = frame.proof.get("card_number") if isinstance(frame.proof, dict) else ""
                 return _error(
@@ -75,11 +68,9 @@ async def answer(
                     reason=exc.reason.value,
                 )
             return identity_frame(login.verified, login.texts)
-        before = await cards.store.current(conversation_id)
-        after = await cards.card_removed(conversation_id)
-        ended = before is not None and before.identity.source is Source.CARD
-        return identity_frame(after, [card_texts.REMOVED] if ended else None)
+        removed = await port.card_removed(conversation_id)
+        return identity_frame(removed.verified, [card_texts.REMOVED] if removed.ended else None)
     except TooManyChallenges:
         return _error("card_busy", card_texts.TOO_MANY_CHALLENGES)
-    except (RedisError, SQLAlchemyError):
+    except (CardLoginOff, RedisError, SQLAlchemyError):
         return _error("card_unavailable", card_texts.UNAVAILABLE)

@@ -62,23 +62,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import FileResponse
 from redis.exceptions import RedisError
-from sqlalchemy.exc import SQLAlchemyError
 
-from integrations.webchat import card_frames
+from integrations.user_input import Refusal, too_long, user_text
+from integrations.webchat import card_frames, texts
 from integrations.webchat.card_frames import CARD_CHALLENGE_FRAME, CARD_REMOVED_FRAME, CardProof
 from integrations.webchat.guard import ConnectionCap, Pacing
 from integrations.webchat.page_policy import content_security_policy
 from integrations.webchat.session import Session, open_session
-from kernel.messages import InboundMessage, OutboundMessage, Role, StoredMessage
-from queue_service.bus import Bus, Event
-from queue_service.deps import AppSettings, EventBus, HubDep
-from queue_service.handoff.switchboard import user_topic
-from queue_service.hub import Hub
+from kernel.messages import InboundMessage, StoredMessage
+from queue_service.deps import AppSettings
 from queue_service.identity.portal import PortalTokenError
-from queue_service.identity.service import LOGIN_UNAVAILABLE_TEXT
 from queue_service.identity.store import Verified, decode_verified
 from queue_service.limits import client_ip
 from queue_service.origins import origin_allowed
+from queue_service.port import ChannelPort
 from queue_service.services import part
 from queue_service.settings import Settings
 from queue_service.static_files import REVALIDATE, RevalidatedFiles
@@ -98,6 +95,7 @@ def install(app: FastAPI) -> None:
 
 # Sockets per client address in this process (guard.py), a part the composition root registers.
 Connections = Annotated[ConnectionCap, Depends(part(ConnectionCap))]
+Port = Annotated[ChannelPort, Depends(part(ChannelPort))]
 
 
 @router.get("/", include_in_schema=False)
@@ -125,14 +123,13 @@ def _error(code: str, message: str) -> dict[str, str]:
     return {"type": "error", "code": code, "message": message}
 
 
-_BAD_MESSAGE = _error("bad_message", "消息格式不正确，请刷新页面后重试。")
-# For a socket that does not say which conversation it wants (a page from before the session
-# secret, still in a browser's cache, waits for the server to speak first).
-_NO_HELLO = _error("no_session", "连接未能建立，请刷新页面后重试。")
-_TOO_MANY_CONNECTIONS = _error(
-    "too_many_connections", "您打开的对话窗口过多，请关闭部分窗口后刷新页面重试。"
-)
-RATE_LIMITED_TEXT = "您发送得太快了，请稍候再试。"
+def _refused(refusal: Refusal) -> dict[str, str]:
+    return _error(refusal.code, refusal.text)
+
+
+_BAD_MESSAGE = _error("bad_message", texts.BAD_MESSAGE)
+_NO_HELLO = _error("no_session", texts.NO_HELLO)
+_TOO_MANY_CONNECTIONS = _error("too_many_connections", texts.TOO_MANY_CONNECTIONS)
 # Frames are JSON of at most a few thousand characters; anything far larger is not parsed.
 MAX_FRAME_CHARS = 64 * 1024
 
@@ -172,7 +169,7 @@ def parse_client_frame(
     """A valid UserMessage, START_FRAME, LOGOUT_FRAME, the card frames, Typing, Auth,
     CardProof, or an error frame."""
     if len(raw) > MAX_FRAME_CHARS:
-        return _error("too_long", f"消息过长，请控制在 {max_chars} 字以内。")
+        return _refused(too_long(max_chars))
     try:
         frame = json.loads(raw)
     except ValueError:
@@ -196,22 +193,20 @@ def parse_client_frame(
     text, payload = frame.get("text"), frame.get("payload")
     if not isinstance(text, str) or (payload is not None and not isinstance(payload, str)):
         return _BAD_MESSAGE
-    text = text.strip()
-    if not text and not payload:
-        return _error("empty", "请输入您要咨询的问题。")
-    if len(text) > max_chars or len(payload or "") > max_chars:
-        return _error("too_long", f"消息过长，请控制在 {max_chars} 字以内。")
-    return UserMessage(text or (payload or ""), payload, _ref(frame.get("ref")))
+    checked = user_text(text, max_chars, payload)
+    if isinstance(checked, Refusal):
+        return _refused(checked)
+    return UserMessage(checked, payload, _ref(frame.get("ref")))
 
 
 def _rate_limited(dropped: str, ref: str | int | None = None) -> dict[str, Any]:
-    frame: dict[str, Any] = {**_error("rate_limited", RATE_LIMITED_TEXT), "dropped": dropped}
+    frame: dict[str, Any] = {**_error("rate_limited", texts.RATE_LIMITED), "dropped": dropped}
     if ref is not None:
         frame["ref"] = ref
     return frame
 
 
-def _frame(event: Event) -> dict[str, Any] | None:
+def _frame(event: dict[str, Any]) -> dict[str, Any] | None:
     """The web chat frame for a bus event addressed to the user, if it has one."""
     if event.get("type") == "messages":
         messages = [StoredMessage.model_validate(m) for m in event.get("messages", [])]
@@ -225,7 +220,9 @@ def _frame(event: Event) -> dict[str, Any] | None:
     return None
 
 
-async def _forward(events: asyncio.Queue[Event], send: Callable[[dict], Awaitable[None]]) -> None:
+async def _forward(
+    events: asyncio.Queue[dict[str, Any]], send: Callable[[dict], Awaitable[None]]
+) -> None:
     while True:
         frame = _frame(await events.get())
         if frame is not None:
@@ -237,8 +234,7 @@ async def webchat_socket(
     websocket: WebSocket,
     settings: AppSettings,
     connections: Connections,
-    hub: HubDep,
-    bus: EventBus,
+    port: Port,
 ) -> None:
     if not origin_allowed(websocket, required=True, also=settings.embed_origin_list()):
         origin = websocket.headers.get("origin")
@@ -261,7 +257,7 @@ async def webchat_socket(
         else:
             session = await _hello(websocket, settings.webchat_hello_timeout_s)
         if session is not None:
-            await _serve(websocket, session, client, settings, hub, bus)
+            await _serve(websocket, session, client, settings, port)
     finally:
         connections.close(client)
 
@@ -288,7 +284,7 @@ async def _hello(websocket: WebSocket, timeout_s: float) -> Session | None:
 
 
 async def _serve(
-    websocket: WebSocket, session: Session, client: str, settings: Settings, hub: Hub, bus: Bus
+    websocket: WebSocket, session: Session, client: str, settings: Settings, port: ChannelPort
 ) -> None:
     conversation_id = session.conversation_id
     # Turn replies and bus events are sent by two tasks; frames must not interleave.
@@ -299,16 +295,16 @@ async def _serve(
             await websocket.send_json(frame)
 
     # Listening starts before the history is read, so nothing falls between the two.
-    async with bus.listen(user_topic(conversation_id)) as events:
-        history = await hub.transcripts.history(conversation_id, settings.history_limit)
+    async with port.events(conversation_id) as events:
+        history = await port.history(conversation_id, settings.history_limit)
         opened: dict[str, Any] = {"type": "session", "conversation_id": session.session_id}
         if session.new_secret is not None:
             opened["secret"] = session.new_secret
         opened["history"] = _wire(history)
-        opened["identity"] = await _who(hub, conversation_id)
+        opened["identity"] = await _who(port, conversation_id)
         await send(opened)
         forwarder = asyncio.create_task(_forward(events, send))
-        conversation = _Conversation(hub, conversation_id, client, settings, send)
+        conversation = _Conversation(port, conversation_id, client, settings, send)
         try:
             await conversation.run(websocket)
         except WebSocketDisconnect:
@@ -324,13 +320,13 @@ class _Conversation:
 
     def __init__(
         self,
-        hub: Hub,
+        port: ChannelPort,
         conversation_id: str,
         client: str,
         settings: Settings,
         send: Callable[[dict], Awaitable[None]],
     ) -> None:
-        self._hub = hub
+        self._port = port
         self._conversation_id = conversation_id
         self._client = client
         self._max_chars = settings.max_message_chars
@@ -347,14 +343,14 @@ class _Conversation:
     async def _answer(
         self, parsed: UserMessage | dict[str, str] | str | Typing | Auth | CardProof
     ) -> None:
-        hub, conversation_id, send = self._hub, self._conversation_id, self._send
+        port, conversation_id, send = self._port, self._conversation_id, self._send
         if isinstance(parsed, dict):
             await send(parsed)
         elif isinstance(parsed, Typing):
             if not self._pacing.typing.take():
                 await send(_rate_limited("typing"))
                 return
-            await hub.typing(conversation_id, parsed.on)
+            await port.typing(conversation_id, parsed.on)
         elif isinstance(parsed, Auth | CardProof) or parsed in (
             LOGOUT_FRAME,
             CARD_CHALLENGE_FRAME,
@@ -363,10 +359,12 @@ class _Conversation:
             if not self._pacing.logins.take():
                 await send(_rate_limited("login"))
             elif isinstance(parsed, Auth) or parsed == LOGOUT_FRAME:
-                await send(await _authenticate(hub, conversation_id, parsed))
+                await send(await _authenticate(port, conversation_id, parsed))
             else:
-                answer = await card_frames.answer(hub.identities, conversation_id, parsed)
-                await _keep_notices(hub, conversation_id, answer.get("notices") or [])
+                answer = await card_frames.answer(port, conversation_id, parsed)
+                # Kept in the transcript too: a reloaded page shows them again, and the agent
+                # reading the history sees that (and how) the user verified.
+                await port.keep_notices(conversation_id, answer.get("notices") or [])
                 await send(answer)
         elif not self._pacing.messages.take():
             ref = parsed.ref if isinstance(parsed, UserMessage) else None
@@ -378,48 +376,34 @@ class _Conversation:
                 payload=parsed.payload,
                 client=self._client,
             )
-            await send({"type": "messages", "messages": _wire(await hub.handle(inbound))})
+            await send({"type": "messages", "messages": _wire(await port.handle(inbound))})
         else:  # START_FRAME
-            await send({"type": "messages", "messages": _wire(await hub.start(conversation_id))})
-
-
-async def _keep_notices(hub: Hub, conversation_id: str, notices: list[str]) -> None:
-    """A card login's notices go to the transcript too: a reloaded page shows them again, and
-    the agent reading the history sees that (and how) the user verified."""
-    if not notices:
-        return
-    lines = [OutboundMessage(role=Role.SYSTEM, text=text) for text in notices]
-    try:
-        await hub.transcripts.append(conversation_id, lines)
-    except SQLAlchemyError as exc:
-        log.warning("card notices not kept", extra={"error": type(exc).__name__})
+            await send({"type": "messages", "messages": _wire(await port.start(conversation_id))})
 
 
 def _identity_frame(verified: Verified | None) -> dict[str, Any]:
     return card_frames.identity_frame(verified)
 
 
-async def _who(hub: Hub, conversation_id: str) -> dict[str, Any] | None:
+async def _who(port: ChannelPort, conversation_id: str) -> dict[str, Any] | None:
     """Who the conversation is verified as, for the session frame; None if unknown."""
-    if hub.identities is None:
-        return None
     try:
-        verified = await hub.identities.current(conversation_id)
+        verified = await port.verified_as(conversation_id)
     except RedisError:
         return None
     return _identity_frame(verified)["identity"]
 
 
-async def _authenticate(hub: Hub, conversation_id: str, frame: Auth | str) -> dict[str, Any]:
+async def _authenticate(
+    port: ChannelPort, conversation_id: str, frame: Auth | str
+) -> dict[str, Any]:
     """Log the conversation in with a portal token, or out; the frame that tells the page."""
-    if hub.identities is None:
-        return _error("auth_unavailable", LOGIN_UNAVAILABLE_TEXT)
     try:
         if not isinstance(frame, Auth):
-            await hub.identities.log_out(conversation_id)
+            await port.log_out(conversation_id)
             return _identity_frame(None)
-        return _identity_frame(await hub.identities.log_in(conversation_id, frame.token))
+        return _identity_frame(await port.log_in(conversation_id, frame.token))
     except PortalTokenError as exc:
         return _error("auth_failed", exc.user_message)
     except RedisError:
-        return _error("auth_unavailable", LOGIN_UNAVAILABLE_TEXT)
+        return _error("auth_unavailable", texts.LOGIN_UNAVAILABLE)

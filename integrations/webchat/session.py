@@ -19,6 +19,8 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+from kernel import conversation_ids
+
 CHANNEL = "webchat"
 # 32 random bytes in base64url without padding: 43 characters.
 SECRET_BYTES = 32
@@ -34,7 +36,7 @@ class Session:
 
     @property
     def conversation_id(self) -> str:
-        return f"{CHANNEL}:{self.session_id}"
+        return conversation_ids.conversation_id(CHANNEL, self.session_id)
 
 
 def session_id_of(secret: str) -> str:

@@ -12,31 +12,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import unicodedata
 
 from redis.asyncio import Redis
 
+from integrations import texts
+from integrations.relay import AfterTurn
+from integrations.user_input import Refusal, user_text
 from integrations.wechat import envelope, inbound, menu
 from integrations.wechat.options import Options
 from integrations.wechat.outbox import Outbox
 from integrations.wechat.render import render
 from integrations.wechat.replay import Replays
+from kernel.conversation_ids import conversation_id
 from kernel.messages import InboundMessage, StoredMessage
-from queue_service.hub import Hub
+from queue_service.port import ChannelPort
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "wechat"
 REPLY_DEADLINE_S = 4.5
-
-UNSUPPORTED_TEXT = "抱歉，目前仅支持文字消息。请用文字描述您的问题，我们会尽快为您解答。"
-EMPTY_TEXT = "请输入您要咨询的问题。"
-TOO_LONG_TEXT = "消息过长，请控制在 {max_chars} 字以内。"
-FAILED_TEXT = "非常抱歉，系统暂时繁忙，请稍后再试，或拨打全国统一热线 95198。"
-
-
-def conversation_id(openid: str) -> str:
-    return f"{CHANNEL}:{openid}"
 
 
 class Turns:
@@ -45,13 +39,13 @@ class Turns:
     def __init__(
         self,
         redis: Redis,
-        hub: Hub,
+        port: ChannelPort,
         outbox: Outbox,
         max_chars: int,
         reply_deadline_s: float = REPLY_DEADLINE_S,
-        after_turn=None,
+        after_turn: AfterTurn | None = None,
     ) -> None:
-        self._hub = hub
+        self._port = port
         self._outbox = outbox
         self._options = Options(redis)
         self._replays = Replays(redis)
@@ -100,10 +94,10 @@ class Turns:
             return await self._run(event)
         except Exception:
             log.exception("wechat turn failed")
-            return FAILED_TEXT
+            return texts.FAILED
 
     async def _run(self, event: inbound.Inbound) -> str | None:
-        conversation = conversation_id(event.openid)
+        conversation = conversation_id(CHANNEL, event.openid)
         if isinstance(event, inbound.Ignored):
             return None
         if isinstance(event, inbound.Unsubscribe):
@@ -113,15 +107,15 @@ class Turns:
         kept = await self._outbox.user_spoke(event.openid)
         replies: list[StoredMessage] = []
         if isinstance(event, inbound.Unsupported):
-            return _join([*kept, UNSUPPORTED_TEXT])
+            return _join([*kept, texts.UNSUPPORTED])
         if isinstance(event, inbound.Subscribe):
-            replies = await self._hub.start(conversation)
+            replies = await self._port.start(conversation)
         else:
             message = await self._message(conversation, event)
             if isinstance(message, str):
                 return _join([*kept, message])
             if message is not None:
-                replies = await self._hub.handle(message)
+                replies = await self._port.handle(message)
         if self._after_turn is not None:
             await self._after_turn(conversation, replies)
         if not replies:
@@ -142,11 +136,9 @@ class Turns:
             return InboundMessage(
                 conversation_id=conversation, text=button.title, payload=button.payload
             )
-        text = unicodedata.normalize("NFC", event.text).strip()
-        if not text:
-            return EMPTY_TEXT
-        if len(text) > self._max_chars:
-            return TOO_LONG_TEXT.format(max_chars=self._max_chars)
+        text = user_text(event.text, self._max_chars)
+        if isinstance(text, Refusal):
+            return text.text
         chosen = await self._options.chosen(conversation, text)
         if chosen is not None:
             return InboundMessage(

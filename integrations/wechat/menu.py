@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import redis.asyncio as redis
 
+from integrations import menu
 from integrations.wechat.api import WeChatApi
 from integrations.wechat.token import AccessTokens
 from kernel.messages import Button
@@ -23,9 +24,9 @@ from queue_service.settings import Settings, get_settings
 
 # CLICK key → the button it stands for (title shown in the menu and kept in the transcript).
 ENTRIES: dict[str, Button] = {
-    "FAQ_MENU": Button(title="常见问题", payload="/faq_menu"),
-    "QUERY_RECORDS": Button(title="自助查询", payload="/query_records"),
-    "HANDOFF": Button(title="转人工", payload="/handoff"),
+    "FAQ_MENU": menu.FAQ_MENU,
+    "QUERY_RECORDS": menu.QUERY_RECORDS,
+    "HANDOFF": menu.HANDOFF,
 }
 
 

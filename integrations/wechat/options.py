@@ -11,6 +11,7 @@ import unicodedata
 
 from redis.asyncio import Redis
 
+from integrations.wechat.texts import PICK_OPTION
 from kernel.messages import Button
 
 PREFIX = "swa:wechat:options:"
@@ -19,7 +20,7 @@ TTL_S = 24 * 3600
 
 def prompt(count: int) -> str:
     numbers = "/".join(str(n) for n in range(1, count + 1)) if count <= 5 else f"1～{count}"
-    return f"请回复 {numbers} 选择对应选项。"
+    return PICK_OPTION.format(numbers=numbers)
 
 
 def numbered(buttons: list[Button], start: int = 1) -> list[str]:

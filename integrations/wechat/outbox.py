@@ -13,6 +13,7 @@ import logging
 from redis.asyncio import Redis
 
 from integrations.wechat.api import QuotaSpent, WeChatApi, WeChatApiError
+from integrations.wechat.texts import CONTINUE
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,6 @@ QUOTA = 5
 WINDOW_S = 48 * 3600
 # Kept for the next user message at most (the oldest are dropped; the transcript has them).
 MAX_PENDING = 20
-CONTINUE_TEXT = "如需继续接收消息，请回复任意内容。"
 
 # Take one message of the quota: the count left afterwards, or -1 when none was left.
 _TAKE = """
@@ -54,7 +54,7 @@ class Outbox:
             await self._keep(openid, text)
             return False
         try:
-            await self._api.send_text(openid, f"{text}\n\n{CONTINUE_TEXT}" if left == 0 else text)
+            await self._api.send_text(openid, f"{text}\n\n{CONTINUE}" if left == 0 else text)
         except QuotaSpent as exc:
             log.info("wechat quota spent", extra={"errcode": exc.errcode})
             await self._redis.set(QUOTA_PREFIX + openid, 0, ex=WINDOW_S)

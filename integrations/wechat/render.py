@@ -2,18 +2,19 @@
 
 A batch of replies (the bot often answers with a text and then a menu) becomes one message, so
 one passive reply or one customer-service message carries the whole answer, and the quota of
-five messages is spent on turns, not on lines.
+five messages is spent on turns, not on lines. What a line shows is as on Telegram
+(integrations/render.py).
 """
 
 from dataclasses import dataclass, field
 
+from integrations.render import cut, shown
 from integrations.wechat import options
 from kernel.messages import Button, OutboundMessage
 
 # WeChat limits the length of a text message; a longer answer is cut here, with a note, rather
 # than refused by the API.
 MAX_CHARS = 1800
-CUT_NOTE = "……（内容较长，已截断）"
 
 
 @dataclass
@@ -26,12 +27,7 @@ def render(replies: list[OutboundMessage]) -> Rendered:
     parts: list[str] = []
     buttons: list[Button] = []
     for reply in replies:
-        lines = []
-        if reply.text:
-            name = f"{reply.sender_name}：" if reply.sender_name else ""
-            lines.append(name + reply.text)
-        if reply.image:
-            lines.append(reply.image)
+        lines = shown(reply)
         if reply.buttons:
             lines.extend(options.numbered(reply.buttons, start=len(buttons) + 1))
             buttons.extend(reply.buttons)
@@ -39,7 +35,4 @@ def render(replies: list[OutboundMessage]) -> Rendered:
             parts.append("\n".join(lines))
     if buttons:
         parts.append(options.prompt(len(buttons)))
-    text = "\n\n".join(parts)
-    if len(text) > MAX_CHARS:
-        text = text[: MAX_CHARS - len(CUT_NOTE)] + CUT_NOTE
-    return Rendered(text, buttons)
+    return Rendered(cut("\n\n".join(parts), MAX_CHARS), buttons)

@@ -14,10 +14,9 @@ from integrations.wechat.options import Options
 from integrations.wechat.outbox import Outbox
 from integrations.wechat.render import render
 from integrations.wechat.token import AccessTokens
+from kernel.conversation_ids import address_of
 from kernel.messages import StoredMessage
-from queue_service.bus import Bus
-from queue_service.handoff.queue import HandoffQueue
-from queue_service.hub import Hub
+from queue_service.port import ChannelPort
 from queue_service.settings import Settings
 
 # Agent lines arriving within a second go out as one message, to spare the quota of five.
@@ -29,9 +28,7 @@ class WeChatChannel:
         self,
         settings: Settings,
         redis: Redis,
-        hub: Hub,
-        bus: Bus,
-        queue: HandoffQueue,
+        port: ChannelPort,
         reply_deadline_s: float = REPLY_DEADLINE_S,
     ) -> None:
         self.token = settings.wechat_token.get_secret_value()
@@ -51,18 +48,11 @@ class WeChatChannel:
         self.outbox = Outbox(redis, self.api)
         self._options = Options(redis)
         self.relay = HandoffRelay(
-            redis,
-            bus,
-            queue,
-            hub.transcripts,
-            self._deliver,
-            channel=CHANNEL,
-            sweep_s=settings.relay_sweep_s,
-            coalesce_s=RELAY_COALESCE_S,
+            CHANNEL, settings, redis, port, self._deliver, coalesce_s=RELAY_COALESCE_S
         )
         self.turns = Turns(
             redis,
-            hub,
+            port,
             self.outbox,
             settings.max_message_chars,
             reply_deadline_s,
@@ -71,12 +61,12 @@ class WeChatChannel:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, redis: Redis, hub: Hub, bus: Bus, queue: HandoffQueue
+        cls, settings: Settings, redis: Redis, port: ChannelPort
     ) -> WeChatChannel | None:
         """None when no token is configured: the channel is off."""
         if not settings.wechat_token.get_secret_value():
             return None
-        return cls(settings, redis, hub, bus, queue, settings.wechat_reply_deadline_s)
+        return cls(settings, redis, port, settings.wechat_reply_deadline_s)
 
     def start(self) -> None:
         self.relay.start()
@@ -85,7 +75,7 @@ class WeChatChannel:
         """Agent lines and queue updates: one text, its buttons numbered, by the outbox."""
         rendered = render(lines)
         await self._options.remember(conversation_id, rendered.buttons)
-        await self.outbox.send(conversation_id.split(":", 1)[1], rendered.text)
+        await self.outbox.send(address_of(conversation_id), rendered.text)
 
     async def aclose(self) -> None:
         await self.turns.drain()

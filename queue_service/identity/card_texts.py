@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kernel.texts import HOTLINE, UNLOCK_HOW
 from queue_service.identity.cards import (
     CardRefused,
     CardRole,
@@ -13,12 +14,7 @@ from queue_service.identity.cards import (
 )
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
-HOTLINE = "全国统一热线 95198"
 
-UNLOCK_HOW = (
-    "解锁免费：请携带被锁卡、法人卡、营业执照复印件、持卡人身份证复印件、单位证明及经办人身份证原件，"
-    "到所属海关或数据分中心的制卡点办理，也可在线申请后邮寄办理。"
-)
 EXTEND_HOW = (
     "法人卡可在登录中国电子口岸身份认证系统后，通过“IC卡管理 → 法人卡自主延期”办理，"
     "或使用“电子口岸法人卡证书自主延期客户端”；操作员卡请按“操作员卡自助延期”指引办理。"

@@ -16,7 +16,7 @@ portal's back end presents it to ask for a bind code. Claims:
 `aud` keeps a token the portal signed for another of its services from being accepted here; the
 maximum lifetime bounds how long a stolen token is good for, whatever `exp` the portal chose.
 Every way a token can be wrong has its own reason, for the logs; users are told one polite
-sentence (USER_MESSAGE) whatever the reason, so the answer says nothing to someone probing.
+sentence (TOKEN_REFUSED) whatever the reason, so the answer says nothing to someone probing.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import Any
 import jwt
 
 from kernel.claims import Identity, Kind, Source
+from queue_service.identity.texts import TOKEN_REFUSED
 from queue_service.settings import Settings
 
 ALGORITHM = "HS256"
@@ -43,8 +44,6 @@ MAX_CLAIM_CHARS = 100
 # HS256 keys shorter than the hash are weak (RFC 7518 section 3.2).
 MIN_SECRET_BYTES = 32
 
-USER_MESSAGE = "登录信息无效或已过期，请在门户网站重新登录后再试。"
-
 
 class PortalTokenError(ValueError):
     """A token we do not accept; `reason` is a short code for the logs (never the token)."""
@@ -52,7 +51,7 @@ class PortalTokenError(ValueError):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
-        self.user_message = USER_MESSAGE
+        self.user_message = TOKEN_REFUSED
 
 
 @dataclass(frozen=True)

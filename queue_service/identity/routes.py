@@ -24,18 +24,17 @@ from fastapi.responses import FileResponse, JSONResponse
 from redis.exceptions import RedisError
 
 from kernel.claims import Identity
-from queue_service.identity.bind_codes import CODE_TTL_S, ISSUE_WINDOW_S, TooManyCodes
+from queue_service.identity import texts
+from queue_service.identity.bind_codes import CODE_TTL_S, TooManyCodes
 from queue_service.identity.demo import DEMO_ACCOUNTS, DEMO_TOKEN_TTL_S, demo_account
-from queue_service.identity.portal import USER_MESSAGE, PortalTokenError
-from queue_service.identity.service import BIND_UNAVAILABLE_TEXT, Identities
+from queue_service.identity.portal import PortalTokenError
+from queue_service.identity.service import Identities
 from queue_service.services import part
 from queue_service.static_files import RevalidatedFiles
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-TOO_MANY_CODES = f"获取绑定码过于频繁，请 {ISSUE_WINDOW_S // 60} 分钟后再试。"
-NO_SUCH_ACCOUNT = "请选择一个演示账号。"
 # Tokens and codes are credentials: no cache on the way may keep them.
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -89,15 +88,15 @@ async def issue_bind_code(
     except PortalTokenError as exc:
         log.info("bind code refused", extra={"reason": exc.reason})
         return JSONResponse(
-            {"detail": USER_MESSAGE},
+            {"detail": texts.TOKEN_REFUSED},
             status.HTTP_401_UNAUTHORIZED,
             headers={"WWW-Authenticate": "Bearer", **NO_STORE},
         )
     except TooManyCodes:
-        return JSONResponse({"detail": TOO_MANY_CODES}, status.HTTP_429_TOO_MANY_REQUESTS)
+        return JSONResponse({"detail": texts.TOO_MANY_CODES}, status.HTTP_429_TOO_MANY_REQUESTS)
     except RedisError as exc:
         log.warning("bind code not issued", extra={"error": type(exc).__name__})
-        return JSONResponse({"detail": BIND_UNAVAILABLE_TEXT}, status.HTTP_503_SERVICE_UNAVAILABLE)
+        return JSONResponse({"detail": texts.BIND_UNAVAILABLE}, status.HTTP_503_SERVICE_UNAVAILABLE)
     issued: dict[str, Any] = {"code": code, "expires_in": CODE_TTL_S}
     link = links.telegram(code) if links.telegram is not None else None
     if link:
@@ -126,7 +125,9 @@ async def demo_login(request: Request, identities: IdentitiesDep) -> JSONRespons
         body = None
     account = demo_account(body.get("account")) if isinstance(body, dict) else None
     if account is None:
-        return JSONResponse({"detail": NO_SUCH_ACCOUNT}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return JSONResponse(
+            {"detail": texts.NO_SUCH_ACCOUNT}, status.HTTP_422_UNPROCESSABLE_CONTENT
+        )
     token = identities.tokens.mint(account, DEMO_TOKEN_TTL_S)
     return JSONResponse(
         {"token": token, "expires_in": DEMO_TOKEN_TTL_S, "identity": identity_view(account)},

@@ -17,9 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kernel.messages import InboundMessage, OutboundMessage, Role
 from kernel.signing import sign
+from queue_service.identity import texts
 from queue_service.identity.bind_codes import (
     CODE_DIGITS,
-    CODE_TTL_S,
     BindCodes,
     BindCommand,
     Refused,
@@ -34,46 +34,6 @@ if TYPE_CHECKING:
     from queue_service.identity.card_login import CardDesk
 
 log = logging.getLogger(__name__)
-
-MINUTES = CODE_TTL_S // 60
-BIND_HELP_TEXT = (
-    "绑定后即可在这里查询您本人的业务信息。请先登录门户网站（{url}），点击“获取绑定码”，"
-    f"然后在这里发送“绑定 绑定码”，例如：绑定 12345678。绑定码 {MINUTES} 分钟内有效，只能使用一次。"
-)
-CODE_FORMAT_TEXT = f"绑定码为 {CODE_DIGITS} 位数字，请核对后重新发送，例如：绑定 12345678。"
-BOUND_TEXT = (
-    "绑定成功！{who}，您好。此账号已与您的单一窗口身份绑定，现在可以直接查询您本人的业务信息。"
-    "如需解除，请发送“解除绑定”。"
-)
-BAD_CODE_TEXT = (
-    "绑定码无效、已使用或已过期。请在门户网站重新获取绑定码后再试"
-    f"（绑定码 {MINUTES} 分钟内有效，只能使用一次）。"
-)
-TOO_MANY_TEXT = "绑定码输入错误次数过多，为保护您的账号安全，请 10 分钟后再试。"
-TOO_MANY_TODAY_TEXT = (
-    "此账号今天的绑定尝试次数已达上限，为保护您的账号安全，请 {hours} 小时后再试。"
-    "如绑定码已过期，请在门户网站重新获取。"
-)
-BIND_PAUSED_TEXT = (
-    "非常抱歉，为保护用户账号安全，绑定服务暂停受理，请 {minutes} 分钟后再试。"
-    "已绑定的账号不受影响；如绑定码已过期，请在门户网站重新获取。"
-)
-BIND_UNAVAILABLE_TEXT = "非常抱歉，绑定服务暂时不可用，请稍后再试，或拨打全国统一热线 95198。"
-UNBOUND_TEXT = (
-    "已解除绑定。此账号不再关联{who}的身份信息；如需再次绑定，请在门户网站获取新的绑定码。"
-)
-NOT_BOUND_TEXT = "此账号尚未绑定单一窗口身份，无需解除。"
-WEBCHAT_BIND_TEXT = (
-    "网页在线咨询无需绑定：请登录门户网站（{url}）后在门户页面打开智能客服，"
-    "登录后即可查询您本人的业务信息。"
-)
-WEBCHAT_LOGGED_IN_TEXT = (
-    "您已通过门户网站登录（{who}），网页在线咨询无需绑定，可以直接查询您本人的业务信息。"
-)
-WEBCHAT_UNBIND_TEXT = (
-    "网页在线咨询的登录状态与门户网站同步，无需解除绑定；如需退出，请在门户网站退出登录。"
-)
-LOGIN_UNAVAILABLE_TEXT = "非常抱歉，暂时无法验证您的登录信息，请稍后再试。"
 
 
 @dataclass(frozen=True)
@@ -179,7 +139,7 @@ class Identities:
         if isinstance(parsed, UnbindCommand):
             user_text = inbound.text.strip()
             if not bindable(conversation_id):
-                return CommandAnswer(user_text, _system(WEBCHAT_UNBIND_TEXT))
+                return CommandAnswer(user_text, _system(texts.WEBCHAT_UNBIND))
             return CommandAnswer(user_text, await self._unbind(conversation_id))
         user_text = masked(parsed)
         if not bindable(conversation_id):
@@ -188,17 +148,17 @@ class Identities:
             except RedisError:
                 verified = None
             if verified is not None:
-                text = WEBCHAT_LOGGED_IN_TEXT.format(who=verified.identity.addressed_as)
+                text = texts.WEBCHAT_LOGGED_IN.format(who=verified.identity.addressed_as)
             else:
-                text = WEBCHAT_BIND_TEXT.format(url=self._portal_url)
+                text = texts.WEBCHAT_BIND.format(url=self._portal_url)
             return CommandAnswer(user_text, _system(text))
         return CommandAnswer(user_text, await self._bind(conversation_id, parsed))
 
     async def _bind(self, conversation_id: str, command: BindCommand) -> list[OutboundMessage]:
         if not command.code:
-            return _system(BIND_HELP_TEXT.format(url=self._portal_url))
+            return _system(texts.BIND_HELP.format(url=self._portal_url))
         if len(command.code) != CODE_DIGITS:
-            return _system(CODE_FORMAT_TEXT)
+            return _system(texts.CODE_FORMAT)
         issued = None
         try:
             refused = await self.codes.attempt(conversation_id)
@@ -207,7 +167,7 @@ class Identities:
             issued = await self.codes.consume(command.code)
             if issued is None:
                 log.info("bind code refused", extra={"conversation_id": conversation_id})
-                return _system(BAD_CODE_TEXT)
+                return _system(texts.BAD_CODE)
             bound = await self.store.bind(conversation_id, issued.identity)
             await self.codes.succeeded(conversation_id)
         except (RedisError, SQLAlchemyError) as exc:
@@ -219,9 +179,9 @@ class Identities:
                 # The code was taken but nothing was bound: let the user try it again.
                 with contextlib.suppress(RedisError):
                     await self.codes.restore(issued)
-            return _system(BIND_UNAVAILABLE_TEXT)
+            return _system(texts.BIND_UNAVAILABLE)
         log.info("channel account bound", extra={"conversation_id": conversation_id})
-        return _system(BOUND_TEXT.format(who=bound.addressed_as))
+        return _system(texts.BOUND.format(who=bound.addressed_as))
 
     async def _refused(self, conversation_id: str, refused: Refused) -> list[OutboundMessage]:
         if refused is Refused.PAUSED:
@@ -232,11 +192,11 @@ class Identities:
                 extra={"conversation_id": conversation_id, "limit": refused.value},
             )
         if refused is Refused.TOO_MANY:
-            return _system(TOO_MANY_TEXT)
+            return _system(texts.TOO_MANY)
         wait_s = max(1, await self.codes.retry_after(refused, conversation_id))
         if refused is Refused.TOO_MANY_TODAY:
-            return _system(TOO_MANY_TODAY_TEXT.format(hours=-(-wait_s // 3600)))
-        return _system(BIND_PAUSED_TEXT.format(minutes=-(-wait_s // 60)))
+            return _system(texts.TOO_MANY_TODAY.format(hours=-(-wait_s // 3600)))
+        return _system(texts.BIND_PAUSED.format(minutes=-(-wait_s // 60)))
 
     async def _unbind(self, conversation_id: str) -> list[OutboundMessage]:
         try:
@@ -246,8 +206,8 @@ class Identities:
                 "unbinding failed",
                 extra={"conversation_id": conversation_id, "error": type(exc).__name__},
             )
-            return _system(BIND_UNAVAILABLE_TEXT)
+            return _system(texts.BIND_UNAVAILABLE)
         if identity is None:
-            return _system(NOT_BOUND_TEXT)
+            return _system(texts.NOT_BOUND)
         log.info("channel account unbound", extra={"conversation_id": conversation_id})
-        return _system(UNBOUND_TEXT.format(who=identity.addressed_as))
+        return _system(texts.UNBOUND.format(who=identity.addressed_as))

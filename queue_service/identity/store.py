@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from kernel.claims import Identity, Kind, Source
+from kernel.conversation_ids import channel_of
 from queue_service.db import ChannelBinding
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,6 @@ _UNBOUND = "none"
 
 def identity_key(conversation_id: str) -> str:
     return f"swa:hub:identity:{conversation_id}"
-
-
-def channel_of(conversation_id: str) -> str:
-    return conversation_id.split(":", 1)[0]
 
 
 def bindable(conversation_id: str) -> bool:

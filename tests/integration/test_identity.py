@@ -18,11 +18,10 @@ from kernel.messages import InboundMessage
 from kernel.signing import METADATA_KEY, SIGNATURE_KEY, verify
 from queue_service import db
 from queue_service.hub import Hub
-from queue_service.identity import bind_codes, service
-from queue_service.identity.portal import USER_MESSAGE
-from queue_service.identity.routes import NO_SUCH_ACCOUNT, TOO_MANY_CODES
+from queue_service.identity import bind_codes, texts
 from queue_service.identity.service import Identities
 from queue_service.settings import Settings
+from queue_service.transcripts import TranscriptStore
 from tests.integration.test_console_api import create_account, log_in
 from tests.support.rasa_standins import RecordingRasa
 from tests.support.service import make_client, part
@@ -101,8 +100,8 @@ def test_a_portal_login_reaches_the_actions_signed(service_client, rasa, caplog)
         chat(ws, "我的额度")
         assert identity_sent(rasa, conversation_id) == WANG
         # Web chat is never bound: the portal login is what counts there.
-        assert chat(ws, "绑定 12345678") == [service.WEBCHAT_LOGGED_IN_TEXT.format(who="王小明")]
-        assert chat(ws, "解除绑定") == [service.WEBCHAT_UNBIND_TEXT]
+        assert chat(ws, "绑定 12345678") == [texts.WEBCHAT_LOGGED_IN.format(who="王小明")]
+        assert chat(ws, "解除绑定") == [texts.WEBCHAT_UNBIND]
 
     # A reload finds the login; a start (greeting) carries it too.
     with open_chat(client, session["secret"]) as ws:
@@ -138,7 +137,7 @@ def test_a_refused_token_leaves_the_conversation_anonymous(service_client, rasa,
             assert ws.receive_json() == {
                 "type": "error",
                 "code": "auth_failed",
-                "message": USER_MESSAGE,
+                "message": texts.TOKEN_REFUSED,
             }
             chat(ws, "我的额度")
             assert identity_sent(rasa, conversation_id) is None
@@ -166,13 +165,13 @@ def test_bind_codes_are_for_portal_users_only(service_client) -> None:
     for headers in ({}, {"Authorization": "Bearer nonsense"}, {"Authorization": mint(client)}):
         response = client.post("/portal/api/bind-codes", headers=headers)
         assert response.status_code == 401
-        assert response.json() == {"detail": USER_MESSAGE}
+        assert response.json() == {"detail": texts.TOKEN_REFUSED}
         assert response.headers["www-authenticate"] == "Bearer"
     token = mint(client)
     codes = {bind_code(client, token) for _ in range(bind_codes.MAX_ISSUED)}
     assert len(codes) == bind_codes.MAX_ISSUED
     response = client.post("/portal/api/bind-codes", headers={"Authorization": f"Bearer {token}"})
-    assert (response.status_code, response.json()) == (429, {"detail": TOO_MANY_CODES})
+    assert (response.status_code, response.json()) == (429, {"detail": texts.TOO_MANY_CODES})
     # The limit is per portal user.
     bind_code(client, mint(client, ZHAO))
 
@@ -186,7 +185,7 @@ def test_a_channel_account_is_bound_once_per_code_and_unbound(service_client, ra
     with open_chat(client) as ws:
         ws.receive_json()
         [reply] = chat(ws, f"绑定 {code}")
-    assert reply == service.WEBCHAT_BIND_TEXT.format(url="http://localhost:8000/portal/demo")
+    assert reply == texts.WEBCHAT_BIND.format(url="http://localhost:8000/portal/demo")
 
     said(client, telegram, "你好")
     assert identity_sent(rasa, telegram) is None
@@ -197,23 +196,23 @@ def test_a_channel_account_is_bound_once_per_code_and_unbound(service_client, ra
     assert rasa.last()["metadata"] == {"x": 1}
     full_width = "".join(chr(ord(d) + 0xFEE0) for d in code)
     [reply] = said(client, telegram, f"绑定　{full_width}")
-    assert reply == service.BOUND_TEXT.format(who="王小明")
+    assert reply == texts.BOUND.format(who="王小明")
     said(client, telegram, "我的额度")
     bound = identity_sent(rasa, telegram)
     assert (bound.subject, bound.name, bound.source) == ("person-demo-1", "王小明", Source.BINDING)
     # The code is written to the transcript masked.
-    history = client.portal.call(part(client, Hub).transcripts.history, telegram, 20)
+    history = client.portal.call(part(client, TranscriptStore).history, telegram, 20)
     assert "绑定 ********" in [m.text for m in history]
     assert not any(code in (m.text or "") for m in history)
 
     # Used once: nobody else can bind with it.
-    assert said(client, wechat, f"/bind {code}") == [service.BAD_CODE_TEXT]
-    assert said(client, wechat, "bind 123") == [service.CODE_FORMAT_TEXT]
+    assert said(client, wechat, f"/bind {code}") == [texts.BAD_CODE]
+    assert said(client, wechat, "bind 123") == [texts.CODE_FORMAT]
 
-    assert said(client, telegram, "解除绑定") == [service.UNBOUND_TEXT.format(who="王小明")]
+    assert said(client, telegram, "解除绑定") == [texts.UNBOUND.format(who="王小明")]
     said(client, telegram, "我的额度")
     assert identity_sent(rasa, telegram) is None
-    assert said(client, telegram, "/unbind") == [service.NOT_BOUND_TEXT]
+    assert said(client, telegram, "/unbind") == [texts.NOT_BOUND]
 
 
 def test_an_expired_code_binds_nothing(service_client, rasa) -> None:
@@ -224,7 +223,7 @@ def test_an_expired_code_binds_nothing(service_client, rasa) -> None:
     assert bind_codes.CODE_TTL_S - 5 <= ttl <= bind_codes.CODE_TTL_S
     client.portal.call(redis.pexpire, f"swa:bind:code:{code}", 1)  # ten minutes later
     time.sleep(0.05)
-    assert said(client, "telegram:1", f"绑定 {code}") == [service.BAD_CODE_TEXT]
+    assert said(client, "telegram:1", f"绑定 {code}") == [texts.BAD_CODE]
     said(client, "telegram:1", "我的报关单")
     assert identity_sent(rasa, "telegram:1") is None
 
@@ -234,13 +233,13 @@ def test_guessing_codes_is_cut_off(service_client) -> None:
     code = bind_code(client, mint(client))
     wrong = f"{(int(code) + 1) % 10**8:08d}"
     for _ in range(bind_codes.MAX_ATTEMPTS):
-        assert said(client, "telegram:666", f"绑定 {wrong}") == [service.BAD_CODE_TEXT]
+        assert said(client, "telegram:666", f"绑定 {wrong}") == [texts.BAD_CODE]
     # Now even the right code waits; it is not spent by the refused try.
-    assert said(client, "telegram:666", f"绑定 {code}") == [service.TOO_MANY_TEXT]
+    assert said(client, "telegram:666", f"绑定 {code}") == [texts.TOO_MANY]
     # Only the five failures spent the service-wide budget, not the refused try.
     failures = client.portal.call(part(client, Redis).get, "swa:limit:bind-failures")
     assert failures == str(bind_codes.MAX_ATTEMPTS)
-    assert said(client, "telegram:777", f"绑定 {code}") == [service.BOUND_TEXT.format(who="王小明")]
+    assert said(client, "telegram:777", f"绑定 {code}") == [texts.BOUND.format(who="王小明")]
 
 
 def guess_at_once(client: TestClient, guesses: dict[str, str]) -> dict[str, list[str]]:
@@ -276,8 +275,8 @@ def test_many_accounts_guessing_at_once_stop_at_the_service_wide_budget(
     # 40 fresh accounts, one guess each: no account reaches its own limit.
     guesses = {f"telegram:{9000 + n}": f"{(int(code) + 1 + n) % 10**8:08d}" for n in range(40)}
     told = list(guess_at_once(client, guesses).values())
-    paused = [service.BIND_PAUSED_TEXT.format(minutes=10)]
-    assert told.count([service.BAD_CODE_TEXT]) == 10
+    paused = [texts.BIND_PAUSED.format(minutes=10)]
+    assert told.count([texts.BAD_CODE]) == 10
     assert told.count(paused) == 30
     assert any(
         r.levelno == logging.WARNING and "bind attempts paused" in r.getMessage()
@@ -289,7 +288,7 @@ def test_many_accounts_guessing_at_once_stop_at_the_service_wide_budget(
         assert said(client, "telegram:9999", f"绑定 {code}") == paused
     # The ten minutes are over: the code binds, and a success spends none of the budget.
     client.portal.call(redis.delete, "swa:limit:bind-failures")
-    bound = [service.BOUND_TEXT.format(who="王小明")]
+    bound = [texts.BOUND.format(who="王小明")]
     assert said(client, "telegram:9999", f"绑定 {code}") == bound
     assert client.portal.call(redis.get, "swa:limit:bind-failures") == "0"
 
@@ -300,12 +299,12 @@ def test_right_codes_never_spend_the_budget(redis_process, database_url, rasa) -
         for n in range(4):
             code = bind_code(client, mint(client, ZHAO))
             assert said(client, f"telegram:{7100 + n}", f"绑定 {code}") == [
-                service.BOUND_TEXT.format(who="赵建国（北京示例进出口有限公司）")
+                texts.BOUND.format(who="赵建国（北京示例进出口有限公司）")
             ]
-        assert said(client, "telegram:7200", "绑定 00000000") == [service.BAD_CODE_TEXT]
-        assert said(client, "telegram:7201", "绑定 00000001") == [service.BAD_CODE_TEXT]
+        assert said(client, "telegram:7200", "绑定 00000000") == [texts.BAD_CODE]
+        assert said(client, "telegram:7201", "绑定 00000001") == [texts.BAD_CODE]
         assert said(client, "telegram:7202", "绑定 00000002") == [
-            service.BIND_PAUSED_TEXT.format(minutes=10)
+            texts.BIND_PAUSED.format(minutes=10)
         ]
 
 
@@ -317,14 +316,14 @@ def test_one_account_gets_at_most_a_days_share_of_tries(service_client) -> None:
     rounds = bind_codes.MAX_ATTEMPTS_PER_DAY // bind_codes.MAX_ATTEMPTS
     for _ in range(rounds):
         for _ in range(bind_codes.MAX_ATTEMPTS):
-            assert said(client, conversation, f"绑定 {wrong}") == [service.BAD_CODE_TEXT]
-        assert said(client, conversation, f"绑定 {code}") == [service.TOO_MANY_TEXT]
+            assert said(client, conversation, f"绑定 {wrong}") == [texts.BAD_CODE]
+        assert said(client, conversation, f"绑定 {code}") == [texts.TOO_MANY]
         # Ten minutes later: a new window, but the day's count goes on.
         client.portal.call(part(client, Redis).delete, f"swa:limit:bind-attempts:{conversation}")
-    today = [service.TOO_MANY_TODAY_TEXT.format(hours=24)]
+    today = [texts.TOO_MANY_TODAY.format(hours=24)]
     assert said(client, conversation, f"绑定 {code}") == today
     assert said(client, "wechat:o-someone-else", f"绑定 {code}") == [
-        service.BOUND_TEXT.format(who="王小明")
+        texts.BOUND.format(who="王小明")
     ]
 
 
@@ -334,7 +333,7 @@ def test_a_binding_survives_a_restart(redis_process, database_url, rasa) -> None
         client.portal.call(part(client, Redis).flushdb)
         code = bind_code(client, mint(client, ZHAO))
         assert said(client, conversation_id, f"绑定 {code}") == [
-            service.BOUND_TEXT.format(who="赵建国（北京示例进出口有限公司）")
+            texts.BOUND.format(who="赵建国（北京示例进出口有限公司）")
         ]
     # A new service process, and Redis emptied too: the binding is in SQL.
     with make_client(redis_process.url, database_url, rasa.url) as client:
@@ -396,7 +395,7 @@ def test_the_demo_portal_exists_in_demo_mode_only(redis_process, database_url, r
         accounts = client.get("/portal/demo/accounts").json()["accounts"]
         assert [a["name"] for a in accounts] == ["王小明", "李小红", "赵建国", "孙丽"]
         refused = client.post("/portal/demo/login", json={"account": "someone"})
-        assert (refused.status_code, refused.json()) == (422, {"detail": NO_SUCH_ACCOUNT})
+        assert (refused.status_code, refused.json()) == (422, {"detail": texts.NO_SUCH_ACCOUNT})
     with make_client(redis_process.url, database_url, rasa.url, **own_secrets()) as client:
         assert client.get("/portal/demo").status_code == 404
         assert (

@@ -4,6 +4,7 @@ secret header, or getUpdates in polling mode)."""
 
 import json
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,12 +15,8 @@ from redis.asyncio import Redis
 from integrations.telegram.buttons import MAX_CALLBACK_BYTES
 from integrations.telegram.routes import MAX_BODY_BYTES, PATH, SECRET_HEADER
 from integrations.telegram.service import TelegramChannel
-from integrations.telegram.turns import (
-    EXPIRED_BUTTON_TEXT,
-    NOT_PRIVATE_TEXT,
-    UNKNOWN_COMMAND_TEXT,
-    UNSUPPORTED_TEXT,
-)
+from integrations.telegram.texts import EXPIRED_BUTTON, NOT_PRIVATE, UNKNOWN_COMMAND
+from integrations.texts import TOO_LONG, UNSUPPORTED
 from kernel.claims import Identity, Kind, Source
 from kernel.messages import OutboundMessage, Role
 from kernel.skills import Skill
@@ -27,10 +24,10 @@ from queue_service.app import create_app
 from queue_service.bus import Bus
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.handoff.switchboard import Switchboard, user_topic
-from queue_service.hub import Hub
 from queue_service.identity.portal import PortalTokens
 from queue_service.identity.service import Identities
 from queue_service.settings import Settings
+from queue_service.transcripts import TranscriptStore
 from tests.support.rasa_standins import RecordingRasa, recording_rasa
 from tests.support.service import part
 from tests.support.telegram_standin import (
@@ -120,7 +117,7 @@ def test_start_shows_the_menu_and_a_long_payload_goes_by_short_id(channel) -> No
     assert rasa.last()["message"] == LONG_PAYLOAD
     assert rasa.last()["sender"] == "telegram:501"
     assert api.answered[-1]["callback_query_id"] == press["callback_query"]["id"]
-    history = client.portal.call(part(client, Hub).transcripts.history, "telegram:501", 10)
+    history = client.portal.call(part(client, TranscriptStore).history, "telegram:501", 10)
     assert [line.text for line in history if line.role == Role.USER] == ["我的税单"]
 
 
@@ -130,6 +127,19 @@ def test_text_is_answered_in_the_chat(channel) -> None:
     assert deliver(client, user.text("卡锁了怎么办")) == 200
     assert api.wait_for(1, user.chat_id) == ["收到：卡锁了怎么办"]
     assert rasa.last()["sender"] == "telegram:502"
+
+
+def test_typed_text_follows_the_rule_of_every_channel(empty_redis_url, database_url) -> None:
+    """Composed, stripped, within SWA_MAX_MESSAGE_CHARS (integrations/user_input.py): a message
+    too long is answered with the web chat's own words, and never reaches the bot."""
+    with telegram_client(empty_redis_url, database_url, max_message_chars=10) as parts:
+        client, rasa, api = parts
+        user = TelegramUser(520)
+        assert deliver(client, user.text("长" * 11)) == 200
+        assert api.wait_for(1, user.chat_id) == [TOO_LONG.format(max_chars=10)]
+        assert rasa.received == []
+        assert deliver(client, user.text(unicodedata.normalize("NFD", " Café "))) == 200
+        assert api.wait_for(2, user.chat_id)[-1] == "收到：Café"
 
 
 def test_wrong_secret_is_refused_and_nothing_processed(channel) -> None:
@@ -167,13 +177,13 @@ def test_photos_commands_and_groups_get_a_polite_answer_without_the_bot(channel)
     client, rasa, api = channel
     user = TelegramUser(505)
     assert deliver(client, user.photo()) == 200
-    assert api.wait_for(1, 505) == [UNSUPPORTED_TEXT]
+    assert api.wait_for(1, 505) == [UNSUPPORTED]
     assert deliver(client, user.text("/faq{\"faq_entry\": \"x\"}")) == 200
-    assert api.wait_for(2, 505)[-1] == UNKNOWN_COMMAND_TEXT
+    assert api.wait_for(2, 505)[-1] == UNKNOWN_COMMAND
     group = user.text("大家好")
     group["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "报关群"}
     assert deliver(client, group) == 200
-    assert api.wait_for(1, -100123) == [NOT_PRIVATE_TEXT]
+    assert api.wait_for(1, -100123) == [NOT_PRIVATE]
     assert rasa.received == []
 
 
@@ -188,7 +198,7 @@ def test_an_expired_short_id_is_told_not_guessed(channel) -> None:
     deadline = time.monotonic() + 5
     while not api.answered and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert api.answered[-1]["text"] == EXPIRED_BUTTON_TEXT
+    assert api.answered[-1]["text"] == EXPIRED_BUTTON
     assert [r["message"] for r in rasa.received] == ["/greet"]
 
 
@@ -225,7 +235,7 @@ def test_bind_code_by_deep_link(empty_redis_url, database_url) -> None:
         assert "王小明" in answer
         verified = client.portal.call(identities.store.current, "telegram:508")
         assert verified is not None and verified.identity.subject == "person-demo-1"
-        history = client.portal.call(part(client, Hub).transcripts.history, "telegram:508", 5)
+        history = client.portal.call(part(client, TranscriptStore).history, "telegram:508", 5)
         assert code not in " ".join(line.text or "" for line in history)
 
 
@@ -299,7 +309,7 @@ def test_a_dead_listener_is_taken_over_and_nothing_said_meanwhile_is_lost(
         client.portal.call(lambda: redis.set(lease, "a-dead-process", ex=3))
         deliver(client, TelegramUser(512).text("/human"))
         api.wait_for(1, 512)
-        history = client.portal.call(part(client, Hub).transcripts.history, "telegram:512", 1)
+        history = client.portal.call(part(client, TranscriptStore).history, "telegram:512", 1)
         client.portal.call(redis.set, "swa:telegram:relay:sent:telegram:512", history[-1].id)
         assert "telegram:512" not in part(client, TelegramChannel).relay._relays  # not ours
         line = OutboundMessage(

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from xml.etree import ElementTree
@@ -16,12 +17,12 @@ from fastapi.testclient import TestClient
 from redis.asyncio import Redis
 from wechatpy.crypto import PrpCrypto
 
+from integrations.texts import EMPTY, TOO_LONG, UNSUPPORTED
 from integrations.wechat import menu
-from integrations.wechat.channel import UNSUPPORTED_TEXT
 from integrations.wechat.nonces import PREFIX as NONCE_PREFIX
-from integrations.wechat.outbox import CONTINUE_TEXT
 from integrations.wechat.service import WeChatChannel
 from integrations.wechat.signature import MAX_SKEW_S, sign
+from integrations.wechat.texts import CONTINUE
 from kernel.messages import OutboundMessage, Role
 from kernel.skills import Skill
 from queue_service.app import create_app
@@ -275,8 +276,21 @@ def test_unknown_message_types_get_a_polite_answer(
     empty_redis_url, database_url, kind: str
 ) -> None:
     with wechat_client(empty_redis_url, database_url) as (client, sender, rasa, _):
-        assert post(client, sender, sender.media("o-user-5", kind)) == UNSUPPORTED_TEXT
+        assert post(client, sender, sender.media("o-user-5", kind)) == UNSUPPORTED
         assert rasa.received == []
+
+
+def test_typed_text_follows_the_rule_of_every_channel(empty_redis_url, database_url) -> None:
+    """Composed, stripped, not empty, within SWA_MAX_MESSAGE_CHARS (integrations/user_input.py):
+    what is refused is answered with the web chat's own words, and never reaches the bot."""
+    with wechat_client(empty_redis_url, database_url, max_message_chars=10) as parts:
+        client, sender, rasa, _ = parts
+        assert post(client, sender, sender.text("o-user-20", " \n　")) == EMPTY
+        too_long = TOO_LONG.format(max_chars=10)
+        assert post(client, sender, sender.text("o-user-20", "长" * 11)) == too_long
+        assert rasa.received == []
+        decomposed = unicodedata.normalize("NFD", " Café ")
+        assert post(client, sender, sender.text("o-user-20", decomposed)) == "收到：Café"
 
 
 def test_subscribe_gets_the_welcome_menu_and_numbers_map_back(channel) -> None:
@@ -345,7 +359,7 @@ def test_spent_quota_asks_the_user_to_write_and_keeps_the_rest(
         assert sent == [True] * 5 + [False]
         texts = api.texts("o-user-11")
         assert texts[:4] == ["客服消息1", "客服消息2", "客服消息3", "客服消息4"]
-        assert texts[4] == f"客服消息5\n\n{CONTINUE_TEXT}"
+        assert texts[4] == f"客服消息5\n\n{CONTINUE}"
         # The user writes again: what was kept comes first in the reply.
         assert post(client, sender, sender.text("o-user-11", "好的")) == "客服消息6\n\n收到：好的"
 

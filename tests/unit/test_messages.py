@@ -7,7 +7,7 @@ from actions.faq import knowledge, replies
 from actions.handoff import skill_buttons
 from actions.queries.period_form import CANCEL_BUTTON
 from actions.queries.render import Query, payload
-from integrations.telegram.turns import MENU_PAYLOAD
+from integrations import menu
 from integrations.wechat.menu import ENTRIES
 from kernel.messages import InboundMessage, as_typed, is_bot_payload
 from queue_service.handoff import desk
@@ -29,7 +29,7 @@ def bot_payloads() -> list[str]:
     return [
         START,
         HANDOFF_PAYLOAD,
-        MENU_PAYLOAD,
+        *(b.payload for b in (menu.FAQ_MENU, menu.QUERY_RECORDS, menu.HANDOFF)),
         CANCEL_BUTTON["payload"],
         replies.HANDOFF_BUTTON["payload"],
         replies.MENU_BUTTON["payload"],

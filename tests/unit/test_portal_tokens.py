@@ -16,10 +16,10 @@ from queue_service.identity.portal import (
     LEEWAY_S,
     MAX_TOKEN_CHARS,
     MAX_TTL_S,
-    USER_MESSAGE,
     PortalTokenError,
     PortalTokens,
 )
+from queue_service.identity.texts import TOKEN_REFUSED
 from queue_service.settings import Settings
 
 SECRET = "portal-test-secret-of-at-least-32-bytes"
@@ -50,7 +50,7 @@ def token(secret: str = SECRET, algorithm: str = "HS256", **changes) -> str:
 def rejected(raw: object, tokens: PortalTokens = TOKENS) -> str:
     with pytest.raises(PortalTokenError) as refused:
         tokens.verify(raw)
-    assert refused.value.user_message == USER_MESSAGE
+    assert refused.value.user_message == TOKEN_REFUSED
     if isinstance(raw, str) and raw:
         assert raw not in str(refused.value)  # a token never ends up in a log line
     return refused.value.reason

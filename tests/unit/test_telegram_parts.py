@@ -7,7 +7,9 @@ from telegram import Chat, Message, Update
 
 from integrations.telegram.limiter import ChatRateLimiter
 from integrations.telegram.ordering import PerChatOrder
-from integrations.telegram.render import BUTTONS_ONLY_TEXT, CUT_NOTE, MAX_CHARS, render
+from integrations.telegram.render import MAX_CHARS, render
+from integrations.telegram.texts import BUTTONS_ONLY
+from integrations.texts import CUT_NOTE
 from kernel.messages import Button, OutboundMessage, Role
 
 
@@ -21,7 +23,7 @@ def test_render_names_agents_cuts_long_texts_and_skips_invisible_lines() -> None
     agent, long, buttons_only = render(lines)
     assert agent.text == "客服小王：您好"
     assert len(long.text) == MAX_CHARS and long.text.endswith(CUT_NOTE)
-    assert buttons_only.text == BUTTONS_ONLY_TEXT
+    assert buttons_only.text == BUTTONS_ONLY
     assert buttons_only.buttons == [Button(title="转人工", payload="/handoff")]
 
 

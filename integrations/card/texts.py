@@ -1,13 +1,15 @@
-"""What the user is told for each card problem (polite Simplified Chinese)."""
+"""What the card bridge tells the user (polite Simplified Chinese): each card problem, and its
+answers to requests it refuses."""
 
 from __future__ import annotations
 
 from integrations.card.errors import CardError, Reason
+from kernel.texts import UNLOCK_HOW
 
-UNLOCK_HOW = (
-    "解锁免费，请携带被锁卡、法人卡、营业执照复印件、持卡人身份证复印件、单位证明及经办人身份证原件"
-    "到所属海关或数据分中心的制卡点办理，或在线申请后邮寄办理。"
-)
+FORBIDDEN = "仅允许单一窗口在线客服页面使用读卡服务。"
+BAD_REQUEST = "请求格式不正确：需要一次性验证码（challenge）和卡密码（pin）。"
+BAD_CHANGE_REQUEST = "请求格式不正确：需要原卡密码（old_pin）和新卡密码（new_pin）。"
+PICK_READER = "检测到多张电子口岸卡，请只保留一张卡后重试。"
 
 TEXT = {
     Reason.NO_READER: "未检测到读卡器，请确认读卡器已连接到电脑后重试。",
