@@ -2,8 +2,8 @@
 
 The bot's answers come from the action server and the hub's from the service; these are the
 few a channel says on its own: refusing input it cannot take, apologising for a failed turn,
-cutting a long answer, and the titles of the menu entries every channel offers. What only one
-channel says is in that channel's texts module (webchat/texts.py, wechat/texts.py,
+cutting a long answer (the menu entries' titles are in kernel/menu.py). What only one channel
+says is in that channel's texts module (webchat/texts.py, wechat/texts.py,
 telegram/texts.py).
 """
 
@@ -15,8 +15,3 @@ TOO_LONG = "消息过长，请控制在 {max_chars} 字以内。"
 FAILED = f"非常抱歉，系统暂时繁忙，请稍后再试，或拨打{HOTLINE}。"
 # Ends an answer cut to what a channel's messages can hold.
 CUT_NOTE = "……（内容较长，已截断）"
-
-# The menu entries (integrations/menu.py).
-FAQ_MENU = "常见问题"
-QUERY_RECORDS = "自助查询"
-HANDOFF = "转人工"

@@ -18,9 +18,11 @@ import logging
 
 from redis.exceptions import RedisError
 
-from kernel.messages import Button, InboundMessage, OutboundMessage, Role, StoredMessage
+from kernel import menu, payloads
+from kernel.messages import InboundMessage, OutboundMessage, Role, StoredMessage
 from kernel.signing import METADATA_KEY, SIGNATURE_KEY
 from kernel.skills import Skill
+from queue_service.handoff import texts
 from queue_service.handoff.desk import HandoffDesk
 from queue_service.handoff.phases import Conversation, Phase, Phases
 from queue_service.handoff.switchboard import Switchboard
@@ -30,32 +32,19 @@ from queue_service.transcripts import TranscriptStore
 
 log = logging.getLogger(__name__)
 
-BOT_UNAVAILABLE_TEXT = (
-    "非常抱歉，智能客服暂时无法应答。您可以稍后再试，或转接人工客服，也可拨打全国统一热线 95198。"
-)
 
-
-# What a channel's "conversation opened" means to the bot: a greeting, exactly as if typed.
-START = "/greet"
-# The bot's own 转人工 buttons carry this payload too, so every channel sends one thing.
-HANDOFF_PAYLOAD = "/handoff"
-HANDOFF_UNAVAILABLE_TEXT = (
-    "非常抱歉，人工客服转接暂时不可用，请稍后再试，或拨打全国统一热线 95198。"
-)
-# The key of the custom payload with which action_handoff hands a user over.
-HANDOFF_KEY = "handoff"
 
 
 def bot_unavailable() -> OutboundMessage:
     return OutboundMessage(
         role=Role.SYSTEM,
-        text=BOT_UNAVAILABLE_TEXT,
-        buttons=[Button(title="转人工", payload=HANDOFF_PAYLOAD)],
+        text=texts.BOT_UNAVAILABLE_TEXT,
+        buttons=[menu.HANDOFF],
     )
 
 
 def handoff_skill(reply: OutboundMessage) -> Skill | None:
-    request = (reply.custom or {}).get(HANDOFF_KEY)
+    request = (reply.custom or {}).get(payloads.HANDOFF_KEY)
     if not isinstance(request, dict):
         return None
     try:
@@ -75,37 +64,37 @@ class Hub:
         identities: Identities | None = None,
     ) -> None:
         self._rasa = rasa
-        self.transcripts = transcripts
+        self._transcripts = transcripts
         self._phases = phases
         self._desk = desk
         self._switchboard = switchboard
-        self.identities = identities
+        self._identities = identities
 
     async def handle(self, inbound: InboundMessage) -> list[StoredMessage]:
         user_line = OutboundMessage(role=Role.USER, text=inbound.text)
-        if self.identities is not None:
-            command = await self.identities.command(inbound)
+        if self._identities is not None:
+            command = await self._identities.command(inbound)
             if command is not None:
                 user_line.text = command.user_text  # a bind code is not kept
-                await self.transcripts.append(inbound.conversation_id, [user_line])
-                return await self.transcripts.append(inbound.conversation_id, command.replies)
+                await self._transcripts.append(inbound.conversation_id, [user_line])
+                return await self._transcripts.append(inbound.conversation_id, command.replies)
         conversation, from_desk = await self._ask_desk(inbound)
         if conversation is not None and conversation.phase is Phase.WITH_AGENT:
             # Said to the agent: nobody else answers; the agent's reply arrives on the bus.
             user_line.agent = conversation.agent
-            [line] = await self.transcripts.append(inbound.conversation_id, [user_line])
+            [line] = await self._transcripts.append(inbound.conversation_id, [user_line])
             await self._switchboard.from_user(conversation.agent, line)
             return []
         if from_desk is not None:
-            await self.transcripts.append(inbound.conversation_id, [user_line])
-            return await self.transcripts.append(inbound.conversation_id, from_desk)
+            await self._transcripts.append(inbound.conversation_id, [user_line])
+            return await self._transcripts.append(inbound.conversation_id, from_desk)
         # The user's line is written while Rasa thinks: only the replies' write adds to the turn.
         _, replies = await asyncio.gather(
-            self.transcripts.append(inbound.conversation_id, [user_line]),
+            self._transcripts.append(inbound.conversation_id, [user_line]),
             self._ask_bot(inbound),
         )
         replies = await self._hand_over(inbound, replies)
-        return await self.transcripts.append(inbound.conversation_id, replies)
+        return await self._transcripts.append(inbound.conversation_id, replies)
 
     async def _ask_desk(
         self, inbound: InboundMessage
@@ -136,7 +125,8 @@ class Hub:
                     self._switchboard.dispatch_soon(skill)
                 except RedisError as exc:
                     log.warning("handoff unavailable", extra={"error": str(exc)})
-                    handed = [OutboundMessage(role=Role.SYSTEM, text=HANDOFF_UNAVAILABLE_TEXT)]
+                    unavailable = texts.HANDOFF_UNAVAILABLE_TEXT
+                    handed = [OutboundMessage(role=Role.SYSTEM, text=unavailable)]
                 return replies[:index] + handed + replies[index + 1 :]
         return replies
 
@@ -153,9 +143,11 @@ class Hub:
         Channels call this when a user opens a new conversation (web chat's first open, a
         WeChat subscribe), so the user sees what the assistant can do before typing anything.
         """
-        greet = InboundMessage(conversation_id=conversation_id, text=START, payload=START)
+        greet = InboundMessage(
+            conversation_id=conversation_id, text=payloads.GREET, payload=payloads.GREET
+        )
         replies = await self._ask_bot(greet)
-        return await self.transcripts.append(conversation_id, replies)
+        return await self._transcripts.append(conversation_id, replies)
 
     async def _ask_bot(self, inbound: InboundMessage) -> list[OutboundMessage]:
         # No metadata unless there is something to say: the channel is the sender id's prefix,
@@ -165,8 +157,8 @@ class Hub:
         metadata = {
             k: v for k, v in inbound.metadata.items() if k not in (METADATA_KEY, SIGNATURE_KEY)
         }
-        if self.identities is not None:
-            metadata.update(await self.identities.metadata(inbound.conversation_id) or {})
+        if self._identities is not None:
+            metadata.update(await self._identities.metadata(inbound.conversation_id) or {})
         try:
             return await self._rasa.send(inbound.conversation_id, inbound.for_bot, metadata or None)
         except RasaUnavailable as exc:
@@ -174,7 +166,8 @@ class Hub:
                 "rasa unavailable",
                 extra={"conversation_id": inbound.conversation_id, "error": str(exc)},
             )
-            if inbound.for_bot == HANDOFF_PAYLOAD:
+            if inbound.for_bot == payloads.HANDOFF:
                 # The bot is down and the user asked for a person: hand over without it.
-                return [OutboundMessage(custom={HANDOFF_KEY: {"skill": Skill.OTHER.value}})]
+                request = {"skill": Skill.OTHER.value}
+                return [OutboundMessage(custom={payloads.HANDOFF_KEY: request})]
             return [bot_unavailable()]

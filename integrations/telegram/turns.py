@@ -34,13 +34,13 @@ from telegram.ext import (
     filters,
 )
 
-from integrations import menu, texts
+from integrations import texts
 from integrations.relay import AfterTurn
 from integrations.telegram import texts as telegram_texts
 from integrations.telegram.buttons import CallbackData, title_of
 from integrations.telegram.render import render
 from integrations.user_input import Refusal, user_text
-from kernel import conversation_ids
+from kernel import conversation_ids, menu
 from kernel.messages import Button, InboundMessage, StoredMessage
 from queue_service.identity.bind_codes import parse_command
 from queue_service.port import ChannelPort

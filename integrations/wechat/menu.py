@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import redis.asyncio as redis
 
-from integrations import menu
 from integrations.wechat.api import WeChatApi
 from integrations.wechat.token import AccessTokens
+from kernel import menu
 from kernel.messages import Button
 from queue_service.settings import Settings, get_settings
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.accounts import Role
+from queue_service.console import texts
 from queue_service.console.auth import Staff
 from queue_service.deps import (
     Accounts,
@@ -36,22 +37,10 @@ from queue_service.transcripts import TranscriptStore
 
 router = APIRouter(prefix="/console/api", tags=["console"])
 
-NOT_YOUR_CHAT = "该会话已结束或不在您的会话列表中。"
-TAKEN = "该用户已被其他客服接入，或您的接待量已满。"
-NOT_ALLOWED = "您无权查看该会话。"
-TICKET_GONE = "该留言不存在或已处理。"
-TARGET_UNAVAILABLE = "对方客服不在线或接待量已满，请选择其他客服或转到技能组。"
-TRANSFER_TARGET = "请选择要转接的技能组或客服（二选一）。"
 # How many of the latest lines the waiting list shows per user.
 PREVIEW_LINES = 3
 MAX_REPLY_CHARS = 2000
 
-STATUS_TITLES = {
-    AgentStatus.ONLINE: "在线",
-    AgentStatus.BUSY: "忙碌",
-    AgentStatus.AWAY: "离开",
-    AgentStatus.OFFLINE: "离线",
-}
 
 
 class StatusChange(BaseModel):
@@ -96,7 +85,7 @@ async def me(staff: Staff, queue: Queue) -> dict[str, Any]:
         "capacity": agent.capacity if agent else 0,
         "load": agent.load if agent else 0,
         "skills": [{"id": s.value, "title": SKILL_TITLES[s]} for s in skills],
-        "statuses": [{"id": s.value, "title": t} for s, t in STATUS_TITLES.items()],
+        "statuses": [{"id": s, "title": t} for s, t in texts.STATUS_TITLES.items()],
         "dispositions": [
             {"id": d.value, "title": DISPOSITION_TITLES[d]} for d in AGENT_DISPOSITIONS
         ],
@@ -203,7 +192,7 @@ async def transcript(
             and conversation.skill in await queue.skills_of(staff.username)
         )
         if not (serving or waiting_for_me):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_ALLOWED)
+            raise HTTPException(status.HTTP_403_FORBIDDEN, texts.NOT_ALLOWED)
     lines = await transcripts.history(conversation_id, settings.history_limit)
     return {"messages": [m.model_dump(mode="json") for m in lines]}
 
@@ -212,7 +201,7 @@ async def transcript(
 async def claim(body: ChatRef, staff: Staff, board: Board) -> dict[str, str]:
     assignment = await board.claim(staff.username, body.conversation_id)
     if assignment is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, TAKEN)
+        raise HTTPException(status.HTTP_409_CONFLICT, texts.TAKEN)
     return {"conversation_id": assignment.conversation_id}
 
 
@@ -226,7 +215,7 @@ async def reply(body: Reply, staff: Staff, board: Board) -> dict[str, Any]:
             staff.username, staff.display_name, body.conversation_id, text
         )
     except NotYourChat as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, NOT_YOUR_CHAT) from exc
+        raise HTTPException(status.HTTP_409_CONFLICT, texts.NOT_YOUR_CHAT) from exc
     return line.model_dump(mode="json")
 
 
@@ -239,7 +228,7 @@ async def close(body: Close, staff: Staff, board: Board) -> dict[str, Any]:
             staff.username, body.conversation_id, body.disposition
         )
     except NotYourChat as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, NOT_YOUR_CHAT) from exc
+        raise HTTPException(status.HTTP_409_CONFLICT, texts.NOT_YOUR_CHAT) from exc
     return {"chat": chat.id, "disposition": chat.disposition}
 
 
@@ -269,7 +258,7 @@ async def agents(staff: Staff, queue: Queue, accounts: Accounts) -> dict[str, An
 @router.post("/chats/transfer")
 async def transfer(body: Transfer, staff: Staff, board: Board) -> dict[str, str]:
     if (body.to_skill is None) == (body.to_agent is None):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, TRANSFER_TARGET)
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, texts.TRANSFER_TARGET)
     try:
         moved = await board.transfer(
             staff.username,
@@ -280,9 +269,9 @@ async def transfer(body: Transfer, staff: Staff, board: Board) -> dict[str, str]
             note=body.note,
         )
     except NotYourChat as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, NOT_YOUR_CHAT) from exc
+        raise HTTPException(status.HTTP_409_CONFLICT, texts.NOT_YOUR_CHAT) from exc
     if not moved:
-        raise HTTPException(status.HTTP_409_CONFLICT, TARGET_UNAVAILABLE)
+        raise HTTPException(status.HTTP_409_CONFLICT, texts.TARGET_UNAVAILABLE)
     return {"conversation_id": body.conversation_id}
 
 
@@ -314,5 +303,5 @@ async def ticket_done(
     ticket_id: int, body: TicketDone, staff: Staff, store: Tickets
 ) -> dict[str, int]:
     if not await store.mark_done(ticket_id, staff.username, body.note.strip()):
-        raise HTTPException(status.HTTP_409_CONFLICT, TICKET_GONE)
+        raise HTTPException(status.HTTP_409_CONFLICT, texts.TICKET_GONE)
     return {"id": ticket_id}

@@ -9,7 +9,6 @@ while the account is still active with the role and password it logged in with.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, WebSocket, status
@@ -18,6 +17,7 @@ from pydantic import BaseModel, Field
 from queue_service.agents.accounts import RecentAccounts, Role
 from queue_service.agents.passwords import HashingBusy
 from queue_service.agents.sessions import SessionStore, StaffSession
+from queue_service.console import texts
 from queue_service.console.login_guard import LoginGuard
 from queue_service.deps import Accounts, AppSettings, Queue
 from queue_service.handoff.queue import AgentStatus
@@ -29,14 +29,6 @@ COOKIE_PATH = "/console"
 # How soon to try again when every hashing thread is busy.
 BUSY_RETRY_S = 2
 
-NOT_LOGGED_IN = "登录已过期，请重新登录。"
-BAD_LOGIN = "用户名或密码错误。"
-BUSY = "登录请求较多，请稍后再试。"
-SUPERVISORS_ONLY = "仅班长（主管）可以进行此操作。"
-
-
-def too_many(retry_after_s: int) -> str:
-    return f"登录失败次数过多，请 {max(1, math.ceil(retry_after_s / 60))} 分钟后再试。"
 
 
 router = APIRouter(prefix="/console/api", tags=["console"])
@@ -74,7 +66,7 @@ async def staff_of(request: Request | WebSocket, *, extend: bool = True) -> Staf
 async def current_staff(request: Request) -> StaffSession:
     staff = await staff_of(request)
     if staff is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, NOT_LOGGED_IN)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, texts.NOT_LOGGED_IN)
     return staff
 
 
@@ -82,7 +74,7 @@ async def current_supervisor(
     staff: Annotated[StaffSession, Depends(current_staff)],
 ) -> StaffSession:
     if staff.role is not Role.SUPERVISOR:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, SUPERVISORS_ONLY)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, texts.SUPERVISORS_ONLY)
     return staff
 
 
@@ -106,17 +98,17 @@ async def login(
     wait_s = await guard.attempt(username, address)
     if wait_s:
         raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, too_many(wait_s), {"Retry-After": str(wait_s)}
+            status.HTTP_429_TOO_MANY_REQUESTS, texts.too_many(wait_s), {"Retry-After": str(wait_s)}
         )
     try:
         account = await accounts.authenticate(username, body.password)
     except HashingBusy as exc:
         await guard.not_checked(username, address)
         raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, BUSY, {"Retry-After": str(BUSY_RETRY_S)}
+            status.HTTP_429_TOO_MANY_REQUESTS, texts.BUSY, {"Retry-After": str(BUSY_RETRY_S)}
         ) from exc
     if account is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, BAD_LOGIN)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, texts.BAD_LOGIN)
     await guard.succeeded(username, address)
     # The account's skills and capacity may have changed since the last login.
     await queue.register_agent(account.username, account.skills, account.capacity)

@@ -18,25 +18,18 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from kernel.messages import utcnow
 from kernel.skills import Skill
+from queue_service.console import texts
 from queue_service.db import CannedResponse as CannedRow
 from queue_service.db import as_utc
 
-MAX_SHORTCUT_CHARS = 32  # after the leading slash
-MAX_TITLE_CHARS = 40
-MAX_TEXT_CHARS = 2000
+MAX_SHORTCUT_CHARS = texts.CANNED_MAX_SHORTCUT_CHARS  # after the leading slash
+MAX_TITLE_CHARS = texts.CANNED_MAX_TITLE_CHARS
+MAX_TEXT_CHARS = texts.CANNED_MAX_TEXT_CHARS
 MAX_QUERY_CHARS = 100
 # Enough for any real list; the console filters the "/" suggestions from the whole list.
 MAX_LISTED = 500
 _SHORTCUT = re.compile(rf"^/[a-z0-9_-]{{1,{MAX_SHORTCUT_CHARS}}}$")
 
-SHORTCUT_INVALID = (
-    f"快捷指令须以“/”开头，后接 1-{MAX_SHORTCUT_CHARS} 位小写字母、数字、“-”或“_”，如 /hello。"
-)
-TITLE_EMPTY = "请填写标题。"
-TITLE_TOO_LONG = f"标题请控制在 {MAX_TITLE_CHARS} 字以内。"
-TEXT_EMPTY = "请填写常用语内容。"
-TEXT_TOO_LONG = f"常用语内容请控制在 {MAX_TEXT_CHARS} 字以内。"
-DUPLICATE = "该快捷指令已被其他常用语使用，请换一个。"
 
 
 class CannedError(ValueError):
@@ -47,7 +40,7 @@ class DuplicateShortcut(CannedError):
     """Another entry has this shortcut already."""
 
     def __init__(self) -> None:
-        super().__init__(DUPLICATE)
+        super().__init__(texts.CANNED_DUPLICATE)
 
 
 @dataclass(frozen=True)
@@ -77,7 +70,7 @@ def valid_shortcut(shortcut: str) -> str:
     if cleaned and not cleaned.startswith("/"):
         cleaned = "/" + cleaned
     if not _SHORTCUT.match(cleaned):
-        raise CannedError(SHORTCUT_INVALID)
+        raise CannedError(texts.CANNED_SHORTCUT_INVALID)
     return cleaned
 
 
@@ -86,15 +79,15 @@ def draft(shortcut: str, title: str, text: str, skill: Skill | None) -> Draft:
     cleaned_shortcut = valid_shortcut(shortcut)
     cleaned_title = title.strip()
     if not cleaned_title:
-        raise CannedError(TITLE_EMPTY)
+        raise CannedError(texts.CANNED_TITLE_EMPTY)
     if len(cleaned_title) > MAX_TITLE_CHARS:
-        raise CannedError(TITLE_TOO_LONG)
+        raise CannedError(texts.CANNED_TITLE_TOO_LONG)
     # Inner line breaks are kept: a reply may be a short list.
     cleaned_text = text.strip()
     if not cleaned_text:
-        raise CannedError(TEXT_EMPTY)
+        raise CannedError(texts.CANNED_TEXT_EMPTY)
     if len(cleaned_text) > MAX_TEXT_CHARS:
-        raise CannedError(TEXT_TOO_LONG)
+        raise CannedError(texts.CANNED_TEXT_TOO_LONG)
     return Draft(cleaned_shortcut, cleaned_title, cleaned_text, skill)
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.sessions import StaffSession
+from queue_service.console import texts
 from queue_service.console.auth import Staff, current_supervisor
 from queue_service.console.canned import (
     MAX_QUERY_CHARS,
@@ -28,8 +29,6 @@ from queue_service.services import part
 
 router = APIRouter(prefix="/console/api/canned", tags=["console"])
 
-NOT_FOUND = "该常用语不存在或已被删除。"
-ALL_SKILLS = "全部技能组"
 
 Supervisor = Annotated[StaffSession, Depends(current_supervisor)]
 
@@ -53,7 +52,7 @@ def _json(entry: Canned) -> dict[str, Any]:
         "title": entry.title,
         "text": entry.text,
         "skill": entry.skill.value if entry.skill else None,
-        "skill_title": SKILL_TITLES[entry.skill] if entry.skill else ALL_SKILLS,
+        "skill_title": SKILL_TITLES[entry.skill] if entry.skill else texts.ALL_SKILLS,
         "created_by": entry.created_by,
         "updated_at": entry.updated_at.isoformat(),
     }
@@ -104,12 +103,12 @@ async def update_canned(
     except DuplicateShortcut as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     if entry is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, texts.CANNED_NOT_FOUND)
     return _json(entry)
 
 
 @router.delete("/{canned_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_canned(canned_id: int, store: Store, supervisor: Supervisor) -> Response:
     if not await store.delete(canned_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, texts.CANNED_NOT_FOUND)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

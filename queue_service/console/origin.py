@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from fastapi import HTTPException, Request, status
 
+from queue_service.console import texts
 from queue_service.origins import origin_allowed
 
-FOREIGN_ORIGIN = "请求来源不受信任，请从本系统的客服工作台页面操作。"
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 async def same_origin(request: Request) -> None:
     """A dependency of every console API route: refuse a state-changing request from elsewhere."""
     if request.method in STATE_CHANGING and not origin_allowed(request, required=False):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, FOREIGN_ORIGIN)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, texts.FOREIGN_ORIGIN)

@@ -9,19 +9,19 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from queue_service.console import api, auth, canned_api, search_api, socket, supervisor_api
+from queue_service.console import api, auth, canned_api, search_api, socket, supervisor_api, texts
 from queue_service.console.origin import same_origin
 from queue_service.page_policy import content_security_policy
 from queue_service.static_files import REVALIDATE, RevalidatedFiles
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-INVALID_INPUT = "提交的内容不正确，请检查后重试。"
 
 
 async def _invalid_input(request: Request, exc: RequestValidationError) -> Response:
     """The console shows `detail` to the agent: a sentence, not pydantic's error list."""
     if request.url.path.startswith("/console/api/"):
-        return JSONResponse({"detail": INVALID_INPUT, "errors": exc.errors()}, status_code=422)
+        detail = {"detail": texts.INVALID_INPUT, "errors": exc.errors()}
+        return JSONResponse(detail, status_code=422)
     return await request_validation_exception_handler(request, exc)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from kernel.clock import CHINA_TZ
 from kernel.messages import Role
 from kernel.privacy import mask_personal_numbers
+from queue_service.console import texts
 from queue_service.db import Chat as ChatRow
 from queue_service.db import TranscriptMessage, as_utc
 
@@ -29,7 +30,6 @@ DEFAULT_PAGE = 50
 
 T = TypeVar("T")
 
-DATES_REVERSED = "开始日期不能晚于结束日期。"
 
 
 class SearchError(ValueError):
@@ -45,7 +45,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.first and self.last and self.first > self.last:
-            raise SearchError(DATES_REVERSED)
+            raise SearchError(texts.DATES_REVERSED)
 
     def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
         """From midnight of the first day to midnight after the last day, Beijing time, in UTC."""

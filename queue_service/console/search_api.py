@@ -23,6 +23,7 @@ from kernel.messages import Role
 from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.accounts import Role as StaffRole
 from queue_service.agents.sessions import StaffSession
+from queue_service.console import texts
 from queue_service.console.auth import Staff
 from queue_service.console.search import (
     DEFAULT_PAGE,
@@ -39,8 +40,6 @@ from queue_service.services import part
 
 router = APIRouter(prefix="/console/api/search", tags=["console"])
 
-BAD_DATE = "日期格式不正确，请按“年-月-日”填写，如 2026-11-24。"
-NOT_SERVED = "您只能查看自己接待过的会话。"
 # A conversation longer than this shows its newest lines.
 MAX_CONVERSATION_LINES = 1000
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -64,7 +63,7 @@ def _day(text: str | None) -> date | None:
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, BAD_DATE) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, texts.BAD_DATE) from exc
 
 
 def _period(date_from: str | None, date_to: str | None) -> Period:
@@ -201,7 +200,7 @@ async def conversation(
     """One whole conversation, oldest line first, to read (not to answer)."""
     own = _own(staff)
     if own and not await search.served(conversation_id, own):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, NOT_SERVED)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, texts.NOT_SERVED)
     lines = await transcripts.history(conversation_id, MAX_CONVERSATION_LINES)
     return {
         "conversation_id": conversation_id,

@@ -23,8 +23,9 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from queue_service.console.auth import NOT_LOGGED_IN, staff_of
-from queue_service.console.origin import FOREIGN_ORIGIN, origin_allowed
+from queue_service.console import texts
+from queue_service.console.auth import staff_of
+from queue_service.console.origin import origin_allowed
 from queue_service.deps import AppSettings, Board, EventBus, Queue
 from queue_service.handoff.queue import HandoffQueue
 from queue_service.handoff.switchboard import CONSOLE_TOPIC, NotYourChat, Switchboard, agent_topic
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 SESSION_CHECK_S = 2.0
-SESSION_ENDED = "登录已失效，请重新登录。"
 
 
 @router.websocket("/console/ws")
@@ -42,11 +42,11 @@ async def console_socket(
     websocket: WebSocket, settings: AppSettings, bus: EventBus, queue: Queue, board: Board
 ) -> None:
     if not origin_allowed(websocket, required=True):
-        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=FOREIGN_ORIGIN)
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=texts.FOREIGN_ORIGIN)
         return
     staff = await staff_of(websocket)
     if staff is None:
-        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=NOT_LOGGED_IN)
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=texts.NOT_LOGGED_IN)
         return
     grace_s = settings.agent_grace_s
     await websocket.accept()
@@ -64,7 +64,7 @@ async def console_socket(
                 # The session ended; a console that hangs up meanwhile needs no close.
                 with contextlib.suppress(WebSocketDisconnect, RuntimeError):
                     await websocket.close(
-                        code=status.WS_1008_POLICY_VIOLATION, reason=SESSION_ENDED
+                        code=status.WS_1008_POLICY_VIOLATION, reason=texts.SESSION_ENDED
                     )
         finally:
             for task in tasks:

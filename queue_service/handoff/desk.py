@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kernel.clock import Clock, china_now
 from kernel.messages import Button, InboundMessage, OutboundMessage, Role
 from kernel.skills import SKILL_TITLES, Skill
+from queue_service.handoff import texts
 from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore
 from queue_service.handoff.hours import Timetable
@@ -29,40 +30,13 @@ from queue_service.handoff.phases import Conversation, Phase
 from queue_service.handoff.queue import HandoffQueue, estimate_wait_s
 from queue_service.handoff.tickets import TicketError, TicketStore, valid_contact, valid_text
 
-CANCEL = Button(title="取消排队", payload="/cancel_queue")
-LEAVE_MESSAGE = Button(title="留言", payload="/leave_message")
-BACK_TO_BOT = Button(title="返回智能客服", payload="/back_to_bot")
+CANCEL = Button(title=texts.CANCEL_TITLE, payload="/cancel_queue")
+LEAVE_MESSAGE = Button(title=texts.LEAVE_MESSAGE_TITLE, payload="/leave_message")
+BACK_TO_BOT = Button(title=texts.BACK_TO_BOT_TITLE, payload="/back_to_bot")
 
-QUEUED_TEXT = "已为您转接{skill}人工客服，您前面还有 {ahead} 位用户，{wait}请稍候。"
-WAIT_TEXT = "预计等待约 {minutes} 分钟，"
-STILL_QUEUED_TEXT = (
-    "您正在排队等待人工客服，当前排在第 {position} 位。您的消息已记录，客服接入后可以看到。"
-)
-WITH_AGENT_TEXT = "客服正在为您服务，请直接发送您的问题。"
-OUTSIDE_HOURS_TEXT = "现在是人工客服的非工作时间{next_opening}。"
-NEXT_OPENING_TEXT = "（下次服务时间：{when}）"
-NO_AGENT_TEXT = "非常抱歉，目前没有空闲的人工客服。"
-MAX_WAIT_TEXT = "非常抱歉，让您久等了，人工客服仍然忙碌。"
-OFFER_TEXT = "您可以留言，我们会在工作时间尽快与您联系；也可以拨打全国统一热线 95198。"
-ASK_TEXT_TEXT = "请简要描述您的问题（1000 字以内）："
-ASK_CONTACT_TEXT = "请留下您的联系方式（手机号码、带区号的固定电话或电子邮箱），方便客服与您联系："
-TICKET_FAILED_TEXT = (
-    "非常抱歉，留言暂时无法提交。请稍后再发送一次联系方式，或拨打全国统一热线 95198。"
-)
-TICKET_TEXT = "留言已提交，编号 {id}。客服会在工作时间尽快与您联系。您可以继续向智能客服提问。"
-TOO_MANY_HANDOFFS_TEXT = (
-    "非常抱歉，转接人工客服的请求过于频繁，请稍后再试，或拨打全国统一热线 95198。"
-)
-TOO_MANY_TICKETS_TEXT = "非常抱歉，今天的留言次数已达上限，请明天再试，或拨打全国统一热线 95198。"
-CANCELLED_TEXT = "已取消排队。您可以继续向智能客服提问。"
-NOT_QUEUED_TEXT = "您当前没有在排队。您可以继续向智能客服提问，或点击“转人工”。"
-BACK_TEXT = "好的，已返回智能客服，您可以继续提问。"
-RATE_TEXT = "本次人工服务已结束，感谢您的耐心。请为本次服务评分："
-RATED_TEXT = "感谢您的评价！如有意见或建议，可以直接写下来发送给我们；也可以点击“返回智能客服”。"
-COMMENTED_TEXT = "感谢您的宝贵意见！您可以继续向智能客服提问。"
-RATINGS = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
 RATING_BUTTONS = [
-    Button(title=f"{score} {title}", payload=f"/csat_{score}") for score, title in RATINGS.items()
+    Button(title=f"{score} {title}", payload=f"/csat_{score}")
+    for score, title in texts.RATINGS.items()
 ]
 _RATING_TYPED = re.compile(r"^\s*([1-5])\s*(分)?\s*$")
 
@@ -80,7 +54,7 @@ def _chose(inbound: InboundMessage, button: Button) -> bool:
 
 def _rating(inbound: InboundMessage) -> int | None:
     """The score of a rating button, its title, or a bare digit typed (WeChat users do)."""
-    for button, score in zip(RATING_BUTTONS, RATINGS, strict=True):
+    for button, score in zip(RATING_BUTTONS, texts.RATINGS, strict=True):
         if _chose(inbound, button):
             return score
     typed = _RATING_TYPED.match(inbound.text)
@@ -93,12 +67,12 @@ def _when(moment: datetime) -> str:
 
 def _message_offer(reason: str) -> list[OutboundMessage]:
     """The offer to leave a message instead of waiting, after `reason` (a full sentence)."""
-    return [_system(f"{reason}{OFFER_TEXT}", LEAVE_MESSAGE, BACK_TO_BOT)]
+    return [_system(f"{reason}{texts.OFFER_TEXT}", LEAVE_MESSAGE, BACK_TO_BOT)]
 
 
 def rating_prompt() -> list[OutboundMessage]:
     """What a user is asked when their agent closed the chat."""
-    return [_system(RATE_TEXT, *RATING_BUTTONS)]
+    return [_system(texts.RATE_TEXT, *RATING_BUTTONS)]
 
 
 class HandoffDesk:
@@ -128,20 +102,20 @@ class HandoffDesk:
         now = self._clock()
         if not self._timetable.is_open(now):
             opening = self._timetable.next_opening(now)
-            when = NEXT_OPENING_TEXT.format(when=_when(opening)) if opening else ""
-            reason = OUTSIDE_HOURS_TEXT.format(next_opening=when)
+            when = texts.NEXT_OPENING_TEXT.format(when=_when(opening)) if opening else ""
+            reason = texts.OUTSIDE_HOURS_TEXT.format(next_opening=when)
             return await self._offer(conversation_id, skill, reason)
         capacity = await self._queue.online_capacity(skill)
         if capacity == 0:
-            return await self._offer(conversation_id, skill, NO_AGENT_TEXT)
+            return await self._offer(conversation_id, skill, texts.NO_AGENT_TEXT)
         if not await self._caps.handoffs.hit(conversation_id, client):
-            return [_system(TOO_MANY_HANDOFFS_TEXT)]
+            return [_system(texts.TOO_MANY_HANDOFFS_TEXT)]
         position = await self._queue.enqueue(conversation_id, skill)
         if position is None:
-            return [_system(WITH_AGENT_TEXT)]
+            return [_system(texts.WITH_AGENT_TEXT)]
         wait_s = estimate_wait_s(position, capacity, await self._queue.average_handle_s())
-        wait = WAIT_TEXT.format(minutes=max(1, math.ceil(wait_s / 60))) if wait_s else ""
-        text = QUEUED_TEXT.format(skill=SKILL_TITLES[skill], ahead=position - 1, wait=wait)
+        wait = texts.WAIT_TEXT.format(minutes=max(1, math.ceil(wait_s / 60))) if wait_s else ""
+        text = texts.QUEUED_TEXT.format(skill=SKILL_TITLES[skill], ahead=position - 1, wait=wait)
         return [_system(text, CANCEL)]
 
     async def _offer(
@@ -158,7 +132,7 @@ class HandoffDesk:
         they no longer wait."""
         if not await self._queue.time_out(conversation_id):
             return None
-        return _message_offer(MAX_WAIT_TEXT)
+        return _message_offer(texts.MAX_WAIT_TEXT)
 
     async def handle(
         self, inbound: InboundMessage, conversation: Conversation
@@ -175,7 +149,7 @@ class HandoffDesk:
             case _ if _chose(inbound, BACK_TO_BOT):
                 # At the desk (a message, a rating) the user may go back to the bot any time.
                 await self._queue.back_to_bot(inbound.conversation_id)
-                return [_system(BACK_TEXT)]
+                return [_system(texts.BACK_TEXT)]
             case Phase.MESSAGE_OFFERED:
                 return await self._offered(inbound, conversation)
             case Phase.MESSAGE_TEXT | Phase.MESSAGE_CONTACT:
@@ -190,11 +164,11 @@ class HandoffDesk:
         if _chose(inbound, CANCEL):
             # Refused only for a user just served: their agent's greeting is on its way.
             await self._queue.cancel(conversation_id)
-            return [_system(CANCELLED_TEXT)]
+            return [_system(texts.CANCELLED_TEXT)]
         position = await self._queue.position(conversation_id)
         if position is not None:
             await self._queue.tell_position(conversation_id, position)
-        return [_system(STILL_QUEUED_TEXT.format(position=position), CANCEL)]
+        return [_system(texts.STILL_QUEUED_TEXT.format(position=position), CANCEL)]
 
     async def _offered(
         self, inbound: InboundMessage, conversation: Conversation
@@ -213,11 +187,11 @@ class HandoffDesk:
         try:
             if conversation.phase is Phase.MESSAGE_TEXT:
                 await self._queue.give_text(conversation_id, valid_text(inbound.text))
-                return [_system(ASK_CONTACT_TEXT, BACK_TO_BOT)]
+                return [_system(texts.ASK_CONTACT_TEXT, BACK_TO_BOT)]
             valid_contact(inbound.text)  # checked first: a typo must not use up a ticket
             if not await self._caps.tickets.hit(conversation_id, inbound.client):
                 await self._queue.back_to_bot(conversation_id)
-                return [_system(TOO_MANY_TICKETS_TEXT)]
+                return [_system(texts.TOO_MANY_TICKETS_TEXT)]
             ticket = await self._tickets.create(
                 conversation_id, conversation.skill, conversation.text, inbound.text
             )
@@ -230,9 +204,9 @@ class HandoffDesk:
                 "ticket not stored",
                 extra={"conversation_id": conversation_id, "error": type(exc).__name__},
             )
-            return [_system(TICKET_FAILED_TEXT, BACK_TO_BOT)]
+            return [_system(texts.TICKET_FAILED_TEXT, BACK_TO_BOT)]
         await self._queue.back_to_bot(conversation_id)
-        return [_system(TICKET_TEXT.format(id=ticket.id))]
+        return [_system(texts.TICKET_TEXT.format(id=ticket.id))]
 
     async def _rate(
         self, inbound: InboundMessage, conversation: Conversation
@@ -244,7 +218,7 @@ class HandoffDesk:
             return None
         await self._chats.rate(conversation.chat_id, score)
         await self._queue.rate(inbound.conversation_id)
-        return [_system(RATED_TEXT, BACK_TO_BOT)]
+        return [_system(texts.RATED_TEXT, BACK_TO_BOT)]
 
     async def _comment(
         self, inbound: InboundMessage, conversation: Conversation
@@ -253,16 +227,16 @@ class HandoffDesk:
         if inbound.payload and inbound.payload.startswith("/"):
             return None  # a bot button from before: meant for the bot
         await self._chats.comment(conversation.chat_id, inbound.text)
-        return [_system(COMMENTED_TEXT)]
+        return [_system(texts.COMMENTED_TEXT)]
 
     async def _stale_button(self, inbound: InboundMessage) -> list[OutboundMessage] | None:
         """A desk button clicked after its moment (the chat keeps old buttons): still meant."""
         if _chose(inbound, LEAVE_MESSAGE):
             return await self._ask_text(inbound, Skill.OTHER)
         if _chose(inbound, CANCEL):
-            return [_system(NOT_QUEUED_TEXT)]
+            return [_system(texts.NOT_QUEUED_TEXT)]
         if _chose(inbound, BACK_TO_BOT):
-            return [_system(BACK_TEXT)]
+            return [_system(texts.BACK_TEXT)]
         return None
 
     async def _ask_text(self, inbound: InboundMessage, skill: Skill) -> list[OutboundMessage]:
@@ -270,6 +244,6 @@ class HandoffDesk:
         said now, before the user writes it. (Counted when the ticket is created.)"""
         if await self._caps.tickets.exceeded(inbound.conversation_id, inbound.client):
             await self._queue.back_to_bot(inbound.conversation_id)
-            return [_system(TOO_MANY_TICKETS_TEXT)]
+            return [_system(texts.TOO_MANY_TICKETS_TEXT)]
         await self._queue.write(inbound.conversation_id, skill)
-        return [_system(ASK_TEXT_TEXT, BACK_TO_BOT)]
+        return [_system(texts.ASK_TEXT_TEXT, BACK_TO_BOT)]

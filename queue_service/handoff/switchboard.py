@@ -24,6 +24,7 @@ from kernel.messages import OutboundMessage, Role, StoredMessage
 from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.accounts import AccountStore
 from queue_service.bus import Bus
+from queue_service.handoff import texts
 from queue_service.handoff.chats import Chat, ChatStore, Disposition
 from queue_service.handoff.desk import CANCEL, rating_prompt
 from queue_service.handoff.phases import PREFIX, Assignment, Conversation, Phase
@@ -32,11 +33,6 @@ from queue_service.transcripts import TranscriptStore
 
 log = logging.getLogger(__name__)
 
-CONNECTED_TEXT = "您好，我是{name}，很高兴为您服务。请问有什么可以帮您？"
-POSITION_TEXT = "您前面还有 {ahead} 位用户，请耐心等候。"
-TRANSFERRED_TEXT = "已为您转接{skill}人工客服，您前面还有 {ahead} 位用户，请稍候。"
-HANDED_OVER_TEXT = "正在为您转接其他客服，请稍候。"
-DROPPED_TEXT = "非常抱歉，客服连接中断。已为您重新排队，您现在排在第 {position} 位，请稍候。"
 # Position updates are sent at most this often per skill, and only to users whose place changed.
 POSITION_DEBOUNCE_S = 2.0
 
@@ -132,7 +128,7 @@ class Switchboard:
             if assignment is None:
                 return False
             await self._chats.close(chat_id, Disposition.TRANSFERRED)
-            await self.to_user(conversation_id, [_system(HANDED_OVER_TEXT, agent=to_agent)])
+            await self.to_user(conversation_id, [_system(texts.HANDED_OVER_TEXT, agent=to_agent)])
             await self._connect(assignment)
         else:
             skill = to_skill or Skill.OTHER
@@ -140,7 +136,7 @@ class Switchboard:
             if position is None:
                 raise NotYourChat(conversation_id)
             await self._chats.close(chat_id, Disposition.TRANSFERRED)
-            text = TRANSFERRED_TEXT.format(skill=SKILL_TITLES[skill], ahead=position - 1)
+            text = texts.TRANSFERRED_TEXT.format(skill=SKILL_TITLES[skill], ahead=position - 1)
             await self.to_user(conversation_id, [_system(text, buttons=[CANCEL])])
             await self.dispatch([skill])
             await self.publish_queue_changed()
@@ -166,7 +162,7 @@ class Switchboard:
         name = account.display_name if account else assignment.agent_id
         greeting = OutboundMessage(
             role=Role.AGENT,
-            text=CONNECTED_TEXT.format(name=name),
+            text=texts.CONNECTED_TEXT.format(name=name),
             agent=assignment.agent_id,
             sender_name=name,
         )
@@ -253,7 +249,7 @@ class Switchboard:
             skills.add(conversation.skill)
             if conversation.chat_id is not None:
                 await self._chats.close(conversation.chat_id, Disposition.DROPPED)
-            text = DROPPED_TEXT.format(position=position)
+            text = texts.DROPPED_TEXT.format(position=position)
             await self.to_user(conversation_id, [_system(text, buttons=[CANCEL])])
             await self._bus.publish(
                 agent_topic(agent), {"type": "closed", "conversation_id": conversation_id}
@@ -289,7 +285,7 @@ class Switchboard:
         for position, (conversation_id, _) in enumerate(await self._queue.waiting(skill), 1):
             if not await self._queue.tell_position(conversation_id, position):
                 continue
-            text = POSITION_TEXT.format(ahead=position - 1)
+            text = texts.POSITION_TEXT.format(ahead=position - 1)
             await self.to_user(conversation_id, [_system(text, buttons=[CANCEL])])
 
     def _spawn(self, work) -> None:

@@ -22,16 +22,12 @@ from kernel.privacy import is_mobile_phone, mask_personal_numbers
 from kernel.skills import Skill
 from queue_service.db import Ticket as TicketRow
 from queue_service.db import as_utc
+from queue_service.handoff import texts
 
-MAX_TEXT_CHARS = 1000
+MAX_TEXT_CHARS = texts.MAX_TICKET_CHARS
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
-TEXT_EMPTY = "留言内容不能为空，请简要描述您的问题。"
-TEXT_TOO_LONG = f"留言内容请控制在 {MAX_TEXT_CHARS} 字以内。"
-CONTACT_INVALID = (
-    "联系方式格式不正确，请留下 11 位手机号码、带区号的固定电话（如 010-86398038）或电子邮箱。"
-)
 
 
 class TicketStatus(StrEnum):
@@ -59,9 +55,9 @@ class Ticket:
 def valid_text(text: str) -> str:
     cleaned = text.strip()
     if not cleaned:
-        raise TicketError(TEXT_EMPTY)
+        raise TicketError(texts.TEXT_EMPTY)
     if len(cleaned) > MAX_TEXT_CHARS:
-        raise TicketError(TEXT_TOO_LONG)
+        raise TicketError(texts.TEXT_TOO_LONG)
     return cleaned
 
 
@@ -73,7 +69,7 @@ def valid_contact(contact: str) -> str:
         return digits
     if _LANDLINE.match(cleaned) or (len(cleaned) <= 254 and _EMAIL.match(cleaned)):
         return cleaned
-    raise TicketError(CONTACT_INVALID)
+    raise TicketError(texts.CONTACT_INVALID)
 
 
 def _ticket(row: TicketRow) -> Ticket:

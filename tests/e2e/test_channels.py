@@ -22,8 +22,8 @@ from kernel.claims import Identity, Kind, Source
 from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import AccountStore
-from queue_service.handoff.desk import COMMENTED_TEXT, RATE_TEXT, RATED_TEXT
 from queue_service.handoff.queue import HandoffQueue
+from queue_service.handoff.texts import COMMENTED_TEXT, RATE_TEXT, RATED_TEXT
 from queue_service.identity.portal import PortalTokens
 from queue_service.settings import Settings
 from tests.support.telegram_standin import TOKEN as TELEGRAM_TOKEN

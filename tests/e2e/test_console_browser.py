@@ -25,10 +25,14 @@ from playwright.sync_api import Browser, Page, expect
 from websockets.sync.client import ClientConnection
 
 from actions.handoff import ASK_SKILL_TEXT
-from queue_service.console.api import TAKEN
-from queue_service.console.auth import BAD_LOGIN, NOT_LOGGED_IN
-from queue_service.handoff.desk import NO_AGENT_TEXT, RATE_TEXT, RATED_TEXT
-from queue_service.handoff.switchboard import CONNECTED_TEXT, HANDED_OVER_TEXT
+from queue_service.console.texts import BAD_LOGIN, NOT_LOGGED_IN, TAKEN
+from queue_service.handoff.texts import (
+    CONNECTED_TEXT,
+    HANDED_OVER_TEXT,
+    NO_AGENT_TEXT,
+    RATE_TEXT,
+    RATED_TEXT,
+)
 from stack.paths import ROOT
 from tests.e2e.test_webchat_browser import SCREENSHOT_DIR, bot_messages
 from tests.e2e.test_webchat_browser import browser as browser  # the fixture, shared

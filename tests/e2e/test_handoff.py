@@ -8,9 +8,10 @@ import redis.asyncio as aioredis
 from actions.handoff import ASK_SKILL_TEXT
 from kernel.skills import Skill
 from queue_service import db
-from queue_service.handoff import desk as texts
+from queue_service.handoff import texts
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
-from queue_service.handoff.tickets import CONTACT_INVALID, TicketStatus, TicketStore
+from queue_service.handoff.texts import CONTACT_INVALID
+from queue_service.handoff.tickets import TicketStatus, TicketStore
 from tests.e2e.test_chat import turn
 from tests.support.webchat import connect_chat
 

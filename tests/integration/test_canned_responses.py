@@ -8,19 +8,21 @@ import pytest
 from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import Role
-from queue_service.console import auth, canned_api
+from queue_service.console import texts as console_texts
 from queue_service.console.canned import (
-    DUPLICATE,
-    SHORTCUT_INVALID,
-    TEXT_EMPTY,
-    TEXT_TOO_LONG,
-    TITLE_EMPTY,
-    TITLE_TOO_LONG,
     CannedError,
     CannedStore,
     DuplicateShortcut,
     draft,
     valid_shortcut,
+)
+from queue_service.console.texts import (
+    CANNED_DUPLICATE,
+    CANNED_SHORTCUT_INVALID,
+    CANNED_TEXT_EMPTY,
+    CANNED_TEXT_TOO_LONG,
+    CANNED_TITLE_EMPTY,
+    CANNED_TITLE_TOO_LONG,
 )
 from tests.integration.test_console_api import create_account, log_in
 from tests.integration.test_console_api import service as service  # the fixture, shared
@@ -50,16 +52,16 @@ def test_shortcuts_are_normalised(given: str, kept: str) -> None:
 def test_shortcuts_that_cannot_be_typed_after_a_slash_are_refused(given: str) -> None:
     with pytest.raises(CannedError) as refused:
         valid_shortcut(given)
-    assert str(refused.value) == SHORTCUT_INVALID
+    assert str(refused.value) == CANNED_SHORTCUT_INVALID
 
 
 @pytest.mark.parametrize(
     ("title", "text", "message"),
     [
-        (" ", "您好", TITLE_EMPTY),
-        ("标" * 41, "您好", TITLE_TOO_LONG),
-        ("问候", "  \n ", TEXT_EMPTY),
-        ("问候", "字" * 2001, TEXT_TOO_LONG),
+        (" ", "您好", CANNED_TITLE_EMPTY),
+        ("标" * 41, "您好", CANNED_TITLE_TOO_LONG),
+        ("问候", "  \n ", CANNED_TEXT_EMPTY),
+        ("问候", "字" * 2001, CANNED_TEXT_TOO_LONG),
     ],
 )
 def test_titles_and_texts_are_checked_in_chinese(title: str, text: str, message: str) -> None:
@@ -102,7 +104,7 @@ async def test_a_shortcut_is_used_once(canned: CannedStore) -> None:
     await canned.create(draft(taken, "一", "第一条", None), "boss")
     with pytest.raises(DuplicateShortcut) as refused:
         await canned.create(draft(taken.upper(), "二", "第二条", None), "boss")
-    assert str(refused.value) == DUPLICATE
+    assert str(refused.value) == CANNED_DUPLICATE
     other = await canned.create(draft(unique("dup"), "三", "第三条", None), "boss")
     with pytest.raises(DuplicateShortcut):
         await canned.update(other.id, draft(taken, "三", "第三条", None))
@@ -152,7 +154,7 @@ def test_agents_read_the_list_and_only_supervisors_change_it(service, database_u
     assert (entry["shortcut"], entry["skill"], entry["skill_title"], entry["created_by"]) == (
         shortcut,
         None,
-        canned_api.ALL_SKILLS,
+        console_texts.ALL_SKILLS,
         boss,
     )
 
@@ -166,7 +168,10 @@ def test_agents_read_the_list_and_only_supervisors_change_it(service, database_u
         ("DELETE", f"/console/api/canned/{entry['id']}"),
     ):
         refused = service.request(method, path, json=body)
-        assert (refused.status_code, refused.json()["detail"]) == (403, auth.SUPERVISORS_ONLY)
+        assert (refused.status_code, refused.json()["detail"]) == (
+            403,
+            console_texts.SUPERVISORS_ONLY,
+        )
 
     log_in(service, boss)
     changed = service.put(
@@ -182,9 +187,9 @@ def test_agents_read_the_list_and_only_supervisors_change_it(service, database_u
 
     assert service.delete(f"/console/api/canned/{entry['id']}").status_code == 204
     gone = service.delete(f"/console/api/canned/{entry['id']}")
-    assert (gone.status_code, gone.json()["detail"]) == (404, canned_api.NOT_FOUND)
+    assert (gone.status_code, gone.json()["detail"]) == (404, console_texts.CANNED_NOT_FOUND)
     missing = service.put(f"/console/api/canned/{entry['id']}", json=body)
-    assert (missing.status_code, missing.json()["detail"]) == (404, canned_api.NOT_FOUND)
+    assert (missing.status_code, missing.json()["detail"]) == (404, console_texts.CANNED_NOT_FOUND)
 
 
 def test_supervisors_are_told_what_to_correct(service, database_url) -> None:
@@ -193,12 +198,12 @@ def test_supervisors_are_told_what_to_correct(service, database_url) -> None:
     body = {"shortcut": shortcut, "title": "问候", "text": "您好"}
     assert service.post("/console/api/canned", json=body).status_code == 201
     duplicate = service.post("/console/api/canned", json={**body, "title": "另一条"})
-    assert (duplicate.status_code, duplicate.json()["detail"]) == (409, DUPLICATE)
+    assert (duplicate.status_code, duplicate.json()["detail"]) == (409, CANNED_DUPLICATE)
 
     bad = service.post("/console/api/canned", json={**body, "shortcut": "/你好"})
-    assert (bad.status_code, bad.json()["detail"]) == (422, SHORTCUT_INVALID)
+    assert (bad.status_code, bad.json()["detail"]) == (422, CANNED_SHORTCUT_INVALID)
     empty = service.post("/console/api/canned", json={**body, "shortcut": unique(), "text": " "})
-    assert (empty.status_code, empty.json()["detail"]) == (422, TEXT_EMPTY)
+    assert (empty.status_code, empty.json()["detail"]) == (422, CANNED_TEXT_EMPTY)
     skill = service.post("/console/api/canned", json={**body, "skill": "nonsense"})
     assert skill.status_code == 422
     assert "提交的内容不正确" in skill.json()["detail"]

@@ -12,9 +12,10 @@ from starlette.websockets import WebSocketDisconnect
 from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import AccountStore, Role
-from queue_service.console import api, auth, login_guard
-from queue_service.console.pages import INVALID_INPUT
-from queue_service.handoff import desk as texts
+from queue_service.console import auth, login_guard
+from queue_service.console import texts as console_texts
+from queue_service.console.texts import INVALID_INPUT
+from queue_service.handoff import texts
 from queue_service.handoff.queue import HandoffQueue
 from queue_service.handoff.tickets import TicketStore
 from tests.support.rasa_standins import closed_port_url
@@ -59,19 +60,22 @@ def log_in(client: TestClient, username: str) -> None:
 
 
 def test_staff_must_log_in_and_bad_passwords_are_slowed_down(service, database_url) -> None:
-    assert service.get("/console/api/me").json() == {"detail": auth.NOT_LOGGED_IN}
+    assert service.get("/console/api/me").json() == {"detail": console_texts.NOT_LOGGED_IN}
     assert service.get("/console/api/me").status_code == 401
     username = create_account(database_url)
     wrong = {"username": username, "password": "wrong password"}
     for _ in range(login_guard.PER_USER_AND_ADDRESS):
         response = service.post("/console/api/login", json=wrong)
-        assert (response.status_code, response.json()["detail"]) == (401, auth.BAD_LOGIN)
+        assert (response.status_code, response.json()["detail"]) == (401, console_texts.BAD_LOGIN)
     # Now even the right password waits for the window to pass.
     right = {"username": username, "password": PASSWORD}
     response = service.post("/console/api/login", json=right)
     retry_after = int(response.headers["retry-after"])
     assert 0 < retry_after <= login_guard.WINDOW_S
-    assert (response.status_code, response.json()["detail"]) == (429, auth.too_many(retry_after))
+    assert (response.status_code, response.json()["detail"]) == (
+        429,
+        console_texts.too_many(retry_after),
+    )
     assert response.json()["detail"] == "登录失败次数过多，请 15 分钟后再试。"
 
     other = create_account(database_url)
@@ -136,7 +140,10 @@ def test_a_user_is_served_from_handoff_to_rating(service, database_url) -> None:
 
         both = {"conversation_id": user, "to_skill": "airport", "to_agent": wang}
         refused = service.post("/console/api/chats/transfer", json=both)
-        assert (refused.status_code, refused.json()["detail"]) == (422, api.TRANSFER_TARGET)
+        assert (refused.status_code, refused.json()["detail"]) == (
+            422,
+            console_texts.TRANSFER_TARGET,
+        )
         listed = service.get("/console/api/agents").json()["agents"]
         assert listed[0]["username"] == wang and listed[0]["status"] == "online"
 
@@ -150,7 +157,7 @@ def test_a_user_is_served_from_handoff_to_rating(service, database_url) -> None:
         assert prompt["text"] == texts.RATE_TEXT
 
     again = service.post("/console/api/chats/reply", json={"conversation_id": user, "text": "在吗"})
-    assert (again.status_code, again.json()["detail"]) == (409, api.NOT_YOUR_CHAT)
+    assert (again.status_code, again.json()["detail"]) == (409, console_texts.NOT_YOUR_CHAT)
 
 
 def test_agents_see_only_their_chats_and_supervisors_see_all(service, database_url) -> None:
@@ -171,11 +178,11 @@ def test_agents_see_only_their_chats_and_supervisors_see_all(service, database_u
         service.post("/console/api/chats/claim", json={"conversation_id": user}).status_code == 200
     )
     taken = service.post("/console/api/chats/claim", json={"conversation_id": user})
-    assert (taken.status_code, taken.json()["detail"]) == (409, api.TAKEN)
+    assert (taken.status_code, taken.json()["detail"]) == (409, console_texts.TAKEN)
 
     log_in(service, li)
     forbidden = service.get("/console/api/transcript", params={"conversation_id": user})
-    assert (forbidden.status_code, forbidden.json()["detail"]) == (403, api.NOT_ALLOWED)
+    assert (forbidden.status_code, forbidden.json()["detail"]) == (403, console_texts.NOT_ALLOWED)
     assert service.get("/console/api/queue").json()["skills"][0]["skill"] == "account"
     log_in(service, boss)
     assert (
@@ -200,7 +207,7 @@ def test_tickets_are_listed_and_marked_done_once(service, database_url) -> None:
     done = service.post(f"/console/api/tickets/{ticket_id}/done", json={"note": "已电话回复"})
     assert done.status_code == 200
     again = service.post(f"/console/api/tickets/{ticket_id}/done", json={"note": "再次"})
-    assert (again.status_code, again.json()["detail"]) == (409, api.TICKET_GONE)
+    assert (again.status_code, again.json()["detail"]) == (409, console_texts.TICKET_GONE)
     done_list = service.get("/console/api/tickets", params={"state": "done"}).json()["tickets"]
     assert any(t["id"] == ticket_id and t["done_note"] == "已电话回复" for t in done_list)
 
@@ -214,7 +221,7 @@ def test_the_console_page_is_served_in_chinese(service) -> None:
 def test_the_supervisor_view_is_for_supervisors(service, database_url) -> None:
     log_in(service, create_account(database_url))
     refused = service.get("/console/api/supervisor")
-    assert (refused.status_code, refused.json()["detail"]) == (403, auth.SUPERVISORS_ONLY)
+    assert (refused.status_code, refused.json()["detail"]) == (403, console_texts.SUPERVISORS_ONLY)
     boss = create_account(database_url, role=Role.SUPERVISOR)
     log_in(service, boss)
     view = service.get("/console/api/supervisor").json()

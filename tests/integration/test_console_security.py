@@ -32,7 +32,8 @@ from queue_service.agents.accounts import AccountStore, Role
 from queue_service.app import create_app
 from queue_service.bus import Bus
 from queue_service.console import auth, login_guard, socket
-from queue_service.console.origin import FOREIGN_ORIGIN
+from queue_service.console import texts as console_texts
+from queue_service.console.texts import FOREIGN_ORIGIN
 from queue_service.handoff.switchboard import CONSOLE_TOPIC
 from queue_service.settings import Settings, get_settings
 from tests.integration.test_console_api import PASSWORD, SAME_ORIGIN, create_account
@@ -125,7 +126,7 @@ def test_parallel_guesses_are_all_counted_and_the_limit_holds(service, database_
     assert statuses == [401] * limit + [429] * (30 - limit)
     assert service.counted("login-user-ip", wang, STRANGER) == 30
     refused = next(a for a in answers if a.status_code == 429)
-    assert refused.json()["detail"] == auth.too_many(int(refused.headers["retry-after"]))
+    assert refused.json()["detail"] == console_texts.too_many(int(refused.headers["retry-after"]))
     assert 0 < int(refused.headers["retry-after"]) <= login_guard.WINDOW_S
     # The right password does not help the guesser's address either.
     assert service.login(wang, PASSWORD, STRANGER).status_code == 429
@@ -220,7 +221,7 @@ def test_logins_wait_for_a_hashing_thread_and_a_full_pool_refuses_them(
 
                 # A fourth check finds the pool full: refused at once, and not counted.
                 busy = service.login(wang, "guess", OFFICE)
-                assert (busy.status_code, busy.json()["detail"]) == (429, auth.BUSY)
+                assert (busy.status_code, busy.json()["detail"]) == (429, console_texts.BUSY)
                 assert busy.headers["retry-after"] == str(auth.BUSY_RETRY_S)
                 assert service.counted("login-user-ip", wang, OFFICE) == 0
             finally:
@@ -245,7 +246,7 @@ def test_a_session_ends_at_its_absolute_lifetime(redis_process, database_url) ->
             assert answers[0] == 200 and answers[-1] == 401
             closed = closed_within(ws, socket.SESSION_CHECK_S * 3)
         assert closed is not None
-        assert (closed.code, closed.reason) == (1008, socket.SESSION_ENDED)
+        assert (closed.code, closed.reason) == (1008, console_texts.SESSION_ENDED)
 
 
 def _cli(service: Service, monkeypatch, *args: str, stdin: str = "") -> int:
@@ -279,9 +280,9 @@ def test_ended_sessions_are_refused_and_close_the_console(
             assert _cli(service, monkeypatch, ending, wang) == 0
         closed = closed_within(console, socket.SESSION_CHECK_S * 3)
     assert closed is not None
-    assert (closed.code, closed.reason) == (1008, socket.SESSION_ENDED)
+    assert (closed.code, closed.reason) == (1008, console_texts.SESSION_ENDED)
     me = service.http.get("/console/api/me", headers=service.token_only(token))
-    assert me.json() == {"detail": auth.NOT_LOGGED_IN}
+    assert me.json() == {"detail": console_texts.NOT_LOGGED_IN}
 
 
 def test_a_change_the_cli_could_not_announce_still_ends_the_session(

@@ -9,14 +9,16 @@ from kernel.clock import CHINA_TZ
 from kernel.messages import InboundMessage, OutboundMessage
 from kernel.skills import Skill
 from queue_service import db
-from queue_service.handoff import desk as texts
+from queue_service.handoff import desk as desk_buttons
+from queue_service.handoff import texts
 from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore
 from queue_service.handoff.desk import HandoffDesk
 from queue_service.handoff.hours import Timetable
 from queue_service.handoff.phases import Phase
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
-from queue_service.handoff.tickets import CONTACT_INVALID, TEXT_EMPTY, TicketStatus, TicketStore
+from queue_service.handoff.texts import CONTACT_INVALID, TEXT_EMPTY
+from queue_service.handoff.tickets import TicketStatus, TicketStore
 from queue_service.hub import handoff_skill
 from queue_service.settings import Settings
 
@@ -72,9 +74,9 @@ async def test_after_hours_the_user_leaves_a_message(redis_client, tickets) -> N
     desk = make_desk(redis_client, tickets, EVENING)
     [offer] = await desk.request("webchat:u1", Skill.AIRPORT)
     assert offer.text.startswith("现在是人工客服的非工作时间（下次服务时间：9月29日 08:30）")
-    assert offer.buttons == [texts.LEAVE_MESSAGE, texts.BACK_TO_BOT]
+    assert offer.buttons == [desk_buttons.LEAVE_MESSAGE, desk_buttons.BACK_TO_BOT]
 
-    assert (await desk.handle(click(texts.LEAVE_MESSAGE)))[0].text == texts.ASK_TEXT_TEXT
+    assert (await desk.handle(click(desk_buttons.LEAVE_MESSAGE)))[0].text == texts.ASK_TEXT_TEXT
     assert (await desk.handle(said("   ")))[0].text == TEXT_EMPTY
     asked = await desk.handle(said("提交货预约一直提交不了"))
     assert asked[0].text == texts.ASK_CONTACT_TEXT
@@ -97,7 +99,7 @@ async def test_no_agent_online_offers_a_message_and_the_user_may_decline(
     desk = make_desk(redis_client, tickets, MORNING)
     [offer] = await desk.request("webchat:u1", Skill.OTHER)
     assert offer.text.startswith(texts.NO_AGENT_TEXT)
-    assert (await desk.handle(click(texts.BACK_TO_BOT)))[0].text == texts.BACK_TEXT
+    assert (await desk.handle(click(desk_buttons.BACK_TO_BOT)))[0].text == texts.BACK_TEXT
     assert await desk.handle(said("你好")) is None
 
     await desk.request("webchat:u1", Skill.OTHER)
@@ -119,13 +121,13 @@ async def test_with_agents_online_users_queue_see_their_place_and_may_cancel(
     # One ahead of nobody, 300 s per chat by default, 3 chats at once: 100 s, about 2 minutes.
     expected = "已为您转接账号与卡介质人工客服，您前面还有 0 位用户，预计等待约 2 分钟，请稍候。"
     assert first.text == expected
-    assert first.buttons == [texts.CANCEL]
+    assert first.buttons == [desk_buttons.CANCEL]
     [second] = await desk.request("webchat:u2", Skill.ACCOUNT)
     assert "您前面还有 1 位用户" in second.text
 
     [still] = await desk.handle(said("在吗", who="webchat:u2"))
     assert still.text == texts.STILL_QUEUED_TEXT.format(position=2)
-    assert (await desk.handle(click(texts.CANCEL)))[0].text == texts.CANCELLED_TEXT
+    assert (await desk.handle(click(desk_buttons.CANCEL)))[0].text == texts.CANCELLED_TEXT
     assert await desk.handle(said("你好")) is None
     [moved_up] = await desk.handle(said("取消排队", who="webchat:u2"))  # typed, not clicked
     assert moved_up.text == texts.CANCELLED_TEXT
@@ -162,7 +164,7 @@ async def test_a_ticket_the_database_refuses_is_not_lost(redis_client, tickets) 
     broken = make_desk(redis_client, TicketStore(db.session_factory(broken_engine)), EVENING)
     try:
         await broken.request("webchat:u1", Skill.OTHER)
-        await broken.handle(click(texts.LEAVE_MESSAGE))
+        await broken.handle(click(desk_buttons.LEAVE_MESSAGE))
         await broken.handle(said("报关单状态一直是制作中"))
         [failed] = await broken.handle(said("13812345678"))
         assert failed.text == texts.TICKET_FAILED_TEXT
@@ -178,9 +180,9 @@ async def test_a_ticket_the_database_refuses_is_not_lost(redis_client, tickets) 
 
 async def test_old_buttons_clicked_later_still_do_what_they_say(redis_client, tickets) -> None:
     desk = make_desk(redis_client, tickets, EVENING)
-    assert (await desk.handle(click(texts.CANCEL)))[0].text == texts.NOT_QUEUED_TEXT
-    assert (await desk.handle(click(texts.BACK_TO_BOT)))[0].text == texts.BACK_TEXT
-    assert (await desk.handle(click(texts.LEAVE_MESSAGE)))[0].text == texts.ASK_TEXT_TEXT
+    assert (await desk.handle(click(desk_buttons.CANCEL)))[0].text == texts.NOT_QUEUED_TEXT
+    assert (await desk.handle(click(desk_buttons.BACK_TO_BOT)))[0].text == texts.BACK_TEXT
+    assert (await desk.handle(click(desk_buttons.LEAVE_MESSAGE)))[0].text == texts.ASK_TEXT_TEXT
     await desk.handle(said("卡介质登录一直报错"))
     await desk.handle(said("bjuser@example.com"))
     [ticket] = await tickets.with_status(TicketStatus.OPEN)
@@ -196,8 +198,8 @@ async def test_handoffs_are_capped_per_conversation_and_per_client(redis_client,
 
     async def ask(who: str, client: str | None) -> str:
         [answer] = await desk.request(who, Skill.OTHER, client)
-        if answer.buttons == [texts.CANCEL]:  # queued: cancelled at once, to ask again
-            await desk.handle(click(texts.CANCEL, who))
+        if answer.buttons == [desk_buttons.CANCEL]:  # queued: cancelled at once, to ask again
+            await desk.handle(click(desk_buttons.CANCEL, who))
         return answer.text
 
     # One web chat page asking again and again: refused after two, and nothing is queued.
@@ -222,7 +224,7 @@ async def test_tickets_are_capped_per_conversation_and_per_client(redis_client, 
 
     async def leave(who: str, client: str) -> str:
         await desk.request(who, Skill.OTHER, client)
-        [asked] = await desk.handle(click(texts.LEAVE_MESSAGE, who, client))
+        [asked] = await desk.handle(click(desk_buttons.LEAVE_MESSAGE, who, client))
         if asked.text != texts.ASK_TEXT_TEXT:
             return asked.text
         await desk.handle(said("报关单状态一直是制作中", who=who, client=client))
@@ -246,7 +248,7 @@ async def test_a_ticket_over_the_cap_at_its_last_step_is_not_created(redis_clien
     desk = make_desk(redis_client, tickets, EVENING, caps)
     # Two pages of one conversation, both writing a message at once: the first one counts.
     await desk.request("webchat:u1", Skill.OTHER)
-    await desk.handle(click(texts.LEAVE_MESSAGE))
+    await desk.handle(click(desk_buttons.LEAVE_MESSAGE))
     await desk.handle(said("报关单状态一直是制作中"))
     await caps.tickets.hit("webchat:u1", None)  # the other page's ticket
     [refused] = await desk.handle(said("13812345678"))

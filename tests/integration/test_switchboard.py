@@ -14,8 +14,9 @@ from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import AccountStore
 from queue_service.bus import Bus
-from queue_service.handoff import desk as texts
+from queue_service.handoff import desk as desk_buttons
 from queue_service.handoff import switchboard as board_module
+from queue_service.handoff import texts
 from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore, Disposition
 from queue_service.handoff.desk import HandoffDesk
@@ -29,9 +30,10 @@ from queue_service.handoff.switchboard import (
     agent_topic,
     user_topic,
 )
+from queue_service.handoff.texts import BOT_UNAVAILABLE_TEXT
 from queue_service.handoff.tickets import TicketStore
 from queue_service.handoff.watch import Watch
-from queue_service.hub import BOT_UNAVAILABLE_TEXT, Hub
+from queue_service.hub import Hub
 from queue_service.rasa_client import RasaClient
 from queue_service.settings import Settings
 from queue_service.transcripts import TranscriptStore
@@ -159,7 +161,7 @@ async def test_a_chat_from_the_first_word_to_the_rating(world) -> None:
     with pytest.raises(NotYourChat):
         await world.board.reply(wang, "客服小王", me, "还在吗")
 
-    five = texts.RATING_BUTTONS[0]
+    five = desk_buttons.RATING_BUTTONS[0]
     rated = await world.hub.handle(
         InboundMessage(conversation_id=me, text=five.title, payload=five.payload)
     )
@@ -203,7 +205,7 @@ async def test_a_dropped_agents_users_go_back_to_the_head_of_the_line(world) -> 
     async with world.bus.listen(user_topic(served)) as events:
         assert await world.board.requeue_all(wang) == 1
         told = (await next_event(events))["messages"][0]
-    assert told["text"] == board_module.DROPPED_TEXT.format(position=1)
+    assert told["text"] == texts.DROPPED_TEXT.format(position=1)
     assert [cid for cid, _ in await world.queue.waiting(Skill.CROSS_BORDER)] == [served, waiting]
     assert await world.queue.chats_of(wang) == set()
     assert (await world.queue.agent(wang)).load == 0
@@ -277,8 +279,8 @@ async def test_positions_are_announced_when_they_change_and_only_then(world, mon
         await asyncio.sleep(0.2)
         assert events.empty()
     assert updates == {
-        users[1]: board_module.POSITION_TEXT.format(ahead=0),
-        users[2]: board_module.POSITION_TEXT.format(ahead=1),
+        users[1]: texts.POSITION_TEXT.format(ahead=0),
+        users[2]: texts.POSITION_TEXT.format(ahead=1),
     }
 
 
@@ -323,7 +325,7 @@ async def test_a_chat_is_transferred_to_an_agent_or_a_skill_with_its_note(world)
         assert await world.board.transfer(wang, "客服小王", me, to_agent=li, note="查税单")
         seen = [await next_event(events) for _ in range(4)]
     texts_seen = [e["messages"][0]["text"] for e in seen if e["type"] == "messages"]
-    assert texts_seen[0] == board_module.HANDED_OVER_TEXT
+    assert texts_seen[0] == texts.HANDED_OVER_TEXT
     assert texts_seen[1].startswith("您好，我是客服小李")
     assert {"type": "closed", "conversation_id": me} in seen
     assert any(e["type"] == "assigned" and e["conversation_id"] == me for e in seen)

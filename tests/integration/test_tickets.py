@@ -6,10 +6,8 @@ import pytest
 
 from kernel.skills import Skill
 from queue_service import db
+from queue_service.handoff.texts import CONTACT_INVALID, TEXT_EMPTY, TEXT_TOO_LONG
 from queue_service.handoff.tickets import (
-    CONTACT_INVALID,
-    TEXT_EMPTY,
-    TEXT_TOO_LONG,
     TicketError,
     TicketStatus,
     TicketStore,

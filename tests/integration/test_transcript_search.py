@@ -11,15 +11,9 @@ from kernel.messages import OutboundMessage, Role
 from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import Role as StaffRole
-from queue_service.console import search_api
-from queue_service.console.search import (
-    DATES_REVERSED,
-    ChatQuery,
-    LineQuery,
-    Period,
-    SearchError,
-    TranscriptSearch,
-)
+from queue_service.console import texts as console_texts
+from queue_service.console.search import ChatQuery, LineQuery, Period, SearchError, TranscriptSearch
+from queue_service.console.texts import DATES_REVERSED
 from queue_service.handoff.chats import ChatStore
 from queue_service.transcripts import TranscriptStore
 from tests.integration.test_console_api import create_account, log_in
@@ -245,7 +239,7 @@ def test_the_api_limits_agents_to_their_own_lines(service, database_url, tag: st
         "请到制卡点解锁",
     ]
     refused = service.get("/console/api/search/conversation", params={"conversation_id": other})
-    assert (refused.status_code, refused.json()["detail"]) == (403, search_api.NOT_SERVED)
+    assert (refused.status_code, refused.json()["detail"]) == (403, console_texts.NOT_SERVED)
 
     log_in(service, boss)
     everything = service.get("/console/api/search", params=params).json()["lines"]
@@ -262,9 +256,9 @@ def test_the_api_limits_agents_to_their_own_lines(service, database_url, tag: st
 @pytest.mark.parametrize(
     ("params", "detail"),
     [
-        ({"date_from": "2026/11/24"}, search_api.BAD_DATE),
-        ({"date_to": "2026-02-30"}, search_api.BAD_DATE),
-        ({"date_from": "昨天"}, search_api.BAD_DATE),
+        ({"date_from": "2026/11/24"}, console_texts.BAD_DATE),
+        ({"date_to": "2026-02-30"}, console_texts.BAD_DATE),
+        ({"date_from": "昨天"}, console_texts.BAD_DATE),
         ({"date_from": "2026-11-25", "date_to": "2026-11-24"}, DATES_REVERSED),
     ],
 )

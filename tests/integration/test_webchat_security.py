@@ -16,10 +16,10 @@ from starlette.websockets import WebSocketDisconnect
 from integrations.webchat import routes
 from integrations.webchat.session import session_id_of
 from kernel.skills import Skill
-from queue_service.handoff import desk as desk_texts
+from queue_service.handoff import texts as desk_texts
 from queue_service.handoff.phases import Phase
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
-from queue_service.hub import BOT_UNAVAILABLE_TEXT
+from queue_service.handoff.texts import BOT_UNAVAILABLE_TEXT
 from tests.integration.test_identity import logged
 from tests.support.rasa_standins import RecordingRasa, closed_port_url
 from tests.support.service import make_client, part

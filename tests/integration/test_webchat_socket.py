@@ -5,8 +5,11 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from queue_service.handoff.desk import NO_AGENT_TEXT
-from queue_service.hub import BOT_UNAVAILABLE_TEXT, HANDOFF_UNAVAILABLE_TEXT
+from queue_service.handoff.texts import (
+    BOT_UNAVAILABLE_TEXT,
+    HANDOFF_UNAVAILABLE_TEXT,
+    NO_AGENT_TEXT,
+)
 from tests.support.rasa_standins import closed_port_url, silent_server
 from tests.support.service import make_client
 from tests.support.webchat import open_chat

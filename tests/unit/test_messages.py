@@ -3,15 +3,15 @@ client made up as text, never as an intent with entities (Rasa unpacks any "/int
 
 import pytest
 
+from actions.buttons import HANDOFF_BUTTON, MENU_BUTTON
 from actions.faq import knowledge, replies
 from actions.handoff import skill_buttons
 from actions.queries.period_form import CANCEL_BUTTON
 from actions.queries.render import Query, payload
-from integrations import menu
 from integrations.wechat.menu import ENTRIES
+from kernel import menu, payloads
 from kernel.messages import InboundMessage, as_typed, is_bot_payload
 from queue_service.handoff import desk
-from queue_service.hub import HANDOFF_PAYLOAD, START
 
 
 def bot_payloads() -> list[str]:
@@ -27,12 +27,12 @@ def bot_payloads() -> list[str]:
         "ask": "period",
     }
     return [
-        START,
-        HANDOFF_PAYLOAD,
+        payloads.GREET,
+        payloads.HANDOFF,
         *(b.payload for b in (menu.FAQ_MENU, menu.QUERY_RECORDS, menu.HANDOFF)),
         CANCEL_BUTTON["payload"],
-        replies.HANDOFF_BUTTON["payload"],
-        replies.MENU_BUTTON["payload"],
+        HANDOFF_BUTTON["payload"],
+        MENU_BUTTON["payload"],
         *(b["payload"] for b in replies.category_buttons(kb)),
         *(replies.entry_button(e)["payload"] for e in kb.entries),
         *(replies.plain_payload(e) for e in kb.entries),
@@ -47,9 +47,9 @@ def bot_payloads() -> list[str]:
 
 
 def test_every_payload_the_bot_offers_reaches_it_unchanged() -> None:
-    payloads = bot_payloads()
-    assert len(payloads) > 40
-    for sent in payloads:
+    offered = bot_payloads()
+    assert len(offered) > 40
+    for sent in offered:
         assert is_bot_payload(sent), sent
         clicked = InboundMessage(conversation_id="webchat:x", text="按钮", payload=sent)
         assert clicked.for_bot == sent
