@@ -18,12 +18,12 @@ from sqlalchemy import inspect
 from kernel.claims import Identity, Kind, Source
 from kernel.messages import Role
 from queue_service import db
-from queue_service.hub import Hub
 from queue_service.identity import card_texts
 from queue_service.identity.card_demo import DEMO_CARDS, demo_key
 from queue_service.identity.card_keys import CardKey, KeyType
 from queue_service.identity.cards import CardRegistry, CardRole, CardStatus, RegisteredCard
 from queue_service.identity.service import Identities
+from queue_service.transcripts import TranscriptStore
 from tests.card.conftest import in_days
 from tests.integration.test_identity import ZHAO, chat, identity_sent, mint
 from tests.support.eport_card import INITIAL_PIN, EcdsaKey, EportApplet
@@ -109,7 +109,7 @@ def test_a_legal_card_login_reaches_the_actions_signed(service, rasa, reader, ne
         assert pin_reminder == card_texts.INITIAL_PIN
         # Kept in the transcript: a reload shows them again, the agent sees how the user verified.
         history = service.portal.call(
-            part(service, Hub).transcripts.history, conversation_id, 10
+            part(service, TranscriptStore).history, conversation_id, 10
         )
         assert [(m.role, m.text) for m in history[-2:]] == [
             (Role.SYSTEM, welcome),
