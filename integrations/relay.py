@@ -35,8 +35,8 @@ STOP_WAIT_S = 2.0
 
 # What a channel calls after each turn: (conversation id, what the turn answered).
 AfterTurn = Callable[[str, list[StoredMessage]], Awaitable[None]]
-# Sends a batch of new lines to the user: (conversation id, lines).
-Deliver = Callable[[str, list[StoredMessage]], Awaitable[None]]
+# Sends a batch of new lines to the user: (conversation id, lines); what it returns is unused.
+Deliver = Callable[[str, list[StoredMessage]], Awaitable[object]]
 # Shows or hides the agent's typing notice: (conversation id, on).
 ShowTyping = Callable[[str, bool], Awaitable[None]]
 

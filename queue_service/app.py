@@ -17,6 +17,7 @@ from integrations.webchat import routes as webchat
 from integrations.webchat.guard import ConnectionCap
 from integrations.wechat import routes as wechat
 from integrations.wechat.service import WeChatChannel
+from kernel.claims import Identity
 from kernel.logging_setup import configure_logging
 from queue_service import health, metrics
 from queue_service.agents.accounts import AccountStore, RecentAccounts
@@ -30,11 +31,13 @@ from queue_service.console.search import TranscriptSearch
 from queue_service.db import create_engine, session_factory
 from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore
+from queue_service.handoff.delivery import Delivery
 from queue_service.handoff.desk import HandoffDesk
 from queue_service.handoff.hours import Timetable
 from queue_service.handoff.queue import HandoffQueue
 from queue_service.handoff.stats import DayStats
 from queue_service.handoff.switchboard import Switchboard
+from queue_service.handoff.ticket_desk import TicketDesk
 from queue_service.handoff.tickets import TicketStore
 from queue_service.handoff.watch import Watch
 from queue_service.hub import Hub
@@ -75,9 +78,17 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     await bus.start()
     chats = ChatStore(sessions)
     transcripts = TranscriptStore(sessions)
+    identity_store = IdentityStore(redis_client, sessions)
+
+    async def who_is(conversation_id: str) -> Identity | None:
+        verified = await identity_store.current(conversation_id)
+        return verified.identity if verified else None
+
+    delivery = Delivery(transcripts, bus, queue)
+    ticket_desk = TicketDesk(tickets, delivery, bus, who_is)
     desk = HandoffDesk(
         queue,
-        tickets,
+        ticket_desk,
         chats,
         Timetable.from_settings(settings),
         caps=HandoffCaps(redis_client, settings),
@@ -91,7 +102,6 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         transcripts,
         settings.manual_skill_set(),
     )
-    identity_store = IdentityStore(redis_client, sessions)
     card_registry = CardRegistry(sessions)
     if settings.demo_mode:
         await card_demo.seed(card_registry)
@@ -122,6 +132,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         bus,
         queue,
         tickets,
+        ticket_desk,
         transcripts,
         switchboard,
         DayStats(sessions, queue),
@@ -139,10 +150,12 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     wechat = WeChatChannel.from_settings(settings, redis_client, port)
     if wechat is not None:
         services.add(wechat)
+        delivery.register(wechat.name, wechat.deliver)
         wechat.start()
     telegram = TelegramChannel.from_settings(settings, redis_client, port)
     if telegram is not None:
         services.add(telegram)
+        delivery.register(telegram.name, telegram.deliver)
         await telegram.start()
     services.add(BindLinks(telegram=telegram.deep_link if telegram is not None else None))
     watch = Watch(

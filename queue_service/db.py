@@ -62,7 +62,13 @@ class Ticket(Base):
     """A message left for the help desk (留言) when no agent could take the user."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_status", "status", "id"),)
+    __table_args__ = (
+        Index("ix_tickets_status", "status", "id"),
+        Index("ix_tickets_assignee", "assignee", "status", "id"),
+        Index("ix_tickets_skill", "skill", "status", "id"),
+        Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_conversation_id", "conversation_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(String(200))
@@ -71,10 +77,31 @@ class Ticket(Base):
     # How to reach the user: a phone number or an e-mail address, as validated.
     contact: Mapped[str] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # The verified identity (claims) of the user when they left it; None: anonymous.
+    identity: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The agent who took it (处理中); None while nobody has.
+    assignee: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who closed it, and the note kept for the help desk (not shown to the user).
     done_by: Mapped[str | None] = mapped_column(String(32))
     done_note: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TicketReply(Base):
+    """An agent's answer to a ticket, sent to the user in the channel they left it from."""
+
+    __tablename__ = "ticket_replies"
+    __table_args__ = (Index("ix_ticket_replies_ticket", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(32))
+    # What the user saw as the sender, e.g. 客服小王.
+    author_name: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Chat(Base):

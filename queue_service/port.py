@@ -24,11 +24,11 @@ from kernel.messages import InboundMessage, OutboundMessage, Role, StoredMessage
 from kernel.skills import Skill
 from queue_service.bus import Bus, Event
 from queue_service.handoff.queue import HandoffQueue
-from queue_service.handoff.switchboard import user_topic
 from queue_service.hub import Hub
 from queue_service.identity.card_login import CardDesk, CardLogin
 from queue_service.identity.service import Identities
 from queue_service.identity.store import Verified
+from queue_service.topics import user_topic
 from queue_service.transcripts import TranscriptStore
 
 log = logging.getLogger(__name__)

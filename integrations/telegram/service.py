@@ -37,6 +37,8 @@ RETRY_START_S = 30.0
 
 
 class TelegramChannel:
+    name = CHANNEL
+
     def __init__(self, settings: Settings, redis: Redis, port: ChannelPort) -> None:
         self.secret = settings.telegram_secret.get_secret_value()
         self._webhook_url = settings.telegram_webhook_url
@@ -53,7 +55,7 @@ class TelegramChannel:
             builder = builder.updater(None)
         self.application = builder.build()
         self.relay = HandoffRelay(
-            CHANNEL, settings, redis, port, self._deliver, show_typing=self._show_typing
+            CHANNEL, settings, redis, port, self.deliver, show_typing=self._show_typing
         )
         self.turns = Turns(
             redis, port, CallbackData(redis), settings.max_message_chars, self.relay.after_turn
@@ -124,8 +126,11 @@ class TelegramChannel:
         update = Update.de_json(data, self.application.bot)
         await self.application.update_queue.put(update)
 
-    async def _deliver(self, conversation: str, lines: list[StoredMessage]) -> None:
+    async def deliver(self, conversation: str, lines: list[StoredMessage]) -> bool:
+        """Lines outside a turn (an agent's, a queue update, a ticket's answer); raises what the
+        Bot API raised when Telegram did not take them."""
         await self.turns.send(self.application.bot, conversation, lines)
+        return True
 
     async def _show_typing(self, conversation: str, on: bool) -> None:
         if on:  # Telegram's notice ends by itself after 5 s or with the next message

@@ -24,6 +24,8 @@ RELAY_COALESCE_S = 1.0
 
 
 class WeChatChannel:
+    name = CHANNEL
+
     def __init__(
         self,
         settings: Settings,
@@ -48,7 +50,7 @@ class WeChatChannel:
         self.outbox = Outbox(redis, self.api)
         self._options = Options(redis)
         self.relay = HandoffRelay(
-            CHANNEL, settings, redis, port, self._deliver, coalesce_s=RELAY_COALESCE_S
+            CHANNEL, settings, redis, port, self.deliver, coalesce_s=RELAY_COALESCE_S
         )
         self.turns = Turns(
             redis,
@@ -71,11 +73,12 @@ class WeChatChannel:
     def start(self) -> None:
         self.relay.start()
 
-    async def _deliver(self, conversation_id: str, lines: list[StoredMessage]) -> None:
-        """Agent lines and queue updates: one text, its buttons numbered, by the outbox."""
+    async def deliver(self, conversation_id: str, lines: list[StoredMessage]) -> bool:
+        """Lines outside a turn (an agent's, a queue update, a ticket's answer): one text, its
+        buttons numbered, by the outbox; False when it waits there for the user's next message."""
         rendered = render(lines)
         await self._options.remember(conversation_id, rendered.buttons)
-        await self.outbox.send(address_of(conversation_id), rendered.text)
+        return await self.outbox.send(address_of(conversation_id), rendered.text)
 
     async def aclose(self) -> None:
         await self.turns.drain()

@@ -1,4 +1,5 @@
-"""The console's JSON API: the agent's status, the waiting lists, chats, and tickets.
+"""The console's JSON API: the agent's status, the waiting lists and chats (tickets are in
+tickets_api.py).
 
 Errors carry a Chinese `detail` the page shows as it is. An agent sees and acts on their own
 chats only; supervisors may read any transcript.
@@ -24,14 +25,12 @@ from queue_service.deps import (
     Board,
     IdentitiesDep,
     Queue,
-    Tickets,
     Transcripts,
 )
 from queue_service.handoff.chats import AGENT_DISPOSITIONS, DISPOSITION_TITLES, Disposition
 from queue_service.handoff.phases import Phase
 from queue_service.handoff.queue import AgentStatus
 from queue_service.handoff.switchboard import NotYourChat
-from queue_service.handoff.tickets import TicketStatus
 from queue_service.identity.service import Identities
 from queue_service.transcripts import TranscriptStore
 
@@ -63,10 +62,6 @@ class Transfer(ChatRef):
     to_skill: Skill | None = None
     to_agent: str | None = Field(default=None, max_length=32)
     note: str = Field(default="", max_length=500)
-
-
-class TicketDone(BaseModel):
-    note: str = Field(min_length=1, max_length=1000)
 
 
 def _channel(conversation_id: str) -> str:
@@ -273,35 +268,3 @@ async def transfer(body: Transfer, staff: Staff, board: Board) -> dict[str, str]
     if not moved:
         raise HTTPException(status.HTTP_409_CONFLICT, texts.TARGET_UNAVAILABLE)
     return {"conversation_id": body.conversation_id}
-
-
-@router.get("/tickets")
-async def tickets(
-    staff: Staff, store: Tickets, state: TicketStatus = TicketStatus.OPEN
-) -> dict[str, Any]:
-    return {
-        "tickets": [
-            {
-                "id": t.id,
-                "conversation_id": t.conversation_id,
-                "skill": t.skill.value,
-                "skill_title": SKILL_TITLES[t.skill],
-                "text": t.text,
-                "contact": t.contact,
-                "status": t.status.value,
-                "created_at": t.created_at.isoformat(),
-                "done_by": t.done_by,
-                "done_note": t.done_note,
-            }
-            for t in await store.with_status(state)
-        ]
-    }
-
-
-@router.post("/tickets/{ticket_id}/done")
-async def ticket_done(
-    ticket_id: int, body: TicketDone, staff: Staff, store: Tickets
-) -> dict[str, int]:
-    if not await store.mark_done(ticket_id, staff.username, body.note.strip()):
-        raise HTTPException(status.HTTP_409_CONFLICT, texts.TICKET_GONE)
-    return {"id": ticket_id}

@@ -9,7 +9,16 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from queue_service.console import api, auth, canned_api, search_api, socket, supervisor_api, texts
+from queue_service.console import (
+    api,
+    auth,
+    canned_api,
+    search_api,
+    socket,
+    supervisor_api,
+    texts,
+    tickets_api,
+)
 from queue_service.console.origin import same_origin
 from queue_service.page_policy import content_security_policy
 from queue_service.static_files import REVALIDATE, RevalidatedFiles
@@ -35,7 +44,7 @@ def install(app: FastAPI) -> None:
         headers = {"Content-Security-Policy": policy, **REVALIDATE}
         return FileResponse(STATIC_DIR / "index.html", headers=headers)
 
-    for module in (auth, api, canned_api, search_api, supervisor_api):
+    for module in (auth, api, canned_api, search_api, supervisor_api, tickets_api):
         app.include_router(module.router, dependencies=[Depends(same_origin)])
     app.include_router(socket.router)  # checks the Origin itself (a websocket must have one)
     app.add_exception_handler(RequestValidationError, _invalid_input)

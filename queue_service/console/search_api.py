@@ -66,7 +66,8 @@ def _day(text: str | None) -> date | None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, texts.BAD_DATE) from exc
 
 
-def _period(date_from: str | None, date_to: str | None) -> Period:
+def period_of(date_from: str | None, date_to: str | None) -> Period:
+    """China dates as the console sends them (YYYY-MM-DD); 422 with the reason otherwise."""
     try:
         return Period(_day(date_from), _day(date_to))
     except SearchError as exc:
@@ -106,7 +107,7 @@ async def search_lines(
             agent=_blank(agent),
             role=role,
             text=_blank(text),
-            period=_period(date_from, date_to),
+            period=period_of(date_from, date_to),
             served_by=_own(staff),
             before_id=before_id,
             limit=limit,
@@ -165,7 +166,7 @@ async def search_chats(
         ChatQuery(
             conversation=_blank(conversation),
             agent=own or wanted,
-            period=_period(date_from, date_to),
+            period=period_of(date_from, date_to),
             before_id=before_id,
             limit=limit,
         )

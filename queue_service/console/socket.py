@@ -28,7 +28,8 @@ from queue_service.console.auth import staff_of
 from queue_service.console.origin import origin_allowed
 from queue_service.deps import AppSettings, Board, EventBus, Queue
 from queue_service.handoff.queue import HandoffQueue
-from queue_service.handoff.switchboard import CONSOLE_TOPIC, NotYourChat, Switchboard, agent_topic
+from queue_service.handoff.switchboard import NotYourChat, Switchboard
+from queue_service.topics import CONSOLE_TOPIC, agent_topic
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,8 @@ from queue_service.handoff.chats import ChatStore
 from queue_service.handoff.hours import Timetable
 from queue_service.handoff.phases import Conversation, Phase
 from queue_service.handoff.queue import HandoffQueue, estimate_wait_s
-from queue_service.handoff.tickets import TicketError, TicketStore, valid_contact, valid_text
+from queue_service.handoff.ticket_desk import TicketDesk
+from queue_service.handoff.tickets import TicketError, valid_contact, valid_text
 
 CANCEL = Button(title=texts.CANCEL_TITLE, payload="/cancel_queue")
 LEAVE_MESSAGE = Button(title=texts.LEAVE_MESSAGE_TITLE, payload="/leave_message")
@@ -79,7 +80,7 @@ class HandoffDesk:
     def __init__(
         self,
         queue: HandoffQueue,
-        tickets: TicketStore,
+        tickets: TicketDesk,
         chats: ChatStore,
         timetable: Timetable,
         caps: HandoffCaps,
@@ -192,7 +193,7 @@ class HandoffDesk:
             if not await self._caps.tickets.hit(conversation_id, inbound.client):
                 await self._queue.back_to_bot(conversation_id)
                 return [_system(texts.TOO_MANY_TICKETS_TEXT)]
-            ticket = await self._tickets.create(
+            ticket = await self._tickets.leave(
                 conversation_id, conversation.skill, conversation.text, inbound.text
             )
         except TicketError as exc:

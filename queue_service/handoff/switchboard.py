@@ -29,23 +29,13 @@ from queue_service.handoff.chats import Chat, ChatStore, Disposition
 from queue_service.handoff.desk import CANCEL, rating_prompt
 from queue_service.handoff.phases import PREFIX, Assignment, Conversation, Phase
 from queue_service.handoff.queue import HandoffQueue
+from queue_service.topics import CONSOLE_TOPIC, agent_topic, user_topic
 from queue_service.transcripts import TranscriptStore
 
 log = logging.getLogger(__name__)
 
 # Position updates are sent at most this often per skill, and only to users whose place changed.
 POSITION_DEBOUNCE_S = 2.0
-
-CONSOLE_TOPIC = "console"
-
-
-def user_topic(conversation_id: str) -> str:
-    return f"conv:{conversation_id}"
-
-
-def agent_topic(agent: str) -> str:
-    return f"agent:{agent}"
-
 
 def _system(text: str, *, agent: str | None = None, buttons=()) -> OutboundMessage:
     return OutboundMessage(role=Role.SYSTEM, text=text, agent=agent, buttons=list(buttons))

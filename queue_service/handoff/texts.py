@@ -64,3 +64,22 @@ TEXT_TOO_LONG = f"留言内容请控制在 {MAX_TICKET_CHARS} 字以内。"
 CONTACT_INVALID = (
     "联系方式格式不正确，请留下 11 位手机号码、带区号的固定电话（如 010-86398038）或电子邮箱。"
 )
+
+# A ticket's life as the user sees it (ticket_desk.py): taken, answered, closed.
+TICKET_STATUS_TITLES = {
+    "open": "待处理",
+    "in_progress": "处理中",
+    "replied": "已回复",
+    "closed": "已关闭",
+}
+TICKET_TAKEN_TEXT = "您的留言（编号 {id}）已由{name}受理，当前状态：处理中。"
+TICKET_REPLY_TEXT = (
+    "关于您的留言（编号 {id}）的回复：\n{text}\n\n"
+    "当前状态：已回复。如仍有疑问，可以继续提问或再次留言。"
+)
+TICKET_CLOSED_TEXT = "您的留言（编号 {id}）已处理完毕，当前状态：已关闭。感谢您的耐心等待！"
+
+# To the agent answering a ticket (ticket_desk.py checks it).
+MAX_TICKET_REPLY_CHARS = 2000
+REPLY_EMPTY = "回复内容不能为空。"
+REPLY_TOO_LONG = f"回复内容请控制在 {MAX_TICKET_REPLY_CHARS} 字以内。"

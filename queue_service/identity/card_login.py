@@ -36,7 +36,6 @@ from redis.asyncio import Redis
 
 from kernel.claims import Identity, Kind, Source
 from queue_service.bus import Bus
-from queue_service.handoff.switchboard import user_topic
 from queue_service.identity import card_texts
 from queue_service.identity.card_challenges import CardChallenges
 from queue_service.identity.card_sessions import CardSessions
@@ -56,6 +55,7 @@ from queue_service.identity.store import (
     encode_verified,
     identity_key,
 )
+from queue_service.topics import user_topic
 
 log = logging.getLogger(__name__)
 

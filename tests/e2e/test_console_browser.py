@@ -355,7 +355,9 @@ def test_waiting_list_ticks_refuses_a_claim_when_full_and_assigns_when_free(
         context.close()
 
 
-def test_tickets_tab_lists_a_message_left_and_marks_it_done(stack, console: Page, user: Page):
+def test_a_ticket_is_taken_answered_and_closed_and_the_user_reads_each_step(
+    stack, console: Page, user: Page
+):
     # Nobody is online: the user leaves a message for the help desk.
     text = f"提交报关单一直失败 {uuid.uuid4().hex[:6]}"
     ask_for_an_agent(user, stack, "通关/货物申报")
@@ -372,22 +374,63 @@ def test_tickets_tab_lists_a_message_left_and_marks_it_done(stack, console: Page
     expect(console.locator(".swa-ticket-count")).not_to_have_text("0")
     console.locator(".swa-tab-tickets").click()
     ticket = console.locator(".swa-ticket", has_text=text)
+    expect(ticket.locator(".swa-ticket-status")).to_have_text("待处理")
     expect(ticket.locator(".swa-ticket-skill")).to_have_text("通关/货物申报")
     expect(ticket.locator(".swa-ticket-contact-value")).to_have_text("e2e-ticket@example.com")
     expect(ticket.locator(".swa-ticket-time")).to_have_text(
         re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$")
     )
+    number = ticket.get_attribute("data-ticket-id")
 
-    # A note is required; with one, the ticket moves to the done list.
-    ticket.locator(".swa-ticket-done").click()
-    expect(console.locator(".swa-notice")).to_have_text("请填写处理备注。")
-    ticket.locator(".swa-ticket-note").fill("已邮件回复用户")
-    ticket.locator(".swa-ticket-done").click()
-    expect(ticket).to_have_count(0)
-    console.select_option("#swa-ticket-state", "done")
-    done = console.locator('.swa-ticket[data-status="done"]', has_text=text)
-    expect(done.locator(".swa-ticket-result")).to_contain_text(username)
-    expect(done.locator(".swa-ticket-result")).to_contain_text("已邮件回复用户")
+    # Opened: the conversation behind it, bot part included; taken, the user hears it.
+    ticket.locator(".swa-ticket-more > summary").click()
+    history = ticket.locator(".swa-ticket-lines")
+    expect(history.locator('.swa-line[data-role="user"]', has_text=text)).to_have_count(1)
+    expect(history.locator('.swa-line[data-role="bot"]').first).to_be_visible()
+    ticket.locator(".swa-ticket-take").click()
+    taken = console.locator(".swa-ticket", has_text=text)
+    expect(taken.locator(".swa-ticket-status")).to_have_text("处理中")
+    expect(taken.locator(".swa-ticket-assignee")).to_have_text(username)
+    expect(user.locator('.swa-msg[data-role="system"]').last).to_contain_text(
+        f"您的留言（编号 {number}）已由"
+    )
+
+    # Answered from the console: the user reads it in the chat, from the agent, live.
+    taken.locator(".swa-ticket-more > summary").click()
+    answer = f"您好，请检查报关单的申报地海关代码 {uuid.uuid4().hex[:4]}"
+    taken.locator('.swa-ticket-form[data-action="reply"] textarea').fill(answer)
+    taken.locator(".swa-ticket-reply").click()
+    expect(console.locator(".swa-notice")).to_have_text("回复已发送给用户。")
+    expect(agent_bubbles(user).last).to_contain_text(answer)
+    expect(agent_bubbles(user).last).to_contain_text(f"编号 {number}")
+    replied = console.locator(".swa-ticket", has_text=text)
+    expect(replied.locator(".swa-ticket-status")).to_have_text("已回复")
+
+    # Closing needs a note (for the help desk only); the user is told it is closed.
+    replied.locator(".swa-ticket-more > summary").click()
+    replied.locator(".swa-ticket-close").click()
+    expect(console.locator(".swa-notice")).to_have_text("请填写关闭备注。")
+    replied.locator('.swa-ticket-form[data-action="close"] textarea').fill("已邮件回复用户")
+    replied.locator(".swa-ticket-close").click()
+    expect(user.locator('.swa-msg[data-role="system"]').last).to_contain_text("当前状态：已关闭")
+    expect(user.locator(".swa-msg", has_text="已邮件回复用户")).to_have_count(0)
+    console.select_option("#swa-ticket-state", "closed")
+    closed = console.locator('.swa-ticket[data-status="closed"]', has_text=text)
+    expect(closed.locator(".swa-ticket-result")).to_contain_text(username)
+    expect(closed.locator(".swa-ticket-result")).to_contain_text("已邮件回复用户")
+    # Searched by skill: another skill's list does not have it, its own does.
+    console.select_option("#swa-ticket-skill", label="跨境电商")
+    expect(closed).to_have_count(0)
+    console.select_option("#swa-ticket-skill", label="通关/货物申报")
+    expect(closed).to_have_count(1)
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    closed.locator(".swa-ticket-more > summary").click()
+    expect(closed.locator(".swa-ticket-reply")).to_contain_text(answer)
+    console.screenshot(path=str(SCREENSHOT_DIR / "console-ticket.png"))
+
+    # The user's page, reloaded, still shows the answer.
+    user.reload()
+    expect(agent_bubbles(user).filter(has_text=answer)).to_have_count(1)
 
 
 def test_typing_shows_both_ways_and_the_console_reconnects(stack, console: Page):

@@ -20,9 +20,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from kernel.claims import Identity, Kind, Source
 from queue_service.bus import PREFIX
-from queue_service.handoff.switchboard import user_topic
 from queue_service.identity.portal import PortalTokens
 from queue_service.settings import Settings
+from queue_service.topics import user_topic
 from tests.e2e.test_webchat_browser import browser as browser  # the fixture, shared
 from tests.support.servers import http_server
 

@@ -17,7 +17,6 @@ from queue_service.console import texts as console_texts
 from queue_service.console.texts import INVALID_INPUT
 from queue_service.handoff import texts
 from queue_service.handoff.queue import HandoffQueue
-from queue_service.handoff.tickets import TicketStore
 from tests.support.rasa_standins import closed_port_url
 from tests.support.service import make_client, part
 from tests.support.webchat import open_chat
@@ -189,27 +188,6 @@ def test_agents_see_only_their_chats_and_supervisors_see_all(service, database_u
         service.get("/console/api/transcript", params={"conversation_id": user}).status_code == 200
     )
     assert len(service.get("/console/api/queue").json()["skills"]) == len(Skill)
-
-
-def test_tickets_are_listed_and_marked_done_once(service, database_url) -> None:
-    async def leave() -> int:
-        engine = db.create_engine(database_url)
-        ticket = await TicketStore(db.session_factory(engine)).create(
-            "webchat:t1", Skill.AIRPORT, "车辆备案审核多久", "13812345678"
-        )
-        await engine.dispose()
-        return ticket.id
-
-    ticket_id = asyncio.run(leave())
-    log_in(service, create_account(database_url))
-    open_ids = [t["id"] for t in service.get("/console/api/tickets").json()["tickets"]]
-    assert ticket_id in open_ids
-    done = service.post(f"/console/api/tickets/{ticket_id}/done", json={"note": "已电话回复"})
-    assert done.status_code == 200
-    again = service.post(f"/console/api/tickets/{ticket_id}/done", json={"note": "再次"})
-    assert (again.status_code, again.json()["detail"]) == (409, console_texts.TICKET_GONE)
-    done_list = service.get("/console/api/tickets", params={"state": "done"}).json()["tickets"]
-    assert any(t["id"] == ticket_id and t["done_note"] == "已电话回复" for t in done_list)
 
 
 def test_the_console_page_is_served_in_chinese(service) -> None:

@@ -34,8 +34,8 @@ from queue_service.bus import Bus
 from queue_service.console import auth, login_guard, socket
 from queue_service.console import texts as console_texts
 from queue_service.console.texts import FOREIGN_ORIGIN
-from queue_service.handoff.switchboard import CONSOLE_TOPIC
 from queue_service.settings import Settings, get_settings
+from queue_service.topics import CONSOLE_TOPIC
 from tests.integration.test_console_api import PASSWORD, SAME_ORIGIN, create_account
 from tests.support.rasa_standins import closed_port_url
 from tests.support.service import part

@@ -21,6 +21,8 @@ from queue_service.handoff.texts import CONTACT_INVALID, TEXT_EMPTY
 from queue_service.handoff.tickets import TicketStatus, TicketStore
 from queue_service.hub import handoff_skill
 from queue_service.settings import Settings
+from queue_service.transcripts import TranscriptStore
+from tests.support.tickets import ticket_desk
 
 # Monday 2026-09-28 10:00 and 20:00, China time.
 MORNING = datetime(2026, 9, 28, 10, 0, tzinfo=CHINA_TZ)
@@ -54,10 +56,12 @@ class AskedByHub:
 
 def make_desk(redis_client, tickets, now: datetime, caps: HandoffCaps | None = None) -> AskedByHub:
     # Chats are only rated after an agent's chat: tests/integration/test_switchboard.py.
-    chats = ChatStore(db.session_factory(db.create_engine("sqlite+aiosqlite:///:memory:")))
+    sessions = db.session_factory(db.create_engine("sqlite+aiosqlite:///:memory:"))
+    chats = ChatStore(sessions)
     caps = caps or HandoffCaps(redis_client, Settings())
     queue = HandoffQueue(redis_client)
-    return AskedByHub(HandoffDesk(queue, tickets, chats, TIMETABLE, caps, lambda: now), queue)
+    desk = ticket_desk(tickets, redis_client, TranscriptStore(sessions))
+    return AskedByHub(HandoffDesk(queue, desk, chats, TIMETABLE, caps, lambda: now), queue)
 
 
 def said(

@@ -38,6 +38,7 @@ from queue_service.rasa_client import RasaClient
 from queue_service.settings import Settings
 from queue_service.transcripts import TranscriptStore
 from tests.support.rasa_standins import closed_port_url
+from tests.support.tickets import ticket_desk
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ async def world(redis_client, database_url):
     transcripts = TranscriptStore(sessions)
     desk = HandoffDesk(
         queue,
-        TicketStore(sessions),
+        ticket_desk(TicketStore(sessions), redis_client, transcripts),
         chats,
         Timetable.parse("mon-sun 00:00-24:00"),
         HandoffCaps(redis_client, Settings()),

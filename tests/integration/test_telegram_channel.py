@@ -22,11 +22,14 @@ from kernel.messages import OutboundMessage, Role
 from kernel.skills import Skill
 from queue_service.app import create_app
 from queue_service.bus import Bus
+from queue_service.handoff import texts as handoff_texts
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
-from queue_service.handoff.switchboard import Switchboard, user_topic
+from queue_service.handoff.switchboard import Switchboard
+from queue_service.handoff.ticket_desk import TicketDesk
 from queue_service.identity.portal import PortalTokens
 from queue_service.identity.service import Identities
 from queue_service.settings import Settings
+from queue_service.topics import user_topic
 from queue_service.transcripts import TranscriptStore
 from tests.support.rasa_standins import RecordingRasa, recording_rasa
 from tests.support.service import part
@@ -336,3 +339,24 @@ def test_bind_codes_come_with_the_deep_link(channel) -> None:
     # The link's /start parameter binds, as the deep link opens the chat with it.
     deliver(client, TelegramUser(513).text(f"/start {issued['code']}"))
     assert "李小红" in api.wait_for(1, 513)[0]
+
+
+def test_a_ticket_is_answered_in_the_users_telegram_chat(channel) -> None:
+    """An agent's answer and the ticket's closing reach a Telegram user who is not in any turn
+    (queue_service/handoff/delivery.py: the channel's sender, not only the bus)."""
+    client, _, api = channel
+    user = TelegramUser(601)
+    assert deliver(client, user.text("你好")) == 200
+    api.wait_for(1, user.chat_id)
+    desk = part(client, TicketDesk)
+    ticket = client.portal.call(
+        desk.leave, "telegram:601", Skill.OTHER, "怎么改密码", "13812345678"
+    )
+    answer = "请在登录页点击忘记密码。"
+    _, _, sent = client.portal.call(desk.reply, ticket.id, "li", "客服小李", answer)
+    assert sent is True
+    reply = handoff_texts.TICKET_REPLY_TEXT.format(id=ticket.id, text=answer)
+    assert api.wait_for(2, user.chat_id)[-1] == f"客服小李：{reply}"  # as every agent line
+    client.portal.call(desk.close, ticket.id, "li", "已回复")
+    closed = handoff_texts.TICKET_CLOSED_TEXT.format(id=ticket.id)
+    assert api.wait_for(3, user.chat_id)[-1] == closed

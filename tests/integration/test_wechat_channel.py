@@ -26,8 +26,10 @@ from integrations.wechat.texts import CONTINUE
 from kernel.messages import OutboundMessage, Role
 from kernel.skills import Skill
 from queue_service.app import create_app
+from queue_service.handoff import texts as handoff_texts
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.handoff.switchboard import Switchboard
+from queue_service.handoff.ticket_desk import TicketDesk
 from queue_service.secret_policy import refusal
 from queue_service.settings import Settings
 from stack.paths import ROOT
@@ -483,3 +485,30 @@ def test_agent_lines_reach_a_queued_user_through_the_api(empty_redis_url, databa
             "客服小王：您好，我是客服小王。\n\n客服小王：请问有什么可以帮您？"
         ]
         assert api.sent[0]["touser"] == "o-user-14"
+
+
+def test_a_ticket_is_answered_by_customer_service_message_or_kept_for_later(
+    empty_redis_url, database_url
+) -> None:
+    """Within WeChat's 48-hour window the answer goes at once; outside it the agent is told it
+    waits, and the user's next message carries it (integrations/wechat/outbox.py)."""
+    with wechat_client(empty_redis_url, database_url) as (client, sender, _, api):
+        desk = part(client, TicketDesk)
+        post(client, sender, sender.text("o-ticket-1", "你好"))  # opens the window
+        ticket = client.portal.call(
+            desk.leave, "wechat:o-ticket-1", Skill.OTHER, "怎么改密码", "13812345678"
+        )
+        _, _, sent = client.portal.call(desk.reply, ticket.id, "li", "客服小李", "请点击忘记密码。")
+        assert sent is True
+        answer = handoff_texts.TICKET_REPLY_TEXT.format(id=ticket.id, text="请点击忘记密码。")
+        assert api.texts("o-ticket-1") == [f"客服小李：{answer}"]  # as every agent line
+
+        # Someone who never wrote (or wrote too long ago) has no window.
+        silent = client.portal.call(
+            desk.leave, "wechat:o-ticket-2", Skill.OTHER, "税单怎么查", "13812345678"
+        )
+        _, _, sent = client.portal.call(desk.reply, silent.id, "li", "客服小李", "请登录后查询。")
+        assert sent is False and api.texts("o-ticket-2") == []
+        later = handoff_texts.TICKET_REPLY_TEXT.format(id=silent.id, text="请登录后查询。")
+        next_reply = post(client, sender, sender.text("o-ticket-2", "在吗"))
+        assert next_reply == f"客服小李：{later}\n\n收到：在吗"

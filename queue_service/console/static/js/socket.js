@@ -8,6 +8,7 @@ import { $ } from "./dom.js";
 import { scheduleLiveReload } from "./live.js";
 import { allowStatusChange, applyMe, refreshMe } from "./me.js";
 import { scheduleQueueReload } from "./queue.js";
+import { ticketsChanged } from "./tickets.js";
 import { poll, sessionExpired } from "./session.js";
 import { state } from "./store.js";
 
@@ -129,6 +130,9 @@ function onEvent(event) {
     case "queue":
       scheduleQueueReload();
       scheduleLiveReload();
+      break;
+    case "tickets":
+      ticketsChanged();
       break;
   }
 }
