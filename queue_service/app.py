@@ -86,11 +86,12 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
 
     delivery = Delivery(transcripts, bus, queue)
     ticket_desk = TicketDesk(tickets, delivery, bus, who_is)
+    timetable = Timetable.from_settings(settings)
     desk = HandoffDesk(
         queue,
         ticket_desk,
         chats,
-        Timetable.from_settings(settings),
+        timetable,
         caps=HandoffCaps(redis_client, settings),
     )
     switchboard = Switchboard(
@@ -133,6 +134,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         queue,
         tickets,
         ticket_desk,
+        timetable,
         transcripts,
         switchboard,
         DayStats(sessions, queue),

@@ -10,11 +10,13 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
+from kernel.claims import Identity
+from kernel.clock import china_now
 from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.accounts import Role
 from queue_service.console import texts
@@ -28,10 +30,12 @@ from queue_service.deps import (
     Transcripts,
 )
 from queue_service.handoff.chats import AGENT_DISPOSITIONS, DISPOSITION_TITLES, Disposition
+from queue_service.handoff.hours import Timetable, when_text
 from queue_service.handoff.phases import Phase
-from queue_service.handoff.queue import AgentStatus
+from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.handoff.switchboard import NotYourChat
 from queue_service.identity.service import Identities
+from queue_service.services import part
 from queue_service.transcripts import TranscriptStore
 
 router = APIRouter(prefix="/console/api", tags=["console"])
@@ -68,8 +72,22 @@ def _channel(conversation_id: str) -> str:
     return conversation_id.split(":", 1)[0]
 
 
+Hours = Annotated[Timetable, Depends(part(Timetable))]
+
+
+def _service_hours(timetable: Timetable) -> dict[str, Any]:
+    """Whether users can reach a person now; if not, the console says so (users are offered
+    留言 instead), with the next opening."""
+    now = china_now()
+    if timetable.is_open(now):
+        return {"open": True, "notice": None}
+    opening = timetable.next_opening(now)
+    when = texts.NEXT_OPENING.format(when=when_text(opening)) if opening else ""
+    return {"open": False, "notice": texts.OFF_HOURS.format(next_opening=when)}
+
+
 @router.get("/me")
-async def me(staff: Staff, queue: Queue) -> dict[str, Any]:
+async def me(staff: Staff, queue: Queue, timetable: Hours) -> dict[str, Any]:
     agent = await queue.agent(staff.username)
     skills = await queue.skills_of(staff.username)
     return {
@@ -84,6 +102,7 @@ async def me(staff: Staff, queue: Queue) -> dict[str, Any]:
         "dispositions": [
             {"id": d.value, "title": DISPOSITION_TITLES[d]} for d in AGENT_DISPOSITIONS
         ],
+        "service": _service_hours(timetable),
     }
 
 
@@ -97,13 +116,18 @@ async def set_status(
     return {"status": body.status.value}
 
 
-async def _identity_label(identities: Identities, conversation_id: str) -> str | None:
-    """Who the user is verified as (王小明（个人，已验证）), or None for an anonymous user."""
+async def _verified(identities: Identities, conversation_id: str) -> Identity | None:
     try:
         verified = await identities.current(conversation_id)
     except (RedisError, SQLAlchemyError):
         return None
-    return verified.identity.label if verified else None
+    return verified.identity if verified else None
+
+
+async def _identity_label(identities: Identities, conversation_id: str) -> str | None:
+    """Who the user is verified as (王小明（个人，已验证）), or None for an anonymous user."""
+    identity = await _verified(identities, conversation_id)
+    return identity.label if identity else None
 
 
 async def _preview(transcripts: TranscriptStore, conversation_id: str) -> list[dict[str, Any]]:
@@ -155,13 +179,16 @@ async def my_chats(staff: Staff, queue: Queue, identities: IdentitiesDep) -> dic
         conversation = await queue.read(conversation_id)
         if conversation.phase is not Phase.WITH_AGENT:
             continue
+        identity = await _verified(identities, conversation_id)
         chats.append(
             {
                 "conversation_id": conversation_id,
                 "channel": _channel(conversation_id),
                 "skill": conversation.skill.value,
                 "skill_title": SKILL_TITLES[conversation.skill],
-                "identity": await _identity_label(identities, conversation_id),
+                "identity": identity.label if identity else None,
+                # What a canned response's {name} becomes (composer.js).
+                "user_name": identity.name if identity else None,
                 "note": conversation.note,
             }
         )
@@ -193,11 +220,30 @@ async def transcript(
 
 
 @router.post("/chats/claim")
-async def claim(body: ChatRef, staff: Staff, board: Board) -> dict[str, str]:
+async def claim(body: ChatRef, staff: Staff, board: Board, queue: Queue) -> dict[str, str]:
     assignment = await board.claim(staff.username, body.conversation_id)
     if assignment is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, texts.TAKEN)
+        why = await _why_not_claimed(queue, staff.username, body.conversation_id)
+        raise HTTPException(status.HTTP_409_CONFLICT, why)
     return {"conversation_id": assignment.conversation_id}
+
+
+async def _why_not_claimed(queue: HandoffQueue, username: str, conversation_id: str) -> str:
+    """The agent's own state first (what they can change), then the user's."""
+    agent = await queue.agent(username)
+    if agent is None or agent.status is not AgentStatus.ONLINE:
+        current = (agent.status if agent else AgentStatus.OFFLINE).value
+        return texts.NOT_ONLINE.format(status=texts.STATUS_TITLES[current])
+    if agent.load >= agent.capacity:
+        return texts.FULL.format(load=agent.load, capacity=agent.capacity)
+    conversation = await queue.read(conversation_id)
+    if conversation.phase is Phase.WITH_AGENT:
+        return texts.TAKEN
+    if conversation.phase is not Phase.QUEUED:
+        return texts.LEFT_QUEUE
+    if conversation.skill not in await queue.skills_of(username):
+        return texts.NOT_YOUR_SKILL.format(skill=SKILL_TITLES[conversation.skill])
+    return texts.TAKEN  # taken and released meanwhile: the list is out of date
 
 
 @router.post("/chats/reply")

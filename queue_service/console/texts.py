@@ -21,7 +21,16 @@ INVALID_INPUT = "提交的内容不正确，请检查后重试。"
 
 # Chats, the waiting list, transfers and tickets (api.py); statuses by AgentStatus value.
 NOT_YOUR_CHAT = "该会话已结束或不在您的会话列表中。"
-TAKEN = "该用户已被其他客服接入，或您的接待量已满。"
+# Outside service hours (api.py /me): shown as a banner over the workspace.
+OFF_HOURS = "现在是人工客服的非工作时间，用户转人工时将被引导留言{next_opening}。您仍可处理留言。"
+NEXT_OPENING = "（下次服务时间：{when}）"
+
+# Why a claim (接入) was refused, as found right after it (api.py).
+TAKEN = "该用户已被其他客服接入。"
+LEFT_QUEUE = "该用户已不在排队中（可能已取消排队、留言或返回智能客服）。"
+FULL = "您的接待量已满（{load}/{capacity}），请先结束一个会话再接入。"
+NOT_ONLINE = "您当前为“{status}”状态，请先将状态设为“在线”再接入。"
+NOT_YOUR_SKILL = "该用户所在的技能组（{skill}）不在您的技能范围内。"
 NOT_ALLOWED = "您无权查看该会话。"
 TICKET_GONE = "该留言不存在或已关闭。"
 TICKET_NOT_FOUND = "该留言不存在。"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,7 +24,7 @@ from kernel.skills import SKILL_TITLES, Skill
 from queue_service.handoff import texts
 from queue_service.handoff.caps import HandoffCaps
 from queue_service.handoff.chats import ChatStore
-from queue_service.handoff.hours import Timetable
+from queue_service.handoff.hours import Timetable, when_text
 from queue_service.handoff.phases import Conversation, Phase
 from queue_service.handoff.queue import HandoffQueue, estimate_wait_s
 from queue_service.handoff.ticket_desk import TicketDesk
@@ -60,10 +59,6 @@ def _rating(inbound: InboundMessage) -> int | None:
             return score
     typed = _RATING_TYPED.match(inbound.text)
     return int(typed.group(1)) if typed else None
-
-
-def _when(moment: datetime) -> str:
-    return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
 
 
 def _message_offer(reason: str) -> list[OutboundMessage]:
@@ -103,7 +98,7 @@ class HandoffDesk:
         now = self._clock()
         if not self._timetable.is_open(now):
             opening = self._timetable.next_opening(now)
-            when = texts.NEXT_OPENING_TEXT.format(when=_when(opening)) if opening else ""
+            when = texts.NEXT_OPENING_TEXT.format(when=when_text(opening)) if opening else ""
             reason = texts.OUTSIDE_HOURS_TEXT.format(next_opening=when)
             return await self._offer(conversation_id, skill, reason)
         capacity = await self._queue.online_capacity(skill)

@@ -27,6 +27,11 @@ _RULE = re.compile(
 END_OF_DAY = time.max
 
 
+def when_text(moment: datetime) -> str:
+    """A moment as users and agents read it: 9月28日 08:30."""
+    return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
 class TimetableError(ValueError):
     """A timetable setting that cannot be read; the message says which part and why."""
 

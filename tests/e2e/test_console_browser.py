@@ -19,13 +19,15 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from datetime import datetime
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from websockets.sync.client import ClientConnection
 
 from actions.handoff import ASK_SKILL_TEXT
-from queue_service.console.texts import BAD_LOGIN, NOT_LOGGED_IN, TAKEN
+from kernel.clock import CHINA_TZ
+from queue_service.console.texts import BAD_LOGIN, FULL, NOT_LOGGED_IN
 from queue_service.handoff.texts import (
     CONNECTED_TEXT,
     HANDED_OVER_TEXT,
@@ -334,9 +336,9 @@ def test_waiting_list_ticks_refuses_a_claim_when_full_and_assigns_when_free(
         expect(wait).not_to_have_text("00:00")  # counted on in the page, second by second
         expect(console.locator(".swa-queue-total")).not_to_have_text("0")
 
-        # Claiming while full is refused, with the server's words.
+        # Claiming while full is refused, with the reason.
         waiting.locator(".swa-claim").click()
-        expect(console.locator(".swa-notice")).to_have_text(TAKEN)
+        expect(console.locator(".swa-notice")).to_have_text(FULL.format(load=1, capacity=1))
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         console.screenshot(path=str(SCREENSHOT_DIR / "console-queue.png"))
 
@@ -497,7 +499,13 @@ def test_a_canned_response_added_by_a_supervisor_is_sent_by_its_shortcut(
     second_console.locator(".swa-canned-add").click()
     tag = uuid.uuid4().hex[:6]
     shortcut = f"/e2e-{tag}"
-    text = f"单一窗口客服热线为 95198，工作日 8:30-17:30 为您服务。（{tag}）"
+    # With variables: the user's name (empty: this user is anonymous), the agent's, the date.
+    text = f"您好{{name}}，我是{{agent}}。单一窗口客服热线为 95198，今天是{{date}}。（{tag}）"
+    today = datetime.now(CHINA_TZ).date()
+    filled = (
+        f"您好，我是{AGENT_NAME}。单一窗口客服热线为 95198，"
+        f"今天是{today.year}年{today.month}月{today.day}日。（{tag}）"
+    )
     form = second_console.locator(".swa-canned-form")
     form.locator(".swa-canned-shortcut").fill(shortcut)
     form.locator(".swa-canned-title").fill(f"热线说明 {tag}")
@@ -515,11 +523,11 @@ def test_a_canned_response_added_by_a_supervisor_is_sent_by_its_shortcut(
     suggestion = pane.locator(f'.swa-suggest-item[data-shortcut="{shortcut}"]')
     expect(suggestion.locator(".swa-suggest-title")).to_have_text(f"热线说明 {tag}")
     suggestion.click()
-    expect(composer).to_have_value(text)
+    expect(composer).to_have_value(filled)
     expect(pane.locator(".swa-suggest")).to_be_hidden()
     composer.press("Enter")
     expect(composer).to_have_value("")
-    expect(agent_bubbles(user).last).to_have_text(text)
+    expect(agent_bubbles(user).last).to_have_text(filled)
 
     # The 常用语 panel finds it by its title too, and puts it in the reply unsent.
     pane.locator(".swa-canned-open").click()
@@ -528,7 +536,7 @@ def test_a_canned_response_added_by_a_supervisor_is_sent_by_its_shortcut(
     expect(result).to_have_count(1)
     result.click()
     expect(pane.locator(".swa-canned-panel")).to_be_hidden()
-    expect(composer).to_have_value(text)
+    expect(composer).to_have_value(filled)
     expect(agent_bubbles(user)).to_have_count(2)  # the greeting and the reply sent above
     composer.fill("")
     close_chat(pane)

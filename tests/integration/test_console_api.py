@@ -3,12 +3,14 @@ on real Redis and SQL (Rasa down: the handoff button still reaches a person)."""
 
 import asyncio
 import uuid
+from datetime import datetime, time, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from redis.asyncio import Redis
 from starlette.websockets import WebSocketDisconnect
 
+from kernel.clock import CHINA_TZ
 from kernel.skills import Skill
 from queue_service import db
 from queue_service.agents.accounts import AccountStore, Role
@@ -178,6 +180,16 @@ def test_agents_see_only_their_chats_and_supervisors_see_all(service, database_u
     )
     taken = service.post("/console/api/chats/claim", json={"conversation_id": user})
     assert (taken.status_code, taken.json()["detail"]) == (409, console_texts.TAKEN)
+    # Each refusal says its own reason: the agent's state first, then the user's.
+    service.portal.call(queue.enqueue, "webchat:other-skill", Skill.CROSS_BORDER)
+    elsewhere = {"conversation_id": "webchat:other-skill"}
+    other = service.post("/console/api/chats/claim", json=elsewhere)
+    assert other.json()["detail"] == console_texts.NOT_YOUR_SKILL.format(skill="跨境电商")
+    gone = service.post("/console/api/chats/claim", json={"conversation_id": "webchat:nobody"})
+    assert gone.json()["detail"] == console_texts.LEFT_QUEUE
+    service.put("/console/api/status", json={"status": "busy"})
+    busy = service.post("/console/api/chats/claim", json={"conversation_id": "webchat:nobody"})
+    assert busy.json()["detail"] == "您当前为“忙碌”状态，请先将状态设为“在线”再接入。"
 
     log_in(service, li)
     forbidden = service.get("/console/api/transcript", params={"conversation_id": user})
@@ -213,3 +225,29 @@ def test_the_supervisor_view_is_for_supervisors(service, database_url) -> None:
         "csat_average",
         "csat_count",
     }
+
+
+def test_the_console_says_when_users_cannot_reach_a_person(redis_process, database_url) -> None:
+    """Outside service hours users are offered 留言, not the queue: the agent sees it too."""
+    today = datetime.now(CHINA_TZ).date()
+    holidays = f"{today - timedelta(days=1)}..{today + timedelta(days=1)}"
+    with make_client(
+        redis_process.url,
+        database_url,
+        closed_port_url(),
+        service_hours="mon-sun 00:00-24:00",
+        holidays=holidays,
+    ) as client:
+        log_in(client, create_account(database_url))
+        service = client.get("/console/api/me").json()["service"]
+        opening = datetime.combine(today + timedelta(days=2), time(0, 0))
+        when = console_texts.NEXT_OPENING.format(when=f"{opening.month}月{opening.day}日 00:00")
+        assert service == {
+            "open": False,
+            "notice": console_texts.OFF_HOURS.format(next_opening=when),
+        }
+
+
+def test_within_service_hours_there_is_no_banner(service, database_url) -> None:
+    log_in(service, create_account(database_url))
+    assert service.get("/console/api/me").json()["service"] == {"open": True, "notice": None}

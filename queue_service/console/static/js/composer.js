@@ -207,12 +207,29 @@ function suggestionKey(chat, event) {
   return true;
 }
 
+// A canned response's variables filled in for this chat: {name} the user's verified name
+// (empty for an anonymous user), {agent} the agent's display name, {date} today in China.
+// Anything else in braces stays as written.
+var TODAY = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: "Asia/Shanghai", year: "numeric", month: "long", day: "numeric",
+});
+
+export function fillVariables(text, chat) {
+  var values = {
+    name: (chat.info && chat.info.user_name) || "",
+    agent: (state.me && (state.me.display_name || state.me.username)) || "",
+    date: TODAY.format(new Date()),
+  };
+  return String(text).replace(/\{(name|agent|date)\}/g, function (_, key) { return values[key]; });
+}
+
 // The entry's text replaces the "/word" typed; it is not sent until the agent sends it.
 function insertSuggestion(chat, entry) {
   var input = chat.input;
   var rest = input.value.slice(input.selectionEnd);
-  input.value = entry.text + rest;
-  input.setSelectionRange(entry.text.length, entry.text.length);
+  var text = fillVariables(entry.text, chat);
+  input.value = text + rest;
+  input.setSelectionRange(text.length, text.length);
   hideSuggestions(chat);
   input.focus();
   agentTyping(chat);
@@ -299,10 +316,11 @@ function insertCanned(chat, entry) {
   var input = chat.input;
   var start = input.selectionStart;
   var end = input.selectionEnd;
-  input.value = input.value.slice(0, start) + entry.text + input.value.slice(end);
+  var text = fillVariables(entry.text, chat);
+  input.value = input.value.slice(0, start) + text + input.value.slice(end);
   toggleCannedPanel(chat, false);
   input.focus();
-  input.setSelectionRange(start + entry.text.length, start + entry.text.length);
+  input.setSelectionRange(start + text.length, start + text.length);
   agentTyping(chat);
 }
 

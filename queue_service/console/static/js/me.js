@@ -16,6 +16,7 @@ var ui = {
   status: $("#swa-status"),
   load: $(".swa-load"),
   loadValue: $(".swa-load-value"),
+  offHours: $(".swa-off-hours"),
 };
 
 export function applyMe(me) {
@@ -27,6 +28,9 @@ export function applyMe(me) {
   if (!state.statusPending) setStatusValue(me.status);
   ui.loadValue.textContent = me.load + " / " + me.capacity;
   ui.load.dataset.full = String(me.capacity > 0 && me.load >= me.capacity);
+  var service = me.service || { open: true };
+  ui.offHours.hidden = service.open;
+  ui.offHours.textContent = service.open ? "" : service.notice;
   state.chats.forEach(function (chat) { fillDispositions(chat); });
   var supervisor = me.role === "supervisor";
   showSupervisorTabs(supervisor);
