@@ -125,6 +125,22 @@ class Chat(Base):
     csat_comment: Mapped[str | None] = mapped_column(Text)
 
 
+class ConversationNote(Base):
+    """A line about a conversation for staff only, never sent to the user: an agent's internal
+    note, or a supervisor's whisper to the agent serving the user."""
+
+    __tablename__ = "conversation_notes"
+    __table_args__ = (Index("ix_conversation_notes_conversation_id", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # "note" or "whisper"
+    author: Mapped[str] = mapped_column(String(32))
+    author_name: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class CannedResponse(Base):
     """A reply agents insert instead of typing it (常用语); supervisors keep the list."""
 

@@ -56,6 +56,8 @@ CONNECTED_TEXT = "您好，我是{name}，很高兴为您服务。请问有什�
 POSITION_TEXT = "您前面还有 {ahead} 位用户，请耐心等候。"
 TRANSFERRED_TEXT = "已为您转接{skill}人工客服，您前面还有 {ahead} 位用户，请稍候。"
 HANDED_OVER_TEXT = "正在为您转接其他客服，请稍候。"
+# A supervisor took the chat over from its agent (the supervisor's greeting follows).
+TAKEN_OVER_TEXT = "您的会话已由客服主管接手，将继续为您服务。"
 DROPPED_TEXT = "非常抱歉，客服连接中断。已为您重新排队，您现在排在第 {position} 位，请稍候。"
 
 # A message left (tickets.py checks it).
