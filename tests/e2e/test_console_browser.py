@@ -34,6 +34,7 @@ from queue_service.handoff.texts import (
     NO_AGENT_TEXT,
     RATE_TEXT,
     RATED_TEXT,
+    TAKEN_OVER_TEXT,
 )
 from stack.paths import ROOT
 from tests.e2e.test_webchat_browser import SCREENSHOT_DIR, bot_messages
@@ -591,6 +592,67 @@ def test_an_agent_transfers_a_chat_to_another_agent_with_a_note(
     assert chat_of(stack, conversation_id)[0] == second
     close_chat(received)
     expect(received).to_have_count(0)
+
+
+def test_a_supervisor_listens_in_whispers_and_takes_a_chat_over(
+    stack, console: Page, second_console: Page, user: Page
+):
+    agent = create_agent(stack)
+    log_in(console, stack, agent, PASSWORD)
+    go_online(console)
+    conversation_id = ask_for_an_agent(user, stack, "其他")
+    pane = chat_pane(console, conversation_id)
+    expect(agent_bubbles(user).first).to_have_text(CONNECTED_TEXT.format(name=AGENT_NAME))
+
+    # The agent's side panel: who the user is, and a note for staff only.
+    pane.locator(".swa-contact > summary").click()
+    expect(pane.locator(".swa-contact-who")).to_contain_text("未登录（匿名用户）")
+    expect(pane.locator(".swa-contact-chats li")).to_have_count(1)
+    pane.locator(".swa-note-input").fill("用户第二次来问报关单状态")
+    pane.locator(".swa-note-add").click()
+    expect(pane.locator(".swa-note")).to_have_count(1)
+    expect(pane.locator(".swa-note-text")).to_have_text("用户第二次来问报关单状态")
+
+    supervisor = create_agent(stack, "--role", "supervisor", name=SUPERVISOR_NAME)
+    log_in(second_console, stack, supervisor, PASSWORD)
+    second_console.locator(".swa-tab-live").click()
+    live = second_console.locator(".swa-live")
+    served = live.locator(f'.swa-live-chat[data-conversation-id="{conversation_id}"]')
+    served.locator(".swa-live-listen").click()
+    listening = live.locator(".swa-listen")
+    expect(listening.locator(".swa-listen-status")).to_have_text("监听中")
+    expect(listening.locator(".swa-line").last).to_contain_text(AGENT_NAME)
+    question = f"我的报关单 {uuid.uuid4().hex[:6]} 一直显示审核中"
+    say(user, question)
+    expect(listening.locator(".swa-line").last).to_contain_text(question)
+
+    # A whisper reaches the agent's chat, not the user.
+    hint = "先请用户提供统一社会信用代码"
+    listening.locator(".swa-whisper-input").fill(hint)
+    listening.locator(".swa-whisper-send").click()
+    expect(pane.locator(".swa-whisper .swa-line-text")).to_have_text(hint)
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    console.screenshot(path=str(SCREENSHOT_DIR / "console-whisper.png"))
+    second_console.screenshot(path=str(SCREENSHOT_DIR / "console-listen.png"))
+
+    # Taking over: the user is told and greeted by the supervisor, the agent's chat ends.
+    second_console.once("dialog", lambda dialog: dialog.accept())
+    listening.locator(".swa-listen-takeover").click()
+    taken = chat_pane(second_console, conversation_id)
+    expect(taken).to_be_visible()
+    expect(pane.locator(".swa-chat-ended")).to_have_text("已由主管接管")
+    expect(user.locator('.swa-msg[data-role="system"] .swa-bubble').last).to_have_text(
+        TAKEN_OVER_TEXT
+    )
+    expect(agent_bubbles(user).last).to_have_text(CONNECTED_TEXT.format(name=SUPERVISOR_NAME))
+    expect(user.get_by_text(hint)).to_have_count(0)
+    composer = taken.locator(".swa-reply-input")
+    composer.fill("您好，我来为您核实审核进度。")
+    composer.press("Enter")
+    expect(agent_bubbles(user).last).to_have_text("您好，我来为您核实审核进度。")
+    assert chat_of(stack, conversation_id)[0] == supervisor
+    close_chat(taken)
+    expect(taken).to_have_count(0)
 
 
 def test_an_agent_finds_a_line_they_wrote_in_the_search_tab(stack, console: Page, user: Page):
