@@ -94,6 +94,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         chats,
         timetable,
         caps=HandoffCaps(redis_client, settings),
+        manual_skills=settings.manual_skill_set(),
     )
     switchboard = Switchboard(
         redis_client,

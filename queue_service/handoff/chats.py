@@ -33,6 +33,7 @@ class Disposition(StrEnum):
     TRANSFERRED = "transferred"
     DROPPED = "dropped"
     TAKEN_OVER = "taken_over"
+    USER_ENDED = "user_ended"
 
 
 DISPOSITION_TITLES = {
@@ -43,6 +44,7 @@ DISPOSITION_TITLES = {
     Disposition.TRANSFERRED: "已转接",
     Disposition.DROPPED: "客服断线，重新排队",
     Disposition.TAKEN_OVER: "主管接管",
+    Disposition.USER_ENDED: "用户结束",
 }
 AGENT_DISPOSITIONS = (
     Disposition.RESOLVED,

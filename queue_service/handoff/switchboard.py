@@ -256,6 +256,22 @@ class Switchboard:
         assert chat is not None
         return chat
 
+    async def end_by_user(self, conversation: Conversation) -> list[OutboundMessage]:
+        """The user ends the chat with their agent: the agent's console is told, and the user
+        is asked to rate it (the lines returned answer the user's own turn). Nothing to rate
+        if the agent closed it meanwhile: the user has their rating prompt already."""
+        assert conversation.agent is not None and conversation.skill is not None
+        if not await self._queue.close(conversation.id, conversation.agent):
+            return []
+        if conversation.chat_id is not None:
+            await self._chats.close(conversation.chat_id, Disposition.USER_ENDED)
+        await self._bus.publish(
+            agent_topic(conversation.agent),
+            {"type": "closed", "conversation_id": conversation.id, "ended_by": "user"},
+        )
+        await self.dispatch([conversation.skill])
+        return rating_prompt()
+
     async def requeue_all(self, agent: str) -> int:
         """The agent dropped out: their users go back to the head of their queues, told so."""
         skills = set()

@@ -209,6 +209,9 @@ def test_agent_serves_a_web_chat_user_from_handoff_to_rating(stack, console: Pag
     # Assigned automatically to the only agent online: the agent greets by name.
     expect(agent_bubbles.first).to_have_text(CONNECTED_TEXT.format(name=AGENT_NAME))
     conversation_id = "webchat:" + user.evaluate(CONVERSATION_ID)
+    # The header names who serves the user, and offers to end it.
+    expect(user.locator(".swa-status")).to_have_text(f"{AGENT_NAME}为您服务")
+    expect(user.locator(".swa-end-chat")).to_be_visible()
 
     # The console opens the chat by itself, with what the user said to the bot before.
     tab = console.locator(f'.swa-chat-tab[data-conversation-id="{conversation_id}"]')
@@ -271,9 +274,61 @@ def test_agent_serves_a_web_chat_user_from_handoff_to_rating(stack, console: Pag
     expect(rating.locator(".swa-buttons button")).to_have_text(
         ["5 非常满意", "4 满意", "3 一般", "2 不满意", "1 非常不满意"]
     )
+    expect(user.locator(".swa-status")).to_have_text("在线")
+    expect(user.locator(".swa-end-chat")).to_be_hidden()
     rating.locator(".swa-buttons button", has_text="5 非常满意").click()
     expect(user.locator('.swa-msg[data-role="system"] .swa-bubble').last).to_have_text(RATED_TEXT)
     assert chat_of(stack, conversation_id) == (username, "resolved", 5)
+
+
+def test_on_a_phone_the_user_is_connected_and_ends_the_human_chat_themself(
+    stack, browser: Browser, console: Page
+):
+    agent = create_agent(stack)
+    log_in(console, stack, agent, PASSWORD)
+    go_online(console)
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    try:
+        phone = context.new_page()
+        phone.set_default_timeout(30_000)
+        conversation_id = ask_for_an_agent(phone, stack, "其他")
+        # A free agent: the user is being connected, not told of a wait.
+        system = phone.locator('.swa-msg[data-role="system"] .swa-bubble')
+        expect(system.last).to_have_text("正在为您接通其他人工客服，请稍候。")
+        expect(agent_bubbles(phone).first).to_have_text(CONNECTED_TEXT.format(name=AGENT_NAME))
+        # No card reader on a phone; touch targets of 44 px; an input that grows.
+        expect(phone.locator(".swa-card-button")).to_be_hidden()
+        end = phone.locator(".swa-end-chat")
+        expect(end).to_be_visible()
+        heights = phone.locator(".swa-buttons button, .swa-send, .swa-end-chat").evaluate_all(
+            "items => items.map(b => b.getBoundingClientRect().height)"
+        )
+        assert heights and min(heights) >= 44, heights
+        box = phone.locator("#swa-input")
+        one_line = box.bounding_box()["height"]
+        box.fill("我想咨询一下，" * 12)
+        box.dispatch_event("input")
+        assert box.bounding_box()["height"] > one_line * 1.5
+        box.fill("")
+        assert phone.request.get(f"{stack.service_url}/favicon.ico").ok
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        phone.screenshot(path=str(SCREENSHOT_DIR / "webchat-phone-agent.png"))
+
+        end.click()
+        expect(system.last).to_have_text(RATE_TEXT)
+        expect(end).to_be_hidden()
+        expect(phone.locator(".swa-status")).to_have_text("在线")
+        pane = chat_pane(console, conversation_id)
+        expect(pane.locator(".swa-chat-ended")).to_have_text("用户已结束会话")
+        assert chat_of(stack, conversation_id)[:2] == (agent, "user_ended")
+        phone.locator(".swa-buttons button", has_text="4 满意").last.click()
+        expect(system.last).to_have_text(RATED_TEXT)
+        pane.locator(".swa-dismiss").click()
+        expect(pane).to_have_count(0)
+    finally:
+        context.close()
 
 
 def test_wrong_password_expired_session_and_logout_show_the_login(stack, console: Page):

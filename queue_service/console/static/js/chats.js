@@ -309,7 +309,7 @@ function closeChat(chat) {
     });
 }
 
-export function onClosed(conversationId, takenBy) {
+export function onClosed(conversationId, takenBy, endedByUser) {
   var chat = state.chats.get(conversationId);
   refreshMe();
   if (!chat) return;
@@ -317,6 +317,9 @@ export function onClosed(conversationId, takenBy) {
   else if (takenBy && !chat.ended) {
     markEnded(chat, "已由主管接管");
     showNotice("与" + userLabel(chat.info) + "的会话已由主管接管。", "info");
+  } else if (endedByUser && !chat.ended) {
+    markEnded(chat, "用户已结束会话");
+    showNotice(userLabel(chat.info) + "已结束人工服务。", "info");
   } else if (!chat.ended) {
     markEnded(chat, "会话已结束");
     showNotice("与" + userLabel(chat.info) + "的会话已结束（可能已在其他窗口结束，或用户已重新排队）。", "info");

@@ -121,7 +121,7 @@ function onEvent(event) {
       scheduleLiveReload();
       break;
     case "closed":
-      onClosed(id, event.taken_by);
+      onClosed(id, event.taken_by, event.ended_by === "user");
       scheduleLiveReload();
       break;
     case "message":
