@@ -142,9 +142,11 @@ class ConversationNote(Base):
 
 
 class CannedResponse(Base):
-    """A reply agents insert instead of typing it (常用语); supervisors keep the list."""
+    """A reply agents insert instead of typing it (常用语): the team's, kept by supervisors, or
+    an agent's own."""
 
     __tablename__ = "canned_responses"
+    __table_args__ = (Index("ix_canned_responses_owner", "owner"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     # What an agent types in the composer to find it, e.g. /hello.
@@ -155,6 +157,8 @@ class CannedResponse(Base):
     skill: Mapped[str | None] = mapped_column(String(32))
     created_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The agent whose own entry it is (only they see and change it); NULL: the team's.
+    owner: Mapped[str | None] = mapped_column(String(32))
 
 
 class ChannelBinding(Base):

@@ -595,6 +595,31 @@ def test_a_canned_response_added_by_a_supervisor_is_sent_by_its_shortcut(
     expect(composer).to_have_value(filled)
     expect(agent_bubbles(user)).to_have_count(2)  # the greeting and the reply sent above
     composer.fill("")
+
+    # The agent reads the team's entries and keeps personal ones that only they see.
+    console.locator(".swa-tab-canned").click()
+    team_entry = console.locator(f'.swa-canned-item[data-shortcut="{shortcut}"]')
+    expect(team_entry).to_be_visible()
+    expect(team_entry.locator(".swa-canned-edit")).to_have_count(0)
+    console.locator(".swa-canned-add").click()
+    own_form = console.locator(".swa-canned-form")
+    expect(own_form.locator(".swa-canned-personal")).to_be_checked()
+    expect(own_form.locator(".swa-canned-personal")).to_be_disabled()
+    own = f"/mine-{tag}"
+    own_form.locator(".swa-canned-shortcut").fill(own)
+    own_form.locator(".swa-canned-title").fill(f"马上查询 {tag}")
+    own_form.locator(".swa-canned-text").fill(f"好的，我这边马上为您查询。（{tag}）")
+    own_form.locator(".swa-canned-save").click()
+    own_entry = console.locator(f'.swa-canned-item[data-shortcut="{own}"]')
+    expect(own_entry.locator(".swa-canned-mine")).to_have_text("个人")
+    team_view = second_console.request.get(f"{stack.service_url}/console/api/canned").json()
+    assert own not in [e["shortcut"] for e in team_view["canned"]]
+    console.locator(f'.swa-chat-tab[data-conversation-id="{conversation_id}"]').click()
+    composer.click()
+    composer.press_sequentially(own)
+    pane.locator(f'.swa-suggest-item[data-shortcut="{own}"]').click()
+    expect(composer).to_have_value(f"好的，我这边马上为您查询。（{tag}）")
+    composer.fill("")
     close_chat(pane)
     expect(pane).to_have_count(0)
 
@@ -832,7 +857,7 @@ def test_the_live_view_is_for_supervisors_and_says_when_it_cannot_load(stack, co
     log_in(console, stack, agent, PASSWORD)
     expect(console.locator(".swa-me-name")).to_have_text(AGENT_NAME)
     expect(console.locator(".swa-tab-live")).to_be_hidden()
-    expect(console.locator(".swa-tab-canned")).to_be_hidden()
+    expect(console.locator(".swa-tab-canned")).to_be_visible()  # for personal entries
     console.locator(".swa-logout").click()
 
     supervisor = create_agent(stack, "--role", "supervisor", name=SUPERVISOR_NAME)
