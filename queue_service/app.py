@@ -27,6 +27,7 @@ from queue_service.bus import Bus
 from queue_service.console import pages as console
 from queue_service.console.canned import CannedStore
 from queue_service.console.login_guard import LoginGuard
+from queue_service.console.notes import NoteStore
 from queue_service.console.search import TranscriptSearch
 from queue_service.db import create_engine, session_factory
 from queue_service.handoff.caps import HandoffCaps
@@ -93,6 +94,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         chats,
         timetable,
         caps=HandoffCaps(redis_client, settings),
+        manual_skills=settings.manual_skill_set(),
     )
     switchboard = Switchboard(
         redis_client,
@@ -137,6 +139,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         timetable,
         transcripts,
         switchboard,
+        chats,
+        NoteStore(sessions),
         DayStats(sessions, queue),
         accounts,
         RecentAccounts(accounts, settings.staff_account_check_s),

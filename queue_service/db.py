@@ -125,10 +125,28 @@ class Chat(Base):
     csat_comment: Mapped[str | None] = mapped_column(Text)
 
 
+class ConversationNote(Base):
+    """A line about a conversation for staff only, never sent to the user: an agent's internal
+    note, or a supervisor's whisper to the agent serving the user."""
+
+    __tablename__ = "conversation_notes"
+    __table_args__ = (Index("ix_conversation_notes_conversation_id", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # "note" or "whisper"
+    author: Mapped[str] = mapped_column(String(32))
+    author_name: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class CannedResponse(Base):
-    """A reply agents insert instead of typing it (常用语); supervisors keep the list."""
+    """A reply agents insert instead of typing it (常用语): the team's, kept by supervisors, or
+    an agent's own."""
 
     __tablename__ = "canned_responses"
+    __table_args__ = (Index("ix_canned_responses_owner", "owner"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     # What an agent types in the composer to find it, e.g. /hello.
@@ -139,6 +157,8 @@ class CannedResponse(Base):
     skill: Mapped[str | None] = mapped_column(String(32))
     created_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The agent whose own entry it is (only they see and change it); NULL: the team's.
+    owner: Mapped[str | None] = mapped_column(String(32))
 
 
 class ChannelBinding(Base):

@@ -23,7 +23,7 @@ from kernel.messages import InboundMessage, OutboundMessage, Role, StoredMessage
 from kernel.signing import METADATA_KEY, SIGNATURE_KEY
 from kernel.skills import Skill
 from queue_service.handoff import texts
-from queue_service.handoff.desk import HandoffDesk
+from queue_service.handoff.desk import HandoffDesk, ends_chat
 from queue_service.handoff.phases import Conversation, Phase, Phases
 from queue_service.handoff.switchboard import Switchboard
 from queue_service.identity.service import Identities
@@ -80,6 +80,10 @@ class Hub:
                 return await self._transcripts.append(inbound.conversation_id, command.replies)
         conversation, from_desk = await self._ask_desk(inbound)
         if conversation is not None and conversation.phase is Phase.WITH_AGENT:
+            if ends_chat(inbound):
+                ending = await self._switchboard.end_by_user(conversation)
+                await self._transcripts.append(inbound.conversation_id, [user_line])
+                return await self._transcripts.append(inbound.conversation_id, ending)
             # Said to the agent: nobody else answers; the agent's reply arrives on the bus.
             user_line.agent = conversation.agent
             [line] = await self._transcripts.append(inbound.conversation_id, [user_line])

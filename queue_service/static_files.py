@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 REVALIDATE = {"Cache-Control": "no-cache"}
@@ -29,5 +29,12 @@ class RevalidatedFiles(StaticFiles):
 
 
 def mount_shared(app: FastAPI) -> None:
-    """Mounts the shared folder at /static (the composition root does, once)."""
+    """Mounts the shared folder at /static (the composition root does, once), and the icon
+    every browser asks for at /favicon.ico (an SVG: one file, sharp at every size)."""
     app.mount(SHARED_PATH, RevalidatedFiles(directory=SHARED_DIR), name=_SHARED_NAME)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(
+            SHARED_DIR / "favicon.svg", media_type="image/svg+xml", headers=REVALIDATE
+        )

@@ -2,6 +2,8 @@
 
 A user's socket or relay listens to ``conv:<conversation id>``, an agent's console to
 ``agent:<user name>``, and every console to ``console`` (the waiting lists and tickets changed).
+A supervisor listening in on a chat hears ``watch:<conversation id>``: every line between the
+user and their agent.
 """
 
 CONSOLE_TOPIC = "console"
@@ -13,3 +15,7 @@ def user_topic(conversation_id: str) -> str:
 
 def agent_topic(agent: str) -> str:
     return f"agent:{agent}"
+
+
+def watch_topic(conversation_id: str) -> str:
+    return f"watch:{conversation_id}"

@@ -120,6 +120,16 @@ class AccountStore:
         row = await self._row(username)
         return _account(row) if row is not None and row.active else None
 
+    async def active(self) -> list[Account]:
+        """Every account that may log in, by user name (客服状态 lists them all)."""
+        query = (
+            select(AgentAccount)
+            .where(AgentAccount.active.is_(True))
+            .order_by(AgentAccount.username)
+        )
+        async with self._sessions() as session:
+            return [_account(row) for row in await session.scalars(query)]
+
     async def authenticate(self, username: str, password: str) -> Account | None:
         """The account, if the password is right and it is active; `HashingBusy` when the
         hashing pool is full (nothing was checked)."""

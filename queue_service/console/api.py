@@ -19,8 +19,10 @@ from kernel.claims import Identity
 from kernel.clock import china_now
 from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.accounts import Role
+from queue_service.agents.sessions import StaffSession
 from queue_service.console import texts
-from queue_service.console.auth import Staff
+from queue_service.console.access import require_reader
+from queue_service.console.auth import Staff, current_supervisor
 from queue_service.deps import (
     Accounts,
     AppSettings,
@@ -33,7 +35,7 @@ from queue_service.handoff.chats import AGENT_DISPOSITIONS, DISPOSITION_TITLES, 
 from queue_service.handoff.hours import Timetable, when_text
 from queue_service.handoff.phases import Phase
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
-from queue_service.handoff.switchboard import NotYourChat
+from queue_service.handoff.switchboard import NotYourChat, TakeOverRefused
 from queue_service.identity.service import Identities
 from queue_service.services import part
 from queue_service.transcripts import TranscriptStore
@@ -204,17 +206,7 @@ async def transcript(
     conversation_id: Annotated[str, Query(max_length=200)],
 ) -> dict[str, Any]:
     """The whole conversation: the bot part before the handoff, the queue, the chat."""
-    if staff.role is not Role.SUPERVISOR:
-        conversation = await queue.read(conversation_id)
-        serving = (
-            conversation.phase is Phase.WITH_AGENT and conversation.agent == staff.username
-        )
-        waiting_for_me = (
-            conversation.phase is Phase.QUEUED
-            and conversation.skill in await queue.skills_of(staff.username)
-        )
-        if not (serving or waiting_for_me):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, texts.NOT_ALLOWED)
+    await require_reader(staff, queue, conversation_id)
     lines = await transcripts.history(conversation_id, settings.history_limit)
     return {"messages": [m.model_dump(mode="json") for m in lines]}
 
@@ -313,4 +305,22 @@ async def transfer(body: Transfer, staff: Staff, board: Board) -> dict[str, str]
         raise HTTPException(status.HTTP_409_CONFLICT, texts.NOT_YOUR_CHAT) from exc
     if not moved:
         raise HTTPException(status.HTTP_409_CONFLICT, texts.TARGET_UNAVAILABLE)
+    return {"conversation_id": body.conversation_id}
+
+
+@router.post("/chats/takeover")
+async def take_over(
+    body: ChatRef,
+    staff: Annotated[StaffSession, Depends(current_supervisor)],
+    board: Board,
+    queue: Queue,
+) -> dict[str, str]:
+    """A supervisor takes a chat from its agent (the user and the agent are told)."""
+    try:
+        await board.take_over(staff.username, body.conversation_id)
+    except TakeOverRefused as exc:
+        conversation = await queue.read(body.conversation_id)
+        mine = conversation.phase is Phase.WITH_AGENT and conversation.agent == staff.username
+        why = texts.ALREADY_YOURS if mine else texts.NOT_SERVED_NOW
+        raise HTTPException(status.HTTP_409_CONFLICT, why) from exc
     return {"conversation_id": body.conversation_id}

@@ -1,9 +1,10 @@
 """Canned responses (常用语): replies agents insert by shortcut instead of typing them again.
 
-Supervisors keep the list; every agent reads it. An entry may be limited to one skill (an airport
-answer is no use in a customs chat) or offered in every chat. Shortcuts are short ASCII words
-after a slash, so that typing "/" in the composer can find them without an input method. The
-errors are the words the supervisor sees in the console.
+Supervisors keep the team's list, which every agent reads; each agent may also keep entries of
+their own, which only they see and change (a shortcut is still unique across all). An entry may
+be limited to one skill (an airport answer is no use in a customs chat) or offered in every
+chat. Shortcuts are short ASCII words after a slash, so that typing "/" in the composer can find
+them without an input method. The errors are the words the person sees in the console.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class Canned:
     skill: Skill | None
     created_by: str
     updated_at: datetime
+    # The agent whose own entry it is; None: the team's.
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ def _canned(row: CannedRow) -> Canned:
         Skill(row.skill) if row.skill else None,
         row.created_by,
         as_utc(row.updated_at),
+        row.owner,
     )
 
 
@@ -108,14 +112,20 @@ class CannedStore:
         self._sessions = sessions
 
     async def list(
-        self, query: str | None = None, skill: Skill | None = None, limit: int = MAX_LISTED
+        self,
+        query: str | None = None,
+        skill: Skill | None = None,
+        limit: int = MAX_LISTED,
+        viewer: str | None = None,
     ) -> list[Canned]:
         """Entries by shortcut; `query` is looked for in shortcut, title and text, ignoring case.
 
         With a skill, only the entries a chat of that skill may use: its own and those for
-        every skill. Without one, all of them (the supervisors' list).
+        every skill. Without one, all of them. The team's entries, and the `viewer`'s own.
         """
-        statement = select(CannedRow)
+        statement = select(CannedRow).where(
+            or_(CannedRow.owner.is_(None), CannedRow.owner == (viewer or ""))
+        )
         words = (query or "").strip()[:MAX_QUERY_CHARS]
         if words:
             # icontains is ILIKE on PostgreSQL and lower() LIKE lower() on SQLite; autoescape
@@ -140,8 +150,9 @@ class CannedStore:
             row = await session.get(CannedRow, canned_id)
             return _canned(row) if row else None
 
-    async def create(self, entry: Draft, by: str) -> Canned:
+    async def create(self, entry: Draft, by: str, owner: str | None = None) -> Canned:
         row = CannedRow(
+            owner=owner,
             shortcut=entry.shortcut,
             title=entry.title,
             text=entry.text,

@@ -1,10 +1,15 @@
 """The console's websocket: events for the agent as they happen, and the agent's presence.
 
-Server → console: {"type": "assigned" | "closed", "conversation_id"}, {"type": "message",
-"conversation_id", "message"}, {"type": "typing", "conversation_id", "on"}, {"type": "queue"}
-(the waiting lists changed: reload them). Console → server: {"type": "typing",
-"conversation_id", "on"}. While a socket is open the agent counts as present; once none has
-been for the grace period, the handoff round gives their users back to the queue.
+Server → console: {"type": "assigned" | "closed", "conversation_id"} ("closed" with "taken_by"
+when a supervisor took the chat over), {"type": "message", "conversation_id", "message"},
+{"type": "typing", "conversation_id", "on"}, {"type": "queue"} and {"type": "tickets"} (the
+waiting lists or tickets changed: reload them), {"type": "note", "note"} (a note or a
+supervisor's whisper on one of the agent's chats); for a supervisor listening in,
+{"type": "listening", "conversation_id", "on", "detail"?} and {"type": "watch",
+"conversation_id", "messages"}. Console → server: {"type": "typing", "conversation_id", "on"};
+a supervisor's {"type": "listen" | "unlisten", "conversation_id"} (console/listening.py).
+While a socket is open the agent counts as present; once none has been for the grace period,
+the handoff round gives their users back to the queue.
 
 Only the console's own pages may open it (Origin), only with a session, and only while the
 session holds: it is checked again every SESSION_CHECK_S, and once it has ended (logout,
@@ -23,8 +28,12 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
+from queue_service.agents.accounts import Role
+from queue_service.agents.sessions import StaffSession
+from queue_service.bus import Event
 from queue_service.console import texts
 from queue_service.console.auth import staff_of
+from queue_service.console.listening import Listening
 from queue_service.console.origin import origin_allowed
 from queue_service.deps import AppSettings, Board, EventBus, Queue
 from queue_service.handoff.queue import HandoffQueue
@@ -52,11 +61,12 @@ async def console_socket(
     grace_s = settings.agent_grace_s
     await websocket.accept()
     async with bus.listen(agent_topic(staff.username), CONSOLE_TOPIC) as events:
+        listening = Listening(bus, events)
         tasks = [
             asyncio.create_task(_forward(websocket, events)),
             asyncio.create_task(_keep_present(queue, staff.username, grace_s)),
         ]
-        receiving = asyncio.create_task(_receive(websocket, board, staff.username))
+        receiving = asyncio.create_task(_receive(websocket, board, staff, listening, events))
         watching = asyncio.create_task(_watch_session(websocket))
         tasks += [receiving, watching]
         try:
@@ -68,6 +78,7 @@ async def console_socket(
                         code=status.WS_1008_POLICY_VIOLATION, reason=texts.SESSION_ENDED
                     )
         finally:
+            await listening.close()
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -97,7 +108,13 @@ async def _keep_present(queue: HandoffQueue, username: str, grace_s: int) -> Non
         await asyncio.sleep(max(1.0, grace_s / 3))
 
 
-async def _receive(websocket: WebSocket, switchboard: Switchboard, username: str) -> None:
+async def _receive(
+    websocket: WebSocket,
+    switchboard: Switchboard,
+    staff: StaffSession,
+    listening: Listening,
+    out: asyncio.Queue[Event],
+) -> None:
     while True:
         frame = await websocket.receive()
         if frame["type"] == "websocket.disconnect":
@@ -106,9 +123,17 @@ async def _receive(websocket: WebSocket, switchboard: Switchboard, username: str
             event = json.loads(frame.get("text") or "")
         except ValueError:
             continue
-        if not isinstance(event, dict) or event.get("type") != "typing":
+        if not isinstance(event, dict) or not isinstance(event.get("conversation_id"), str):
             continue
-        conversation_id = event.get("conversation_id")
-        if isinstance(conversation_id, str):
+        conversation_id = event["conversation_id"]
+        kind = event.get("type")
+        if kind == "typing":
             with contextlib.suppress(NotYourChat):
-                await switchboard.typing(username, conversation_id, event.get("on") is True)
+                await switchboard.typing(staff.username, conversation_id, event.get("on") is True)
+        elif kind in ("listen", "unlisten") and staff.role is not Role.SUPERVISOR:
+            refusal = {"type": "listening", "conversation_id": conversation_id, "on": False}
+            await out.put({**refusal, "detail": texts.SUPERVISORS_ONLY})
+        elif kind == "listen":
+            await listening.start(conversation_id)
+        elif kind == "unlisten":
+            await listening.stop(conversation_id)

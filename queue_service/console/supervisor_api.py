@@ -16,6 +16,7 @@ from kernel.skills import SKILL_TITLES, Skill
 from queue_service.agents.sessions import StaffSession
 from queue_service.console.auth import current_supervisor
 from queue_service.deps import Accounts, Queue, Stats
+from queue_service.handoff.queue import AgentStatus
 
 router = APIRouter(prefix="/console/api", tags=["console"])
 
@@ -46,20 +47,19 @@ async def live_view(
             }
         )
     agents = []
-    for agent_id in sorted(await queue.agent_ids()):
-        agent = await queue.agent(agent_id)
-        if agent is None:
-            continue
-        account = await accounts.get(agent_id)
+    # Every account, logged in or not: one never seen since a restart is simply offline.
+    for account in await accounts.active():
+        agent = await queue.agent(account.username)
         agents.append(
             {
-                "username": agent_id,
-                "display_name": account.display_name if account else agent_id,
-                "status": agent.status.value,
-                "load": agent.load,
-                "capacity": agent.capacity,
-                "connected": await queue.present(agent_id),
-                "chats": sorted(await queue.chats_of(agent_id)),
+                "username": account.username,
+                "display_name": account.display_name,
+                "role": account.role.value,
+                "status": (agent.status if agent else AgentStatus.OFFLINE).value,
+                "load": agent.load if agent else 0,
+                "capacity": agent.capacity if agent else account.capacity,
+                "connected": await queue.present(account.username),
+                "chats": sorted(await queue.chats_of(account.username)),
             }
         )
     return {"skills": skills, "agents": agents, "today": asdict(today)}

@@ -65,3 +65,10 @@ ALL_SKILLS = "全部技能组"
 DATES_REVERSED = "开始日期不能晚于结束日期。"
 BAD_DATE = "日期格式不正确，请按“年-月-日”填写，如 2026-11-24。"
 NOT_SERVED = "您只能查看自己接待过的会话。"
+
+# Notes, whispers, listening in and taking over (contact_api.py, socket.py, api.py).
+NOTE_EMPTY = "备注内容不能为空。"
+NOBODY_TO_WHISPER_TO = "该用户当前没有由其他客服接待，无法发送悄悄话；可添加为备注。"
+NOT_SERVED_NOW = "该用户当前不在人工会话中，无法接管。"
+ALREADY_YOURS = "该会话已由您接待。"
+LISTEN_LIMIT = "最多同时监听 {limit} 个会话，请先停止监听其他会话。"

@@ -32,6 +32,8 @@ class Disposition(StrEnum):
     # Set by the system, not offered to agents.
     TRANSFERRED = "transferred"
     DROPPED = "dropped"
+    TAKEN_OVER = "taken_over"
+    USER_ENDED = "user_ended"
 
 
 DISPOSITION_TITLES = {
@@ -41,6 +43,8 @@ DISPOSITION_TITLES = {
     Disposition.INVALID: "无效会话",
     Disposition.TRANSFERRED: "已转接",
     Disposition.DROPPED: "客服断线，重新排队",
+    Disposition.TAKEN_OVER: "主管接管",
+    Disposition.USER_ENDED: "用户结束",
 }
 AGENT_DISPOSITIONS = (
     Disposition.RESOLVED,
@@ -136,6 +140,17 @@ class ChatStore:
         statement = update(ChatRow).where(ChatRow.id == chat_id).values(**values)
         async with self._sessions() as session, session.begin():
             await session.execute(statement)
+
+    async def of_conversation(self, conversation_id: str, limit: int) -> list[Chat]:
+        """The user's chats with agents, newest first (the contact panel's history)."""
+        query = (
+            select(ChatRow)
+            .where(ChatRow.conversation_id == conversation_id)
+            .order_by(ChatRow.id.desc())
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            return [_chat(row) for row in await session.scalars(query)]
 
     async def get(self, chat_id: int) -> Chat | None:
         async with self._sessions() as session:

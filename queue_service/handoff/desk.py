@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Iterable
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -33,6 +34,8 @@ from queue_service.handoff.tickets import TicketError, valid_contact, valid_text
 CANCEL = Button(title=texts.CANCEL_TITLE, payload="/cancel_queue")
 LEAVE_MESSAGE = Button(title=texts.LEAVE_MESSAGE_TITLE, payload="/leave_message")
 BACK_TO_BOT = Button(title=texts.BACK_TO_BOT_TITLE, payload="/back_to_bot")
+# Offered by the web chat page while an agent serves the user; typed words work in every channel.
+END_CHAT = Button(title=texts.END_CHAT_TITLE, payload="/end_chat")
 
 RATING_BUTTONS = [
     Button(title=f"{score} {title}", payload=f"/csat_{score}")
@@ -66,6 +69,11 @@ def _message_offer(reason: str) -> list[OutboundMessage]:
     return [_system(f"{reason}{texts.OFFER_TEXT}", LEAVE_MESSAGE, BACK_TO_BOT)]
 
 
+def ends_chat(inbound: InboundMessage) -> bool:
+    """The user, with an agent, asks to end the chat (the button, or its words typed)."""
+    return _chose(inbound, END_CHAT) or inbound.text.strip() in texts.END_CHAT_WORDS
+
+
 def rating_prompt() -> list[OutboundMessage]:
     """What a user is asked when their agent closed the chat."""
     return [_system(texts.RATE_TEXT, *RATING_BUTTONS)]
@@ -80,6 +88,7 @@ class HandoffDesk:
         timetable: Timetable,
         caps: HandoffCaps,
         clock: Clock = china_now,
+        manual_skills: Iterable[Skill] = (),
     ) -> None:
         self._queue = queue
         self._tickets = tickets
@@ -87,6 +96,8 @@ class HandoffDesk:
         self._timetable = timetable
         self._clock = clock
         self._caps = caps
+        # Skills whose users agents pick by hand: nobody is connected at once there.
+        self._manual_skills = frozenset(manual_skills)
 
     async def request(
         self, conversation_id: str, skill: Skill, client: str | None = None
@@ -101,7 +112,7 @@ class HandoffDesk:
             when = texts.NEXT_OPENING_TEXT.format(when=when_text(opening)) if opening else ""
             reason = texts.OUTSIDE_HOURS_TEXT.format(next_opening=when)
             return await self._offer(conversation_id, skill, reason)
-        capacity = await self._queue.online_capacity(skill)
+        capacity, free = await self._queue.online_slots(skill)
         if capacity == 0:
             return await self._offer(conversation_id, skill, texts.NO_AGENT_TEXT)
         if not await self._caps.handoffs.hit(conversation_id, client):
@@ -109,6 +120,9 @@ class HandoffDesk:
         position = await self._queue.enqueue(conversation_id, skill)
         if position is None:
             return [_system(texts.WITH_AGENT_TEXT)]
+        if position <= free and skill not in self._manual_skills:
+            # A free agent takes the user right after this answer: no wait to estimate.
+            return [_system(texts.CONNECTING_TEXT.format(skill=SKILL_TITLES[skill]), CANCEL)]
         wait_s = estimate_wait_s(position, capacity, await self._queue.average_handle_s())
         wait = texts.WAIT_TEXT.format(minutes=max(1, math.ceil(wait_s / 60))) if wait_s else ""
         text = texts.QUEUED_TEXT.format(skill=SKILL_TITLES[skill], ahead=position - 1, wait=wait)

@@ -16,6 +16,7 @@ Transitions (from -> to; docs/architecture.md draws them):
   assign_next    queued, first in line -> with an agent (the least-loaded available agent)
   claim          queued -> with an agent (an agent picks the user)
   hand_over      with an agent -> with another agent (who has a free slot)
+  take_over      with an agent -> with a supervisor (whatever their status and load)
   requeue        with an agent -> queued, at the head (a transfer to a skill; a dropped agent)
   close          with an agent -> rating (bot if the chat has no SQL row to rate yet)
   offer          bot, at the desk -> message offered
@@ -261,6 +262,20 @@ if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'note', ARGV[5]) end
 return take(ARGV[1], redis.call('HGET', KEYS[1], 'skill'), ARGV[3], ARGV[4])
 """)
 
+# KEYS: conv. ARGV: cid, supervisor, now_ms. A supervisor takes the chat from its agent, whatever
+# the supervisor's own status and load (they chose to). Returns the assignment and the agent
+# who had the chat, or nil if the user is not with an agent or already with this supervisor.
+_TAKE_OVER = _lua("""
+if redis.call('HGET', KEYS[1], 'state') ~= 'assigned' then return nil end
+local previous = redis.call('HGET', KEYS[1], 'agent')
+if previous == ARGV[2] then return nil end
+release(previous, ARGV[1])
+redis.call('HDEL', KEYS[1], 'chat')
+local taken = take(ARGV[1], redis.call('HGET', KEYS[1], 'skill'), ARGV[2], ARGV[3])
+table.insert(taken, previous)
+return taken
+""")
+
 # KEYS: conv. ARGV: cid, aid, skill or '', note or ''. The agent's user goes back to waiting,
 # at the head of their queue (or of another skill's, a transfer), keeping their first enqueue
 # time. Returns the 1-based position (also recorded as told), or nil when the user is not with
@@ -376,6 +391,7 @@ class Phases:
         self._assign_next = redis.register_script(_ASSIGN_NEXT)
         self._claim = redis.register_script(_CLAIM)
         self._hand_over = redis.register_script(_HAND_OVER)
+        self._take_over = redis.register_script(_TAKE_OVER)
         self._requeue = redis.register_script(_REQUEUE)
         self._close = redis.register_script(_CLOSE)
         self._set_chat = redis.register_script(_SET_CHAT)
@@ -484,6 +500,22 @@ class Phases:
             args=[conversation_id, from_agent, to_agent, self._now_ms(), note],
         )
         return _assignment(reply)
+
+    async def take_over(
+        self, conversation_id: str, supervisor: str
+    ) -> tuple[Assignment, str] | None:
+        """Move a chat to a supervisor; the assignment and the agent who had it, or None if the
+        user is not with an agent (or is with this supervisor already)."""
+        reply = await self._take_over(
+            keys=[hq_key("conv", conversation_id)],
+            args=[conversation_id, supervisor, self._now_ms()],
+        )
+        if not reply:
+            return None
+        *taken, previous = reply
+        assignment = _assignment(taken)
+        assert assignment is not None
+        return assignment, previous
 
     async def requeue(
         self, conversation_id: str, agent_id: str, skill: Skill | None = None, note: str = ""

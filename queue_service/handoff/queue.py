@@ -53,17 +53,20 @@ class Agent:
     load: int
 
 
-# KEYS: agents of the skill. Returns {summed capacity, count} of the skill's online agents.
+# KEYS: agents of the skill. Returns {summed capacity, count, summed free slots} of the skill's
+# online agents.
 _ONLINE_CAPACITY = f"""
 local prefix = '{PREFIX}'
-local total, agents = 0, 0
+local total, agents, free = 0, 0, 0
 for _, aid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local a = redis.call('HMGET', prefix .. 'agent:' .. aid, 'status', 'capacity')
+  local a = redis.call('HMGET', prefix .. 'agent:' .. aid, 'status', 'capacity', 'load')
   if a[1] == 'online' then
-    total, agents = total + (tonumber(a[2]) or 0), agents + 1
+    local capacity = tonumber(a[2]) or 0
+    total, agents = total + capacity, agents + 1
+    free = free + math.max(0, capacity - (tonumber(a[3]) or 0))
   end
 end
-return {{total, agents}}
+return {{total, agents, free}}
 """
 
 
@@ -148,8 +151,12 @@ class HandoffQueue(Phases):
     # Estimates
 
     async def online_capacity(self, skill: Skill) -> int:
-        capacity, _ = await self._online_capacity(keys=[hq_key("skill-agents", skill)])
-        return int(capacity)
+        return (await self.online_slots(skill))[0]
+
+    async def online_slots(self, skill: Skill) -> tuple[int, int]:
+        """The skill's online agents' summed capacity, and how many of those slots are free."""
+        capacity, _, free = await self._online_capacity(keys=[hq_key("skill-agents", skill)])
+        return int(capacity), int(free)
 
     async def figures(self, skill: Skill) -> SkillFigures:
         queue = hq_key("queue", skill)
@@ -158,7 +165,7 @@ class HandoffQueue(Phases):
             pipe.zrange(queue, 0, 0)
             waiting, head = await pipe.execute()
         head_enqueued = (await self.read(head[0])).enqueued_ms if head else None
-        capacity, agents = await self._online_capacity(keys=[hq_key("skill-agents", skill)])
+        capacity, agents, _ = await self._online_capacity(keys=[hq_key("skill-agents", skill)])
         return SkillFigures(int(waiting), head_enqueued, int(agents), int(capacity))
 
     async def agents_by_status(self) -> dict[AgentStatus, int]:

@@ -7,8 +7,9 @@ different service processes), and when a chat ends (the close puts the user in t
 phase) sends the rating prompt. Every line goes to the transcript before it is published, so
 whoever reconnects finds it there.
 
-Topics: ``conv:<conversation id>`` reaches the user's channel, ``agent:<user name>`` the agent's
-consoles, ``console`` every console (the waiting lists changed).
+Topics (queue_service/topics.py): ``conv:<conversation id>`` reaches the user's channel,
+``agent:<user name>`` the agent's consoles, ``console`` every console (the waiting lists
+changed), ``watch:<conversation id>`` supervisors listening in (every line of the chat).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from queue_service.handoff.chats import Chat, ChatStore, Disposition
 from queue_service.handoff.desk import CANCEL, rating_prompt
 from queue_service.handoff.phases import PREFIX, Assignment, Conversation, Phase
 from queue_service.handoff.queue import HandoffQueue
-from queue_service.topics import CONSOLE_TOPIC, agent_topic, user_topic
+from queue_service.topics import CONSOLE_TOPIC, agent_topic, user_topic, watch_topic
 from queue_service.transcripts import TranscriptStore
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,10 @@ def _system(text: str, *, agent: str | None = None, buttons=()) -> OutboundMessa
 
 class NotYourChat(LookupError):
     """The agent is not serving this user (any more)."""
+
+
+class TakeOverRefused(LookupError):
+    """The user is not with an agent (any more), or already with this supervisor."""
 
 
 class Switchboard:
@@ -135,6 +140,23 @@ class Switchboard:
         )
         return True
 
+    async def take_over(self, supervisor: str, conversation_id: str) -> Assignment:
+        """A supervisor takes the chat from its agent: the agent's chat ends (主管接管), the user
+        is told and greeted by the supervisor, whose console opens the chat."""
+        taken = await self._queue.take_over(conversation_id, supervisor)
+        if taken is None:
+            raise TakeOverRefused(conversation_id)
+        assignment, previous = taken
+        if (chat := await self._chats.current(conversation_id, previous)) is not None:
+            await self._chats.close(chat.id, Disposition.TAKEN_OVER)
+        await self.to_user(conversation_id, [_system(texts.TAKEN_OVER_TEXT)])
+        await self._connect(assignment)
+        await self._bus.publish(
+            agent_topic(previous),
+            {"type": "closed", "conversation_id": conversation_id, "taken_by": supervisor},
+        )
+        return assignment
+
     async def _connect(self, assignment: Assignment) -> None:
         now_ms = int(time.time() * 1000)
         chat = await self._chats.open(
@@ -173,20 +195,26 @@ class Switchboard:
     ) -> list[StoredMessage]:
         """Lines for the user outside their own turn: stored, then sent to their channel."""
         stored = await self._transcripts.append(conversation_id, messages)
-        await self._bus.publish(
-            user_topic(conversation_id),
-            {"type": "messages", "messages": [m.model_dump(mode="json") for m in stored]},
-        )
+        lines = [m.model_dump(mode="json") for m in stored]
+        event = {"type": "messages", "messages": lines}
+        await self._bus.publish(user_topic(conversation_id), event)
+        await self._for_listeners(conversation_id, lines)
         return stored
 
     async def from_user(self, agent: str, line: StoredMessage) -> None:
+        dumped = line.model_dump(mode="json")
         await self._bus.publish(
             agent_topic(agent),
-            {
-                "type": "message",
-                "conversation_id": line.conversation_id,
-                "message": line.model_dump(mode="json"),
-            },
+            {"type": "message", "conversation_id": line.conversation_id, "message": dumped},
+        )
+        await self._for_listeners(line.conversation_id, [dumped])
+
+    async def _for_listeners(self, conversation_id: str, lines: list[dict]) -> None:
+        """Supervisors listening in see each line as the user and agent do (nobody listening:
+        the publish reaches no one)."""
+        await self._bus.publish(
+            watch_topic(conversation_id),
+            {"type": "watch", "conversation_id": conversation_id, "messages": lines},
         )
 
     async def reply(
@@ -227,6 +255,22 @@ class Switchboard:
         chat = await self._chats.get(served.chat_id)
         assert chat is not None
         return chat
+
+    async def end_by_user(self, conversation: Conversation) -> list[OutboundMessage]:
+        """The user ends the chat with their agent: the agent's console is told, and the user
+        is asked to rate it (the lines returned answer the user's own turn). Nothing to rate
+        if the agent closed it meanwhile: the user has their rating prompt already."""
+        assert conversation.agent is not None and conversation.skill is not None
+        if not await self._queue.close(conversation.id, conversation.agent):
+            return []
+        if conversation.chat_id is not None:
+            await self._chats.close(conversation.chat_id, Disposition.USER_ENDED)
+        await self._bus.publish(
+            agent_topic(conversation.agent),
+            {"type": "closed", "conversation_id": conversation.id, "ended_by": "user"},
+        )
+        await self.dispatch([conversation.skill])
+        return rating_prompt()
 
     async def requeue_all(self, agent: str) -> int:
         """The agent dropped out: their users go back to the head of their queues, told so."""

@@ -24,6 +24,8 @@ LEAVE_MESSAGE_TITLE = "留言"
 BACK_TO_BOT_TITLE = "返回智能客服"
 QUEUED_TEXT = "已为您转接{skill}人工客服，您前面还有 {ahead} 位用户，{wait}请稍候。"
 WAIT_TEXT = "预计等待约 {minutes} 分钟，"
+# Queued with an agent free to take the user at once (their greeting follows).
+CONNECTING_TEXT = "正在为您接通{skill}人工客服，请稍候。"
 STILL_QUEUED_TEXT = (
     "您正在排队等待人工客服，当前排在第 {position} 位。您的消息已记录，客服接入后可以看到。"
 )
@@ -53,9 +55,14 @@ RATINGS = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非�
 
 # The switchboard: an agent takes, transfers or loses the user.
 CONNECTED_TEXT = "您好，我是{name}，很高兴为您服务。请问有什么可以帮您？"
+# The user ends the chat with the agent: the button's title, and words typed to the same end.
+END_CHAT_TITLE = "结束人工服务"
+END_CHAT_WORDS = frozenset({"结束人工服务", "结束人工", "结束会话", "结束人工会话", "结束对话"})
 POSITION_TEXT = "您前面还有 {ahead} 位用户，请耐心等候。"
 TRANSFERRED_TEXT = "已为您转接{skill}人工客服，您前面还有 {ahead} 位用户，请稍候。"
 HANDED_OVER_TEXT = "正在为您转接其他客服，请稍候。"
+# A supervisor took the chat over from its agent (the supervisor's greeting follows).
+TAKEN_OVER_TEXT = "您的会话已由客服主管接手，将继续为您服务。"
 DROPPED_TEXT = "非常抱歉，客服连接中断。已为您重新排队，您现在排在第 {position} 位，请稍候。"
 
 # A message left (tickets.py checks it).

@@ -34,6 +34,7 @@ from queue_service.handoff.texts import (
     NO_AGENT_TEXT,
     RATE_TEXT,
     RATED_TEXT,
+    TAKEN_OVER_TEXT,
 )
 from stack.paths import ROOT
 from tests.e2e.test_webchat_browser import SCREENSHOT_DIR, bot_messages
@@ -208,6 +209,9 @@ def test_agent_serves_a_web_chat_user_from_handoff_to_rating(stack, console: Pag
     # Assigned automatically to the only agent online: the agent greets by name.
     expect(agent_bubbles.first).to_have_text(CONNECTED_TEXT.format(name=AGENT_NAME))
     conversation_id = "webchat:" + user.evaluate(CONVERSATION_ID)
+    # The header names who serves the user, and offers to end it.
+    expect(user.locator(".swa-status")).to_have_text(f"{AGENT_NAME}为您服务")
+    expect(user.locator(".swa-end-chat")).to_be_visible()
 
     # The console opens the chat by itself, with what the user said to the bot before.
     tab = console.locator(f'.swa-chat-tab[data-conversation-id="{conversation_id}"]')
@@ -270,9 +274,61 @@ def test_agent_serves_a_web_chat_user_from_handoff_to_rating(stack, console: Pag
     expect(rating.locator(".swa-buttons button")).to_have_text(
         ["5 非常满意", "4 满意", "3 一般", "2 不满意", "1 非常不满意"]
     )
+    expect(user.locator(".swa-status")).to_have_text("在线")
+    expect(user.locator(".swa-end-chat")).to_be_hidden()
     rating.locator(".swa-buttons button", has_text="5 非常满意").click()
     expect(user.locator('.swa-msg[data-role="system"] .swa-bubble').last).to_have_text(RATED_TEXT)
     assert chat_of(stack, conversation_id) == (username, "resolved", 5)
+
+
+def test_on_a_phone_the_user_is_connected_and_ends_the_human_chat_themself(
+    stack, browser: Browser, console: Page
+):
+    agent = create_agent(stack)
+    log_in(console, stack, agent, PASSWORD)
+    go_online(console)
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    try:
+        phone = context.new_page()
+        phone.set_default_timeout(30_000)
+        conversation_id = ask_for_an_agent(phone, stack, "其他")
+        # A free agent: the user is being connected, not told of a wait.
+        system = phone.locator('.swa-msg[data-role="system"] .swa-bubble')
+        expect(system.last).to_have_text("正在为您接通其他人工客服，请稍候。")
+        expect(agent_bubbles(phone).first).to_have_text(CONNECTED_TEXT.format(name=AGENT_NAME))
+        # No card reader on a phone; touch targets of 44 px; an input that grows.
+        expect(phone.locator(".swa-card-button")).to_be_hidden()
+        end = phone.locator(".swa-end-chat")
+        expect(end).to_be_visible()
+        heights = phone.locator(".swa-buttons button, .swa-send, .swa-end-chat").evaluate_all(
+            "items => items.map(b => b.getBoundingClientRect().height)"
+        )
+        assert heights and min(heights) >= 44, heights
+        box = phone.locator("#swa-input")
+        one_line = box.bounding_box()["height"]
+        box.fill("我想咨询一下，" * 12)
+        box.dispatch_event("input")
+        assert box.bounding_box()["height"] > one_line * 1.5
+        box.fill("")
+        assert phone.request.get(f"{stack.service_url}/favicon.ico").ok
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        phone.screenshot(path=str(SCREENSHOT_DIR / "webchat-phone-agent.png"))
+
+        end.click()
+        expect(system.last).to_have_text(RATE_TEXT)
+        expect(end).to_be_hidden()
+        expect(phone.locator(".swa-status")).to_have_text("在线")
+        pane = chat_pane(console, conversation_id)
+        expect(pane.locator(".swa-chat-ended")).to_have_text("用户已结束会话")
+        assert chat_of(stack, conversation_id)[:2] == (agent, "user_ended")
+        phone.locator(".swa-buttons button", has_text="4 满意").last.click()
+        expect(system.last).to_have_text(RATED_TEXT)
+        pane.locator(".swa-dismiss").click()
+        expect(pane).to_have_count(0)
+    finally:
+        context.close()
 
 
 def test_wrong_password_expired_session_and_logout_show_the_login(stack, console: Page):
@@ -539,6 +595,31 @@ def test_a_canned_response_added_by_a_supervisor_is_sent_by_its_shortcut(
     expect(composer).to_have_value(filled)
     expect(agent_bubbles(user)).to_have_count(2)  # the greeting and the reply sent above
     composer.fill("")
+
+    # The agent reads the team's entries and keeps personal ones that only they see.
+    console.locator(".swa-tab-canned").click()
+    team_entry = console.locator(f'.swa-canned-item[data-shortcut="{shortcut}"]')
+    expect(team_entry).to_be_visible()
+    expect(team_entry.locator(".swa-canned-edit")).to_have_count(0)
+    console.locator(".swa-canned-add").click()
+    own_form = console.locator(".swa-canned-form")
+    expect(own_form.locator(".swa-canned-personal")).to_be_checked()
+    expect(own_form.locator(".swa-canned-personal")).to_be_disabled()
+    own = f"/mine-{tag}"
+    own_form.locator(".swa-canned-shortcut").fill(own)
+    own_form.locator(".swa-canned-title").fill(f"马上查询 {tag}")
+    own_form.locator(".swa-canned-text").fill(f"好的，我这边马上为您查询。（{tag}）")
+    own_form.locator(".swa-canned-save").click()
+    own_entry = console.locator(f'.swa-canned-item[data-shortcut="{own}"]')
+    expect(own_entry.locator(".swa-canned-mine")).to_have_text("个人")
+    team_view = second_console.request.get(f"{stack.service_url}/console/api/canned").json()
+    assert own not in [e["shortcut"] for e in team_view["canned"]]
+    console.locator(f'.swa-chat-tab[data-conversation-id="{conversation_id}"]').click()
+    composer.click()
+    composer.press_sequentially(own)
+    pane.locator(f'.swa-suggest-item[data-shortcut="{own}"]').click()
+    expect(composer).to_have_value(f"好的，我这边马上为您查询。（{tag}）")
+    composer.fill("")
     close_chat(pane)
     expect(pane).to_have_count(0)
 
@@ -591,6 +672,67 @@ def test_an_agent_transfers_a_chat_to_another_agent_with_a_note(
     assert chat_of(stack, conversation_id)[0] == second
     close_chat(received)
     expect(received).to_have_count(0)
+
+
+def test_a_supervisor_listens_in_whispers_and_takes_a_chat_over(
+    stack, console: Page, second_console: Page, user: Page
+):
+    agent = create_agent(stack)
+    log_in(console, stack, agent, PASSWORD)
+    go_online(console)
+    conversation_id = ask_for_an_agent(user, stack, "其他")
+    pane = chat_pane(console, conversation_id)
+    expect(agent_bubbles(user).first).to_have_text(CONNECTED_TEXT.format(name=AGENT_NAME))
+
+    # The agent's side panel: who the user is, and a note for staff only.
+    pane.locator(".swa-contact > summary").click()
+    expect(pane.locator(".swa-contact-who")).to_contain_text("未登录（匿名用户）")
+    expect(pane.locator(".swa-contact-chats li")).to_have_count(1)
+    pane.locator(".swa-note-input").fill("用户第二次来问报关单状态")
+    pane.locator(".swa-note-add").click()
+    expect(pane.locator(".swa-note")).to_have_count(1)
+    expect(pane.locator(".swa-note-text")).to_have_text("用户第二次来问报关单状态")
+
+    supervisor = create_agent(stack, "--role", "supervisor", name=SUPERVISOR_NAME)
+    log_in(second_console, stack, supervisor, PASSWORD)
+    second_console.locator(".swa-tab-live").click()
+    live = second_console.locator(".swa-live")
+    served = live.locator(f'.swa-live-chat[data-conversation-id="{conversation_id}"]')
+    served.locator(".swa-live-listen").click()
+    listening = live.locator(".swa-listen")
+    expect(listening.locator(".swa-listen-status")).to_have_text("监听中")
+    expect(listening.locator(".swa-line").last).to_contain_text(AGENT_NAME)
+    question = f"我的报关单 {uuid.uuid4().hex[:6]} 一直显示审核中"
+    say(user, question)
+    expect(listening.locator(".swa-line").last).to_contain_text(question)
+
+    # A whisper reaches the agent's chat, not the user.
+    hint = "先请用户提供统一社会信用代码"
+    listening.locator(".swa-whisper-input").fill(hint)
+    listening.locator(".swa-whisper-send").click()
+    expect(pane.locator(".swa-whisper .swa-line-text")).to_have_text(hint)
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    console.screenshot(path=str(SCREENSHOT_DIR / "console-whisper.png"))
+    second_console.screenshot(path=str(SCREENSHOT_DIR / "console-listen.png"))
+
+    # Taking over: the user is told and greeted by the supervisor, the agent's chat ends.
+    second_console.once("dialog", lambda dialog: dialog.accept())
+    listening.locator(".swa-listen-takeover").click()
+    taken = chat_pane(second_console, conversation_id)
+    expect(taken).to_be_visible()
+    expect(pane.locator(".swa-chat-ended")).to_have_text("已由主管接管")
+    expect(user.locator('.swa-msg[data-role="system"] .swa-bubble').last).to_have_text(
+        TAKEN_OVER_TEXT
+    )
+    expect(agent_bubbles(user).last).to_have_text(CONNECTED_TEXT.format(name=SUPERVISOR_NAME))
+    expect(user.get_by_text(hint)).to_have_count(0)
+    composer = taken.locator(".swa-reply-input")
+    composer.fill("您好，我来为您核实审核进度。")
+    composer.press("Enter")
+    expect(agent_bubbles(user).last).to_have_text("您好，我来为您核实审核进度。")
+    assert chat_of(stack, conversation_id)[0] == supervisor
+    close_chat(taken)
+    expect(taken).to_have_count(0)
 
 
 def test_an_agent_finds_a_line_they_wrote_in_the_search_tab(stack, console: Page, user: Page):
@@ -715,7 +857,7 @@ def test_the_live_view_is_for_supervisors_and_says_when_it_cannot_load(stack, co
     log_in(console, stack, agent, PASSWORD)
     expect(console.locator(".swa-me-name")).to_have_text(AGENT_NAME)
     expect(console.locator(".swa-tab-live")).to_be_hidden()
-    expect(console.locator(".swa-tab-canned")).to_be_hidden()
+    expect(console.locator(".swa-tab-canned")).to_be_visible()  # for personal entries
     console.locator(".swa-logout").click()
 
     supervisor = create_agent(stack, "--role", "supervisor", name=SUPERVISOR_NAME)

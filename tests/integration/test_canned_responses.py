@@ -173,6 +173,20 @@ def test_agents_read_the_list_and_only_supervisors_change_it(service, database_u
             console_texts.SUPERVISORS_ONLY,
         )
 
+    # An agent's own entries: theirs to change, nobody else's to see.
+    mine = {**body, "shortcut": unique("own"), "title": "我的问候", "personal": True}
+    own = service.post("/console/api/canned", json=mine)
+    assert own.status_code == 201 and own.json()["personal"] is True
+    own_id = own.json()["id"]
+    renamed = service.put(f"/console/api/canned/{own_id}", json={**mine, "title": "我的开场"})
+    assert renamed.json()["title"] == "我的开场"
+    log_in(service, create_account(database_url))
+    assert own_id not in [e["id"] for e in service.get("/console/api/canned").json()["canned"]]
+    hidden = service.delete(f"/console/api/canned/{own_id}")
+    assert (hidden.status_code, hidden.json()["detail"]) == (404, console_texts.CANNED_NOT_FOUND)
+    log_in(service, agent)
+    assert service.delete(f"/console/api/canned/{own_id}").status_code == 204
+
     log_in(service, boss)
     changed = service.put(
         f"/console/api/canned/{entry['id']}",

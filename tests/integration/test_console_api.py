@@ -112,7 +112,7 @@ def test_a_user_is_served_from_handoff_to_rating(service, database_url) -> None:
         user = "webchat:" + chat.receive_json()["conversation_id"]
         chat.send_json({"type": "message", "text": "转人工", "payload": "/handoff"})
         queued = chat.receive_json()["messages"]
-        assert "您前面还有 0 位用户" in queued[-1]["text"]
+        assert queued[-1]["text"] == texts.CONNECTING_TEXT.format(skill="其他")
         greeting = chat.receive_json()["messages"][0]
         assert greeting["role"] == "agent"
         assert greeting["sender_name"] == f"客服{wang[-3:]}"
@@ -159,6 +159,28 @@ def test_a_user_is_served_from_handoff_to_rating(service, database_url) -> None:
 
     again = service.post("/console/api/chats/reply", json={"conversation_id": user, "text": "在吗"})
     assert (again.status_code, again.json()["detail"]) == (409, console_texts.NOT_YOUR_CHAT)
+
+
+def test_the_user_ends_the_human_chat_by_typing_and_rates_it(service, database_url) -> None:
+    """WeChat and Telegram users have no header button: the words end the chat too."""
+    wang = create_account(database_url)
+    log_in(service, wang)
+    service.put("/console/api/status", json={"status": "online"})
+    with open_console(service) as console, open_chat(service) as chat:
+        user = "webchat:" + chat.receive_json()["conversation_id"]
+        chat.send_json({"type": "message", "text": "转人工", "payload": "/handoff"})
+        chat.receive_json()
+        assert chat.receive_json()["messages"][0]["role"] == "agent"
+        chat.send_json({"type": "message", "text": " 结束人工服务 ", "payload": None})
+        [asked] = chat.receive_json()["messages"]
+        assert asked["text"] == texts.RATE_TEXT
+        for _ in range(10):
+            event = console.receive_json()
+            if event["type"] == "closed":
+                break
+        assert event == {"type": "closed", "conversation_id": user, "ended_by": "user"}
+    assert service.get("/console/api/chats").json()["chats"] == []
+    assert service.get("/console/api/me").json()["load"] == 0
 
 
 def test_agents_see_only_their_chats_and_supervisors_see_all(service, database_url) -> None:

@@ -54,14 +54,17 @@ class AskedByHub:
         return await self.desk.request(*args)
 
 
-def make_desk(redis_client, tickets, now: datetime, caps: HandoffCaps | None = None) -> AskedByHub:
+def make_desk(
+    redis_client, tickets, now: datetime, caps: HandoffCaps | None = None, manual=()
+) -> AskedByHub:
     # Chats are only rated after an agent's chat: tests/integration/test_switchboard.py.
     sessions = db.session_factory(db.create_engine("sqlite+aiosqlite:///:memory:"))
     chats = ChatStore(sessions)
     caps = caps or HandoffCaps(redis_client, Settings())
     queue = HandoffQueue(redis_client)
     desk = ticket_desk(tickets, redis_client, TranscriptStore(sessions))
-    return AskedByHub(HandoffDesk(queue, desk, chats, TIMETABLE, caps, lambda: now), queue)
+    handoff = HandoffDesk(queue, desk, chats, TIMETABLE, caps, lambda: now, manual_skills=manual)
+    return AskedByHub(handoff, queue)
 
 
 def said(
@@ -117,17 +120,19 @@ async def test_with_agents_online_users_queue_see_their_place_and_may_cancel(
     redis_client, tickets
 ) -> None:
     queue = HandoffQueue(redis_client)
-    await queue.register_agent("wang", [Skill.ACCOUNT], capacity=3)
+    await queue.register_agent("wang", [Skill.ACCOUNT], capacity=1)
     await queue.set_status("wang", AgentStatus.ONLINE)
     desk = make_desk(redis_client, tickets, MORNING)
 
+    # The agent has a free slot: the first user is being connected, no wait to estimate.
     [first] = await desk.request("webchat:u1", Skill.ACCOUNT)
-    # One ahead of nobody, 300 s per chat by default, 3 chats at once: 100 s, about 2 minutes.
-    expected = "已为您转接账号与卡介质人工客服，您前面还有 0 位用户，预计等待约 2 分钟，请稍候。"
-    assert first.text == expected
+    assert first.text == "正在为您接通账号与卡介质人工客服，请稍候。"
     assert first.buttons == [desk_buttons.CANCEL]
+    # The second waits: second in line, 300 s per chat by default, one chat at once: 10 minutes.
     [second] = await desk.request("webchat:u2", Skill.ACCOUNT)
-    assert "您前面还有 1 位用户" in second.text
+    expected = "已为您转接账号与卡介质人工客服，您前面还有 1 位用户，预计等待约 10 分钟，请稍候。"
+    assert second.text == expected
+    assert second.buttons == [desk_buttons.CANCEL]
 
     [still] = await desk.handle(said("在吗", who="webchat:u2"))
     assert still.text == texts.STILL_QUEUED_TEXT.format(position=2)
@@ -193,6 +198,17 @@ async def test_old_buttons_clicked_later_still_do_what_they_say(redis_client, ti
     assert (ticket.skill, ticket.text) == (Skill.OTHER, "卡介质登录一直报错")
 
 
+async def test_in_a_skill_agents_pick_by_hand_a_free_agent_still_means_a_wait(
+    redis_client, tickets
+) -> None:
+    queue = HandoffQueue(redis_client)
+    await queue.register_agent("wang", [Skill.DECLARATION], capacity=3)
+    await queue.set_status("wang", AgentStatus.ONLINE)
+    desk = make_desk(redis_client, tickets, MORNING, manual=[Skill.DECLARATION])
+    [queued] = await desk.request("webchat:u1", Skill.DECLARATION)
+    assert "您前面还有 0 位用户" in queued.text
+
+
 async def test_handoffs_are_capped_per_conversation_and_per_client(redis_client, tickets) -> None:
     queue = HandoffQueue(redis_client)
     await queue.register_agent("wang", [Skill.OTHER], capacity=3)
@@ -206,18 +222,19 @@ async def test_handoffs_are_capped_per_conversation_and_per_client(redis_client,
             await desk.handle(click(desk_buttons.CANCEL, who))
         return answer.text
 
+    queued = texts.CONNECTING_TEXT.format(skill="其他")
     # One web chat page asking again and again: refused after two, and nothing is queued.
-    assert "您前面还有 0 位用户" in await ask("webchat:u1", "203.0.113.9")
-    assert "您前面还有 0 位用户" in await ask("webchat:u1", "203.0.113.9")
+    assert queued == await ask("webchat:u1", "203.0.113.9")
+    assert queued == await ask("webchat:u1", "203.0.113.9")
     assert await ask("webchat:u1", "203.0.113.9") == texts.TOO_MANY_HANDOFFS_TEXT
     assert (await queue.read("webchat:u1")).phase is Phase.BOT
     # A new conversation from the same address: the address is at its cap (three asked).
     assert await ask("webchat:u2", "203.0.113.9") == texts.TOO_MANY_HANDOFFS_TEXT
     assert await queue.waiting(Skill.OTHER) == []
     # Another address is not affected; WeChat and Telegram (no address) count per conversation.
-    assert "您前面还有 0 位用户" in await ask("webchat:u3", "198.51.100.7")
+    assert queued == await ask("webchat:u3", "198.51.100.7")
     for _ in range(2):
-        assert "您前面还有 0 位用户" in await ask("wechat:oAbC", None)
+        assert queued == await ask("wechat:oAbC", None)
     assert await ask("wechat:oAbC", None) == texts.TOO_MANY_HANDOFFS_TEXT
     assert "95198" in texts.TOO_MANY_HANDOFFS_TEXT
 

@@ -22,6 +22,17 @@ var log = document.querySelector(".swa-log");
 var form = document.querySelector(".swa-composer");
 var input = document.getElementById("swa-input");
 var statusBadge = document.querySelector(".swa-status");
+var endChatButton = document.querySelector(".swa-end-chat");
+// The serving agent's name while a person serves the user (the header says so), else null.
+var servingAgent = null;
+var connected = false;
+var END_CHAT = { title: "结束人工服务", payload: "/end_chat" };
+// A system line with these buttons means no person serves the user (any more): the rating
+// after a chat, or waiting in the queue again.
+var NOT_SERVED_PAYLOADS = ["/csat_5", "/cancel_queue"];
+// No card reader can be attached to a phone or tablet: no card login offered there.
+var TOUCH_ONLY = window.matchMedia && window.matchMedia("(pointer: coarse)").matches &&
+  !window.matchMedia("(any-pointer: fine)").matches;
 var identityBadge = document.querySelector(".swa-identity");
 
 // The conversation's secret survives reloads in localStorage. A browser that blocks storage in
@@ -86,8 +97,32 @@ function tellHost(message) {
 }
 
 function setStatus(state, text) {
+  connected = state === "online";
   statusBadge.dataset.state = state;
   statusBadge.textContent = text;
+  showServing();
+}
+
+// Online, the header names the agent who serves the user, and offers to end that service.
+function showServing() {
+  if (connected) {
+    statusBadge.textContent = servingAgent ? servingAgent + "为您服务" : "在线";
+    statusBadge.dataset.serving = String(Boolean(servingAgent));
+  }
+  endChatButton.hidden = !(connected && servingAgent);
+}
+
+function followService(message) {
+  if (message.role === "agent" && message.sender_name) {
+    servingAgent = message.sender_name;
+  } else if (message.role === "system" && (message.buttons || []).some(function (button) {
+    return NOT_SERVED_PAYLOADS.indexOf(button.payload) >= 0;
+  })) {
+    servingAgent = null;
+  } else {
+    return;
+  }
+  showServing();
 }
 
 function isOpen() {
@@ -124,6 +159,7 @@ function scrollToEnd() {
 }
 
 function renderMessage(message) {
+  followService(message);
   var item = document.createElement("li");
   item.className = "swa-msg";
   item.dataset.role = message.role || "bot";
@@ -242,7 +278,9 @@ function onSession(frame) {
   sendAuth();  // before the greeting, so the bot already knows who it greets
   showTyping(false);
   log.textContent = "";
+  servingAgent = null;
   frame.history.forEach(renderMessage);
+  showServing();
   var pending = outbox;
   outbox = [];
   pending.forEach(function (entry) {
@@ -325,7 +363,16 @@ function stopTyping() {
   }
 }
 
+// The box grows with what is typed, up to its CSS max-height, so a long question stays in view.
+function fitInput() {
+  input.style.height = "auto";
+  input.style.height = input.scrollHeight + 2 + "px";
+}
+
+endChatButton.addEventListener("click", function () { send(END_CHAT.title, END_CHAT.payload); });
+
 input.addEventListener("input", function () {
+  fitInput();
   var now = Date.now();
   if (input.value.trim() && now - typingSentAt > TYPING_EVERY_MS) {
     typingSentAt = now;
@@ -340,6 +387,7 @@ form.addEventListener("submit", function (event) {
   stopTyping();
   send(input.value);
   input.value = "";
+  fitInput();
   input.focus();
 });
 input.addEventListener("keydown", function (event) {
@@ -376,7 +424,8 @@ fetch("/webchat/config").then(function (response) { return response.json(); })
   .then(function (config) {
     allowedOrigins = allowedOrigins.concat(config.embed_origins || []);
     tellHost({ type: "swa-ready" });
-    if (config.card_bridge_url) {
+    if (config.card_bridge_url && !TOUCH_ONLY) {
+      document.querySelector(".swa-card-button").hidden = false;
       card = cardLogin({
         send: sendFrame,
         notice: function (text) { renderMessage({ role: "system", text: text }); },

@@ -1,5 +1,6 @@
 // Canned responses (常用语): the whole list, loaded for the "/" suggestions and the transfer
-// dialog's skills, and 常用语管理, where supervisors add, edit and delete them.
+// dialog's skills, and 常用语管理, where supervisors keep the team's entries and everyone their
+// personal ones (only they see them).
 
 import { api } from "./api.js";
 import { updateSuggestions } from "./composer.js";
@@ -18,6 +19,7 @@ var ui = {
   cannedShortcut: $(".swa-canned-shortcut"),
   cannedTitle: $(".swa-canned-title"),
   cannedSkill: $(".swa-canned-skill"),
+  cannedPersonal: $(".swa-canned-personal"),
   cannedText: $(".swa-canned-text"),
   cannedSave: $(".swa-canned-save"),
   cannedCancel: $(".swa-canned-cancel"),
@@ -84,14 +86,17 @@ function renderCannedItem(entry) {
   head.appendChild(el("code", "swa-canned-item-shortcut", entry.shortcut));
   head.appendChild(el("b", "swa-canned-item-title", entry.title));
   head.appendChild(el("span", "swa-canned-badge", entry.skill_title));
-  var edit = el("button", "swa-canned-edit", "编辑");
-  edit.type = "button";
-  edit.addEventListener("click", function () { openCannedForm(entry); });
-  var remove = el("button", "swa-canned-delete", "删除");
-  remove.type = "button";
-  remove.addEventListener("click", function () { deleteCanned(entry, remove); });
-  head.appendChild(edit);
-  head.appendChild(remove);
+  if (entry.personal) head.appendChild(el("span", "swa-canned-badge swa-canned-mine", "个人"));
+  if (entry.personal || isSupervisor()) {
+    var edit = el("button", "swa-canned-edit", "编辑");
+    edit.type = "button";
+    edit.addEventListener("click", function () { openCannedForm(entry); });
+    var remove = el("button", "swa-canned-delete", "删除");
+    remove.type = "button";
+    remove.addEventListener("click", function () { deleteCanned(entry, remove); });
+    head.appendChild(edit);
+    head.appendChild(remove);
+  }
   item.appendChild(head);
   item.appendChild(el("div", "swa-canned-item-text", entry.text));
   item.appendChild(el("div", "swa-canned-item-meta",
@@ -99,8 +104,15 @@ function renderCannedItem(entry) {
   return item;
 }
 
+function isSupervisor() {
+  return Boolean(state.me && state.me.role === "supervisor");
+}
+
 function openCannedForm(entry) {
   state.editing = entry || null;
+  // An agent's entries are personal; an entry stays what it was made as.
+  ui.cannedPersonal.checked = entry ? Boolean(entry.personal) : !isSupervisor();
+  ui.cannedPersonal.disabled = Boolean(entry) || !isSupervisor();
   ui.cannedFormTitle.textContent = entry ? "编辑常用语" : "新增常用语";
   ui.cannedShortcut.value = entry ? entry.shortcut : "/";
   ui.cannedTitle.value = entry ? entry.title : "";
@@ -133,6 +145,7 @@ ui.cannedForm.addEventListener("submit", function (event) {
     title: ui.cannedTitle.value.trim(),
     text: ui.cannedText.value.trim(),
     skill: ui.cannedSkill.value || null,
+    personal: ui.cannedPersonal.checked,
   };
   // The server checks everything; these only save a round trip for the obvious.
   if (!body.shortcut || body.shortcut === "/") return cannedFormError("请填写快捷指令，如 /hello。", ui.cannedShortcut);

@@ -4,6 +4,7 @@
 
 import { api } from "./api.js";
 import { hideSuggestions, stopTyping, toggleCannedPanel, wireComposer } from "./composer.js";
+import { loadContact, wireContact } from "./contact.js";
 import { $, el } from "./dom.js";
 import { channelTitle, identityText, shortId, userLabel } from "./format.js";
 import { refreshMe } from "./me.js";
@@ -176,6 +177,7 @@ function addChat(info) {
 
   tab.addEventListener("click", function () { activate(id, true); });
   wireComposer(chat);
+  wireContact(chat);
   chat.transferButton.addEventListener("click", function () { openTransfer(chat); });
   chat.closeButton.addEventListener("click", function () { closeChat(chat); });
   chat.dismiss.addEventListener("click", function () { removeChat(chat); });
@@ -307,12 +309,18 @@ function closeChat(chat) {
     });
 }
 
-export function onClosed(conversationId) {
+export function onClosed(conversationId, takenBy, endedByUser) {
   var chat = state.chats.get(conversationId);
   refreshMe();
   if (!chat) return;
   if (chat.closing) removeChat(chat);
-  else if (!chat.ended) {
+  else if (takenBy && !chat.ended) {
+    markEnded(chat, "已由主管接管");
+    showNotice("与" + userLabel(chat.info) + "的会话已由主管接管。", "info");
+  } else if (endedByUser && !chat.ended) {
+    markEnded(chat, "用户已结束会话");
+    showNotice(userLabel(chat.info) + "已结束人工服务。", "info");
+  } else if (!chat.ended) {
     markEnded(chat, "会话已结束");
     showNotice("与" + userLabel(chat.info) + "的会话已结束（可能已在其他窗口结束，或用户已重新排队）。", "info");
   }
@@ -359,6 +367,7 @@ function reopenChat(chat, info) {
   chat.cannedOpen.disabled = false;
   chat.dismiss.hidden = true;
   loadTranscript(chat);
+  loadContact(chat);
 }
 
 export function removeChat(chat) {

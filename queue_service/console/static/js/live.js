@@ -3,7 +3,8 @@
 
 import { api } from "./api.js";
 import { $, el } from "./dom.js";
-import { formatTime, formatWait, LONG_WAIT_S } from "./format.js";
+import { formatTime, formatWait, LONG_WAIT_S, shortId } from "./format.js";
+import { listenTo, takeOver } from "./listen.js";
 import { statusTitle } from "./me.js";
 import { EVENT_RELOAD_MS } from "./socket.js";
 import { state } from "./store.js";
@@ -157,13 +158,33 @@ function renderLiveAgents(agents) {
     addCell(row, "swa-live-load", agent.load + " / " + agent.capacity);
     addCell(row, "swa-live-connected", agent.connected ? "已连接" : "未连接")
       .dataset.connected = String(agent.connected === true);
+    addChatsCell(row, agent);
     ui.liveAgents.appendChild(row);
   });
   if (!agents.length) {
     var empty = el("tr");
-    addCell(empty, "swa-live-none", "暂无客服").colSpan = 4;
+    addCell(empty, "swa-live-none", "暂无客服").colSpan = 5;
     ui.liveAgents.appendChild(empty);
   }
+}
+
+// Each chat the agent serves, with 监听 and 接管 (not one's own chats).
+function addChatsCell(row, agent) {
+  var cell = addCell(row, "swa-live-chats");
+  (agent.chats || []).forEach(function (conversationId) {
+    var item = cell.appendChild(el("span", "swa-live-chat"));
+    item.dataset.conversationId = conversationId;
+    item.appendChild(el("code", null, shortId(conversationId)));
+    if (state.me && agent.username === state.me.username) return;
+    var label = (agent.display_name || agent.username) + " · " + shortId(conversationId);
+    var listen = item.appendChild(el("button", "swa-live-listen", "监听"));
+    listen.type = "button";
+    listen.addEventListener("click", function () { listenTo(conversationId, label); });
+    var take = item.appendChild(el("button", "swa-live-takeover", "接管"));
+    take.type = "button";
+    take.addEventListener("click", function () { takeOver(conversationId); });
+  });
+  if (!cell.children.length) cell.textContent = "—";
 }
 
 ui.liveRefresh.addEventListener("click", function () { loadLive(); });

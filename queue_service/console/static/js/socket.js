@@ -4,7 +4,9 @@
 import { socketOrigin } from "/static/reconnect.js";
 import { api } from "./api.js";
 import { loadChats, onClosed, onMessage, onUserTyping } from "./chats.js";
+import { onNote } from "./contact.js";
 import { $ } from "./dom.js";
+import { onListening, onWatch, relisten } from "./listen.js";
 import { scheduleLiveReload } from "./live.js";
 import { allowStatusChange, applyMe, refreshMe } from "./me.js";
 import { scheduleQueueReload } from "./queue.js";
@@ -50,6 +52,7 @@ function connect() {
     allowStatusChange(true);
     // Events may have been missed while disconnected: catch up.
     poll();
+    relisten();
   };
   socket.onmessage = function (event) {
     if (state.socket !== socket) return;
@@ -118,7 +121,7 @@ function onEvent(event) {
       scheduleLiveReload();
       break;
     case "closed":
-      onClosed(id);
+      onClosed(id, event.taken_by, event.ended_by === "user");
       scheduleLiveReload();
       break;
     case "message":
@@ -133,6 +136,15 @@ function onEvent(event) {
       break;
     case "tickets":
       ticketsChanged();
+      break;
+    case "note":
+      if (event.note) onNote(event.note);
+      break;
+    case "listening":
+      onListening(event);
+      break;
+    case "watch":
+      onWatch(event);
       break;
   }
 }

@@ -42,6 +42,7 @@ function freshState() {
     liveTimer: null,       // live.js: the live view's polling, while it is shown
     liveReloadTimer: null,
     liveSeq: 0,
+    listening: null,       // listen.js: the conversation id listened to, or null
   };
 }
 

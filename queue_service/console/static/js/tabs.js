@@ -73,9 +73,9 @@ export function activate(view, focusComposer) {
   if (VIEWS[view]) VIEWS[view].open();
 }
 
-// 常用语管理 and 实时监控 are for supervisors only.
+// 实时监控 is for supervisors only; in 常用语管理 agents keep their personal entries.
 export function showSupervisorTabs(supervisor) {
-  ui.cannedTab.hidden = !supervisor;
+  ui.cannedTab.hidden = false;
   ui.liveTab.hidden = !supervisor;
 }
 
