@@ -13,10 +13,10 @@ from redis.asyncio import Redis
 
 from actions import entities
 from actions.entities import BadEntity
-from actions.faq import knowledge, replies
+from actions.faq import knowledge, lookup, replies
 from actions.faq.hot import HotQuestions
 from actions.faq.knowledge import KnowledgeBase
-from actions.faq.understanding import Answer, Decline, understand
+from actions.faq.understanding import Answer, Decline, Lookup, understand
 from actions.queries.actions import APPLY_HERE, ENTRY_APPLICATIONS, ENTRY_QUERIES, QueryRunner
 from actions.queries.render import button
 from kernel.clock import Clock, china_now
@@ -91,6 +91,10 @@ class ActionAnswerFaq(_FaqAction):
         previous = kb.entry(entities.slot_text(tracker, LAST_ENTRY_SLOT))
         decision = understand(tracker.latest_message, kb, previous)
 
+        if isinstance(decision, Lookup):
+            for message in await lookup.reply(decision.number, self._queries, tracker):
+                dispatcher.utter_message(**message)
+            return [SlotSet(FAILURES_SLOT, 0.0)]
         if isinstance(decision, Answer):
             for message in await self._answer(decision.entry, kb, tracker):
                 dispatcher.utter_message(**message)

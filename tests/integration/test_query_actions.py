@@ -584,3 +584,30 @@ async def test_malformed_application_slots_get_a_polite_answer(runner, slots) ->
     await submit.run(dispatcher, form_tracker(ACME_LEGAL_CARD, **slots), {})
     [message] = dispatcher.messages
     assert message["text"] == NOT_UNDERSTOOD
+
+
+async def test_a_typed_record_number_is_its_owners_record_only(runner, redis_client) -> None:
+    """Issue 17: "税单…详情" typed shows the bill to its owner; others are told how to log in."""
+    action = ActionAnswerFaq(default_kb(), HotQuestions(redis_client), clock, runner)
+    tax_no = (await runner.records.tax_bills(ALICE.subject)).items[0].tax_no
+
+    async def answer(text: str, identity: Identity | None) -> list[dict]:
+        dispatcher = CollectingDispatcher()
+        # The selector's ranking is what an unmasked number once produced: it must not matter.
+        message = {**parse(text, [("cbec_single_item", 0.88)]), "metadata": signed(identity)}
+        await action.run(
+            dispatcher, Tracker(CONVERSATION, {}, message, [], False, None, {}, ""), {}
+        )
+        return dispatcher.messages
+
+    bill = await runner.records.tax_bill(ALICE.subject, tax_no)
+    for text in (f"税单{tax_no}详情", tax_no, f"查一下税单 {tax_no}"):
+        [mine] = await answer(text, ALICE)
+        assert f"应缴税款：{show_yuan(bill.summary.amount)}" in mine["text"], text
+    [others] = await answer(f"税单{tax_no}详情", BOB)
+    assert "没有找到" in others["text"] and "元" not in others["text"]
+    [anonymous] = await answer(f"税单{tax_no}详情", None)
+    assert "先验证身份" in anonymous["text"]
+    [phone] = await answer("13800138000", None)
+    assert "电话号码" in phone["text"]
+    assert default_kb().entry("cbec_single_item").answer not in phone["text"]
