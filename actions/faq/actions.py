@@ -16,9 +16,10 @@ from actions.entities import BadEntity
 from actions.faq import knowledge, lookup, replies
 from actions.faq.hot import HotQuestions
 from actions.faq.knowledge import KnowledgeBase
-from actions.faq.understanding import Answer, Decline, Lookup, understand
+from actions.faq.understanding import Answer, Decline, Lookup, NotSure, understand
 from actions.queries.actions import APPLY_HERE, ENTRY_APPLICATIONS, ENTRY_QUERIES, QueryRunner
 from actions.queries.render import button
+from kernel import complaints
 from kernel.clock import Clock, china_now
 from kernel.settings import shared_settings
 
@@ -95,14 +96,23 @@ class ActionAnswerFaq(_FaqAction):
             for message in await lookup.reply(decision.number, self._queries, tracker):
                 dispatcher.utter_message(**message)
             return [SlotSet(FAILURES_SLOT, 0.0)]
+        complaint = complaints.is_complaint(str(tracker.latest_message.get("text") or ""))
         if isinstance(decision, Answer):
-            for message in await self._answer(decision.entry, kb, tracker):
+            messages = await self._answer(decision.entry, kb, tracker)
+            if complaint:  # acknowledged, and the problem inside it still answered
+                messages[0]["text"] = f"{replies.COMPLAINT_TEXT}\n{messages[0]['text']}"
+            for message in messages:
                 dispatcher.utter_message(**message)
             await self.hot.record(decision.entry.id, self._clock().date())
             return [SlotSet(LAST_ENTRY_SLOT, decision.entry.id), SlotSet(FAILURES_SLOT, 0.0)]
 
         failures = entities.slot_count(tracker, FAILURES_SLOT) + 1
-        if failures >= FAILURES_BEFORE_HUMAN:
+        if complaint:
+            dispatcher.utter_message(**replies.complaint_only())
+            failures = 0
+        elif isinstance(decision, NotSure) and not decision.closest:
+            dispatcher.utter_message(**replies.rephrase(kb))
+        elif failures >= FAILURES_BEFORE_HUMAN:
             dispatcher.utter_message(**replies.offer_human())
             failures = 0
         elif isinstance(decision, Decline):

@@ -188,6 +188,12 @@ class KnowledgeBase(_Strict):
         return [e for e in self.entries if e.topic == entry.topic and e.id != entry.id]
 
     @cached_property
+    def latin_words(self) -> frozenset[str]:
+        """Latin-letter and digit words of the entries' phrasings (ukey, ic, 12360, app)."""
+        texts = (p for e in self.entries for p in (*e.phrasings, *e.heldout))
+        return frozenset(w for t in texts for w in re.findall(r"[a-z0-9]{2,}", normalise(t)))
+
+    @cached_property
     def _by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}
 

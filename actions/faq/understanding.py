@@ -114,6 +114,16 @@ def follow_up(text: str, previous: Entry | None, kb: KnowledgeBase) -> Entry | N
     return None
 
 
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _gibberish(folded: str, kb: KnowledgeBase) -> bool:
+    """No Chinese and no word the FAQ knows: "abc", "😀", "？？？", "1". Not a question to match."""
+    if _CHINESE.search(folded):
+        return False
+    return not any(w in kb.latin_words for w in re.findall(r"[a-z0-9]{2,}", folded))
+
+
 def understand(
     parse: dict[str, Any],
     kb: KnowledgeBase,
@@ -133,6 +143,9 @@ def understand(
     found = numbers.find(text)
     if found and len(normalise(numbers.mask(text))) <= LOOKUP_MAX_OTHER_CHARS:
         return Lookup(found[0])
+
+    if _gibberish(normalise(text), kb):
+        return NotSure(())
 
     intent = (parse.get("intent") or {}).get("name")
     ranking = _ranking(parse, kb)

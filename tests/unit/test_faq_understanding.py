@@ -55,7 +55,7 @@ def test_a_selector_all_but_certain_of_an_entry_overrules_out_of_scope() -> None
 
 def test_unknown_entries_in_the_ranking_are_ignored() -> None:
     ranking = [("retired_entry", 0.99), ("cbec_tax", ANSWER_THRESHOLD / 2)]
-    decision = understand(parse("x", ranking), KB)
+    decision = understand(parse("某个问题", ranking), KB)
     assert isinstance(decision, NotSure)
     assert [e.id for e in decision.closest] == ["cbec_tax"]
 

@@ -46,3 +46,19 @@ def test_a_message_that_is_little_more_than_a_number_is_a_lookup() -> None:
     assert isinstance(understand(parse("１３８００１３８０００", ranking), kb), Lookup)
     long_question = "我的身份证号110101199001011234怎么查一下今年的额度还剩多少"
     assert isinstance(understand(parse(long_question, ranking), kb), Answer)
+
+
+def test_complaint_words_are_left_to_the_apology_and_the_problem_is_matched() -> None:
+    from kernel import complaints
+
+    assert complaints.is_complaint("你们的系统太烂了，天天登不上")
+    assert fold("你们的系统太烂了，天天登不上") == fold("你们的系统，天天登不上")
+    assert not complaints.is_complaint("卡介质登录不上怎么办")
+
+
+def test_gibberish_and_emoji_are_not_matched() -> None:
+    from actions.faq.understanding import NotSure
+
+    kb = small_kb()
+    for text in ("abc", "😀", "？？？", "1"):
+        assert understand(parse(text, [("cbec_quota", 0.9)]), kb) == NotSure(())
