@@ -6,6 +6,8 @@ import json
 import pytest
 
 from actions.faq import knowledge, lookup, replies
+from tests.e2e.test_self_service import Chat
+from tests.support.identities import ALICE
 from tests.support.webchat import connect_chat
 
 pytestmark = pytest.mark.e2e
@@ -56,3 +58,22 @@ async def test_an_answer_shows_its_title(stack) -> None:
     kb = knowledge.default()
     [reply, *_] = await say(stack.ws_url, "法人卡被锁了怎么解锁")
     assert reply["text"] == replies.answer_text(kb.entry("card_locked_legal"))
+
+
+def test_a_buttons_title_typed_does_what_the_button_does(stack) -> None:
+    chat = Chat(stack.rasa_url, ALICE)
+    [quota] = chat.say("我今年的跨境额度还剩多少")
+    year_button = next(b for b in quota["buttons"] if b["title"].endswith("年额度"))
+    year = year_button["title"].removeprefix("查询").removesuffix("年额度")
+    [typed] = chat.say(year_button["title"])
+    assert f"您 {year} 年度的跨境电商个人额度" in typed["text"]
+
+
+def test_a_verified_users_record_number_typed_is_that_record(stack) -> None:
+    chat = Chat(stack.rasa_url, ALICE)
+    [bills] = chat.say('/query_records{"query":"tax_bills"}')
+    detail = next(b for b in bills["buttons"] if b["title"].endswith("详情"))
+    tax_no = detail["payload"].split('"record_no":"')[1].split('"')[0]
+    [typed] = chat.say(f"税单{tax_no}详情")
+    [clicked] = chat.say(detail["payload"])
+    assert typed["text"] == clicked["text"] and "应缴税款" in typed["text"]

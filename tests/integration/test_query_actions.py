@@ -612,3 +612,27 @@ async def test_a_typed_record_number_is_its_owners_record_only(runner, redis_cli
     [phone] = await answer("13800138000", None)
     assert "电话号码" in phone["text"]
     assert default_kb().entry("cbec_single_item").answer not in phone["text"]
+
+
+async def test_a_buttons_title_typed_does_what_the_button_does(runner, redis_client) -> None:
+    """Issue 17: "查询2025年额度" typed under the quota answer runs that query, not the how-to."""
+    action = ActionAnswerFaq(default_kb(), HotQuestions(redis_client), clock, runner)
+    [shown] = await ask(runner, "/query_records", ALICE, query="quota")
+    year_button = next(b for b in shown["buttons"] if b["title"].endswith("年额度"))
+    [clicked] = await ask(runner, year_button["payload"], ALICE, query="quota",
+                          year=year_button["title"][2:6])
+    sent = {"event": "bot", "text": shown["text"], "data": {"buttons": shown["buttons"]}}
+
+    async def typed(text: str, ranking: list) -> list[dict]:
+        dispatcher = CollectingDispatcher()
+        message = {**parse(text, ranking), "metadata": signed(ALICE)}
+        events = [sent, {"event": "user", "text": text}]
+        await action.run(
+            dispatcher, Tracker(CONVERSATION, {}, message, events, False, None, {}, ""), {}
+        )
+        return dispatcher.messages
+
+    [by_typing] = await typed(year_button["title"], [("cbec_quota_reset", 0.9)])
+    assert by_typing["text"] == clicked["text"]
+    [faq] = await typed("额度什么时候清零", [("cbec_quota_reset", 0.9)])
+    assert faq["text"] == replies.answer_text(default_kb().entry("cbec_quota_reset"))
