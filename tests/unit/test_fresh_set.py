@@ -38,12 +38,12 @@ def test_scores_count_answers_offers_and_wrong_number_answers() -> None:
 
     scores = fresh_set.score(
         [
-            item("in_scope", "q1", "cbec_quota", [("cbec_quota", 0.9)]),
-            item("in_scope", "q2", "cbec_tax", [("cbec_quota", 0.2), ("cbec_tax", 0.1)]),
-            item("out_of_scope", "o1", None, [("card_password", 0.9)]),
-            item("out_of_scope", "o2", None, [("card_password", 0.1)]),
-            item("numbers", "n1", None, [("cbec_quota", 0.9)]),
-            item("numbers", "n2", "cbec_tax", [("cbec_tax", 0.9)]),
+            item("in_scope", "额度问题", "cbec_quota", [("cbec_quota", 0.9)]),
+            item("in_scope", "税款问题", "cbec_tax", [("cbec_quota", 0.2), ("cbec_tax", 0.1)]),
+            item("out_of_scope", "天气问题", None, [("card_password", 0.9)]),
+            item("out_of_scope", "股票问题", None, [("card_password", 0.1)]),
+            item("numbers", "数字问题", None, [("cbec_quota", 0.9)]),
+            item("numbers", "税单问题", "cbec_tax", [("cbec_tax", 0.9)]),
         ],
         kb,
     )
