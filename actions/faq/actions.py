@@ -18,6 +18,7 @@ from actions.faq.hot import HotQuestions
 from actions.faq.knowledge import KnowledgeBase
 from actions.faq.understanding import Answer, Decline, Lookup, NotSure, understand
 from actions.queries.actions import APPLY_HERE, ENTRY_APPLICATIONS, ENTRY_QUERIES, QueryRunner
+from actions.queries.conditions import names_quota_year
 from actions.queries.render import Query, button
 from kernel import complaints
 from kernel.clock import Clock, china_now
@@ -153,6 +154,11 @@ class ActionAnswerFaq(_FaqAction):
             plain["buttons"].insert(0, button(APPLY_HERE, applying))
             return [plain]
         query = ENTRY_QUERIES.get(entry.id)
+        text = str(tracker.latest_message.get("text") or "")
+        if query is None and entry.category == "cbec" and names_quota_year(text):
+            # "2030年的额度" matched 额度什么时候清零: a verified consumer gets that year's quota
+            # (or "not later than this year"), as the 查询…年额度 button gives.
+            query = Query.QUOTA
         if query is None or _entity(tracker, PLAIN_ENTITY):
             return [plain]
         if not self._queries.serves(query, tracker):

@@ -2,10 +2,12 @@
 noise, complaints and titles. Each test is one bullet of the issue's "What to build"."""
 
 import json
+from datetime import datetime
 
 import pytest
 
 from actions.faq import knowledge, lookup, replies
+from kernel.clock import CHINA_TZ
 from tests.e2e.test_self_service import Chat
 from tests.support.identities import ALICE
 from tests.support.webchat import connect_chat
@@ -77,3 +79,9 @@ def test_a_verified_users_record_number_typed_is_that_record(stack) -> None:
     [typed] = chat.say(f"税单{tax_no}详情")
     [clicked] = chat.say(detail["payload"])
     assert typed["text"] == clicked["text"] and "应缴税款" in typed["text"]
+
+
+def test_a_future_years_quota_gets_its_own_message(stack) -> None:
+    year = datetime.now(CHINA_TZ).year + 4
+    [future] = Chat(stack.rasa_url, ALICE).say(f"{year}年的额度")
+    assert "查询年份不能晚于今年" in future["text"]

@@ -636,3 +636,26 @@ async def test_a_buttons_title_typed_does_what_the_button_does(runner, redis_cli
     assert by_typing["text"] == clicked["text"]
     [faq] = await typed("额度什么时候清零", [("cbec_quota_reset", 0.9)])
     assert faq["text"] == replies.answer_text(default_kb().entry("cbec_quota_reset"))
+
+
+async def test_a_year_named_with_the_quota_is_that_years_quota(runner, redis_client) -> None:
+    """Issue 17: "2030年的额度" says the year has not come, whichever quota entry NLU chose."""
+    action = ActionAnswerFaq(default_kb(), HotQuestions(redis_client), clock, runner)
+
+    async def answer(text: str, identity: Identity | None) -> dict:
+        dispatcher = CollectingDispatcher()
+        message = {**parse(text, [("cbec_quota_reset", 0.9)]), "metadata": signed(identity)}
+        await action.run(
+            dispatcher, Tracker(CONVERSATION, {}, message, [], False, None, {}, ""), {}
+        )
+        return dispatcher.messages[0]
+
+    this_year = clock().year
+    future = await answer(f"{this_year + 4}年的额度", ALICE)
+    assert YEAR_IN_FUTURE.format(year=this_year) in future["text"]
+    past = await answer(f"{this_year - 1}年的额度", ALICE)
+    assert f"您 {this_year - 1} 年度的跨境电商个人额度" in past["text"]
+    anonymous = await answer(f"{this_year + 4}年的额度", None)
+    assert "查询我的数据" in [b["title"] for b in anonymous["buttons"]]
+    plain = await answer("额度什么时候清零", ALICE)
+    assert plain["text"] == replies.answer_text(default_kb().entry("cbec_quota_reset"))
