@@ -659,3 +659,18 @@ async def test_a_year_named_with_the_quota_is_that_years_quota(runner, redis_cli
     assert "查询我的数据" in [b["title"] for b in anonymous["buttons"]]
     plain = await answer("额度什么时候清零", ALICE)
     assert plain["text"] == replies.answer_text(default_kb().entry("cbec_quota_reset"))
+
+
+async def test_an_enterprises_declaration_number_typed_shows_its_applications(
+    runner, redis_client
+) -> None:
+    action = ActionAnswerFaq(default_kb(), HotQuestions(redis_client), clock, runner)
+    lines = (await runner.records.applications(ACME.subject, ApplicationKind.PRINT)).items
+    entry_no = lines[0].entry_no
+    dispatcher = CollectingDispatcher()
+    message = {**parse(f"报关单{entry_no}", [("cbec_single_item", 0.9)]), "metadata": signed(ACME)}
+    await action.run(dispatcher, Tracker(CONVERSATION, {}, message, [], False, None, {}, ""), {})
+    [listed] = dispatcher.messages
+    assert entry_no in listed["text"]
+    others = {line.entry_no for line in lines} - {entry_no}
+    assert not [other for other in others if other in listed["text"]]
