@@ -18,7 +18,7 @@ PAGE_SIZE = 8
 
 Message = dict[str, Any]
 
-NOT_SURE_TEXT = "抱歉，我不太确定您问的是哪个问题。您想了解的是下面这些吗？"
+NOT_SURE_TEXT = "抱歉，我不太确定您问的是哪个问题。猜你想问（也可以转人工）："
 NOT_UNDERSTOOD_TEXT = (
     "抱歉，我没能理解您的问题。您可以换个说法再问一次，或点击“常见问题”按类别查找。"
 )
