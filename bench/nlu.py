@@ -7,7 +7,8 @@ with the same `understand` the action server uses. Prints a threshold sweep and 
 entries of each set; the last line is machine-readable:
 
     nlu: heldout_top1=.. oos_reject=.. parse_p50_ms=.. parse_p99_ms=.. train_s=..
-         fresh_top1=.. fresh_oos_reject=..   (on the same line)
+         fresh_top1=.. fresh_oos_reject=.. new_oos_declined=.. new_numbers_wrong=..
+         new_top1=.. new_offered=.. ...   (on the same line; new_*: actions/faq/fresh_set.py)
 
 The held-out set was partly tuned on; the fresh set never was (docs/faq.md). Parse latency is
 measured on the held-out questions.
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import httpx
 
-from actions.faq import knowledge
+from actions.faq import fresh_set, knowledge
 from actions.faq.evaluation import Parsed, Scores, cases, collect, percentile, score
 from actions.faq.understanding import ANSWER_THRESHOLD
 from stack import model
@@ -95,6 +96,7 @@ def main() -> None:
 
             parsed = collect(parse, cases(kb))
             fresh = collect(parse, cases(kb, "fresh"))
+            new = fresh_set.run(parse, kb)
     finally:
         stop_process(server)
     parses = workdir / "parses.json"
@@ -108,13 +110,17 @@ def main() -> None:
     result = report(kb, parsed, "heldout")
     fresh_result = report(kb, fresh, "fresh")
 
+    print(f"\n== fresh set of December 2026 ({fresh_set.SET_PATH.name}): misses")
+    for group, case, outcome in new.misses:
+        print(f"  [{group}] {case.text!r}: expected {case.expected or '-'}, got {outcome}")
+
     latencies = [p.milliseconds for p in parsed]
     print(
         f"nlu: heldout_top1={result.heldout_top1:.3f} oos_reject={result.oos_reject:.3f} "
         f"parse_p50_ms={percentile(latencies, 0.5):.1f} "
         f"parse_p99_ms={percentile(latencies, 0.99):.1f} train_s={train_s:.0f} "
         f"fresh_top1={fresh_result.heldout_top1:.3f} "
-        f"fresh_oos_reject={fresh_result.oos_reject:.3f}"
+        f"fresh_oos_reject={fresh_result.oos_reject:.3f} {new.line()}"
     )
 
 

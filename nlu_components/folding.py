@@ -6,6 +6,9 @@ Plain Python (no Rasa import), so bench/nlu_offline.py can use exactly what the 
 import re
 import unicodedata
 
+from kernel.complaints import strip
+from kernel.numbers import mask
+
 # Typos and homophones users type for the words the FAQ is written with (the IME offers both).
 # Folded one way, so the trained and the typed spelling share their n-grams.
 HOMOPHONES = (
@@ -48,8 +51,13 @@ _PUNCTUATION = re.compile(r"[\s\W_]+")
 
 
 def fold(text: str) -> str:
-    """Width, case, punctuation, traditional characters, homophone typos and negations folded."""
-    folded = _PUNCTUATION.sub("", unicodedata.normalize("NFKC", text).lower())
+    """Width, case, punctuation, traditional characters, homophone typos and negations folded.
+
+    Phone numbers, plates and record numbers are dropped (kernel/numbers.py): their digits
+    say nothing about which entry is asked for, yet outweighed the words of short questions.
+    So are complaint words (kernel/complaints.py): the problem inside a complaint is matched.
+    """
+    folded = _PUNCTUATION.sub("", strip(mask(unicodedata.normalize("NFKC", text))))
     folded = folded.translate(TRADITIONAL)
     for typed, written in HOMOPHONES + NEGATIONS:
         folded = folded.replace(typed, written)

@@ -29,6 +29,8 @@ from stack.paths import (
 from stack.processes import RASA_QUIET
 
 _RUNTIME_ONLY = {ENDPOINTS.relative_to(ROOT), CREDENTIALS.relative_to(ROOT)}
+# Evaluation sets and subject checks are never trained: editing them must not retrain the model.
+_NOT_TRAINED = (Path("knowledge") / "evaluation", Path("knowledge") / "subjects.yml")
 
 
 def training_inputs(root: Path = ROOT) -> list[Path]:
@@ -39,6 +41,7 @@ def training_inputs(root: Path = ROOT) -> list[Path]:
             for p in folder.rglob("*")
             if p.is_file()
             and p.relative_to(root) not in _RUNTIME_ONLY
+            and not any(p.relative_to(root).is_relative_to(n) for n in _NOT_TRAINED)
             and "__pycache__" not in p.parts
         ]
     return sorted(files)

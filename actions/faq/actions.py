@@ -13,12 +13,14 @@ from redis.asyncio import Redis
 
 from actions import entities
 from actions.entities import BadEntity
-from actions.faq import knowledge, replies
+from actions.faq import knowledge, lookup, replies, typed
 from actions.faq.hot import HotQuestions
 from actions.faq.knowledge import KnowledgeBase
-from actions.faq.understanding import Answer, Decline, understand
+from actions.faq.understanding import Answer, Decline, Lookup, NotSure, understand
 from actions.queries.actions import APPLY_HERE, ENTRY_APPLICATIONS, ENTRY_QUERIES, QueryRunner
-from actions.queries.render import button
+from actions.queries.conditions import names_quota_year
+from actions.queries.render import Query, button
+from kernel import complaints
 from kernel.clock import Clock, china_now
 from kernel.settings import shared_settings
 
@@ -88,17 +90,37 @@ class ActionAnswerFaq(_FaqAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         kb = self.kb
+        button = typed.clicked(tracker)
+        if button is not None and button[0] == "query_records" and typed.runs_here(button[1]):
+            return await self._typed_query(button[1], dispatcher, tracker)
         previous = kb.entry(entities.slot_text(tracker, LAST_ENTRY_SLOT))
-        decision = understand(tracker.latest_message, kb, previous)
+        parse = tracker.latest_message
+        entry_id = button[1].get("faq_entry", "") if button and button[0] == "faq" else ""
+        if kb.entry(entry_id):
+            parse = {**parse, "entities": [{"entity": "faq_entry", "value": entry_id}]}
+        decision = understand(parse, kb, previous)
 
+        if isinstance(decision, Lookup):
+            for message in await lookup.reply(decision.number, self._queries, tracker):
+                dispatcher.utter_message(**message)
+            return [SlotSet(FAILURES_SLOT, 0.0)]
+        complaint = complaints.is_complaint(str(tracker.latest_message.get("text") or ""))
         if isinstance(decision, Answer):
-            for message in await self._answer(decision.entry, kb, tracker):
+            messages = await self._answer(decision.entry, kb, tracker)
+            if complaint:  # acknowledged, and the problem inside it still answered
+                messages[0]["text"] = f"{replies.COMPLAINT_TEXT}\n{messages[0]['text']}"
+            for message in messages:
                 dispatcher.utter_message(**message)
             await self.hot.record(decision.entry.id, self._clock().date())
             return [SlotSet(LAST_ENTRY_SLOT, decision.entry.id), SlotSet(FAILURES_SLOT, 0.0)]
 
         failures = entities.slot_count(tracker, FAILURES_SLOT) + 1
-        if failures >= FAILURES_BEFORE_HUMAN:
+        if complaint:
+            dispatcher.utter_message(**replies.complaint_only())
+            failures = 0
+        elif isinstance(decision, NotSure) and not decision.closest:
+            dispatcher.utter_message(**replies.rephrase(kb))
+        elif failures >= FAILURES_BEFORE_HUMAN:
             dispatcher.utter_message(**replies.offer_human())
             failures = 0
         elif isinstance(decision, Decline):
@@ -106,6 +128,17 @@ class ActionAnswerFaq(_FaqAction):
         else:
             dispatcher.utter_message(**replies.not_sure(decision.closest))
         return [SlotSet(FAILURES_SLOT, float(failures))]
+
+    async def _typed_query(
+        self, given: dict[str, str], dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
+        """A self-service button's title typed: that query with the button's conditions."""
+        known = {q.value for q in Query}
+        query = Query(given["query"]) if given.get("query") in known else None
+        conditions = {k: v for k, v in given.items() if k not in ("query", "ask")}
+        for message in await self._queries.answer(query, tracker, conditions or None):
+            dispatcher.utter_message(**message)
+        return [SlotSet(FAILURES_SLOT, 0.0)]
 
     async def _answer(
         self, entry: knowledge.Entry, kb: KnowledgeBase, tracker: Tracker
@@ -121,6 +154,11 @@ class ActionAnswerFaq(_FaqAction):
             plain["buttons"].insert(0, button(APPLY_HERE, applying))
             return [plain]
         query = ENTRY_QUERIES.get(entry.id)
+        text = str(tracker.latest_message.get("text") or "")
+        if query is None and entry.category == "cbec" and names_quota_year(text):
+            # "2030年的额度" matched 额度什么时候清零: a verified consumer gets that year's quota
+            # (or "not later than this year"), as the 查询…年额度 button gives.
+            query = Query.QUOTA
         if query is None or _entity(tracker, PLAIN_ENTITY):
             return [plain]
         if not self._queries.serves(query, tracker):

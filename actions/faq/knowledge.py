@@ -104,6 +104,29 @@ class OutOfScope(_Strict):
         return self
 
 
+class SubjectCheck(_Strict):
+    """What a group of entries is about, and the look-alike subjects it is not (issue 17).
+
+    "社保卡丢了" shares 卡/丢了/补办 with the e-port card entries and the selector is sure of
+    card_replace; a question naming a `foreign` term (社保卡) and no `own` term (卡介质) is not
+    about these entries, whatever their score. Data in knowledge/subjects.yml, not code.
+    """
+
+    id: Identifier
+    categories: tuple[Identifier, ...] = ()
+    entries: tuple[Identifier, ...] = ()
+    own: tuple[Text, ...] = Field(min_length=1)
+    foreign: tuple[Text, ...] = Field(min_length=1)
+
+    def covers(self, entry: Entry) -> bool:
+        return entry.category in self.categories or entry.id in self.entries
+
+    def excludes(self, folded: str) -> bool:
+        """Whether a normalised question is about a foreign subject and not about this one."""
+        named = [normalise(w) for w in self.foreign if normalise(w) in folded]
+        return bool(named) and not any(normalise(w) in folded for w in self.own)
+
+
 def check_consistency(entries: list[Entry], declined: tuple[str, ...] = ()) -> None:
     """Rules across entries: unique ids, related entries exist, no phrasing in two places."""
     ids = [e.id for e in entries]
@@ -129,6 +152,7 @@ class KnowledgeBase(_Strict):
     categories: tuple[Category, ...]
     entries: tuple[Entry, ...]
     out_of_scope: OutOfScope
+    subjects: tuple[SubjectCheck, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> KnowledgeBase:
@@ -136,10 +160,19 @@ class KnowledgeBase(_Strict):
             list(self.entries),
             (*self.out_of_scope.phrasings, *self.out_of_scope.heldout, *self.out_of_scope.fresh),
         )
+        for entry in self.entries:
+            for phrasing in (*entry.phrasings, *entry.heldout, *entry.fresh):
+                if self.off_subject(entry, normalise(phrasing)):
+                    raise ValueError(f"{entry.id}: its own phrasing {phrasing!r} fails a subject "
+                                     "check (knowledge/subjects.yml)")
         return self
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
+
+    def off_subject(self, entry: Entry, folded: str) -> bool:
+        """Whether a normalised question is about something the entry's subject is not."""
+        return any(check.covers(entry) and check.excludes(folded) for check in self.subjects)
 
     def in_category(self, category_id: str) -> list[Entry]:
         """Entries of a category in curated order."""
@@ -153,6 +186,12 @@ class KnowledgeBase(_Strict):
         if not entry.topic:
             return []
         return [e for e in self.entries if e.topic == entry.topic and e.id != entry.id]
+
+    @cached_property
+    def latin_words(self) -> frozenset[str]:
+        """Latin-letter and digit words of the entries' phrasings (ukey, ic, 12360, app)."""
+        texts = (p for e in self.entries for p in (*e.phrasings, *e.heldout))
+        return frozenset(w for t in texts for w in re.findall(r"[a-z0-9]{2,}", normalise(t)))
 
     @cached_property
     def _by_id(self) -> dict[str, Entry]:
@@ -188,8 +227,11 @@ def load(folder: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     if orphans:
         raise ValueError(f"files without a category in categories.yml: {sorted(orphans)}")
     out_of_scope = OutOfScope.model_validate(_read_yaml(folder / "out_of_scope.yml"))
+    subjects_path = folder / "subjects.yml"
+    raw_subjects = _read_yaml(subjects_path) if subjects_path.exists() else []
+    subjects = tuple(SubjectCheck.model_validate(s) for s in raw_subjects or [])
     return KnowledgeBase(categories=tuple(categories), entries=tuple(entries),
-                         out_of_scope=out_of_scope)
+                         out_of_scope=out_of_scope, subjects=subjects)
 
 
 @cache

@@ -18,7 +18,7 @@ PAGE_SIZE = 8
 
 Message = dict[str, Any]
 
-NOT_SURE_TEXT = "抱歉，我不太确定您问的是哪个问题。您想了解的是下面这些吗？"
+NOT_SURE_TEXT = "抱歉，我不太确定您问的是哪个问题。猜你想问（也可以转人工）："
 NOT_UNDERSTOOD_TEXT = (
     "抱歉，我没能理解您的问题。您可以换个说法再问一次，或点击“常见问题”按类别查找。"
 )
@@ -26,6 +26,12 @@ DECLINE_TEXT = (
     "抱歉，这个问题不在我的服务范围内。\n"
     "我是单一窗口智能客服，可以为您解答用户注册、登录与卡介质、跨境电商个人额度和税款查询、"
     "报关单证查询打印、空港物流、税费支付、出口退税等方面的问题。"
+)
+REPHRASE_TEXT = "抱歉，我没看懂，请换个说法，或选择下面的问题类别："
+COMPLAINT_TEXT = "非常抱歉给您带来不好的体验，我们会认真改进。"
+COMPLAINT_ONLY_TEXT = (
+    COMPLAINT_TEXT + "请告诉我您遇到的具体问题（例如登录、卡介质、额度查询），我会尽力帮您解决；"
+    "也可以转人工客服，或拨打客服热线。"
 )
 OFFER_HUMAN_TEXT = "看来我没能帮您解决问题，非常抱歉。需要为您转接人工客服吗？"
 MENU_TEXT = "请选择您要咨询的问题类别："
@@ -54,10 +60,24 @@ def category_buttons(kb: KnowledgeBase) -> list[Button]:
     return [category_button(c) for c in kb.categories]
 
 
+def answer_text(entry: Entry) -> str:
+    """The answer under its question's title, so a user sees at once which question it answers."""
+    return f"【{entry.title}】\n{entry.answer}"
+
+
 def answer(entry: Entry, kb: KnowledgeBase) -> Message:
     """The answer, then up to three related questions and the way to a human."""
     related = [e for e in (kb.entry(r) for r in entry.related) if e is not None]
-    return {"text": entry.answer, "buttons": [*map(entry_button, related), HANDOFF_BUTTON]}
+    return {"text": answer_text(entry), "buttons": [*map(entry_button, related), HANDOFF_BUTTON]}
+
+
+def rephrase(kb: KnowledgeBase) -> Message:
+    """For gibberish and emoji: one short line and the categories, no random suggestions."""
+    return {"text": REPHRASE_TEXT, "buttons": [*category_buttons(kb), HANDOFF_BUTTON]}
+
+
+def complaint_only() -> Message:
+    return {"text": COMPLAINT_ONLY_TEXT, "buttons": [MENU_BUTTON, HANDOFF_BUTTON]}
 
 
 def not_sure(closest: Sequence[Entry]) -> Message:

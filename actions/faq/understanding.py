@@ -8,10 +8,12 @@ answer was returned" means.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from actions.faq.knowledge import Entry, KnowledgeBase, normalise
+from kernel import numbers
 
 RETRIEVAL_INTENT = "faq"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
@@ -55,7 +57,18 @@ class Decline:
     """Outside the Single Window: say so and say what the assistant can do."""
 
 
-Decision = Answer | NotSure | Decline
+@dataclass(frozen=True)
+class Lookup:
+    """A message that is little more than a number: look that record up, never match the FAQ."""
+
+    number: numbers.Number
+
+
+Decision = Answer | NotSure | Decline | Lookup
+
+# A number with at most this many other characters ("税单…详情", "…的状态", "京A12345 备案通过了吗")
+# asks about that record; a longer question is matched, with the number masked, as any other.
+LOOKUP_MAX_OTHER_CHARS = 10
 
 
 def _entity(parse: dict[str, Any], name: str) -> str | None:
@@ -101,6 +114,16 @@ def follow_up(text: str, previous: Entry | None, kb: KnowledgeBase) -> Entry | N
     return None
 
 
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _gibberish(folded: str, kb: KnowledgeBase) -> bool:
+    """No Chinese and no word the FAQ knows: "abc", "😀", "？？？", "1". Not a question to match."""
+    if _CHINESE.search(folded):
+        return False
+    return not any(w in kb.latin_words for w in re.findall(r"[a-z0-9]{2,}", folded))
+
+
 def understand(
     parse: dict[str, Any],
     kb: KnowledgeBase,
@@ -116,13 +139,27 @@ def understand(
     if sibling is not None:
         return Answer(sibling, 1.0, "follow_up")
 
+    text = unicodedata.normalize("NFKC", str(parse.get("text") or ""))
+    found = numbers.find(text)
+    if found and len(normalise(numbers.mask(text))) <= LOOKUP_MAX_OTHER_CHARS:
+        return Lookup(found[0])
+
+    if _gibberish(normalise(text), kb):
+        return NotSure(())
+
     intent = (parse.get("intent") or {}).get("name")
     ranking = _ranking(parse, kb)
     if intent == OUT_OF_SCOPE_INTENT and not (
         ranking and ranking[0][1] >= SURE_DESPITE_OUT_OF_SCOPE
     ):
         return Decline()
+    # The subject check (knowledge/subjects.yml): an entry about the e-port card is no answer to
+    # a question about a social-security card, however high the selector scored it.
+    folded = normalise(text)
+    on_subject = [(e, c) for e, c in ranking if not kb.off_subject(e, folded)]
+    if (ranking and not on_subject[:1]) or (on_subject and on_subject[0][0] != ranking[0][0]):
+        return Decline()
     if ranking and ranking[0][1] >= threshold:
         entry, confidence = ranking[0]
         return Answer(entry, confidence)
-    return NotSure(tuple(entry for entry, _ in ranking[:CLOSEST_COUNT]))
+    return NotSure(tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT]))

@@ -357,7 +357,9 @@ class QueryRunner:
             return render.tax_bills(found, period, pick, status)
         if query in (Query.PRINTS, Query.EXPORTS):
             kind = ApplicationKind.PRINT if query is Query.PRINTS else ApplicationKind.EXPORT
-            found = await records.applications(owner, kind, period, status or None, None, page)
+            # "报关单 0102… 的打印申请": that declaration's applications (issue 17).
+            entry_nos = _NUMBER.findall(text.upper()) or None
+            found = await records.applications(owner, kind, period, status or None, entry_nos, page)
             if not found.total:
                 return render.empty(
                     "申请记录",

@@ -42,6 +42,15 @@ class ConditionError(ValueError):
     """A condition the user must correct; the message says how."""
 
 
+# "2030年的额度", "额度 2024": a year named beside the quota (issue 17).
+_QUOTA_YEAR = re.compile(r"(?:19|20)\d{2}\s*年?.{0,6}额度|额度.{0,6}(?:19|20)\d{2}")
+
+
+def names_quota_year(text: str) -> bool:
+    """Whether the words ask for one year's quota, whichever quota entry NLU matched."""
+    return bool(_QUOTA_YEAR.search(text))
+
+
 def year_in(text: str, today: date) -> int:
     """The year the user names (2025年, 去年, 今年), this year if none; never in the future."""
     if "去年" in text:

@@ -13,14 +13,15 @@ its floors guard what unseen questions get; never add phrasings because a fresh 
 import httpx
 import pytest
 
-from actions.faq import knowledge
+from actions.faq import fresh_set, knowledge
 from actions.faq.evaluation import Scores, cases, collect, score
 from tests.e2e.conftest import RASA_TOKEN
 
 pytestmark = pytest.mark.e2e
 
 HELDOUT_TOP1_FLOOR = 0.90  # measured 0.916 with the linear SVM selector (0.865 before)
-OOS_REJECT_FLOOR = 0.91  # measured 0.941 of 68 (0.943 of 70 with 2 that were also trained)
+# Measured 0.971 of 68 after issue 17 (0.941 before its subject checks and negatives).
+OOS_REJECT_FLOOR = 0.94
 # Answering with the wrong entry is worse than admitting doubt: at most this share of
 # in-scope held-out questions may get a wrong answer (measured 34 of 475, 7.2%; 55 before).
 WRONG_ANSWER_CEILING = 0.09
@@ -28,8 +29,19 @@ WRONG_ANSWER_CEILING = 0.09
 # (identical): top-1 0.996 (227 of 228), rejection 0.850 (34 of 40), 1 wrong answer. One
 # out-of-scope question is 0.025 here, so the rejection floor leaves room for one more miss.
 FRESH_TOP1_FLOOR = 0.975
-FRESH_OOS_REJECT_FLOOR = 0.82
+FRESH_OOS_REJECT_FLOOR = 0.90  # 0.950 after issue 17 (2 of 40 missed)
 FRESH_WRONG_ANSWER_CEILING = 0.02
+
+
+# The fresh set of December 2026 (issue 17, knowledge/evaluation/fresh_2026_12.yml), measured
+# 2026-12-05 after the changes: OOS declined or clarified 0.913 (target 0.95: not reached),
+# 10 of 50 number-bearing questions answered by another entry (target 0), in-scope top-1 0.991
+# and offered 0.991, noise 1.000. Floors leave a margin for DIET's training noise.
+NEW_OOS_DECLINED_FLOOR = 0.88
+NEW_NUMBERS_WRONG_CEILING = 13
+NEW_TOP1_FLOOR = 0.97
+NEW_OFFERED_FLOOR = 0.97
+NEW_NOISE_DECLINED_FLOOR = 0.9
 
 
 def _scores(stack, which: str) -> tuple[Scores, str]:
@@ -60,3 +72,21 @@ def test_fresh_accuracy_and_out_of_scope_rejection(stack) -> None:
     assert result.heldout_top1 >= FRESH_TOP1_FLOOR, misses
     assert result.oos_reject >= FRESH_OOS_REJECT_FLOOR, misses
     assert result.wrong_answers <= FRESH_WRONG_ANSWER_CEILING * in_scope, misses
+
+
+def test_fresh_set_of_december_2026(stack) -> None:
+    kb = knowledge.default()
+    with httpx.Client(base_url=stack.rasa_url, params={"token": RASA_TOKEN}, timeout=30) as http:
+
+        def parse(text: str) -> dict:
+            response = http.post("/model/parse", json={"text": text})
+            response.raise_for_status()
+            return response.json()
+
+        result = fresh_set.run(parse, kb)
+    misses = "\n".join(f"[{g}] {c.text} → {o} (expected {c.expected})" for g, c, o in result.misses)
+    assert result.oos_declined >= NEW_OOS_DECLINED_FLOOR, misses
+    assert result.numbers_wrong <= NEW_NUMBERS_WRONG_CEILING, misses
+    assert result.top1 >= NEW_TOP1_FLOOR, misses
+    assert result.offered >= NEW_OFFERED_FLOOR, misses
+    assert result.noise_declined >= NEW_NOISE_DECLINED_FLOOR, misses

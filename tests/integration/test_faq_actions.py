@@ -56,7 +56,7 @@ async def test_answer_has_related_questions_and_handoff_and_is_counted(hot, redi
     messages, events = await run(
         action, parse("法人卡锁了", [("card_unlock_legal", 0.9)]), faq_failures=1.0
     )
-    assert messages[0]["text"] == KB.entry("card_unlock_legal").answer
+    assert messages[0]["text"] == replies.answer_text(KB.entry("card_unlock_legal"))
     assert [b["title"] for b in messages[0]["buttons"]] == [
         "操作员卡锁了怎么解锁？",
         "卡介质初始密码是多少？",
@@ -73,7 +73,7 @@ async def test_follow_up_uses_the_previous_answer(hot) -> None:
     messages, events = await run(
         action, parse("那操作员卡呢", [], intent="nlu_fallback"), faq_last_entry="card_unlock_legal"
     )
-    assert messages[0]["text"] == KB.entry("card_unlock_operator").answer
+    assert messages[0]["text"] == replies.answer_text(KB.entry("card_unlock_operator"))
     assert slot_values(events)["faq_last_entry"] == "card_unlock_operator"
 
 
@@ -136,7 +136,7 @@ async def test_redis_down_costs_the_ranking_not_the_answer() -> None:
     messages, _ = await run(
         ActionAnswerFaq(KB, dead, clock), parse("初始密码", [("card_password", 0.9)])
     )
-    assert messages[0]["text"] == KB.entry("card_password").answer
+    assert messages[0]["text"] == replies.answer_text(KB.entry("card_password"))
     login = parse(
         "/faq_menu", intent="faq_menu", entities=[{"entity": "faq_category", "value": "login"}]
     )
@@ -187,5 +187,5 @@ async def test_a_malformed_page_gets_the_categories_again(hot, page) -> None:
 async def test_slots_holding_something_else_are_taken_as_unset(hot, slots) -> None:
     messages, events = await run(ActionAnswerFaq(KB, hot, clock), parse("嗯", []), **slots)
     # The first miss (a counter that is no count starts again), with no previous entry.
-    assert messages[0]["text"] == replies.NOT_UNDERSTOOD_TEXT
+    assert messages[0]["text"] == replies.REPHRASE_TEXT
     assert slot_values(events) == {"faq_failures": 1.0}

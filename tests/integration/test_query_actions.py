@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import delete
 
 from actions.entities import BAD_PAGE, BAD_RECORD_NUMBER, BAD_YEAR, NOT_UNDERSTOOD
+from actions.faq import replies
 from actions.faq.actions import ActionAnswerFaq
 from actions.faq.hot import HotQuestions
 from actions.faq.knowledge import default as default_kb
@@ -228,7 +229,7 @@ async def test_a_linked_faq_answer_shows_a_verified_users_own_records(runner, re
     assert "剩余可用" in mine["text"]
     assert "查看操作方法" in [b["title"] for b in mine["buttons"]]
     [anonymous] = await answer(None)
-    assert anonymous["text"] == default_kb().entry("cbec_quota_query").answer
+    assert anonymous["text"] == replies.answer_text(default_kb().entry("cbec_quota_query"))
     assert "查询我的数据" in [b["title"] for b in anonymous["buttons"]]
 
 
@@ -584,3 +585,92 @@ async def test_malformed_application_slots_get_a_polite_answer(runner, slots) ->
     await submit.run(dispatcher, form_tracker(ACME_LEGAL_CARD, **slots), {})
     [message] = dispatcher.messages
     assert message["text"] == NOT_UNDERSTOOD
+
+
+async def test_a_typed_record_number_is_its_owners_record_only(runner, redis_client) -> None:
+    """Issue 17: "税单…详情" typed shows the bill to its owner; others are told how to log in."""
+    action = ActionAnswerFaq(default_kb(), HotQuestions(redis_client), clock, runner)
+    tax_no = (await runner.records.tax_bills(ALICE.subject)).items[0].tax_no
+
+    async def answer(text: str, identity: Identity | None) -> list[dict]:
+        dispatcher = CollectingDispatcher()
+        # The selector's ranking is what an unmasked number once produced: it must not matter.
+        message = {**parse(text, [("cbec_single_item", 0.88)]), "metadata": signed(identity)}
+        await action.run(
+            dispatcher, Tracker(CONVERSATION, {}, message, [], False, None, {}, ""), {}
+        )
+        return dispatcher.messages
+
+    bill = await runner.records.tax_bill(ALICE.subject, tax_no)
+    for text in (f"税单{tax_no}详情", tax_no, f"查一下税单 {tax_no}"):
+        [mine] = await answer(text, ALICE)
+        assert f"应缴税款：{show_yuan(bill.summary.amount)}" in mine["text"], text
+    [others] = await answer(f"税单{tax_no}详情", BOB)
+    assert "没有找到" in others["text"] and "元" not in others["text"]
+    [anonymous] = await answer(f"税单{tax_no}详情", None)
+    assert "先验证身份" in anonymous["text"]
+    [phone] = await answer("13800138000", None)
+    assert "电话号码" in phone["text"]
+    assert default_kb().entry("cbec_single_item").answer not in phone["text"]
+
+
+async def test_a_buttons_title_typed_does_what_the_button_does(runner, redis_client) -> None:
+    """Issue 17: "查询2025年额度" typed under the quota answer runs that query, not the how-to."""
+    action = ActionAnswerFaq(default_kb(), HotQuestions(redis_client), clock, runner)
+    [shown] = await ask(runner, "/query_records", ALICE, query="quota")
+    year_button = next(b for b in shown["buttons"] if b["title"].endswith("年额度"))
+    [clicked] = await ask(runner, year_button["payload"], ALICE, query="quota",
+                          year=year_button["title"][2:6])
+    sent = {"event": "bot", "text": shown["text"], "data": {"buttons": shown["buttons"]}}
+
+    async def typed(text: str, ranking: list) -> list[dict]:
+        dispatcher = CollectingDispatcher()
+        message = {**parse(text, ranking), "metadata": signed(ALICE)}
+        events = [sent, {"event": "user", "text": text}]
+        await action.run(
+            dispatcher, Tracker(CONVERSATION, {}, message, events, False, None, {}, ""), {}
+        )
+        return dispatcher.messages
+
+    [by_typing] = await typed(year_button["title"], [("cbec_quota_reset", 0.9)])
+    assert by_typing["text"] == clicked["text"]
+    [faq] = await typed("额度什么时候清零", [("cbec_quota_reset", 0.9)])
+    assert faq["text"] == replies.answer_text(default_kb().entry("cbec_quota_reset"))
+
+
+async def test_a_year_named_with_the_quota_is_that_years_quota(runner, redis_client) -> None:
+    """Issue 17: "2030年的额度" says the year has not come, whichever quota entry NLU chose."""
+    action = ActionAnswerFaq(default_kb(), HotQuestions(redis_client), clock, runner)
+
+    async def answer(text: str, identity: Identity | None) -> dict:
+        dispatcher = CollectingDispatcher()
+        message = {**parse(text, [("cbec_quota_reset", 0.9)]), "metadata": signed(identity)}
+        await action.run(
+            dispatcher, Tracker(CONVERSATION, {}, message, [], False, None, {}, ""), {}
+        )
+        return dispatcher.messages[0]
+
+    this_year = clock().year
+    future = await answer(f"{this_year + 4}年的额度", ALICE)
+    assert YEAR_IN_FUTURE.format(year=this_year) in future["text"]
+    past = await answer(f"{this_year - 1}年的额度", ALICE)
+    assert f"您 {this_year - 1} 年度的跨境电商个人额度" in past["text"]
+    anonymous = await answer(f"{this_year + 4}年的额度", None)
+    assert "查询我的数据" in [b["title"] for b in anonymous["buttons"]]
+    plain = await answer("额度什么时候清零", ALICE)
+    assert plain["text"] == replies.answer_text(default_kb().entry("cbec_quota_reset"))
+
+
+async def test_an_enterprises_declaration_number_typed_shows_its_applications(
+    runner, redis_client
+) -> None:
+    action = ActionAnswerFaq(default_kb(), HotQuestions(redis_client), clock, runner)
+    lines = (await runner.records.applications(ACME.subject, ApplicationKind.PRINT)).items
+    entry_no = lines[0].entry_no
+    dispatcher = CollectingDispatcher()
+    message = {**parse(f"报关单{entry_no}", [("cbec_single_item", 0.9)]), "metadata": signed(ACME)}
+    await action.run(dispatcher, Tracker(CONVERSATION, {}, message, [], False, None, {}, ""), {})
+    [listed] = dispatcher.messages
+    assert entry_no in listed["text"]
+    others = {line.entry_no for line in lines} - {entry_no}
+    assert not [other for other in others if other in listed["text"]]

@@ -2,6 +2,8 @@
 
 import pytest
 
+from actions.faq import knowledge
+from actions.faq.knowledge import SubjectCheck
 from actions.faq.understanding import (
     ANSWER_THRESHOLD,
     SURE_DESPITE_OUT_OF_SCOPE,
@@ -53,7 +55,7 @@ def test_a_selector_all_but_certain_of_an_entry_overrules_out_of_scope() -> None
 
 def test_unknown_entries_in_the_ranking_are_ignored() -> None:
     ranking = [("retired_entry", 0.99), ("cbec_tax", ANSWER_THRESHOLD / 2)]
-    decision = understand(parse("x", ranking), KB)
+    decision = understand(parse("某个问题", ranking), KB)
     assert isinstance(decision, NotSure)
     assert [e.id for e in decision.closest] == ["cbec_tax"]
 
@@ -89,3 +91,31 @@ def test_not_a_follow_up(text: str, previous: str | None) -> None:
 
 def test_follow_up_between_query_subjects() -> None:
     assert follow_up("那税款呢", KB.entry("cbec_quota"), KB) == KB.entry("cbec_tax")
+
+
+def test_an_answer_about_another_subject_is_declined() -> None:
+    """Issue 17: 社保卡 is not the e-port card, 花呗 not the cross-border quota."""
+    kb = small_kb().model_copy(
+        update={
+            "subjects": (
+                SubjectCheck(
+                    id="eport_card", categories=("login",), own=("法人卡", "卡介质"),
+                    foreign=("社保卡", "银行卡"),
+                ),
+                SubjectCheck(id="quota", entries=("cbec_quota",), own=("跨境",), foreign=("花呗",)),
+            )
+        }
+    )
+    sure = [("card_unlock_legal", 0.95), ("card_password", 0.03)]
+    assert isinstance(understand(parse("社保卡锁了怎么解锁", sure), kb), Decline)
+    assert isinstance(understand(parse("银行卡锁了", [("card_password", 0.2)]), kb), Decline)
+    assert isinstance(understand(parse("花呗额度怎么查", [("cbec_quota", 0.9)]), kb), Decline)
+    # Naming the subject's own words keeps the answer, even beside a foreign word.
+    both = understand(parse("法人卡和银行卡一起锁了", sure), kb)
+    assert isinstance(both, Answer) and both.entry.id == "card_unlock_legal"
+    assert isinstance(understand(parse("跨境额度和花呗有关吗", [("cbec_quota", 0.9)]), kb), Answer)
+
+
+def test_the_projects_subject_checks_spare_every_phrasing_of_their_entries() -> None:
+    kb = knowledge.default()
+    assert {s.id for s in kb.subjects} >= {"eport_card", "cross_border_quota", "daxing_cargo"}

@@ -1,0 +1,119 @@
+"""The December 2026 fresh set (issue 17): questions that tempt a confident wrong answer.
+
+knowledge/evaluation/fresh_2026_12.yml holds out-of-scope questions in the domain's words,
+number-bearing questions, noise and complaints, and two more in-scope questions per entry.
+It is scored with the same `understand` the bot uses; unlike the held-out and fresh phrasings
+in knowledge/faq it measures what a wrong answer costs, not only top-1: the share of
+out-of-scope questions declined or clarified, number-bearing questions answered by an unrelated
+entry, and whether the right entry was at least among those offered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from actions.faq.evaluation import Case, Parsed, Parser, collect
+from actions.faq.knowledge import KnowledgeBase
+from actions.faq.understanding import Answer, NotSure, understand
+
+SET_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "evaluation" / "fresh_2026_12.yml"
+
+
+@dataclass(frozen=True)
+class FreshSet:
+    out_of_scope: list[Case]
+    numbers: list[Case]
+    noise: list[Case]
+    complaints: list[Case]
+    in_scope: list[Case]
+
+    def all(self) -> list[tuple[str, Case]]:
+        groups = ("out_of_scope", "numbers", "noise", "complaints", "in_scope")
+        return [(group, case) for group in groups for case in getattr(self, group)]
+
+
+def load(path: Path = SET_PATH) -> FreshSet:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def expected(items: list[dict]) -> list[Case]:
+        return [Case(str(item["text"]), item.get("expected")) for item in items]
+
+    return FreshSet(
+        out_of_scope=[Case(str(text), None) for text in raw["out_of_scope"]],
+        numbers=expected(raw["numbers"]),
+        noise=[Case(str(text), None) for text in raw["noise"]],
+        complaints=expected(raw["complaints"]),
+        in_scope=[Case(str(t), eid) for eid, texts in raw["in_scope"].items() for t in texts],
+    )
+
+
+@dataclass(frozen=True)
+class FreshScores:
+    oos_declined: float  # out-of-scope questions declined or clarified (never answered)
+    noise_declined: float
+    numbers_wrong: int  # number-bearing questions answered by an entry about something else
+    complaints_right: float  # the problem's entry answered, or a bare complaint not answered
+    top1: float  # in-scope questions answered with their entry
+    offered: float  # ... or their entry among the closest offered
+    misses: list[tuple[str, Case, str]]
+
+    def line(self) -> str:
+        return (f"new_oos_declined={self.oos_declined:.3f} new_noise_declined="
+                f"{self.noise_declined:.3f} new_numbers_wrong={self.numbers_wrong} "
+                f"new_complaints_right={self.complaints_right:.3f} new_top1={self.top1:.3f} "
+                f"new_offered={self.offered:.3f}")
+
+
+def _outcome(parse: dict, kb: KnowledgeBase) -> tuple[str | None, tuple[str, ...]]:
+    """(entry answered or None, entries offered)."""
+    decision = understand(parse, kb)
+    if isinstance(decision, Answer):
+        return decision.entry.id, (decision.entry.id,)
+    if isinstance(decision, NotSure):
+        return None, tuple(entry.id for entry in decision.closest)
+    return None, ()
+
+
+def score(parsed: list[tuple[str, Parsed]], kb: KnowledgeBase) -> FreshScores:
+    counts: dict[str, list[int]] = {}
+    numbers_wrong = 0
+    misses: list[tuple[str, Case, str]] = []
+    top1 = offered = 0
+    for group, item in parsed:
+        answered, shown = _outcome(item.parse, kb)
+        expected = item.case.expected
+        right = answered == expected
+        if group == "numbers" and answered is not None and answered != expected:
+            numbers_wrong += 1
+        if group == "in_scope":
+            top1 += right
+            offered += expected in shown
+        counts.setdefault(group, []).append(int(right))
+        if not right:
+            what = answered or ("not_sure:" + ",".join(shown) if shown else "declined")
+            misses.append((group, item.case, what))
+
+    def share(group: str) -> float:
+        values = counts.get(group) or [0]
+        return sum(values) / len(values)
+
+    in_scope = len(counts.get("in_scope") or [1])
+    return FreshScores(
+        oos_declined=share("out_of_scope"),
+        noise_declined=share("noise"),
+        numbers_wrong=numbers_wrong,
+        complaints_right=share("complaints"),
+        top1=top1 / in_scope,
+        offered=offered / in_scope,
+        misses=misses,
+    )
+
+
+def run(parse: Parser, kb: KnowledgeBase, fresh: FreshSet | None = None) -> FreshScores:
+    fresh = fresh or load()
+    pairs = fresh.all()
+    parsed = collect(parse, [case for _, case in pairs])
+    return score([(group, p) for (group, _), p in zip(pairs, parsed, strict=True)], kb)

@@ -1,0 +1,84 @@
+"""Numbers users type (record numbers, plates, phone numbers), recognised before FAQ matching.
+
+Shared by the NLU featurizer (nlu_components/folding.py masks them, so a declaration or phone
+number never drives which FAQ entry is chosen: its digits once made "13800138000" the
+"单件商品超过5000元" entry) and by the FAQ's understanding (actions/faq/understanding.py),
+which turns a message that is little more than a number into a record lookup. Plain
+standard-library Python: the Rasa environment imports it too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PHONE = "phone"
+PLATE = "plate"
+TAX_BILL = "tax_bill"
+CLEARANCE = "clearance"
+DECLARATION = "declaration"
+APPOINTMENT = "appointment"
+APPLICATION = "application"
+RECORD = "record"  # a record number whose kind the words do not say
+
+_PHONE = re.compile(r"(?<![0-9a-z])(?:1[3-9]\d{9}|400-?\d{3}-?\d{4}|0\d{2,3}-\d{7,8})(?![0-9a-z])")
+_PLATE = re.compile(
+    r"[京津冀沪渝晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新][a-z][a-z0-9]{5,6}(?![0-9a-z])"
+)
+# Declaration (18 digits), tax bill, inventory, appointment and application numbers: a run of
+# letters and digits, at least 10 long, with at least 6 digits in a row (so words like "ukey",
+# years, 12360 and "5000元" are left alone).
+_RECORD = re.compile(r"(?<![0-9a-z])(?=[0-9a-z]*\d{6})[0-9a-z]{10,30}(?![0-9a-z])")
+# Words just before a number that say what kind of record it is; the nearest wins.
+_CUES = (
+    (TAX_BILL, re.compile(r"税单|税费单|缴款书")),
+    (CLEARANCE, re.compile(r"清单|通关|包裹|运单")),
+    (APPOINTMENT, re.compile(r"预约")),
+    (APPLICATION, re.compile(r"申请")),
+    (DECLARATION, re.compile(r"报关单")),
+)
+_CUE_WINDOW = 12
+
+
+@dataclass(frozen=True)
+class Number:
+    kind: str
+    value: str  # as typed, upper-cased (plates and record numbers are written in capitals)
+
+
+def _lowered(text: str) -> str:
+    return text.lower()
+
+
+def _kind_before(text: str, start: int) -> str:
+    before = text[max(0, start - _CUE_WINDOW) : start]
+    best, where = RECORD, -1
+    for kind, cue in _CUES:
+        for match in cue.finditer(before):
+            if match.start() > where:
+                best, where = kind, match.start()
+    return best
+
+
+def find(text: str) -> list[Number]:
+    """The phone numbers, plates and record numbers in `text`, in order of appearance."""
+    lowered = _lowered(text)
+    found: list[tuple[int, Number]] = []
+    taken: list[range] = []
+    for pattern, kind in ((_PHONE, PHONE), (_PLATE, PLATE), (_RECORD, None)):
+        for match in pattern.finditer(lowered):
+            span = range(match.start(), match.end())
+            if any(span.start < t.stop and t.start < span.stop for t in taken):
+                continue
+            taken.append(span)
+            named = kind or _kind_before(lowered, match.start())
+            found.append((match.start(), Number(named, match.group().upper())))
+    return [number for _, number in sorted(found, key=lambda pair: pair[0])]
+
+
+def mask(text: str) -> str:
+    """`text` without its phone numbers, plates and record numbers (lower-cased)."""
+    lowered = _lowered(text)
+    for pattern in (_PHONE, _PLATE, _RECORD):
+        lowered = pattern.sub(" ", lowered)
+    return lowered

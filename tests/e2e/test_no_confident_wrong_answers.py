@@ -1,0 +1,87 @@
+"""Issue 17 through the web chat, the real Rasa model and the action server: subjects, numbers,
+noise, complaints and titles. Each test is one bullet of the issue's "What to build"."""
+
+import json
+from datetime import datetime
+
+import pytest
+
+from actions.faq import knowledge, lookup, replies
+from kernel.clock import CHINA_TZ
+from tests.e2e.test_self_service import Chat
+from tests.support.identities import ALICE
+from tests.support.webchat import connect_chat
+
+pytestmark = pytest.mark.e2e
+
+
+async def say(ws_url: str, text: str) -> list[dict]:
+    async with connect_chat(ws_url) as ws:
+        await ws.recv()
+        await ws.send(json.dumps({"type": "message", "text": text}))
+        frame = json.loads(await ws.recv())
+    assert frame["type"] == "messages", frame
+    return frame["messages"]
+
+
+async def test_another_organisations_card_or_limit_is_declined(stack) -> None:
+    for text in ("社保卡丢了怎么补办", "信用卡额度怎么提升", "花呗额度怎么提高"):
+        [reply] = await say(stack.ws_url, text)
+        assert reply["text"] == replies.DECLINE_TEXT, text
+        assert "没解决？转人工" in [b["title"] for b in reply["buttons"]]
+
+
+async def test_numbers_never_drive_the_faq(stack) -> None:
+    [phone] = await say(stack.ws_url, "13800138000")
+    assert phone["text"] == lookup.PHONE_TEXT
+    [bill] = await say(stack.ws_url, "税单000022000000000023详情")
+    assert "先验证身份" in bill["text"]  # anonymous: how to log in, not an FAQ answer
+    assert "5000" not in bill["text"]
+
+
+async def test_gibberish_gets_one_short_rephrase_with_the_categories(stack) -> None:
+    kb = knowledge.default()
+    for text in ("abc", "😀"):
+        [reply] = await say(stack.ws_url, text)
+        assert reply["text"] == replies.REPHRASE_TEXT
+        titles = [b["title"] for b in reply["buttons"]]
+        assert titles[: len(kb.categories)] == [c.title for c in kb.categories]
+
+
+async def test_a_complaint_is_acknowledged_and_its_problem_answered(stack) -> None:
+    [reply, *_] = await say(stack.ws_url, "垃圾网站，页面菜单又不显示了")
+    assert reply["text"].startswith(replies.COMPLAINT_TEXT)
+    assert "【" in reply["text"]  # an answer, under its title
+    [bare] = await say(stack.ws_url, "你们这服务太差了")
+    assert bare["text"] == replies.COMPLAINT_ONLY_TEXT
+
+
+async def test_an_answer_shows_its_title(stack) -> None:
+    kb = knowledge.default()
+    [reply, *_] = await say(stack.ws_url, "法人卡被锁了怎么解锁")
+    assert reply["text"] == replies.answer_text(kb.entry("card_locked_legal"))
+
+
+def test_a_buttons_title_typed_does_what_the_button_does(stack) -> None:
+    chat = Chat(stack.rasa_url, ALICE)
+    [quota] = chat.say("我今年的跨境额度还剩多少")
+    year_button = next(b for b in quota["buttons"] if b["title"].endswith("年额度"))
+    year = year_button["title"].removeprefix("查询").removesuffix("年额度")
+    [typed] = chat.say(year_button["title"])
+    assert f"您 {year} 年度的跨境电商个人额度" in typed["text"]
+
+
+def test_a_verified_users_record_number_typed_is_that_record(stack) -> None:
+    chat = Chat(stack.rasa_url, ALICE)
+    [bills] = chat.say('/query_records{"query":"tax_bills"}')
+    detail = next(b for b in bills["buttons"] if b["title"].endswith("详情"))
+    tax_no = detail["payload"].split('"record_no":"')[1].split('"')[0]
+    [typed] = chat.say(f"税单{tax_no}详情")
+    [clicked] = chat.say(detail["payload"])
+    assert typed["text"] == clicked["text"] and "应缴税款" in typed["text"]
+
+
+def test_a_future_years_quota_gets_its_own_message(stack) -> None:
+    year = datetime.now(CHINA_TZ).year + 4
+    [future] = Chat(stack.rasa_url, ALICE).say(f"{year}年的额度")
+    assert "查询年份不能晚于今年" in future["text"]

@@ -1,0 +1,53 @@
+"""The December 2026 fresh set: its size as issue 17 asks, unseen by training, and its scoring."""
+
+from actions.faq import fresh_set, knowledge
+from actions.faq.evaluation import Case, Parsed
+from actions.faq.knowledge import normalise
+from stack import model
+from tests.faq_fixtures import parse, small_kb
+
+
+def test_the_set_has_what_the_issue_asks_for_and_nothing_trained() -> None:
+    kb = knowledge.default()
+    fresh = fresh_set.load()
+    assert len(fresh.out_of_scope) >= 150
+    assert len(fresh.numbers) >= 50
+    assert len(fresh.noise) + len(fresh.complaints) >= 30
+    per_entry = {e.id: 0 for e in kb.entries}
+    for case in fresh.in_scope:
+        per_entry[case.expected] += 1
+    assert set(per_entry.values()) == {2}
+    for case in fresh.numbers + fresh.complaints:
+        assert case.expected is None or kb.entry(case.expected) is not None, case
+    seen = {normalise(t) for e in kb.entries for t in (*e.phrasings, *e.heldout, *e.fresh)}
+    seen |= {normalise(t) for t in (*kb.out_of_scope.phrasings, *kb.out_of_scope.heldout)}
+    texts = [case.text for _, case in fresh.all()]
+    assert not [t for t in texts if normalise(t) in seen]
+    assert len(set(texts)) == len(texts)
+
+
+def test_the_set_is_not_a_training_input() -> None:
+    assert fresh_set.SET_PATH not in model.training_inputs()
+
+
+def test_scores_count_answers_offers_and_wrong_number_answers() -> None:
+    kb = small_kb()
+
+    def item(group: str, text: str, expected: str | None, ranking, intent="faq"):
+        return group, Parsed(Case(text, expected), parse(text, ranking, intent), 1.0)
+
+    scores = fresh_set.score(
+        [
+            item("in_scope", "额度问题", "cbec_quota", [("cbec_quota", 0.9)]),
+            item("in_scope", "税款问题", "cbec_tax", [("cbec_quota", 0.2), ("cbec_tax", 0.1)]),
+            item("out_of_scope", "天气问题", None, [("card_password", 0.9)]),
+            item("out_of_scope", "股票问题", None, [("card_password", 0.1)]),
+            item("numbers", "数字问题", None, [("cbec_quota", 0.9)]),
+            item("numbers", "税单问题", "cbec_tax", [("cbec_tax", 0.9)]),
+        ],
+        kb,
+    )
+    assert scores.top1 == 0.5 and scores.offered == 1.0
+    assert scores.oos_declined == 0.5
+    assert scores.numbers_wrong == 1
+    assert "new_numbers_wrong=1" in scores.line()
