@@ -4,12 +4,14 @@ and serves them (queue_service/services.py hands them to the routes as typed dep
 The only module of the service that imports the channels (pyproject.toml [tool.importlinter]).
 """
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import redis.asyncio as redis
 from fastapi import FastAPI
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from integrations.telegram import routes as telegram
 from integrations.telegram.service import TelegramChannel
@@ -23,6 +25,7 @@ from queue_service import health, metrics
 from queue_service.agents.accounts import AccountStore, RecentAccounts
 from queue_service.agents.passwords import Passwords
 from queue_service.agents.sessions import SessionStore
+from queue_service.background import Background
 from queue_service.bus import Bus
 from queue_service.console import pages as console
 from queue_service.console.canned import CannedStore
@@ -61,12 +64,28 @@ from queue_service.static_files import mount_shared
 from queue_service.transcripts import TranscriptStore
 
 
+def fail_fast_redis(url: str, timeout_s: float) -> redis.Redis:
+    """A client whose calls fail after timeout_s when Redis does not answer (stopped, its host
+    gone), instead of redis-py's default of several retries with growing pauses: a turn makes
+    a few calls in a row, and their sum must stay within the promise of an answer in 2 s. A
+    dropped connection (Redis restarted) is retried once, at once. Subscriptions block without
+    a bound (redis-py reads them with no timeout), so the bus is not cut off when idle."""
+    return redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+    )
+
+
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Services]:
     """Every part built and started, then stopped and closed in reverse order."""
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.sql_timeout_s)
     sessions = session_factory(engine)
-    redis_client = redis.from_url(settings.redis_url, decode_responses=True)
+    redis_client = fail_fast_redis(settings.redis_url, settings.redis_timeout_s)
+    background = Background()
     rasa = RasaClient(
         settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_s
     )
@@ -152,6 +171,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         hub,
         port,
         ConnectionCap(settings.webchat_max_connections_per_ip),
+        engine,
+        background,
     )
     wechat = WeChatChannel.from_settings(settings, redis_client, port)
     if wechat is not None:
@@ -172,12 +193,13 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         interval_s=settings.handoff_round_s,
         max_wait_s=settings.max_wait_s,
     )
-    watching = asyncio.create_task(watch.run(), name="handoff-round")
+    watching = background.start("handoff-round", watch.run)
     try:
         yield services
     finally:
         watch.stop()
         await watching
+        await background.stop()
         if wechat is not None:
             await wechat.aclose()
         if telegram is not None:

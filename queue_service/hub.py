@@ -10,7 +10,8 @@ The Rasa conversation is never paused: while the phase is not BOT, Rasa is simpl
 A reply carrying the handoff payload is not shown: the desk takes over from there. Every line,
 the user's included, lands in the transcript before the channel sees the answer, so a page
 reloaded right after a reply finds it in the history, and nothing said is lost if the channel
-drops.
+drops. When the conversation's phase cannot be read (Redis down or hanging) nobody is asked:
+the message may be meant for an agent, so the user is told it was not delivered.
 """
 
 import asyncio
@@ -33,14 +34,16 @@ from queue_service.transcripts import TranscriptStore
 log = logging.getLogger(__name__)
 
 
-
-
 def bot_unavailable() -> OutboundMessage:
     return OutboundMessage(
         role=Role.SYSTEM,
         text=texts.BOT_UNAVAILABLE_TEXT,
         buttons=[menu.HANDOFF],
     )
+
+
+def not_delivered() -> OutboundMessage:
+    return OutboundMessage(role=Role.SYSTEM, text=texts.NOT_DELIVERED_TEXT)
 
 
 def handoff_skill(reply: OutboundMessage) -> Skill | None:
@@ -79,6 +82,11 @@ class Hub:
                 await self._transcripts.append(inbound.conversation_id, [user_line])
                 return await self._transcripts.append(inbound.conversation_id, command.replies)
         conversation, from_desk = await self._ask_desk(inbound)
+        if conversation is None:
+            # Whether an agent serves this user is unknown: asking the bot could answer a
+            # message meant for a person, so nobody does, and the user is told to resend.
+            await self._transcripts.append(inbound.conversation_id, [user_line])
+            return await self._transcripts.append(inbound.conversation_id, [not_delivered()])
         if conversation is not None and conversation.phase is Phase.WITH_AGENT:
             if ends_chat(inbound):
                 ending = await self._switchboard.end_by_user(conversation)
@@ -103,15 +111,15 @@ class Hub:
     async def _ask_desk(
         self, inbound: InboundMessage
     ) -> tuple[Conversation | None, list[OutboundMessage] | None]:
-        """The conversation as read once for this message, and the desk's answer to it (None:
-        the bot's to answer). A user with an agent is not the desk's to answer."""
+        """The conversation as read once for this message (None: unreadable), and the desk's
+        answer to it (None: the bot's to answer). A user with an agent is not the desk's to
+        answer."""
         try:
             conversation = await self._phases.read(inbound.conversation_id)
             if conversation.phase is Phase.WITH_AGENT:
                 return conversation, None
             return conversation, await self._desk.handle(inbound, conversation)
         except RedisError as exc:
-            # Without Redis nobody can be queued, but the bot can still answer.
             log.warning("handoff state unavailable", extra={"error": str(exc)})
             return None, None
 
@@ -164,7 +172,14 @@ class Hub:
         if self._identities is not None:
             metadata.update(await self._identities.metadata(inbound.conversation_id) or {})
         try:
-            return await self._rasa.send(inbound.conversation_id, inbound.for_bot, metadata or None)
+            replies = await self._rasa.send(
+                inbound.conversation_id, inbound.for_bot, metadata or None
+            )
+            if not replies:
+                # Rasa answers 200 with nothing when its actions fail (the action server down):
+                # silence would leave the user waiting for an answer that never comes.
+                raise RasaUnavailable("an empty answer")
+            return replies
         except RasaUnavailable as exc:
             log.warning(
                 "rasa unavailable",

@@ -59,10 +59,12 @@ class RasaClient:
             raise RasaUnavailable(f"unexpected reply: {replies!r:.200}")
         return [to_outbound(r) for r in replies if isinstance(r, dict)]
 
-    async def is_ready(self) -> bool:
+    async def is_ready(self, timeout_s: float = 2.0) -> bool:
         """True when Rasa answers its authenticated status endpoint with a model loaded."""
         try:
-            response = await self._http.get("/status", params={"token": self._token}, timeout=2.0)
+            response = await self._http.get(
+                "/status", params={"token": self._token}, timeout=timeout_s
+            )
         except httpx.HTTPError:
             return False
         return response.status_code == 200 and bool(response.json().get("model_id"))

@@ -20,6 +20,10 @@ class Settings(SharedSettings):
     # Demo value (allowed in demo mode only): Rasa's HTTP API token.
     rasa_token: SecretStr = SecretStr("swa-demo-rasa-token")
     rasa_timeout_s: float = 10.0
+    # Fail-fast bounds (issue 16): a Redis or SQL call that gets no answer in this long fails,
+    # and the user is answered in words, instead of a turn hanging on a stopped server.
+    redis_timeout_s: float = 1.0
+    sql_timeout_s: float = 2.0
     actions_url: str = "http://127.0.0.1:5055"
     # Demo value (allowed in demo mode only): the HS256 secret shared with the host portal, which
     # signs its users' tokens (at least 32 bytes).

@@ -28,6 +28,10 @@ Protocol (JSON text frames):
   server → client, for a frame over its connection's rate (integrations/webchat/guard.py), which
   is dropped: {"type": "error", "code": "rate_limited", "message": "...",
                "dropped": "message" | "typing" | "login", "ref": <the message's ref>}
+  server → client, for a message or start frame the service could not complete (its database
+  or Redis did not answer; nothing was lost, the socket stays open):
+      {"type": "error", "code": "unavailable", "message": "...", "dropped": "message" | "start",
+       "ref": <the message's ref>}   the page keeps the message and sends it again
   server → client, at any time (an agent's lines, queue updates, the agent typing):
       {"type": "messages", "messages": [...]}   {"type": "typing", "on": true | false}
   server → client, for card frames (card-media login, queue_service/identity/card_login.py):
@@ -62,6 +66,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import FileResponse
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.user_input import Refusal, too_long, user_text
 from integrations.webchat import card_frames, texts
@@ -201,6 +206,16 @@ def parse_client_frame(
 
 def _rate_limited(dropped: str, ref: str | int | None = None) -> dict[str, Any]:
     frame: dict[str, Any] = {**_error("rate_limited", texts.RATE_LIMITED), "dropped": dropped}
+    if ref is not None:
+        frame["ref"] = ref
+    return frame
+
+
+def _unavailable(exc: Exception, dropped: str, ref: str | int | None = None) -> dict[str, Any]:
+    """A turn the stores failed under: the socket stays open, and the page is told to send the
+    message again (it keeps it, as it keeps one refused for its pace)."""
+    log.warning("web chat turn failed: store unavailable", extra={"error": type(exc).__name__})
+    frame: dict[str, Any] = {**_error("unavailable", texts.UNAVAILABLE), "dropped": dropped}
     if ref is not None:
         frame["ref"] = ref
     return frame
@@ -376,9 +391,19 @@ class _Conversation:
                 payload=parsed.payload,
                 client=self._client,
             )
-            await send({"type": "messages", "messages": _wire(await port.handle(inbound))})
+            try:
+                answer = await port.handle(inbound)
+            except (SQLAlchemyError, RedisError) as exc:
+                await send(_unavailable(exc, "message", parsed.ref))
+                return
+            await send({"type": "messages", "messages": _wire(answer)})
         else:  # START_FRAME
-            await send({"type": "messages", "messages": _wire(await port.start(conversation_id))})
+            try:
+                answer = await port.start(conversation_id)
+            except (SQLAlchemyError, RedisError) as exc:
+                await send(_unavailable(exc, "start"))
+                return
+            await send({"type": "messages", "messages": _wire(answer)})
 
 
 def _identity_frame(verified: Verified | None) -> dict[str, Any]:

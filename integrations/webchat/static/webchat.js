@@ -322,6 +322,11 @@ function connect() {
       if (card) card.onIdentity(frame.identity);
     } else if (frame.type === "card_challenge") {
       if (card) card.onChallenge(frame);
+    } else if (frame.type === "error" && frame.code === "unavailable") {
+      // The service could not complete the turn: the message goes again, a little later.
+      showTyping(false);
+      if (frame.dropped === "message") refused(frame);
+      else renderMessage({ role: "system", text: frame.message });
     } else if (frame.type === "error" && frame.code === "rate_limited") {
       if (frame.dropped === "message") refused(frame);
       else if (frame.dropped === "login") renderMessage({ role: "system", text: frame.message });

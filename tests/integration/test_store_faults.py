@@ -1,0 +1,183 @@
+"""Redis stopped, killed or hanging, SQL failing, Rasa answering nothing: every turn is answered
+in words within 2 s, nothing said is dropped, and the service recovers without a restart
+(issue 16). Real redis-server processes (SIGSTOP, kill), real SQL."""
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import text
+
+from integrations.webchat import texts as webchat_texts
+from queue_service.console import texts as console_texts
+from queue_service.handoff.texts import BOT_UNAVAILABLE_TEXT, NOT_DELIVERED_TEXT
+from tests.integration.test_console_api import create_account, log_in
+from tests.support.rasa_standins import closed_port_url, recording_rasa, silent_server
+from tests.support.servers import RedisProcess
+from tests.support.service import make_client
+from tests.support.webchat import open_chat
+
+ANSWER_WITHIN_S = 2.0
+
+
+@pytest.fixture
+def own_redis(tmp_path) -> Iterator[RedisProcess]:
+    """A redis-server of this test's own, to stop and kill."""
+    server = RedisProcess(tmp_path / "redis")
+    server.start()
+    yield server
+    if server.process is not None and server.process.poll() is None:
+        os.kill(server.process.pid, signal.SIGCONT)
+    server.stop()
+
+
+@contextmanager
+def stopped(server: RedisProcess) -> Iterator[None]:
+    """Redis hangs: its process is stopped (SIGSTOP), connections stay open and unanswered."""
+    assert server.process is not None
+    os.kill(server.process.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)
+
+
+def timed_turn(ws, text_: str) -> tuple[dict, float]:
+    started = time.monotonic()
+    ws.send_json({"type": "message", "text": text_, "ref": 7})
+    return ws.receive_json(), time.monotonic() - started
+
+
+def test_a_hanging_redis_gets_words_within_2s_and_the_message_is_kept(
+    own_redis, database_url
+) -> None:
+    with (
+        make_client(own_redis.url, database_url, closed_port_url()) as client,
+        open_chat(client) as ws,
+    ):
+        secret = ws.receive_json()["secret"]
+        with stopped(own_redis):
+            reply, took = timed_turn(ws, "我的报关单到哪了")
+        assert took < ANSWER_WITHIN_S
+        # Nobody knows whether an agent serves this user: nobody is asked, the user is told.
+        assert [m["text"] for m in reply["messages"]] == [NOT_DELIVERED_TEXT]
+        # Redis is back: the next message reaches the bot again (down here: its apology).
+        reply, _ = timed_turn(ws, "再问一次")
+        assert [m["text"] for m in reply["messages"]] == [BOT_UNAVAILABLE_TEXT]
+    with open_chat(client, secret) as ws:
+        history = ws.receive_json()["history"]
+    assert [m["text"] for m in history if m["role"] == "user"] == ["我的报关单到哪了", "再问一次"]
+
+
+def test_a_killed_redis_gets_words_and_the_service_recovers_when_it_returns(
+    own_redis, database_url
+) -> None:
+    with (
+        make_client(own_redis.url, database_url, closed_port_url()) as client,
+        open_chat(client) as ws,
+    ):
+        ws.receive_json()
+        own_redis.process.kill()
+        own_redis.process.wait(5)
+        reply, took = timed_turn(ws, "你好")
+        assert took < ANSWER_WITHIN_S
+        assert [m["text"] for m in reply["messages"]] == [NOT_DELIVERED_TEXT]
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["redis"].startswith("unreachable")
+        own_redis.start()  # same port, same append-only file
+        reply, _ = timed_turn(ws, "你好")
+        assert [m["text"] for m in reply["messages"]] == [BOT_UNAVAILABLE_TEXT]
+        assert client.get("/readyz").json()["checks"]["redis"] == "ok"
+
+
+def test_readyz_answers_within_a_second_whatever_hangs(own_redis, database_url) -> None:
+    with (
+        silent_server() as hung_rasa,
+        silent_server() as hung_actions,
+        make_client(own_redis.url, database_url, hung_rasa, actions_url=hung_actions) as client,
+    ):
+        with stopped(own_redis):
+            started = time.monotonic()
+            response = client.get("/readyz")
+            took = time.monotonic() - started
+        assert took < 1.5
+        assert response.status_code == 503
+        checks = response.json()["checks"]
+        assert checks["sql"] == "ok"
+        assert {checks["redis"], checks["rasa"], checks["actions"]} <= {
+            "timed out",
+            "unreachable or no model loaded",
+            "unreachable: TimeoutError",
+            "unreachable: ReadTimeout",
+        }
+        assert checks["redis"] != "ok"
+
+
+def test_readyz_checks_the_action_server(redis_process, database_url) -> None:
+    with make_client(redis_process.url, database_url, closed_port_url()) as client:
+        checks = client.get("/readyz").json()["checks"]
+    assert checks["actions"].startswith("unreachable")
+    assert checks["redis"] == "ok" and checks["sql"] == "ok"
+
+
+def test_an_empty_bot_answer_becomes_an_apology(redis_process, database_url) -> None:
+    # Rasa answers 200 with nothing when its action server is down.
+    with (
+        recording_rasa(answers={"报关单怎么打印": []}) as rasa,
+        make_client(redis_process.url, database_url, rasa.url) as client,
+        open_chat(client) as ws,
+    ):
+        ws.receive_json()
+        reply, _ = timed_turn(ws, "报关单怎么打印")
+    assert [m["text"] for m in reply["messages"]] == [BOT_UNAVAILABLE_TEXT]
+    assert reply["messages"][0]["buttons"] == [{"title": "转人工", "payload": "/handoff"}]
+
+
+def _rename_transcripts(database_url: str, old: str, new: str) -> None:
+    engine = create_sync_engine(database_url.replace("+aiosqlite", ""))
+    with engine.begin() as connection:
+        connection.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
+    engine.dispose()
+
+
+def test_a_failing_database_gets_an_error_frame_and_the_socket_stays(
+    redis_process, database_url
+) -> None:
+    with (
+        make_client(redis_process.url, database_url, closed_port_url()) as client,
+        open_chat(client) as ws,
+    ):
+        ws.receive_json()
+        # The transcript table gone: every write to it fails, as with a database down.
+        _rename_transcripts(database_url, "transcript_messages", "transcript_away")
+        try:
+            reply, took = timed_turn(ws, "你好")
+        finally:
+            _rename_transcripts(database_url, "transcript_away", "transcript_messages")
+        assert took < ANSWER_WITHIN_S
+        assert reply["type"] == "error"
+        assert reply["code"] == "unavailable"
+        assert reply["message"] == webchat_texts.UNAVAILABLE
+        assert (reply["dropped"], reply["ref"]) == ("message", 7)
+        # The same socket serves the message sent again.
+        reply, _ = timed_turn(ws, "你好")
+        assert reply["type"] == "messages"
+
+
+def test_console_apis_answer_json_in_chinese_when_a_store_fails(own_redis, database_url) -> None:
+    username = create_account(database_url)
+    with make_client(own_redis.url, database_url, closed_port_url()) as client:
+        log_in(client, username)
+        with stopped(own_redis):
+            started = time.monotonic()
+            response = client.get("/console/api/chats")
+            assert time.monotonic() - started < ANSWER_WITHIN_S
+        assert response.status_code == 503
+        assert response.json() == {"detail": console_texts.SERVICE_UNAVAILABLE}
+        assert response.headers["retry-after"] == "5"
+        assert client.get("/console/api/chats").status_code == 200
