@@ -22,6 +22,7 @@ from integrations.wechat.service import WeChatChannel
 from kernel.claims import Identity
 from kernel.logging_setup import configure_logging
 from queue_service import health, metrics
+from queue_service.admission import TurnGate
 from queue_service.agents.accounts import AccountStore, RecentAccounts
 from queue_service.agents.passwords import Passwords
 from queue_service.agents.sessions import SessionStore
@@ -62,6 +63,7 @@ from queue_service.services import Services
 from queue_service.settings import Settings, get_settings
 from queue_service.static_files import mount_shared
 from queue_service.transcripts import TranscriptStore
+from queue_service.turn_ledger import TurnLedger
 
 
 def fail_fast_redis(url: str, timeout_s: float) -> redis.Redis:
@@ -144,7 +146,10 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
             settings.card_status_check_s,
         ),
     )
-    hub = Hub(rasa, transcripts, queue, desk, switchboard, identities)
+    gate = TurnGate(settings.rasa_concurrency, settings.turn_max_wait_s)
+    # A resent message waits for its first run at most as long as a turn can take.
+    ledger = TurnLedger(redis_client, settings.turn_max_wait_s + settings.rasa_timeout_s + 5)
+    hub = Hub(rasa, transcripts, queue, desk, switchboard, identities, gate, ledger)
     # What the channels are given instead of the hub and its parts (queue_service/port.py).
     port = ChannelPort(hub, transcripts, identities, bus, queue)
     services = Services(

@@ -15,6 +15,7 @@ the message may be meant for an agent, so the user is told it was not delivered.
 """
 
 import asyncio
+import contextlib
 import logging
 
 from redis.exceptions import RedisError
@@ -23,6 +24,7 @@ from kernel import menu, payloads
 from kernel.messages import InboundMessage, OutboundMessage, Role, StoredMessage
 from kernel.signing import METADATA_KEY, SIGNATURE_KEY
 from kernel.skills import Skill
+from queue_service.admission import Notice, TurnGate, TurnRefused
 from queue_service.handoff import texts
 from queue_service.handoff.desk import HandoffDesk, ends_chat
 from queue_service.handoff.phases import Conversation, Phase, Phases
@@ -30,6 +32,7 @@ from queue_service.handoff.switchboard import Switchboard
 from queue_service.identity.service import Identities
 from queue_service.rasa_client import RasaClient, RasaUnavailable
 from queue_service.transcripts import TranscriptStore
+from queue_service.turn_ledger import StillRunning, TurnLedger
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,8 @@ class Hub:
         desk: HandoffDesk,
         switchboard: Switchboard,
         identities: Identities | None = None,
+        gate: TurnGate | None = None,
+        ledger: TurnLedger | None = None,
     ) -> None:
         self._rasa = rasa
         self._transcripts = transcripts
@@ -72,9 +77,45 @@ class Hub:
         self._desk = desk
         self._switchboard = switchboard
         self._identities = identities
+        # Turns in flight to Rasa, the rest queued in order (queue_service/admission.py).
+        self._gate = gate or TurnGate(capacity=8, max_wait_s=30.0)
+        # Messages sent again with the same id are answered once (queue_service/turn_ledger.py).
+        self._ledger = ledger
 
-    async def handle(self, inbound: InboundMessage) -> list[StoredMessage]:
-        user_line = OutboundMessage(role=Role.USER, text=inbound.text)
+    async def handle(
+        self, inbound: InboundMessage, on_wait: Notice | None = None
+    ) -> list[StoredMessage]:
+        """The answer to the user's message; `on_wait` is called once if the bot's turn has to
+        wait for a place in the queue in front of Rasa (the channel shows that it is coming).
+        A message with an id already answered gets that answer again, and no new turn."""
+        message_id, conversation_id = inbound.message_id, inbound.conversation_id
+        if message_id is None or self._ledger is None:
+            return await self._handle(inbound, on_wait)
+        try:
+            before = await self._ledger.claim(conversation_id, message_id)
+        except RedisError:
+            return await self._handle(inbound, on_wait)  # which tells the user, Redis being down
+        except StillRunning:
+            log.warning("message still running elsewhere", extra={"message_id": message_id})
+            return await self._transcripts.append(conversation_id, [not_delivered()])
+        if before is not None:
+            return await self._transcripts.lines(conversation_id, before.line_ids)
+        try:
+            answer = await self._handle(inbound, on_wait)
+        except BaseException:
+            with contextlib.suppress(RedisError):
+                await self._ledger.release(conversation_id, message_id)
+            raise
+        with contextlib.suppress(RedisError):  # at worst, a resend is answered twice
+            await self._ledger.finish(conversation_id, message_id, [line.id for line in answer])
+        return answer
+
+    async def _handle(
+        self, inbound: InboundMessage, on_wait: Notice | None
+    ) -> list[StoredMessage]:
+        user_line = OutboundMessage(
+            role=Role.USER, text=inbound.text, message_id=inbound.message_id
+        )
         if self._identities is not None:
             command = await self._identities.command(inbound)
             if command is not None:
@@ -103,7 +144,7 @@ class Hub:
         # The user's line is written while Rasa thinks: only the replies' write adds to the turn.
         _, replies = await asyncio.gather(
             self._transcripts.append(inbound.conversation_id, [user_line]),
-            self._ask_bot(inbound),
+            self._ask_bot(inbound, on_wait),
         )
         replies = await self._hand_over(inbound, replies)
         return await self._transcripts.append(inbound.conversation_id, replies)
@@ -161,7 +202,9 @@ class Hub:
         replies = await self._ask_bot(greet)
         return await self._transcripts.append(conversation_id, replies)
 
-    async def _ask_bot(self, inbound: InboundMessage) -> list[OutboundMessage]:
+    async def _ask_bot(
+        self, inbound: InboundMessage, on_wait: Notice | None = None
+    ) -> list[OutboundMessage]:
         # No metadata unless there is something to say: the channel is the sender id's prefix,
         # and Rasa 3.6 spends ~30 ms more per turn on a message that carries any metadata.
         # A verified user's identity is something to say: the actions need it, signed.
@@ -172,14 +215,21 @@ class Hub:
         if self._identities is not None:
             metadata.update(await self._identities.metadata(inbound.conversation_id) or {})
         try:
-            replies = await self._rasa.send(
-                inbound.conversation_id, inbound.for_bot, metadata or None
-            )
+            async with self._gate.turn(on_wait):
+                replies = await self._rasa.send(
+                    inbound.conversation_id, inbound.for_bot, metadata or None
+                )
             if not replies:
                 # Rasa answers 200 with nothing when its actions fail (the action server down):
                 # silence would leave the user waiting for an answer that never comes.
                 raise RasaUnavailable("an empty answer")
             return replies
+        except TurnRefused:
+            log.warning(
+                "turn not admitted in time",
+                extra={"conversation_id": inbound.conversation_id, "waiting": self._gate.waiting},
+            )
+            return [bot_unavailable()]
         except RasaUnavailable as exc:
             log.warning(
                 "rasa unavailable",

@@ -53,7 +53,8 @@ def _masked(message: OutboundMessage) -> OutboundMessage:
 
 def _extra(message: OutboundMessage) -> dict:
     return message.model_dump(
-        include={"buttons", "image", "custom", "sender_name"}, exclude_defaults=True
+        include={"buttons", "image", "custom", "sender_name", "message_id"},
+        exclude_defaults=True,
     )
 
 
@@ -90,6 +91,19 @@ class TranscriptStore:
         async with self._sessions() as session, session.begin():
             session.add_all(rows)
         return [_stored(r) for r in rows]
+
+    async def lines(self, conversation_id: str, ids: Sequence[int]) -> list[StoredMessage]:
+        """The conversation's lines with these ids, in order (a turn's answer, given again)."""
+        if not ids:
+            return []
+        query = (
+            select(TranscriptMessage)
+            .where(TranscriptMessage.conversation_id == conversation_id)
+            .where(TranscriptMessage.id.in_(ids))
+            .order_by(TranscriptMessage.id)
+        )
+        async with self._sessions() as session:
+            return [_stored(r) for r in await session.scalars(query)]
 
     async def history(self, conversation_id: str, limit: int) -> list[StoredMessage]:
         """The newest `limit` messages of a conversation, oldest first."""

@@ -10,8 +10,11 @@ Protocol (JSON text frames):
       well-formed); "identity" is who the conversation is verified as ("identity" below).
   client → server:
       {"type": "start"}   once, when a new conversation (empty history) is opened
-      {"type": "message", "text": "...", "payload": "..." | null, "ref": "..."}
-                          ("ref", optional, comes back in a rate_limited error for the message)
+      {"type": "message", "text": "...", "payload": "..." | null, "ref": "...", "id": "..."}
+                          ("ref", optional, comes back in the answer's "reply_to" and in an
+                          error for the message; "id", optional, 8-64 of [A-Za-z0-9_-]: the
+                          same id sent again, after a reconnect, gets the same answer and no
+                          second turn, queue_service/turn_ledger.py)
       {"type": "typing", "on": true | false}   while the user types to an agent (throttled)
       {"type": "auth", "token": "<portal JWT>"}   at any time: the host portal's logged-in user
       {"type": "logout"}                         the portal's user logged out
@@ -23,7 +26,7 @@ Protocol (JSON text frames):
       or, for a token that is not accepted (the conversation is then anonymous):
       {"type": "error", "code": "auth_failed", "message": "<Chinese text for the user>"}
   server → client, for each start or user message:
-      {"type": "messages", "messages": [message, ...]}
+      {"type": "messages", "messages": [message, ...], "reply_to": <the message's ref>}
       {"type": "error", "code": "...", "message": "<Chinese text for the user>"}
   server → client, for a frame over its connection's rate (integrations/webchat/guard.py), which
   is dropped: {"type": "error", "code": "rate_limited", "message": "...",
@@ -32,6 +35,8 @@ Protocol (JSON text frames):
   or Redis did not answer; nothing was lost, the socket stays open):
       {"type": "error", "code": "unavailable", "message": "...", "dropped": "message" | "start",
        "ref": <the message's ref>}   the page keeps the message and sends it again
+  server → client, while a message's bot turn waits in line (many users at once; the answer
+  follows): {"type": "busy", "message": "正在处理，请稍候…", "ref": <the message's ref>}
   server → client, at any time (an agent's lines, queue updates, the agent typing):
       {"type": "messages", "messages": [...]}   {"type": "typing", "on": true | false}
   server → client, for card frames (card-media login, queue_service/identity/card_login.py):
@@ -58,6 +63,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,6 +153,7 @@ class UserMessage:
     text: str
     payload: str | None
     ref: str | int | None  # the page's own reference, returned if the message is refused
+    id: str | None = None  # the page's id for the message, the same when it is sent again
 
 
 @dataclass(frozen=True)
@@ -166,6 +173,13 @@ def _ref(value: object) -> str | int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53:
         return value
     return value if isinstance(value, str) and len(value) <= 64 else None
+
+
+MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _message_id(value: object) -> str | None:
+    return value if isinstance(value, str) and MESSAGE_ID.fullmatch(value) else None
 
 
 def parse_client_frame(
@@ -200,8 +214,9 @@ def parse_client_frame(
         return _BAD_MESSAGE
     checked = user_text(text, max_chars, payload)
     if isinstance(checked, Refusal):
-        return _refused(checked)
-    return UserMessage(checked, payload, _ref(frame.get("ref")))
+        ref = _ref(frame.get("ref"))
+        return _refused(checked) | ({"ref": ref} if ref is not None else {})
+    return UserMessage(checked, payload, _ref(frame.get("ref")), _message_id(frame.get("id")))
 
 
 def _rate_limited(dropped: str, ref: str | int | None = None) -> dict[str, Any]:
@@ -390,13 +405,21 @@ class _Conversation:
                 text=parsed.text,
                 payload=parsed.payload,
                 client=self._client,
+                message_id=parsed.id,
             )
+
+            async def waiting() -> None:
+                await send({"type": "busy", "message": texts.BUSY, "ref": parsed.ref})
+
             try:
-                answer = await port.handle(inbound)
+                answer = await port.handle(inbound, waiting)
             except (SQLAlchemyError, RedisError) as exc:
                 await send(_unavailable(exc, "message", parsed.ref))
                 return
-            await send({"type": "messages", "messages": _wire(answer)})
+            reply: dict[str, Any] = {"type": "messages", "messages": _wire(answer)}
+            if parsed.ref is not None:
+                reply["reply_to"] = parsed.ref
+            await send(reply)
         else:  # START_FRAME
             try:
                 answer = await port.start(conversation_id)

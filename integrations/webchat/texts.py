@@ -11,3 +11,5 @@ LOGIN_UNAVAILABLE = "非常抱歉，暂时无法验证您的登录信息，请�
 # A turn could not be completed (the database or Redis did not answer): the page keeps the
 # message and sends it again.
 UNAVAILABLE = "非常抱歉，系统暂时繁忙，您的消息将自动重新发送，请稍候。"
+# A bot turn waits in line because many users ask at once; its answer follows.
+BUSY = "正在处理，请稍候…"

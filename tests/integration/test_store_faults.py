@@ -2,6 +2,7 @@
 in words within 2 s, nothing said is dropped, and the service recovers without a restart
 (issue 16). Real redis-server processes (SIGSTOP, kill), real SQL."""
 
+import asyncio
 import os
 import signal
 import time
@@ -15,6 +16,7 @@ from sqlalchemy import text
 from integrations.webchat import texts as webchat_texts
 from queue_service.console import texts as console_texts
 from queue_service.handoff.texts import BOT_UNAVAILABLE_TEXT, NOT_DELIVERED_TEXT
+from queue_service.turn_ledger import Answered, TurnLedger
 from tests.integration.test_console_api import create_account, log_in
 from tests.support.rasa_standins import closed_port_url, recording_rasa, silent_server
 from tests.support.servers import RedisProcess
@@ -181,3 +183,44 @@ def test_console_apis_answer_json_in_chinese_when_a_store_fails(own_redis, datab
         assert response.json() == {"detail": console_texts.SERVICE_UNAVAILABLE}
         assert response.headers["retry-after"] == "5"
         assert client.get("/console/api/chats").status_code == 200
+
+
+def test_a_message_sent_again_is_answered_once(redis_process, database_url) -> None:
+    with (
+        recording_rasa() as rasa,
+        make_client(redis_process.url, database_url, rasa.url) as client,
+    ):
+        with open_chat(client) as ws:
+            secret = ws.receive_json()["secret"]
+            frame = {"type": "message", "text": "卡介质初始密码", "ref": 1, "id": "m-00000001"}
+            ws.send_json(frame)
+            first = ws.receive_json()
+        # The page lost its socket before the answer came, reconnects and sends it again.
+        with open_chat(client, secret) as ws:
+            history = ws.receive_json()["history"]
+            ws.send_json({**frame, "ref": 5})
+            again = ws.receive_json()
+    assert again["reply_to"] == 5 and first["reply_to"] == 1
+    assert [m["id"] for m in again["messages"]] == [m["id"] for m in first["messages"]]
+    assert len(rasa.received) == 1  # one bot turn
+    users = [m for m in history if m["role"] == "user"]
+    assert [(m["text"], m["message_id"]) for m in users] == [("卡介质初始密码", "m-00000001")]
+
+
+async def test_a_turn_under_way_is_waited_for_and_one_whose_runner_died_runs_again(
+    redis_client,
+) -> None:
+    ledger = TurnLedger(redis_client, lease_s=0.5)
+    assert await ledger.claim("c1", "m1") is None  # this caller runs the turn
+    waiting = asyncio.create_task(ledger.claim("c1", "m1"))  # the same message, sent again
+    await asyncio.sleep(0.1)
+    assert not waiting.done()
+    await ledger.finish("c1", "m1", [41, 42])
+    assert await asyncio.wait_for(waiting, 1) == Answered([41, 42])
+    # A runner that died leaves its claim to expire: the message then runs again.
+    assert await ledger.claim("c1", "m2") is None
+    await asyncio.sleep(0.6)
+    assert await ledger.claim("c1", "m2") is None
+    # A failed turn is released at once.
+    await ledger.release("c1", "m2")
+    assert await ledger.claim("c1", "m2") is None

@@ -1,0 +1,72 @@
+"""Each user message is processed once, whatever the channel resends (issue 16).
+
+A page that lost its socket cannot know whether the message it sent was processed: it sends
+it again, with the same client message id, after it reconnects (possibly to another service
+instance). The ledger remembers, per conversation and id, that a turn is under way and then
+which transcript lines answered it, so the resent message gets those lines again instead of a
+second turn (a second question in the transcript, a second Rasa turn, a second message to the
+agent).
+
+Keys (prefix ``swa:turn:``), one per message: ``<conversation id>:<message id>`` holds
+"pending" while the turn runs (it expires after the lease, so a turn whose service instance
+died is run again by the next resend) and then the JSON list of the answer's transcript ids
+(kept a day).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+PREFIX = "swa:turn:"
+PENDING = "pending"
+KEEP_ANSWERED_S = 24 * 3600
+POLL_S = 0.05
+
+
+@dataclass(frozen=True)
+class Answered:
+    """The message was processed before: these transcript lines were its answer."""
+
+    line_ids: list[int]
+
+
+class StillRunning(Exception):
+    """The same message is still being processed elsewhere after the whole lease."""
+
+
+class TurnLedger:
+    def __init__(self, redis: Redis, lease_s: float) -> None:
+        self._redis = redis
+        self._lease_ms = int(lease_s * 1000)
+
+    @staticmethod
+    def _key(conversation_id: str, message_id: str) -> str:
+        return f"{PREFIX}{conversation_id}:{message_id}"
+
+    async def claim(self, conversation_id: str, message_id: str) -> Answered | None:
+        """None: this call runs the turn (and must finish or release it). Answered: it ran
+        before. A turn under way elsewhere is waited for, at most its lease."""
+        key = self._key(conversation_id, message_id)
+        deadline = time.monotonic() + self._lease_ms / 1000
+        while True:
+            if await self._redis.set(key, PENDING, nx=True, px=self._lease_ms):
+                return None
+            value = await self._redis.get(key)
+            if value is not None and value != PENDING:
+                return Answered([int(i) for i in json.loads(value)])
+            if time.monotonic() > deadline:
+                raise StillRunning(message_id)
+            await asyncio.sleep(POLL_S)
+
+    async def finish(self, conversation_id: str, message_id: str, line_ids: list[int]) -> None:
+        key = self._key(conversation_id, message_id)
+        await self._redis.set(key, json.dumps(line_ids), ex=KEEP_ANSWERED_S)
+
+    async def release(self, conversation_id: str, message_id: str) -> None:
+        """The turn failed: the message may be sent again and run again."""
+        await self._redis.delete(self._key(conversation_id, message_id))
