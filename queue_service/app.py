@@ -147,8 +147,11 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         ),
     )
     gate = TurnGate(settings.rasa_concurrency, settings.turn_max_wait_s)
-    # A resent message waits for its first run at most as long as a turn can take.
-    ledger = TurnLedger(redis_client, settings.turn_max_wait_s + settings.rasa_timeout_s + 5)
+    # A resent message waits for its first run at most as long as a turn can take; the claim
+    # of an instance that died lapses within a few seconds.
+    ledger = TurnLedger(
+        redis_client, lease_s=6.0, wait_s=settings.turn_max_wait_s + settings.rasa_timeout_s
+    )
     hub = Hub(rasa, transcripts, queue, desk, switchboard, identities, gate, ledger)
     # What the channels are given instead of the hub and its parts (queue_service/port.py).
     port = ChannelPort(hub, transcripts, identities, bus, queue)

@@ -100,15 +100,26 @@ class Hub:
             return await self._transcripts.append(conversation_id, [not_delivered()])
         if before is not None:
             return await self._transcripts.lines(conversation_id, before.line_ids)
+        renewing = asyncio.create_task(self._keep_claim(conversation_id, message_id))
         try:
             answer = await self._handle(inbound, on_wait)
         except BaseException:
             with contextlib.suppress(RedisError):
                 await self._ledger.release(conversation_id, message_id)
             raise
+        finally:
+            renewing.cancel()
         with contextlib.suppress(RedisError):  # at worst, a resend is answered twice
             await self._ledger.finish(conversation_id, message_id, [line.id for line in answer])
         return answer
+
+    async def _keep_claim(self, conversation_id: str, message_id: str) -> None:
+        """Renew the message's claim while its turn runs (it may wait in line for a while)."""
+        assert self._ledger is not None
+        while True:
+            await asyncio.sleep(self._ledger.lease_s / 3)
+            with contextlib.suppress(RedisError):
+                await self._ledger.renew(conversation_id, message_id)
 
     async def _handle(
         self, inbound: InboundMessage, on_wait: Notice | None
@@ -120,34 +131,52 @@ class Hub:
             command = await self._identities.command(inbound)
             if command is not None:
                 user_line.text = command.user_text  # a bind code is not kept
-                await self._transcripts.append(inbound.conversation_id, [user_line])
+                await self._keep(inbound, user_line)
                 return await self._transcripts.append(inbound.conversation_id, command.replies)
         conversation, from_desk = await self._ask_desk(inbound)
         if conversation is None:
             # Whether an agent serves this user is unknown: asking the bot could answer a
             # message meant for a person, so nobody does, and the user is told to resend.
-            await self._transcripts.append(inbound.conversation_id, [user_line])
+            await self._keep(inbound, user_line)
             return await self._transcripts.append(inbound.conversation_id, [not_delivered()])
         if conversation is not None and conversation.phase is Phase.WITH_AGENT:
             if ends_chat(inbound):
                 ending = await self._switchboard.end_by_user(conversation)
-                await self._transcripts.append(inbound.conversation_id, [user_line])
+                await self._keep(inbound, user_line)
                 return await self._transcripts.append(inbound.conversation_id, ending)
             # Said to the agent: nobody else answers; the agent's reply arrives on the bus.
             user_line.agent = conversation.agent
-            [line] = await self._transcripts.append(inbound.conversation_id, [user_line])
+            line = await self._keep(inbound, user_line)
             await self._switchboard.from_user(conversation.agent, line)
             return []
         if from_desk is not None:
-            await self._transcripts.append(inbound.conversation_id, [user_line])
+            await self._keep(inbound, user_line)
             return await self._transcripts.append(inbound.conversation_id, from_desk)
         # The user's line is written while Rasa thinks: only the replies' write adds to the turn.
         _, replies = await asyncio.gather(
-            self._transcripts.append(inbound.conversation_id, [user_line]),
+            self._keep(inbound, user_line),
             self._ask_bot(inbound, on_wait),
         )
         replies = await self._hand_over(inbound, replies)
         return await self._transcripts.append(inbound.conversation_id, replies)
+
+    async def _keep(self, inbound: InboundMessage, user_line: OutboundMessage) -> StoredMessage:
+        """The user's line, in the transcript once: a message run again (its first run died
+        with its service instance) finds the line that run wrote."""
+        conversation_id, message_id = inbound.conversation_id, inbound.message_id
+        if self._ledger is None or message_id is None:
+            [line] = await self._transcripts.append(conversation_id, [user_line])
+            return line
+        with contextlib.suppress(RedisError):
+            said = await self._ledger.said(conversation_id, message_id)
+            if said is not None:
+                kept = await self._transcripts.lines(conversation_id, [said])
+                if kept:
+                    return kept[0]
+        [line] = await self._transcripts.append(conversation_id, [user_line])
+        with contextlib.suppress(RedisError):
+            await self._ledger.note_said(conversation_id, message_id, line.id)
+        return line
 
     async def _ask_desk(
         self, inbound: InboundMessage

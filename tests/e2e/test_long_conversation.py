@@ -33,7 +33,7 @@ def test_rasa_keeps_a_bounded_tracker_and_the_same_answers(stack) -> None:
     for question, said in answers.items():
         assert len(set(said)) == 1, question
     client = redis.Redis.from_url(stack.env["SWA_REDIS_URL"], decode_responses=True)
-    stored = json.loads(client.get(f"swa:tracker:{conversation_id}"))
+    stored = json.loads(client.get(f"swa:tracker:webchat:{conversation_id}"))
     assert 0 < len(stored["events"]) <= 200
     user_turns = [e for e in stored["events"] if e["event"] == "user"]
     assert len(user_turns) < TURNS  # older turns were let go

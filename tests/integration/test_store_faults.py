@@ -210,7 +210,7 @@ def test_a_message_sent_again_is_answered_once(redis_process, database_url) -> N
 async def test_a_turn_under_way_is_waited_for_and_one_whose_runner_died_runs_again(
     redis_client,
 ) -> None:
-    ledger = TurnLedger(redis_client, lease_s=0.5)
+    ledger = TurnLedger(redis_client, lease_s=0.5, wait_s=2)
     assert await ledger.claim("c1", "m1") is None  # this caller runs the turn
     waiting = asyncio.create_task(ledger.claim("c1", "m1"))  # the same message, sent again
     await asyncio.sleep(0.1)
@@ -224,3 +224,15 @@ async def test_a_turn_under_way_is_waited_for_and_one_whose_runner_died_runs_aga
     # A failed turn is released at once.
     await ledger.release("c1", "m2")
     assert await ledger.claim("c1", "m2") is None
+
+
+async def test_a_renewed_claim_outlives_its_lease(redis_client) -> None:
+    ledger = TurnLedger(redis_client, lease_s=0.3, wait_s=2)
+    assert await ledger.claim("c2", "m1") is None
+    waiting = asyncio.create_task(ledger.claim("c2", "m1"))
+    for _ in range(5):  # a turn waiting in line for 1 s, its runner alive
+        await asyncio.sleep(0.2)
+        await ledger.renew("c2", "m1")
+    assert not waiting.done()
+    await ledger.finish("c2", "m1", [7])
+    assert await asyncio.wait_for(waiting, 1) == Answered([7])

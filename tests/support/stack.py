@@ -4,10 +4,12 @@ Started with the same command lines `make run` uses (stack.processes), with a th
 database, for the end-to-end tests and the load benchmark alike.
 """
 
+import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -28,6 +30,7 @@ class Stack:
     env: dict[str, str]
     logs: Path
     procs: dict[str, subprocess.Popen]
+    commands: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def service_url(self) -> str:
@@ -42,6 +45,7 @@ class Stack:
         return f"http://127.0.0.1:{self.ports.rasa}"
 
     def start(self, name: str, command: list[str]) -> None:
+        self.commands[name] = command
         log = (self.logs / f"{name}.log").open("ab")
         self.procs[name] = subprocess.Popen(
             command,
@@ -51,6 +55,29 @@ class Stack:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def kill(self, name: str) -> None:
+        """kill -9, as a crash would: nothing is flushed, nothing is said goodbye."""
+        process = self.procs.pop(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+    def restart(self, name: str) -> None:
+        """Start a killed process again with the same command line (ready: see wait_ready)."""
+        self.start(name, self.commands[name])
+
+    def pause(self, name: str, on: bool) -> None:
+        """SIGSTOP (a hang: connections stay open, nothing answers) or SIGCONT."""
+        os.killpg(self.procs[name].pid, signal.SIGSTOP if on else signal.SIGCONT)
+
+    def actions_ready(self) -> bool:
+        url = f"http://127.0.0.1:{self.ports.actions}/health"
+        return httpx.get(url, timeout=2).is_success
+
+    def rasa_ready(self) -> bool:
+        return httpx.get(
+            f"{self.rasa_url}/status", params={"token": RASA_TOKEN}, timeout=2
+        ).is_success
 
     def start_service(self) -> None:
         self.start("service", processes.service_command(self.ports, host="127.0.0.1"))
@@ -108,20 +135,8 @@ def started_stack(redis_url: str, workdir: Path, **env: str) -> Iterator[Stack]:
     try:
         stack.start("actions", processes.actions_command(ports))
         stack.start("rasa", processes.rasa_command(ports, model, RASA_TOKEN))
-        wait_until(
-            lambda: httpx.get(f"http://127.0.0.1:{ports.actions}/health", timeout=2).is_success,
-            60,
-            "action server",
-        )
-        wait_until(
-            lambda: (
-                httpx.get(
-                    f"{stack.rasa_url}/status", params={"token": RASA_TOKEN}, timeout=2
-                ).is_success
-            ),
-            180,
-            "Rasa server",
-        )
+        wait_until(stack.actions_ready, 60, "action server")
+        wait_until(stack.rasa_ready, 180, "Rasa server")
         stack.start_service()
         yield stack
     except Exception:
