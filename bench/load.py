@@ -40,8 +40,10 @@ from tests.support.servers import RedisProcess
 from tests.support.stack import Stack, started_stack
 from tests.support.webchat import connect_chat
 
-# The load is one machine's simulated users: its pace and its connections are not a person's.
+# A throwaway stack on loopback (demo secrets), whose load is one machine's simulated users:
+# its pace and its connections are not a person's.
 UNLIMITED = {
+    "SWA_DEMO_MODE": "true",
     "SWA_WEBCHAT_MESSAGE_BURST": "100000",
     "SWA_WEBCHAT_MESSAGES_PER_S": "100000",
     "SWA_WEBCHAT_MAX_CONNECTIONS_PER_IP": "100000",
@@ -84,7 +86,7 @@ class Arm:
 async def hub_user(ws_url: str, turns: int, offset: int, arm: Arm) -> None:
     async with connect_chat(ws_url) as ws:
         session = json.loads(await ws.recv())
-        pairs = arm.received.setdefault(session["conversation_id"], [])
+        pairs = arm.received.setdefault(f"webchat:{session['conversation_id']}", [])
         for i in range(turns):
             question = MESSAGES[(offset + i) % len(MESSAGES)]
             started = time.perf_counter()

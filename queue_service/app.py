@@ -62,6 +62,7 @@ from queue_service.secret_policy import require_safe
 from queue_service.services import Services
 from queue_service.settings import Settings, get_settings
 from queue_service.static_files import mount_shared
+from queue_service.transcript_outbox import TranscriptOutbox
 from queue_service.transcripts import TranscriptStore
 from queue_service.turn_ledger import TurnLedger
 
@@ -152,7 +153,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     ledger = TurnLedger(
         redis_client, lease_s=6.0, wait_s=settings.turn_max_wait_s + settings.rasa_timeout_s
     )
-    hub = Hub(rasa, transcripts, queue, desk, switchboard, identities, gate, ledger)
+    outbox = TranscriptOutbox(redis_client, transcripts)
+    hub = Hub(rasa, transcripts, queue, desk, switchboard, identities, gate, ledger, outbox)
     # What the channels are given instead of the hub and its parts (queue_service/port.py).
     port = ChannelPort(hub, transcripts, identities, bus, queue)
     services = Services(
@@ -181,6 +183,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         ConnectionCap(settings.webchat_max_connections_per_ip),
         engine,
         background,
+        outbox,
     )
     wechat = WeChatChannel.from_settings(settings, redis_client, port)
     if wechat is not None:
@@ -202,6 +205,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         max_wait_s=settings.max_wait_s,
     )
     watching = background.start("handoff-round", watch.run)
+    background.start("transcript-outbox", outbox.run)
     try:
         yield services
     finally:

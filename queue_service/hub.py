@@ -19,6 +19,7 @@ import contextlib
 import logging
 
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from kernel import menu, payloads
 from kernel.messages import InboundMessage, OutboundMessage, Role, StoredMessage
@@ -31,6 +32,7 @@ from queue_service.handoff.phases import Conversation, Phase, Phases
 from queue_service.handoff.switchboard import Switchboard
 from queue_service.identity.service import Identities
 from queue_service.rasa_client import RasaClient, RasaUnavailable
+from queue_service.transcript_outbox import TranscriptOutbox
 from queue_service.transcripts import TranscriptStore
 from queue_service.turn_ledger import StillRunning, TurnLedger
 
@@ -70,6 +72,7 @@ class Hub:
         identities: Identities | None = None,
         gate: TurnGate | None = None,
         ledger: TurnLedger | None = None,
+        outbox: TranscriptOutbox | None = None,
     ) -> None:
         self._rasa = rasa
         self._transcripts = transcripts
@@ -81,6 +84,7 @@ class Hub:
         self._gate = gate or TurnGate(capacity=8, max_wait_s=30.0)
         # Messages sent again with the same id are answered once (queue_service/turn_ledger.py).
         self._ledger = ledger
+        self._outbox = outbox
 
     async def handle(
         self, inbound: InboundMessage, on_wait: Notice | None = None
@@ -97,9 +101,9 @@ class Hub:
             return await self._handle(inbound, on_wait)  # which tells the user, Redis being down
         except StillRunning:
             log.warning("message still running elsewhere", extra={"message_id": message_id})
-            return await self._transcripts.append(conversation_id, [not_delivered()])
+            return await self._append(conversation_id, [not_delivered()])
         if before is not None:
-            return await self._transcripts.lines(conversation_id, before.line_ids)
+            return before.lines
         renewing = asyncio.create_task(self._keep_claim(conversation_id, message_id))
         try:
             answer = await self._handle(inbound, on_wait)
@@ -110,7 +114,7 @@ class Hub:
         finally:
             renewing.cancel()
         with contextlib.suppress(RedisError):  # at worst, a resend is answered twice
-            await self._ledger.finish(conversation_id, message_id, [line.id for line in answer])
+            await self._ledger.finish(conversation_id, message_id, answer)
         return answer
 
     async def _keep_claim(self, conversation_id: str, message_id: str) -> None:
@@ -132,18 +136,18 @@ class Hub:
             if command is not None:
                 user_line.text = command.user_text  # a bind code is not kept
                 await self._keep(inbound, user_line)
-                return await self._transcripts.append(inbound.conversation_id, command.replies)
+                return await self._append(inbound.conversation_id, command.replies)
         conversation, from_desk = await self._ask_desk(inbound)
         if conversation is None:
             # Whether an agent serves this user is unknown: asking the bot could answer a
             # message meant for a person, so nobody does, and the user is told to resend.
             await self._keep(inbound, user_line)
-            return await self._transcripts.append(inbound.conversation_id, [not_delivered()])
+            return await self._append(inbound.conversation_id, [not_delivered()])
         if conversation is not None and conversation.phase is Phase.WITH_AGENT:
             if ends_chat(inbound):
                 ending = await self._switchboard.end_by_user(conversation)
                 await self._keep(inbound, user_line)
-                return await self._transcripts.append(inbound.conversation_id, ending)
+                return await self._append(inbound.conversation_id, ending)
             # Said to the agent: nobody else answers; the agent's reply arrives on the bus.
             user_line.agent = conversation.agent
             line = await self._keep(inbound, user_line)
@@ -151,32 +155,44 @@ class Hub:
             return []
         if from_desk is not None:
             await self._keep(inbound, user_line)
-            return await self._transcripts.append(inbound.conversation_id, from_desk)
+            return await self._append(inbound.conversation_id, from_desk)
         # The user's line is written while Rasa thinks: only the replies' write adds to the turn.
         _, replies = await asyncio.gather(
             self._keep(inbound, user_line),
             self._ask_bot(inbound, on_wait),
         )
         replies = await self._hand_over(inbound, replies)
-        return await self._transcripts.append(inbound.conversation_id, replies)
+        return await self._append(inbound.conversation_id, replies)
 
     async def _keep(self, inbound: InboundMessage, user_line: OutboundMessage) -> StoredMessage:
         """The user's line, in the transcript once: a message run again (its first run died
         with its service instance) finds the line that run wrote."""
         conversation_id, message_id = inbound.conversation_id, inbound.message_id
         if self._ledger is None or message_id is None:
-            [line] = await self._transcripts.append(conversation_id, [user_line])
+            [line] = await self._append(conversation_id, [user_line])
             return line
         with contextlib.suppress(RedisError):
             said = await self._ledger.said(conversation_id, message_id)
             if said is not None:
-                kept = await self._transcripts.lines(conversation_id, [said])
-                if kept:
-                    return kept[0]
-        [line] = await self._transcripts.append(conversation_id, [user_line])
+                return said
+        [line] = await self._append(conversation_id, [user_line])
         with contextlib.suppress(RedisError):
-            await self._ledger.note_said(conversation_id, message_id, line.id)
+            await self._ledger.note_said(conversation_id, message_id, line)
         return line
+
+    async def _append(
+        self, conversation_id: str, lines: list[OutboundMessage]
+    ) -> list[StoredMessage]:
+        """The lines in the transcript, or, while the database fails, in the outbox that
+        writes them once it answers again (queue_service/transcript_outbox.py)."""
+        if self._outbox is not None and self._outbox.deferring:
+            return await self._outbox.put(conversation_id, lines)  # after those waiting
+        try:
+            return await self._transcripts.append(conversation_id, lines)
+        except SQLAlchemyError:
+            if self._outbox is None:
+                raise
+            return await self._outbox.put(conversation_id, lines)
 
     async def _ask_desk(
         self, inbound: InboundMessage
@@ -229,7 +245,7 @@ class Hub:
             conversation_id=conversation_id, text=payloads.GREET, payload=payloads.GREET
         )
         replies = await self._ask_bot(greet)
-        return await self._transcripts.append(conversation_id, replies)
+        return await self._append(conversation_id, replies)
 
     async def _ask_bot(
         self, inbound: InboundMessage, on_wait: Notice | None = None

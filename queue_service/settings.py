@@ -28,7 +28,7 @@ class Settings(SharedSettings):
     # the apology. rasa_timeout_s counts from when a turn starts.
     rasa_concurrency: int = 8
     turn_max_wait_s: float = 30.0
-    sql_timeout_s: float = 2.0
+    sql_timeout_s: float = 1.5
     actions_url: str = "http://127.0.0.1:5055"
     # Demo value (allowed in demo mode only): the HS256 secret shared with the host portal, which
     # signs its users' tokens (at least 32 bytes).

@@ -92,19 +92,6 @@ class TranscriptStore:
             session.add_all(rows)
         return [_stored(r) for r in rows]
 
-    async def lines(self, conversation_id: str, ids: Sequence[int]) -> list[StoredMessage]:
-        """The conversation's lines with these ids, in order (a turn's answer, given again)."""
-        if not ids:
-            return []
-        query = (
-            select(TranscriptMessage)
-            .where(TranscriptMessage.conversation_id == conversation_id)
-            .where(TranscriptMessage.id.in_(ids))
-            .order_by(TranscriptMessage.id)
-        )
-        async with self._sessions() as session:
-            return [_stored(r) for r in await session.scalars(query)]
-
     async def history(self, conversation_id: str, limit: int) -> list[StoredMessage]:
         """The newest `limit` messages of a conversation, oldest first."""
         query = (

@@ -10,8 +10,8 @@ agent).
 Keys (prefix ``swa:turn:``), one per message: ``<conversation id>:<message id>`` holds
 "pending" while the turn runs, on a short lease its runner renews (so the claim of a service
 instance that died lapses within a lease and the next resend runs the turn again), and then
-the JSON list of the answer's transcript ids (kept a day); ``<...>:said`` holds the id of the
-message's user line once a run wrote it, so a run after a dead one does not write it twice.
+the JSON list of the answer's lines (kept a day); ``<...>:said`` holds the message's user
+line once a run wrote it, so a run after a dead one does not write it twice.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from kernel.messages import StoredMessage
+
 PREFIX = "swa:turn:"
 PENDING = "pending"
 SAID = ":said"
@@ -32,9 +34,17 @@ POLL_S = 0.05
 
 @dataclass(frozen=True)
 class Answered:
-    """The message was processed before: these transcript lines were its answer."""
+    """The message was processed before: these lines were its answer."""
 
-    line_ids: list[int]
+    lines: list[StoredMessage]
+
+
+def _dumped(lines: list[StoredMessage]) -> str:
+    return json.dumps([line.model_dump(mode="json") for line in lines], ensure_ascii=False)
+
+
+def _loaded(raw: str) -> list[StoredMessage]:
+    return [StoredMessage.model_validate(line) for line in json.loads(raw)]
 
 
 class StillRunning(Exception):
@@ -75,7 +85,7 @@ class TurnLedger:
                 return None
             value = await self._redis.get(key)
             if value is not None and value != PENDING:
-                return Answered([int(i) for i in json.loads(value)])
+                return Answered(_loaded(value))
             if time.monotonic() > deadline:
                 raise StillRunning(message_id)
             await asyncio.sleep(POLL_S)
@@ -86,19 +96,21 @@ class TurnLedger:
             keys=[self._key(conversation_id, message_id)], args=[PENDING, self._lease_ms]
         )
 
-    async def note_said(self, conversation_id: str, message_id: str, line_id: int) -> None:
+    async def note_said(self, conversation_id: str, message_id: str, line: StoredMessage) -> None:
         """The user's line of this message is in the transcript (kept a day)."""
         key = self._key(conversation_id, message_id) + SAID
-        await self._redis.set(key, line_id, ex=KEEP_ANSWERED_S)
+        await self._redis.set(key, _dumped([line]), ex=KEEP_ANSWERED_S)
 
-    async def said(self, conversation_id: str, message_id: str) -> int | None:
-        """The transcript id of this message's user line, if a run wrote it."""
+    async def said(self, conversation_id: str, message_id: str) -> StoredMessage | None:
+        """This message's user line, if a run wrote it."""
         value = await self._redis.get(self._key(conversation_id, message_id) + SAID)
-        return int(value) if value is not None else None
+        return _loaded(value)[0] if value is not None else None
 
-    async def finish(self, conversation_id: str, message_id: str, line_ids: list[int]) -> None:
+    async def finish(
+        self, conversation_id: str, message_id: str, answer: list[StoredMessage]
+    ) -> None:
         key = self._key(conversation_id, message_id)
-        await self._redis.set(key, json.dumps(line_ids), ex=KEEP_ANSWERED_S)
+        await self._redis.set(key, _dumped(answer), ex=KEEP_ANSWERED_S)
 
     async def release(self, conversation_id: str, message_id: str) -> None:
         """The turn failed: the message may be sent again and run again."""

@@ -28,7 +28,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-DEFAULT_MAX_EVENTS = 200
+DEFAULT_MAX_EVENTS = 100
 
 
 def prologue(tracker: DialogueStateTracker, timestamp: float) -> list[Event]:

@@ -34,7 +34,7 @@ def test_rasa_keeps_a_bounded_tracker_and_the_same_answers(stack) -> None:
         assert len(set(said)) == 1, question
     client = redis.Redis.from_url(stack.env["SWA_REDIS_URL"], decode_responses=True)
     stored = json.loads(client.get(f"swa:tracker:webchat:{conversation_id}"))
-    assert 0 < len(stored["events"]) <= 200
+    assert 0 < len(stored["events"]) <= 100
     user_turns = [e for e in stored["events"] if e["event"] == "user"]
     assert len(user_turns) < TURNS  # older turns were let go
     assert user_turns[-1]["text"] == QUESTIONS[(TURNS - 1) % len(QUESTIONS)]

@@ -13,11 +13,14 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
+import psycopg
 import pytest
 
 from queue_service.handoff.texts import BOT_UNAVAILABLE_TEXT, NOT_DELIVERED_TEXT
+from tests.conftest import _postgres_database
 from tests.support.servers import RedisProcess, wait_until
 from tests.support.stack import Stack, started_stack
 from tests.support.webchat import connect_chat
@@ -30,14 +33,23 @@ QUESTION = "卡介质初始密码是多少"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """A stack of its own, with a Redis of its own: these tests kill what they run on."""
+    """A stack of its own, with a Redis of its own: these tests kill what they run on. Its
+    transcripts are in PostgreSQL (the end-to-end stack's are in SQLite), whose connections
+    these tests block."""
     workdir = tmp_path_factory.mktemp("faults")
     redis = RedisProcess(workdir / "redis")
     redis.start()
     try:
-        with started_stack(
-            redis.url, workdir, SWA_WEBCHAT_MESSAGE_BURST="1000", SWA_LOG_LEVEL="WARNING"
-        ) as running:
+        with (
+            _postgres_database() as database_url,
+            started_stack(
+                redis.url,
+                workdir,
+                database_url,
+                SWA_WEBCHAT_MESSAGE_BURST="1000",
+                SWA_LOG_LEVEL="WARNING",
+            ) as running,
+        ):
             running.redis = redis  # type: ignore[attr-defined]
             yield running
     finally:
@@ -173,3 +185,42 @@ async def test_service_killed_mid_turn_the_page_sends_again_and_is_answered_once
     asked = [m for m in history if m["role"] == "user" and m.get("message_id") == "fault-0001"]
     assert len(asked) == 1  # the run after the dead one did not write it again
     assert history[-1]["id"] == lines[-1]["id"]
+
+
+@contextmanager
+def table_locked(database_url: str, table: str) -> Iterator[None]:
+    """Another session holds the table (ACCESS EXCLUSIVE): every statement on it waits."""
+    dsn = database_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as holder:
+        holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        yield
+        holder.rollback()
+
+
+async def test_postgres_blocked_the_user_is_answered_and_the_transcript_catches_up(
+    stack: Stack,
+) -> None:
+    database_url = stack.env["SWA_DATABASE_URL"]
+    async with connect_chat(stack.ws_url) as ws:
+        session = json.loads(await ws.recv())
+        with table_locked(database_url, "transcript_messages"):
+            lines, took = await timed_turn(ws, QUESTION, "blocked-0001")
+            assert took < WORDS_WITHIN_S
+            assert answered_by_the_bot(lines)  # Rasa processed it: the user sees its answer
+            lines_too, _ = await timed_turn(ws, "客服电话多少", "blocked-0002")
+            assert answered_by_the_bot(lines_too)
+        # The transcript catches up from the outbox: every question with its answer, in order.
+        conversation_id = f"webchat:{session['conversation_id']}"
+
+        def caught_up() -> bool:
+            with psycopg.connect(database_url.replace("+psycopg", "")) as reader:
+                rows = reader.execute(
+                    "SELECT role, text FROM transcript_messages WHERE conversation_id = %s "
+                    "ORDER BY id",
+                    (conversation_id,),
+                ).fetchall()
+            said = [QUESTION, *(line["text"] for line in lines)]
+            said += ["客服电话多少", *(line["text"] for line in lines_too)]
+            return [r[1] for r in rows] == said
+
+        wait_until(caught_up, 10, "the transcript outbox")

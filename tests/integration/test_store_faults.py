@@ -14,13 +14,15 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 
 from integrations.webchat import texts as webchat_texts
+from kernel.messages import StoredMessage
 from queue_service.console import texts as console_texts
 from queue_service.handoff.texts import BOT_UNAVAILABLE_TEXT, NOT_DELIVERED_TEXT
+from queue_service.transcript_outbox import TranscriptOutbox
 from queue_service.turn_ledger import Answered, TurnLedger
 from tests.integration.test_console_api import create_account, log_in
 from tests.support.rasa_standins import closed_port_url, recording_rasa, silent_server
 from tests.support.servers import RedisProcess
-from tests.support.service import make_client
+from tests.support.service import make_client, part
 from tests.support.webchat import open_chat
 
 ANSWER_WITHIN_S = 2.0
@@ -147,21 +149,53 @@ def _rename_transcripts(database_url: str, old: str, new: str) -> None:
     engine.dispose()
 
 
-def test_a_failing_database_gets_an_error_frame_and_the_socket_stays(
+def test_a_failing_database_defers_the_transcript_and_the_user_is_answered(
     redis_process, database_url
 ) -> None:
     with (
-        make_client(redis_process.url, database_url, closed_port_url()) as client,
+        recording_rasa() as rasa,
+        make_client(redis_process.url, database_url, rasa.url) as client,
+    ):
+        outbox = part(client, TranscriptOutbox)
+        with open_chat(client) as ws:
+            secret = ws.receive_json()["secret"]
+            # The transcript table gone: every write to it fails, as with a database down.
+            _rename_transcripts(database_url, "transcript_messages", "transcript_away")
+            try:
+                reply, took = timed_turn(ws, "你好")
+                assert client.portal.call(outbox.waiting) == 2  # the question, the answer
+            finally:
+                _rename_transcripts(database_url, "transcript_away", "transcript_messages")
+        assert took < ANSWER_WITHIN_S
+        # Rasa processed it, so the user is shown its answer now...
+        assert [m["text"] for m in reply["messages"]] == ["收到：你好"]
+        # ...and the transcript gets both lines once the database answers again (the outbox is
+        # drained every second).
+        deadline = time.monotonic() + 5
+        while client.portal.call(outbox.waiting) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert client.portal.call(outbox.waiting) == 0
+        with open_chat(client, secret) as ws:
+            history = ws.receive_json()["history"]
+    assert [(m["role"], m["text"]) for m in history] == [("user", "你好"), ("bot", "收到：你好")]
+    assert len(rasa.received) == 1
+
+
+def test_database_and_redis_failing_together_get_an_error_frame_and_the_socket_stays(
+    own_redis, database_url
+) -> None:
+    with (
+        make_client(own_redis.url, database_url, closed_port_url()) as client,
         open_chat(client) as ws,
     ):
         ws.receive_json()
-        # The transcript table gone: every write to it fails, as with a database down.
         _rename_transcripts(database_url, "transcript_messages", "transcript_away")
         try:
-            reply, took = timed_turn(ws, "你好")
+            with stopped(own_redis):
+                reply, took = timed_turn(ws, "你好")
         finally:
             _rename_transcripts(database_url, "transcript_away", "transcript_messages")
-        assert took < ANSWER_WITHIN_S
+        assert took < ANSWER_WITHIN_S + 1  # Redis twice (the phase, the outbox), each 1 s
         assert reply["type"] == "error"
         assert reply["code"] == "unavailable"
         assert reply["message"] == webchat_texts.UNAVAILABLE
@@ -215,8 +249,9 @@ async def test_a_turn_under_way_is_waited_for_and_one_whose_runner_died_runs_aga
     waiting = asyncio.create_task(ledger.claim("c1", "m1"))  # the same message, sent again
     await asyncio.sleep(0.1)
     assert not waiting.done()
-    await ledger.finish("c1", "m1", [41, 42])
-    assert await asyncio.wait_for(waiting, 1) == Answered([41, 42])
+    answer = [StoredMessage(id=41, conversation_id="c1", text="答")]
+    await ledger.finish("c1", "m1", answer)
+    assert await asyncio.wait_for(waiting, 1) == Answered(answer)
     # A runner that died leaves its claim to expire: the message then runs again.
     assert await ledger.claim("c1", "m2") is None
     await asyncio.sleep(0.6)
@@ -234,5 +269,5 @@ async def test_a_renewed_claim_outlives_its_lease(redis_client) -> None:
         await asyncio.sleep(0.2)
         await ledger.renew("c2", "m1")
     assert not waiting.done()
-    await ledger.finish("c2", "m1", [7])
-    assert await asyncio.wait_for(waiting, 1) == Answered([7])
+    await ledger.finish("c2", "m1", [])
+    assert await asyncio.wait_for(waiting, 1) == Answered([])

@@ -115,10 +115,13 @@ class Stack:
 
 
 @contextmanager
-def started_stack(redis_url: str, workdir: Path, **env: str) -> Iterator[Stack]:
-    """Every process up and answering, then stopped; `env` adds settings (SWA_...)."""
+def started_stack(
+    redis_url: str, workdir: Path, database_url: str | None = None, **env: str
+) -> Iterator[Stack]:
+    """Every process up and answering, then stopped; `env` adds settings (SWA_...). The
+    service's database is a SQLite file in workdir unless `database_url` names another."""
     model = ensure_model()
-    database_url = f"sqlite+aiosqlite:///{workdir / 'swa.db'}"
+    database_url = database_url or f"sqlite+aiosqlite:///{workdir / 'swa.db'}"
     db.upgrade(database_url)
     records_url = f"sqlite+aiosqlite:///{workdir / 'records.db'}"
     demo.seed(records_url)
