@@ -117,8 +117,10 @@ async def test_rasa_killed_mid_turn_leaves_no_lock_behind(stack: Stack) -> None:
         stack.restart("rasa")
         wait_until(stack.rasa_ready, 180, "Rasa server")
         lines, took = await timed_turn(ws, QUESTION)
+        # A stale lock would hold this turn past the hub's 10 s timeout (the apology); a fresh
+        # Rasa's first turn is only a little slower than the rest.
         assert answered_by_the_bot(lines), lines
-        assert took < WORDS_WITHIN_S
+        assert took < 5
 
 
 async def test_redis_hanging_gets_words_within_2s_and_readyz_stays_fast(stack: Stack) -> None:
