@@ -18,7 +18,15 @@ from contextlib import contextmanager
 import httpx
 import psycopg
 import pytest
+import redis.asyncio as aioredis
+import websockets
+from websockets.typing import Origin
 
+from kernel.skills import Skill
+from queue_service import db
+from queue_service.agents.accounts import AccountStore
+from queue_service.handoff.phases import Phase
+from queue_service.handoff.queue import HandoffQueue
 from queue_service.handoff.texts import BOT_UNAVAILABLE_TEXT, NOT_DELIVERED_TEXT
 from tests.conftest import _postgres_database
 from tests.support.servers import RedisProcess, wait_until
@@ -28,7 +36,10 @@ from tests.support.webchat import connect_chat
 pytestmark = pytest.mark.e2e
 
 WORDS_WITHIN_S = 2.0
+GRACE_S = 4
+PASSWORD = "faults console password"
 QUESTION = "卡介质初始密码是多少"
+QUESTIONS = [QUESTION, "客服电话多少", "卡被锁了怎么办", "怎么登录单一窗口"]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +58,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 workdir,
                 database_url,
                 SWA_WEBCHAT_MESSAGE_BURST="1000",
+                SWA_WEBCHAT_MAX_CONNECTIONS_PER_IP="1000",
                 SWA_LOG_LEVEL="WARNING",
+                # A short grace: an agent whose presence lapsed loses their users within it.
+                SWA_AGENT_GRACE_S=str(GRACE_S),
+                SWA_SERVICE_HOURS="mon-sun 00:00-24:00",
             ) as running,
         ):
             running.redis = redis  # type: ignore[attr-defined]
@@ -226,3 +241,79 @@ async def test_postgres_blocked_the_user_is_answered_and_the_transcript_catches_
             return [r[1] for r in rows] == said
 
         wait_until(caught_up, 10, "the transcript outbox")
+
+
+async def test_an_agent_stays_online_through_a_redis_restart_and_a_hang(stack: Stack) -> None:
+    """The console's presence refresh outlives Redis faults: the agent's user is not handed
+    back to the queue with 客服连接中断 while the console is still open."""
+    redis: RedisProcess = stack.redis  # type: ignore[attr-defined]
+    engine = db.create_engine(stack.env["SWA_DATABASE_URL"])
+    await AccountStore(db.session_factory(engine)).create(
+        "fault-agent", "客服小林", PASSWORD, skills=[Skill.ACCOUNT], capacity=2
+    )
+    await engine.dispose()
+    queue = HandoffQueue(aioredis.from_url(stack.env["SWA_REDIS_URL"], decode_responses=True))
+    async with httpx.AsyncClient(base_url=stack.service_url, timeout=10) as http:
+        login = {"username": "fault-agent", "password": PASSWORD}
+        assert (await http.post("/console/api/login", json=login)).status_code == 200
+        cookies = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+        console_url = stack.service_url.replace("http", "ws", 1) + "/console/ws"
+        async with websockets.connect(
+            console_url,
+            additional_headers={"Cookie": cookies},
+            origin=Origin(stack.service_url),
+        ):
+            await http.put("/console/api/status", json={"status": "online"})
+            async with connect_chat(stack.ws_url) as ws:
+                user = f"webchat:{json.loads(await ws.recv())['conversation_id']}"
+            await queue.enqueue(user, Skill.ACCOUNT)
+            claim = await http.post("/console/api/chats/claim", json={"conversation_id": user})
+            assert claim.status_code == 200
+
+            redis.process.kill()
+            redis.process.wait(5)
+            await asyncio.sleep(1)
+            redis.start()  # same port, same append-only file
+            os.kill(redis.process.pid, signal.SIGSTOP)
+            await asyncio.sleep(GRACE_S / 2)
+            os.kill(redis.process.pid, signal.SIGCONT)
+            await asyncio.sleep(GRACE_S * 2)  # the handoff round has looked more than once
+
+            # A client of our own, connected after the restart.
+            queue = HandoffQueue(
+                aioredis.from_url(stack.env["SWA_REDIS_URL"], decode_responses=True)
+            )
+            conversation = await queue.read(user)
+            assert (conversation.phase, conversation.agent) == (Phase.WITH_AGENT, "fault-agent")
+            chats = (await http.get("/console/api/chats")).json()["chats"]
+            assert [c["conversation_id"] for c in chats] == [user]
+        await queue.close(user, "fault-agent")
+
+
+async def test_a_crowd_waits_in_line_and_everyone_gets_the_real_answer(stack: Stack) -> None:
+    """Issue 16's overload row, scaled to a test: more users at once than Rasa answers within
+    a (short) turn timeout. Through the line every one of them gets the bot's answer; the same
+    crowd on an instance without the line gets apologies (the test can fail)."""
+    tight = {"SWA_RASA_TIMEOUT_S": "1.5", "SWA_RASA_CONCURRENCY": "4"}
+
+    async def crowd(url: str) -> list[list[dict]]:
+        ws_url = url.replace("http", "ws", 1) + "/channels/webchat/ws"
+
+        async def user(n: int) -> list[list[dict]]:
+            answers = []
+            async with connect_chat(ws_url) as ws:
+                await ws.recv()
+                for turn in range(2):
+                    text = QUESTIONS[(n + turn) % len(QUESTIONS)]
+                    answers.append((await timed_turn(ws, text))[0])
+            return answers
+
+        return [a for answers in await asyncio.gather(*map(user, range(60))) for a in answers]
+
+    with stack.extra_service("lined", **tight) as lined:
+        answers = await crowd(lined)
+    assert len(answers) == 120
+    assert all(answered_by_the_bot(lines) for lines in answers)
+    with stack.extra_service("unlined", **{**tight, "SWA_RASA_CONCURRENCY": "100000"}) as unlined:
+        answers = await crowd(unlined)
+    assert any(lines[0]["text"] == BOT_UNAVAILABLE_TEXT for lines in answers)
