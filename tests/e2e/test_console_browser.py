@@ -245,6 +245,10 @@ def test_agent_serves_a_web_chat_user_from_handoff_to_rating(stack, console: Pag
     expect(pane.locator('.swa-line[data-role="agent"]')).to_have_count(2)
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     console.screenshot(path=str(SCREENSHOT_DIR / "console.png"))
+    # The same chat on a desktop browser's full page, as the user sees it.
+    user.set_viewport_size({"width": 1280, "height": 800})
+    user.screenshot(path=str(SCREENSHOT_DIR / "webchat-desktop-agent.png"))
+    user.set_viewport_size({"width": 420, "height": 760})
 
     # With another tab in front, the user's answer shows as unread, in the tab and the title.
     console.keyboard.press("Alt+0")
@@ -464,9 +468,6 @@ def test_a_ticket_is_taken_answered_and_closed_and_the_user_reads_each_step(
     expect(agent_bubbles(user).last).to_contain_text(answer)
     expect(agent_bubbles(user).last).to_contain_text(f"编号 {number}")
     expect(agent_bubbles(user).last).to_contain_text("当前状态：已回复")
-    user.set_viewport_size({"width": 1280, "height": 800})
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    user.screenshot(path=str(SCREENSHOT_DIR / "webchat-desktop-ticket.png"))
     replied = console.locator(".swa-ticket", has_text=text)
     expect(replied.locator(".swa-ticket-status")).to_have_text("已回复")
 
