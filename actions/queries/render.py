@@ -125,7 +125,8 @@ def _list(
     buttons = [*details, *([next_page] if next_page else []), *extra, HANDOFF_BUTTON]
     rows = [
         record_tables.row(
-            r.cells, {"title": action, "payload": r.button["payload"]} if r.button else None
+            r.cells,
+            record_tables.Action(title=action, payload=r.button["payload"]) if r.button else None,
         )
         for r in records
     ]
@@ -135,7 +136,9 @@ def _list(
         rows,
         pager(page),
         notes,
-        {"title": next_page["title"], "payload": next_page["payload"]} if next_page else None,
+        record_tables.Action(title=next_page["title"], payload=next_page["payload"])
+        if next_page
+        else None,
     )
     return {"text": text, "buttons": buttons, "custom": {record_tables.KEY: table}}
 
