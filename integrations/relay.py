@@ -24,7 +24,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from kernel.messages import StoredMessage
-from queue_service.port import ChannelPort
+from queue_service.port import SENT_BY_CHANNEL, ChannelPort
 from queue_service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -187,6 +187,8 @@ class HandoffRelay:
 
 
 def _lines(event: dict) -> list[StoredMessage]:
-    if event.get("type") != "messages":
+    """The lines of a messages event the relay is to send: not those the user's channel sends
+    itself (a ticket's answer arriving while the relay still listens after the chat)."""
+    if event.get("type") != "messages" or event.get(SENT_BY_CHANNEL):
         return []
     return [StoredMessage.model_validate(m) for m in event.get("messages", [])]

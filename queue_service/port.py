@@ -29,6 +29,7 @@ from queue_service.hub import Hub
 from queue_service.identity.card_login import CardDesk, CardLogin
 from queue_service.identity.service import Identities
 from queue_service.identity.store import Verified
+from queue_service.topics import SENT_BY_CHANNEL as SENT_BY_CHANNEL  # for the relay
 from queue_service.topics import user_topic
 from queue_service.transcripts import TranscriptStore
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from kernel import record_tables
 from kernel.messages import Button, OutboundMessage
 
 
@@ -29,6 +30,29 @@ def to_outbound(reply: dict[str, Any]) -> OutboundMessage:
         image=reply.get("image"),
         custom=custom if isinstance(custom, dict) else ({"value": custom} if custom else None),
     )
+
+
+def from_replies(replies: list[Any]) -> list[OutboundMessage]:
+    """Rasa's reply list as outbound messages, each record table back with its list.
+
+    Rasa's REST channel sends a message's custom payload as a reply of its own, after the
+    message's text and buttons; a record table (kernel/record_tables.py) belongs to that list,
+    so it goes back onto it: one line with its text, buttons and table, as the action wrote it.
+    Other custom payloads (a handoff request) stay lines of their own, as the hub reads them.
+    """
+    messages: list[OutboundMessage] = []
+    for reply in replies:
+        if not isinstance(reply, dict):
+            continue
+        message = to_outbound(reply)
+        custom = message.custom or {}
+        alone = not (message.text or message.buttons or message.image)
+        previous = messages[-1] if messages else None
+        if alone and record_tables.KEY in custom and previous and previous.custom is None:
+            previous.custom = custom
+            continue
+        messages.append(message)
+    return messages
 
 
 class RasaClient:
@@ -57,7 +81,7 @@ class RasaClient:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(replies, list):
             raise RasaUnavailable(f"unexpected reply: {replies!r:.200}")
-        return [to_outbound(r) for r in replies if isinstance(r, dict)]
+        return from_replies(replies)
 
     async def is_ready(self, timeout_s: float = 2.0) -> bool:
         """True when Rasa answers its authenticated status endpoint with a model loaded."""

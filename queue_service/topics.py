@@ -7,6 +7,11 @@ user and their agent.
 """
 
 CONSOLE_TOPIC = "console"
+# Set on a user's "messages" event whose lines the user's channel sends itself (a ticket's
+# answer to a WeChat or Telegram user outside a chat, queue_service/handoff/delivery.py): a
+# relay still listening for that user after their chat (integrations/relay.py) skips them, so
+# they are not sent twice.
+SENT_BY_CHANNEL = "sent_by_channel"
 
 
 def user_topic(conversation_id: str) -> str:

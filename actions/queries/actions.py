@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import entities
-from actions.buttons import HANDOFF_BUTTON
+from actions.buttons import HANDOFF_BUTTON, Button
 from actions.entities import BadEntity
 from actions.queries import application, period_form, render
 from actions.queries.conditions import ConditionError, period_in, period_of, plate_in, year_in
@@ -169,24 +169,34 @@ def _text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text  # a payload carries its conditions as entities
 
 
-def menu(identity: Identity) -> Message:
-    if identity.kind is Kind.PERSON:
-        buttons = [
+def query_buttons(kind: Kind) -> list[Button]:
+    """The self-service queries (自助查询) of that kind of user, as the menu and the greeting
+    offer them."""
+    if kind is Kind.PERSON:
+        return [
             button("我的个人额度", Query.QUOTA),
             button("我的通关记录", Query.CLEARANCES),
             button("我的税单", Query.TAX_BILLS),
         ]
-    else:
-        buttons = [
-            button("自助打印申请", Query.PRINTS),
-            button("数据导出申请", Query.EXPORTS),
-            button("车辆备案", Query.VEHICLES),
-            button("提交货预约", Query.APPOINTMENTS),
-        ]
+    return [
+        button("自助打印申请", Query.PRINTS),
+        button("数据导出申请", Query.EXPORTS),
+        button("车辆备案", Query.VEHICLES),
+        button("提交货预约", Query.APPOINTMENTS),
+    ]
+
+
+def menu(identity: Identity) -> Message:
     text = MENU_TEXT[identity.kind].format(
         name=identity.name, enterprise=identity.enterprise_name or "贵企业"
     )
-    return {"text": text, "buttons": [*buttons, HANDOFF_BUTTON]}
+    return {"text": text, "buttons": [*query_buttons(identity.kind), HANDOFF_BUTTON]}
+
+
+def verified_identity(tracker: Tracker) -> Identity | None:
+    """The hub-signed identity of this conversation; raises IdentityRejected if forged."""
+    secret = shared_settings().identity_secret.get_secret_value()
+    return verify(tracker.latest_message.get("metadata"), tracker.sender_id, secret)
 
 
 class QueryRunner:
@@ -202,8 +212,7 @@ class QueryRunner:
 
     def identity(self, tracker: Tracker) -> Identity | None:
         """The hub-signed identity of this conversation; raises IdentityRejected if forged."""
-        secret = shared_settings().identity_secret.get_secret_value()
-        return verify(tracker.latest_message.get("metadata"), tracker.sender_id, secret)
+        return verified_identity(tracker)
 
     def serves(self, query: Query, tracker: Tracker) -> bool:
         """Whether the conversation's verified identity is the kind of user this query is for."""
@@ -323,7 +332,7 @@ class QueryRunner:
             status = named.code  # "怎么还在制作中": their applications in that status, explained
         message = await self._listed(query, owner, period, pick, status, page, text)
         if named:
-            message["text"] = f"“{named.name}”的意思：{named.advice}\n\n{message['text']}"
+            return render.explained(message, f"“{named.name}”的意思：{named.advice}")
         return message
 
     async def _listed(

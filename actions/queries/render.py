@@ -1,12 +1,15 @@
 """Records as chat messages: compact numbered lists, details on demand, every amount in yuan.
 
-Every list says how many records there are and which ones are shown, and ends with buttons for
-the details, the next page (更多) and a human; an empty list says what to check.
+Every list says which records are shown and how many there are, and ends with buttons for the
+details, the next page (更多) and a human; an empty list says what to check. Beside that text a
+list carries the same records as a table (kernel/record_tables.py) in its custom payload: the
+web chat draws it, one row per record with its own button; WeChat and Telegram show the text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -32,7 +35,7 @@ from actions.records.repository import (
     VehicleLine,
 )
 from actions.records.taxes import SINGLE_LIMIT
-from kernel import payloads
+from kernel import payloads, record_tables
 from kernel.clock import CHINA_TZ
 
 Message = dict[str, Any]
@@ -76,26 +79,77 @@ def _status(table: dict[str, statuses.Status], code: str) -> str:
     return known.name if known else code
 
 
-def _heading(title: str, page: Page, period: Period | None) -> str:
+def pager(page: Page) -> str:
+    """Which records the page shows and how many there are: 第 1-5 条，共 19 条."""
     first = (page.page - 1) * PAGE_SIZE + 1
-    shown = f"第 {first}-{first + len(page.items) - 1} 条" if page.total > len(page.items) else ""
-    when = f"（{_day(period.first)} 至 {_day(period.last)}）" if period else ""
-    count = f"共 {page.total} 条" + (f"，{shown}" if shown else "")
-    return f"{title}{when}，{count}："
+    last = first + len(page.items) - 1
+    if not page.items or page.total <= len(page.items):
+        return f"共 {page.total} 条"  # everything on one page (or a page past the end)
+    shown = f"第 {first} 条" if first == last else f"第 {first}-{last} 条"
+    return f"{shown}，共 {page.total} 条"
+
+
+def _title(title: str, period: Period | None) -> str:
+    return title + (f"（{_day(period.first)} 至 {_day(period.last)}）" if period else "")
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One record of a list: its line of the numbered text, its cells of the table, and its
+    button (a detail or an action on it), titled for the text channels."""
+
+    line: str
+    cells: Sequence[str]
+    button: Button | None = None
 
 
 def _list(
     title: str,
+    columns: Sequence[str],
     page: Page,
-    lines: Sequence[str],
-    details: Sequence[Button],
-    more: Button | None,
+    records: Sequence[_Record],
+    more: Button,
     period: Period | None,
+    notes: Sequence[str] = (),
     extra: Sequence[Button] = (),
+    action: str = "详情",
 ) -> Message:
-    text = "\n".join([_heading(title, page, period), *lines])
-    buttons = [*details, *([more] if more and page.has_more else []), *extra, HANDOFF_BUTTON]
-    return {"text": text, "buttons": buttons}
+    """The numbered text and buttons, and the same records as a table; `action` titles a row's
+    button in the table, where the record it is for goes without saying."""
+    heading = f"{_title(title, period)}，{pager(page)}："
+    first = (page.page - 1) * PAGE_SIZE + 1
+    lines = [f"{i}. {r.line}" for i, r in enumerate(records, first)]
+    text = "\n".join([heading, *lines, *notes])
+    details = [r.button for r in records if r.button]
+    next_page = more if page.has_more else None
+    buttons = [*details, *([next_page] if next_page else []), *extra, HANDOFF_BUTTON]
+    rows = [
+        record_tables.row(
+            r.cells,
+            record_tables.Action(title=action, payload=r.button["payload"]) if r.button else None,
+        )
+        for r in records
+    ]
+    table = record_tables.table(
+        _title(title, period),
+        columns,
+        rows,
+        pager(page),
+        notes,
+        record_tables.Action(title=next_page["title"], payload=next_page["payload"])
+        if next_page
+        else None,
+    )
+    return {"text": text, "buttons": buttons, "custom": {record_tables.KEY: table}}
+
+
+def explained(message: Message, explanation: str) -> Message:
+    """The message with a line before it (a status's meaning), in its text and its table."""
+    message["text"] = f"{explanation}\n\n{message['text']}"
+    table = (message.get("custom") or {}).get(record_tables.KEY)
+    if table is not None:
+        table["intro"] = explanation
+    return message
 
 
 def _more(query: Query, page: Page, **conditions: str) -> Button:
@@ -141,24 +195,27 @@ def quota(q: Quota, name: str, this_year: int) -> Message:
 
 
 def clearances(page: Page[InventorySummary], period: Period | None, pick: str) -> Message:
-    lines = [
-        f"{i}. 清单编号 {c.inventory_no}｜{c.platform}｜{show_yuan(c.total)}｜"
-        f"{_status(statuses.CLEARANCE, c.status)}{'（已退货）' if c.returned else ''}｜"
-        f"{_day(c.stored_at)}"
-        for i, c in enumerate(page.items, (page.page - 1) * PAGE_SIZE + 1)
-    ]
-    details = [
-        button(f"清单 …{c.inventory_no[-6:]} 明细", Query.CLEARANCE, record_no=c.inventory_no)
-        for c in page.items
-    ]
+    records = []
+    for c in page.items:
+        status = _status(statuses.CLEARANCE, c.status) + ("（已退货）" if c.returned else "")
+        cells = [c.inventory_no, c.platform, show_yuan(c.total), status, _day(c.stored_at)]
+        records.append(
+            _Record(
+                f"清单编号 {'｜'.join(cells)}",
+                cells,
+                button(
+                    f"清单 …{c.inventory_no[-6:]} 明细", Query.CLEARANCE, record_no=c.inventory_no
+                ),
+            )
+        )
     return _list(
         "您的跨境电商通关记录",
+        ["清单编号", "电商平台", "金额", "通关状态", "入库日期"],
         page,
-        lines,
-        details,
+        records,
         _more(Query.CLEARANCES, page, period=pick),
         period,
-        [date_button(Query.CLEARANCES)],
+        extra=[date_button(Query.CLEARANCES)],
     )
 
 
@@ -186,15 +243,23 @@ def clearance(detail: InventoryDetail) -> Message:
 
 
 def tax_bills(page: Page[TaxBillSummary], period: Period | None, pick: str, status: str) -> Message:
-    lines = [
-        f"{i}. 税款编号 {b.tax_no}｜{show_yuan(b.amount)}｜{_status(statuses.TAX_BILL, b.status)}｜"
-        f"{b.port}｜入库日期 {_day(b.paid_on) if b.paid_on else '—'}"
-        for i, b in enumerate(page.items, (page.page - 1) * PAGE_SIZE + 1)
-    ]
-    details = [
-        button(f"税单 …{b.tax_no[-6:]} 详情", Query.TAX_BILL, record_no=b.tax_no)
-        for b in page.items
-    ]
+    records = []
+    for b in page.items:
+        paid_on = _day(b.paid_on) if b.paid_on else "—"
+        cells = [
+            b.tax_no,
+            show_yuan(b.amount),
+            _status(statuses.TAX_BILL, b.status),
+            b.port,
+            paid_on,
+        ]
+        records.append(
+            _Record(
+                f"税款编号 {'｜'.join(cells[:-1])}｜入库日期 {paid_on}",
+                cells,
+                button(f"税单 …{b.tax_no[-6:]} 详情", Query.TAX_BILL, record_no=b.tax_no),
+            )
+        )
     filters = [
         button(f"只看{s.name}", Query.TAX_BILLS, status=code, period=pick)
         for code, s in statuses.TAX_BILL.items()
@@ -202,12 +267,12 @@ def tax_bills(page: Page[TaxBillSummary], period: Period | None, pick: str, stat
     ]
     return _list(
         "您的跨境电商税单",
+        ["税款编号", "应缴税款", "状态", "口岸", "入库日期"],
         page,
-        lines,
-        details,
+        records,
         _more(Query.TAX_BILLS, page, period=pick, status=status),
         period,
-        [*filters, date_button(Query.TAX_BILLS, status)],
+        extra=[*filters, date_button(Query.TAX_BILLS, status)],
     )
 
 
@@ -238,25 +303,37 @@ def applications(
     page: Page[ApplicationLine], query: Query, period: Period | None, pick: str, status: str
 ) -> Message:
     table = statuses.PRINT if query is Query.PRINTS else statuses.EXPORT
-    lines = []
-    for i, a in enumerate(page.items, (page.page - 1) * PAGE_SIZE + 1):
-        kind = "" if a.signed is None else ("有签章｜" if a.signed else "无签章｜")
+    printing = query is Query.PRINTS
+    records = []
+    for a in page.items:
+        signed = "" if a.signed is None else ("有签章" if a.signed else "无签章")
         if a.expired:
-            availability = "｜文件已过期，需重新申请"
+            availability = "文件已过期，需重新申请"
         elif a.available_until:
-            availability = f"｜可导出至 {_day(a.available_until)}"
+            availability = f"可导出至 {_day(a.available_until)}"
         else:
             availability = ""
-        lines.append(
-            f"{i}. 申请编号 {a.app_no}｜报关单号 {a.entry_no}｜{kind}"
-            f"{_status(table, a.status)}｜申请日期 {_day(a.applied_at)}{availability}"
+        state, applied = _status(table, a.status), _day(a.applied_at)
+        line = (
+            f"申请编号 {a.app_no}｜报关单号 {a.entry_no}｜{f'{signed}｜' if signed else ''}"
+            f"{state}｜申请日期 {applied}{f'｜{availability}' if availability else ''}"
         )
+        cells = [a.app_no, a.entry_no, *([signed or "—"] if printing else []), state, applied]
+        records.append(_Record(line, [*cells, availability or "—"]))
     shown = {a.status for a in page.items}
-    lines += [f"· {table[c].name}：{table[c].advice}" for c in sorted(shown) if c in table]
-    title = "您的自助打印申请" if query is Query.PRINTS else "您的结关后数据导出申请"
-    more = _more(query, page, period=pick, status=status)
-    extra = [date_button(query, status), *apply_buttons(query)]
-    return _list(title, page, lines, [], more, period, extra)
+    notes = [f"· {table[c].name}：{table[c].advice}" for c in sorted(shown) if c in table]
+    title = "您的自助打印申请" if printing else "您的结关后数据导出申请"
+    signature = ["签章"] if printing else []
+    return _list(
+        title,
+        ["申请编号", "报关单号", *signature, "状态", "申请日期", "文件"],
+        page,
+        records,
+        _more(query, page, period=pick, status=status),
+        period,
+        notes,
+        [date_button(query, status), *apply_buttons(query)],
+    )
 
 
 def apply_buttons(query: Query) -> list[Button]:
@@ -266,41 +343,57 @@ def apply_buttons(query: Query) -> list[Button]:
 
 
 def vehicles(page: Page[VehicleLine]) -> Message:
-    lines = [
-        f"{i}. {v.plate}｜{v.vehicle_type}｜{v.status}｜备案日期 {_day(v.filed_on)}"
-        for i, v in enumerate(page.items, (page.page - 1) * PAGE_SIZE + 1)
-    ]
+    records = []
+    for v in page.items:
+        cells = [v.plate, v.vehicle_type, v.status, _day(v.filed_on)]
+        records.append(_Record(f"{'｜'.join(cells[:-1])}｜备案日期 {cells[-1]}", cells))
     shown = {v.status for v in page.items}
-    lines += [
-        f"· {s}：{statuses.VEHICLE[s].advice}" for s in sorted(shown) if s in statuses.VEHICLE
-    ]
-    return _list("您企业的车辆备案", page, lines, [], _more(Query.VEHICLES, page), None)
+    notes = [f"· {s}：{statuses.VEHICLE[s].advice}" for s in sorted(shown) if s in statuses.VEHICLE]
+    return _list(
+        "您企业的车辆备案",
+        ["车牌号", "车辆类型", "备案状态", "备案日期"],
+        page,
+        records,
+        _more(Query.VEHICLES, page),
+        None,
+        notes,
+    )
 
 
 def appointments(page: Page[AppointmentLine], period: Period | None, pick: str) -> Message:
-    lines = [
-        f"{i}. 业务统一编号 {a.business_no}｜预约编号 {a.appointment_no}｜{a.plate}｜"
-        f"{a.flag}｜{a.kind}｜{a.status}｜录入日期 {_day(a.entered_on)}"
-        for i, a in enumerate(page.items, (page.page - 1) * PAGE_SIZE + 1)
-    ]
+    records = []
+    for a in page.items:
+        confirm = None
+        if confirmable(a):
+            confirm = button(
+                f"交货确认 {a.plate}（…{a.business_no[-6:]}）",
+                Query.CONFIRM_DELIVERY,
+                record_no=a.business_no,
+            )
+        entered = _day(a.entered_on)
+        line = (
+            f"业务统一编号 {a.business_no}｜预约编号 {a.appointment_no}｜{a.plate}｜"
+            f"{a.flag}｜{a.kind}｜{a.status}｜录入日期 {entered}"
+        )
+        cells = [a.plate, a.flag, a.kind, a.status, entered, a.business_no, a.appointment_no]
+        records.append(_Record(line, cells, confirm))
     shown = {a.status for a in page.items}
-    lines += [
+    notes = [
         f"· {s}：{statuses.APPOINTMENT[s].advice}"
         for s in sorted(shown)
         if s in statuses.APPOINTMENT
     ]
-    confirm = [
-        button(
-            f"交货确认 {a.plate}（…{a.business_no[-6:]}）",
-            Query.CONFIRM_DELIVERY,
-            record_no=a.business_no,
-        )
-        for a in page.items
-        if confirmable(a)
-    ]
-    more = _more(Query.APPOINTMENTS, page, period=pick)
-    extra = [date_button(Query.APPOINTMENTS)]
-    return _list("您企业的提交货预约", page, lines, confirm, more, period, extra)
+    return _list(
+        "您企业的提交货预约",
+        ["车牌号", "提交货标志", "申报类型", "状态", "录入日期", "业务统一编号", "预约编号"],
+        page,
+        records,
+        _more(Query.APPOINTMENTS, page, period=pick),
+        period,
+        notes,
+        [date_button(Query.APPOINTMENTS)],
+        action="交货确认",
+    )
 
 
 def confirmable(a: AppointmentLine) -> bool:

@@ -203,6 +203,13 @@ def test_a_bound_user_gets_their_own_quota(user, channels) -> None:
     assert "王小明" in user.say(f"绑定 {issued.json()['code']}")
     answer = user.say("我今年的跨境额度还剩多少")
     assert "王小明，您 " in answer and "剩余可用" in answer
+    # A list is numbered text with its buttons (numbered options, an inline keyboard); the
+    # table the web chat draws instead is not shown here.
+    listed = user.choose("我的通关记录")
+    assert "1. 清单编号 " in listed and "第 1-5 条，共 " in listed
+    assert "records" not in listed and "详情" not in listed
+    options = user.options()
+    assert "更多" in options and sum(o.endswith("明细") for o in options) == 5
 
 
 async def _create_agent(database_url: str, username: str) -> None:

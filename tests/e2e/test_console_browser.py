@@ -245,6 +245,10 @@ def test_agent_serves_a_web_chat_user_from_handoff_to_rating(stack, console: Pag
     expect(pane.locator('.swa-line[data-role="agent"]')).to_have_count(2)
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     console.screenshot(path=str(SCREENSHOT_DIR / "console.png"))
+    # The same chat on a desktop browser's full page, as the user sees it.
+    user.set_viewport_size({"width": 1280, "height": 800})
+    user.screenshot(path=str(SCREENSHOT_DIR / "webchat-desktop-agent.png"))
+    user.set_viewport_size({"width": 420, "height": 760})
 
     # With another tab in front, the user's answer shows as unread, in the tab and the title.
     console.keyboard.press("Alt+0")
@@ -359,6 +363,8 @@ def test_wrong_password_expired_session_and_logout_show_the_login(stack, console
     console.locator(".swa-logout").click()
     expect(console.locator(".swa-login")).to_be_visible()
     expect(console.locator(".swa-login-error")).to_be_hidden()
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    console.screenshot(path=str(SCREENSHOT_DIR / "console-login.png"))
     response = console.request.get(f"{stack.service_url}/console/api/me")
     assert response.status == 401
 
@@ -461,6 +467,7 @@ def test_a_ticket_is_taken_answered_and_closed_and_the_user_reads_each_step(
     expect(console.locator(".swa-notice")).to_have_text("回复已发送给用户。")
     expect(agent_bubbles(user).last).to_contain_text(answer)
     expect(agent_bubbles(user).last).to_contain_text(f"编号 {number}")
+    expect(agent_bubbles(user).last).to_contain_text("当前状态：已回复")
     replied = console.locator(".swa-ticket", has_text=text)
     expect(replied.locator(".swa-ticket-status")).to_have_text("已回复")
 
@@ -578,6 +585,8 @@ def test_a_canned_response_added_by_a_supervisor_is_sent_by_its_shortcut(
     composer.press_sequentially(shortcut[:6])
     suggestion = pane.locator(f'.swa-suggest-item[data-shortcut="{shortcut}"]')
     expect(suggestion.locator(".swa-suggest-title")).to_have_text(f"热线说明 {tag}")
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    console.screenshot(path=str(SCREENSHOT_DIR / "console-canned-suggest.png"))
     suggestion.click()
     expect(composer).to_have_value(filled)
     expect(pane.locator(".swa-suggest")).to_be_hidden()
@@ -612,6 +621,7 @@ def test_a_canned_response_added_by_a_supervisor_is_sent_by_its_shortcut(
     own_form.locator(".swa-canned-save").click()
     own_entry = console.locator(f'.swa-canned-item[data-shortcut="{own}"]')
     expect(own_entry.locator(".swa-canned-mine")).to_have_text("个人")
+    console.screenshot(path=str(SCREENSHOT_DIR / "console-canned.png"))
     team_view = second_console.request.get(f"{stack.service_url}/console/api/canned").json()
     assert own not in [e["shortcut"] for e in team_view["canned"]]
     console.locator(f'.swa-chat-tab[data-conversation-id="{conversation_id}"]').click()
@@ -646,6 +656,8 @@ def test_an_agent_transfers_a_chat_to_another_agent_with_a_note(
     dialog.get_by_label("指定客服").check()  # enabled once the online agents are listed
     dialog.locator(".swa-transfer-agent").select_option(second)
     dialog.locator(".swa-transfer-note").fill(note)
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    console.screenshot(path=str(SCREENSHOT_DIR / "console-transfer.png"))
     dialog.locator(".swa-transfer-submit").click()
     expect(dialog).to_be_hidden()
     expect(pane).to_have_count(0)
@@ -692,6 +704,8 @@ def test_a_supervisor_listens_in_whispers_and_takes_a_chat_over(
     pane.locator(".swa-note-add").click()
     expect(pane.locator(".swa-note")).to_have_count(1)
     expect(pane.locator(".swa-note-text")).to_have_text("用户第二次来问报关单状态")
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    console.screenshot(path=str(SCREENSHOT_DIR / "console-contact.png"))
 
     supervisor = create_agent(stack, "--role", "supervisor", name=SUPERVISOR_NAME)
     log_in(second_console, stack, supervisor, PASSWORD)
@@ -761,6 +775,8 @@ def test_an_agent_finds_a_line_they_wrote_in_the_search_tab(stack, console: Page
     expect(hit).to_have_attribute("data-role", "agent")
     expect(hit.locator(".swa-hit-role")).to_have_text("客服")
     expect(hit.locator(".swa-match")).to_have_text(token)
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    console.screenshot(path=str(SCREENSHOT_DIR / "console-search.png"))
 
     # Opened, it shows the whole conversation with the line marked.
     hit.click()

@@ -8,13 +8,16 @@ from datetime import datetime
 import httpx
 import pytest
 
+from actions.faq import knowledge
 from actions.records.demo import DEMO_ENTERPRISES, small
 from actions.records.models import Declaration
 from kernel.claims import Identity, Kind, Source
 from kernel.clock import CHINA_TZ
 from kernel.signing import sign
 from queue_service.identity.portal import PortalTokens
+from queue_service.rasa_client import from_replies
 from queue_service.settings import Settings
+from tests.e2e.test_chat import turn
 from tests.support.identities import ACME_LEGAL_CARD, ALICE
 from tests.support.webchat import connect_chat
 
@@ -38,7 +41,8 @@ class Chat:
             body["metadata"] = sign(self.identity, self.sender, SECRET)
         reply = httpx.post(self.url, json=body, timeout=30)
         reply.raise_for_status()
-        return reply.json()
+        # As the service reads Rasa's replies: a list's table (sent apart) back on the list.
+        return [m.model_dump(mode="json") for m in from_replies(reply.json())]
 
 
 def test_a_verified_consumer_asks_for_the_quota_in_words(stack) -> None:
@@ -62,6 +66,47 @@ async def test_a_consumer_logged_in_on_the_portal_asks_in_the_web_chat(stack) ->
         reply = json.loads(await ws.recv())
     [answer] = reply["messages"]
     assert "王小明，您 " in answer["text"] and "剩余可用" in answer["text"]
+
+
+async def test_a_logged_in_consumer_is_greeted_by_name_and_sees_their_records_as_a_table(
+    stack,
+) -> None:
+    """Portal token first, then the new conversation's greeting: the bot knows whom it greets."""
+    settings = Settings()
+    tokens = PortalTokens(settings.portal_jwt_secret.get_secret_value(), settings.portal_issuer)
+    async with connect_chat(stack.ws_url) as ws:
+        await ws.recv()  # session
+        await ws.send(json.dumps({"type": "auth", "token": tokens.mint(ALICE, 600)}))
+        assert json.loads(await ws.recv())["type"] == "identity"
+        [greeting] = await turn(ws, {"type": "start"})
+        assert greeting["text"].startswith("王小明，") and "好！" in greeting["text"]
+        shortcuts = {b["title"]: b["payload"] for b in greeting["buttons"]}
+        assert list(shortcuts)[:3] == ["我的个人额度", "我的通关记录", "我的税单"]
+        # The hot-question categories as well, after them.
+        assert list(shortcuts)[3:] == [c.title for c in knowledge.default().categories]
+
+        [listed] = await turn(
+            ws, {"type": "message", "text": "我的通关记录", "payload": shortcuts["我的通关记录"]}
+        )
+    # The text and buttons WeChat and Telegram show, and the table the web chat draws.
+    assert listed["text"].startswith("您的跨境电商通关记录，")
+    table = listed["custom"]["records"]
+    assert table["columns"][0] == "清单编号" and 1 <= len(table["rows"]) <= 5
+    payloads = [b["payload"] for b in listed["buttons"]]
+    for row in table["rows"]:
+        assert row["cells"][0] in listed["text"]
+        assert row["action"]["title"] == "详情" and row["action"]["payload"] in payloads
+    assert table["pager"] in listed["text"].splitlines()[0]
+
+
+def test_an_enterprise_user_is_greeted_with_the_enterprise_queries(stack) -> None:
+    [greeting] = Chat(stack.rasa_url, ACME).say("/greet")
+    assert greeting["text"].startswith("赵建国，") and ACME.enterprise_name in greeting["text"]
+    titles = [b["title"] for b in greeting["buttons"]]
+    assert titles[:4] == ["自助打印申请", "数据导出申请", "车辆备案", "提交货预约"]
+    [anonymous] = Chat(stack.rasa_url, None).say("/greet")
+    assert "您好，我是单一窗口智能客服" in anonymous["text"] and "赵建国" not in anonymous["text"]
+    assert "自助打印申请" not in [b["title"] for b in anonymous["buttons"]]
 
 
 def test_an_enterprise_applies_for_a_print_through_the_form(stack) -> None:

@@ -142,7 +142,7 @@ async def test_my_quota_this_year_and_a_past_year(runner) -> None:
 async def test_tax_bills_page_by_five_with_details_on_demand(runner) -> None:
     [first] = await ask(runner, "/query_records", ALICE, query="tax_bills")
     total = (await runner.records.tax_bills(ALICE.subject)).total
-    assert f"共 {total} 条，第 1-5 条" in first["text"]
+    assert f"第 1-5 条，共 {total} 条" in first["text"]
     more = next(b for b in first["buttons"] if b["title"] == "更多")
     assert '"page":"2"' in more["payload"]
     [second] = await ask(runner, "/query_records", ALICE, query="tax_bills", page="2")

@@ -23,6 +23,7 @@ from kernel.skills import Skill
 from queue_service.app import create_app
 from queue_service.bus import Bus
 from queue_service.handoff import texts as handoff_texts
+from queue_service.handoff.chats import Disposition
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.handoff.switchboard import Switchboard
 from queue_service.handoff.ticket_desk import TicketDesk
@@ -360,3 +361,32 @@ def test_a_ticket_is_answered_in_the_users_telegram_chat(channel) -> None:
     client.portal.call(desk.close, ticket.id, "li", "已回复")
     closed = handoff_texts.TICKET_CLOSED_TEXT.format(id=ticket.id)
     assert api.wait_for(3, user.chat_id)[-1] == closed
+
+
+def test_a_ticket_answered_just_after_a_chat_is_sent_once(empty_redis_url, database_url) -> None:
+    """The relay that followed the user through their chat listens a few seconds more; the
+    ticket's answer, sent by the channel itself then, is not sent by the relay as well."""
+    with telegram_client(empty_redis_url, database_url, service_hours="mon-sun 00:00-24:00") as (
+        client,
+        _,
+        api,
+    ):
+        desk = part(client, TicketDesk)
+        ticket = client.portal.call(
+            desk.leave, "telegram:515", Skill.OTHER, "怎么改密码", "13812345678"
+        )
+        queue = part(client, HandoffQueue)
+        client.portal.call(queue.register_agent, "wang", [Skill.OTHER], 3)
+        client.portal.call(queue.touch_presence, "wang", 60)
+        client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
+        deliver(client, TelegramUser(515).text("/human"))
+        assert api.wait_for(2, 515)[-1].startswith("wang：您好")  # by the relay
+        switchboard = part(client, Switchboard)
+        client.portal.call(switchboard.close, "wang", "telegram:515", Disposition.RESOLVED)
+        assert handoff_texts.RATE_TEXT in api.wait_for(3, 515)[-1]  # the relay still listens
+        _, _, sent = client.portal.call(desk.reply, ticket.id, "li", "客服小李", "请点击忘记密码。")
+        assert sent is True
+        reply = handoff_texts.TICKET_REPLY_TEXT.format(id=ticket.id, text="请点击忘记密码。")
+        assert api.wait_for(4, 515)[-1] == f"客服小李：{reply}"
+        time.sleep(2)  # a second copy would have come by now
+        assert api.texts(515).count(f"客服小李：{reply}") == 1

@@ -27,6 +27,7 @@ from kernel.messages import OutboundMessage, Role
 from kernel.skills import Skill
 from queue_service.app import create_app
 from queue_service.handoff import texts as handoff_texts
+from queue_service.handoff.chats import Disposition
 from queue_service.handoff.queue import AgentStatus, HandoffQueue
 from queue_service.handoff.switchboard import Switchboard
 from queue_service.handoff.ticket_desk import TicketDesk
@@ -512,3 +513,35 @@ def test_a_ticket_is_answered_by_customer_service_message_or_kept_for_later(
         later = handoff_texts.TICKET_REPLY_TEXT.format(id=silent.id, text="请登录后查询。")
         next_reply = post(client, sender, sender.text("o-ticket-2", "在吗"))
         assert next_reply == f"客服小李：{later}\n\n收到：在吗"
+
+
+def test_a_ticket_answered_just_after_a_chat_is_sent_once(empty_redis_url, database_url) -> None:
+    """The relay that followed the user through their chat listens a few seconds more; the
+    ticket's answer, sent by the outbox then, is not sent by the relay as well (nor spends a
+    second message of the user's quota)."""
+    with wechat_client(empty_redis_url, database_url, service_hours="mon-sun 00:00-24:00") as (
+        client,
+        sender,
+        _,
+        api,
+    ):
+        desk = part(client, TicketDesk)
+        ticket = client.portal.call(
+            desk.leave, "wechat:o-ticket-3", Skill.OTHER, "怎么改密码", "13812345678"
+        )
+        queue = part(client, HandoffQueue)
+        client.portal.call(queue.register_agent, "wang", [Skill.OTHER], 3)
+        client.portal.call(queue.touch_presence, "wang", 60)
+        client.portal.call(queue.set_status, "wang", AgentStatus.ONLINE)
+        handoff = sender.event("o-ticket-3", "CLICK", "HANDOFF")
+        assert "正在为您接通" in post(client, sender, handoff)
+        assert api.wait_for_sent(1)[-1].startswith("wang：您好")  # by the relay
+        switchboard = part(client, Switchboard)
+        client.portal.call(switchboard.close, "wang", "wechat:o-ticket-3", Disposition.RESOLVED)
+        assert handoff_texts.RATE_TEXT in api.wait_for_sent(2)[-1]  # the relay still listens
+        _, _, sent = client.portal.call(desk.reply, ticket.id, "li", "客服小李", "请点击忘记密码。")
+        assert sent is True
+        reply = handoff_texts.TICKET_REPLY_TEXT.format(id=ticket.id, text="请点击忘记密码。")
+        assert api.wait_for_sent(3)[-1] == f"客服小李：{reply}"
+        time.sleep(2.5)  # a second copy would have come by now (the relay coalesces for 1 s)
+        assert api.texts("o-ticket-3").count(f"客服小李：{reply}") == 1

@@ -159,6 +159,74 @@ function scrollToEnd() {
   log.scrollTop = log.scrollHeight;
 }
 
+// A list of records with its table (kernel/record_tables.py in custom.records): the page draws
+// the table instead of the numbered text WeChat and Telegram show, and leaves out the buttons
+// the table carries itself (each row's own button, 更多).
+function recordTable(message) {
+  var table = message.custom && message.custom.records;
+  return table && Array.isArray(table.columns) && Array.isArray(table.rows) ? table : null;
+}
+
+function recordTableButton(action, label, buttons) {
+  // The user's line says what was clicked as the text channels' button would ("清单 …123456
+  // 明细"), not only the row's short title.
+  var same = buttons.filter(function (button) { return button.payload === action.payload; })[0];
+  var el = document.createElement("button");
+  el.type = "button";
+  el.textContent = action.title;
+  if (label) el.setAttribute("aria-label", action.title + "：" + label);
+  el.addEventListener("click", function () {
+    send(same ? same.title : action.title, action.payload);
+  });
+  return el;
+}
+
+function addRecordText(parent, tag, className, text) {
+  var el = document.createElement(tag);
+  el.className = className;
+  el.textContent = text;
+  parent.appendChild(el);
+  return el;
+}
+
+function renderRecordTable(table, buttons) {
+  var card = document.createElement("div");
+  card.className = "swa-bubble swa-records";
+  if (table.intro) addRecordText(card, "p", "swa-records-intro", table.intro);
+  addRecordText(card, "p", "swa-records-title", table.title || "");
+  var grid = document.createElement("table");
+  grid.className = "swa-records-table";
+  var head = grid.createTHead().insertRow();
+  table.columns.forEach(function (column) { addRecordText(head, "th", "", column).scope = "col"; });
+  var hasActions = table.rows.some(function (row) { return row.action; });
+  if (hasActions) addRecordText(head, "th", "swa-records-action", "操作").scope = "col";
+  var body = grid.createTBody();
+  table.rows.forEach(function (row) {
+    var line = body.insertRow();
+    (row.cells || []).forEach(function (cell, index) {
+      addRecordText(line, "td", "", cell).dataset.label = table.columns[index] || "";
+    });
+    if (!hasActions) return;
+    var action = line.insertCell();
+    action.className = "swa-records-action";
+    if (row.action) action.appendChild(recordTableButton(row.action, (row.cells || [])[0], buttons));
+  });
+  card.appendChild(grid);
+  if (table.pager) addRecordText(card, "p", "swa-records-pager", table.pager);
+  (table.notes || []).forEach(function (note) { addRecordText(card, "p", "swa-records-note", note); });
+  if (table.more) {
+    var more = addRecordText(card, "div", "swa-records-more", "");
+    more.appendChild(recordTableButton(table.more, "", buttons));
+  }
+  return card;
+}
+
+function buttonsBesideRecordTable(buttons, table) {
+  var drawn = table.rows.map(function (row) { return row.action && row.action.payload; });
+  if (table.more) drawn.push(table.more.payload);
+  return buttons.filter(function (button) { return drawn.indexOf(button.payload) < 0; });
+}
+
 function renderMessage(message) {
   if (message.id) {
     if (shownIds[message.id]) return null;  // an answer given again for a message sent again
@@ -174,7 +242,13 @@ function renderMessage(message) {
     sender.textContent = message.sender_name;
     item.appendChild(sender);
   }
-  if (message.text) {
+  var records = recordTable(message);
+  var buttons = message.buttons || [];
+  if (records) {
+    item.classList.add("swa-msg-records");
+    item.appendChild(renderRecordTable(records, buttons));
+    buttons = buttonsBesideRecordTable(buttons, records);
+  } else if (message.text) {
     var bubble = document.createElement("div");
     bubble.className = "swa-bubble";
     appendRichText(bubble, message.text);
@@ -189,10 +263,10 @@ function renderMessage(message) {
     frame.appendChild(img);
     item.appendChild(frame);
   }
-  if (message.buttons && message.buttons.length) {
+  if (buttons.length) {
     var group = document.createElement("div");
     group.className = "swa-buttons";
-    message.buttons.forEach(function (button) {
+    buttons.forEach(function (button) {
       var el = document.createElement("button");
       el.type = "button";
       el.textContent = button.title;
