@@ -114,7 +114,8 @@ function showServing() {
 }
 
 function followService(message) {
-  if (message.role === "agent" && message.sender_name) {
+  var ticket = message.custom && message.custom.ticket;  // a ticket's answer is not a chat
+  if (message.role === "agent" && message.sender_name && !ticket) {
     servingAgent = message.sender_name;
   } else if (message.role === "system" && (message.buttons || []).some(function (button) {
     return NOT_SERVED_PAYLOADS.indexOf(button.payload) >= 0;
