@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -52,6 +52,14 @@ async def _store_down(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _failed(request: Request, exc: Exception) -> Response:
+    """Any other failure under a console request: JSON with a sentence the console shows, never
+    a plain-text 500 (Starlette still logs the traceback)."""
+    if request.url.path.startswith("/console/api/"):
+        return JSONResponse({"detail": texts.SERVER_ERROR}, status_code=500)
+    return PlainTextResponse("Internal Server Error", status_code=500)
+
+
 def install(app: FastAPI) -> None:
     app.mount("/console/static", RevalidatedFiles(directory=STATIC_DIR), name="console-static")
 
@@ -68,3 +76,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_input)
     app.add_exception_handler(RedisError, _store_down)
     app.add_exception_handler(SQLAlchemyError, _store_down)
+    app.add_exception_handler(Exception, _failed)

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from integrations.webchat import texts as webchat_texts
 from kernel.messages import StoredMessage
 from queue_service.console import texts as console_texts
+from queue_service.console.canned import CannedStore
 from queue_service.handoff.texts import BOT_UNAVAILABLE_TEXT, NOT_DELIVERED_TEXT
 from queue_service.transcript_outbox import TranscriptOutbox
 from queue_service.turn_ledger import Answered, TurnLedger
@@ -271,3 +272,21 @@ async def test_a_renewed_claim_outlives_its_lease(redis_client) -> None:
     assert not waiting.done()
     await ledger.finish("c2", "m1", [])
     assert await asyncio.wait_for(waiting, 1) == Answered([])
+
+
+def test_any_other_console_failure_is_json_in_chinese(redis_process, database_url) -> None:
+    username = create_account(database_url)
+    # As a browser sees it: the server's error as a response, not raised in the test.
+    with make_client(
+        redis_process.url, database_url, closed_port_url(), raise_server_exceptions=False
+    ) as client:
+        log_in(client, username)
+        store = part(client, CannedStore)
+
+        async def broken(*args, **kwargs):
+            raise RuntimeError("a bug")
+
+        store.list = broken  # type: ignore[method-assign]
+        response = client.get("/console/api/canned")
+    assert response.status_code == 500
+    assert response.json() == {"detail": console_texts.SERVER_ERROR}
