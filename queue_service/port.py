@@ -23,6 +23,7 @@ from kernel.conversation_ids import channel_of
 from kernel.messages import InboundMessage, OutboundMessage, Role, StoredMessage
 from kernel.skills import Skill
 from queue_service.bus import Bus, Event
+from queue_service.handoff.phases import Phase
 from queue_service.handoff.queue import HandoffQueue
 from queue_service.hub import Hub
 from queue_service.identity.card_login import CardDesk, CardLogin
@@ -105,6 +106,16 @@ class ChannelPort:
         """Whether the user waits for a person or is served by one: their lines then come as
         events, not as a turn's answer."""
         return (await self._queue.read(conversation_id)).phase.handed_over
+
+    async def with_agent(self, conversation_id: str) -> bool:
+        """Whether a person serves the user now: the only time the user may send images."""
+        return (await self._queue.read(conversation_id)).phase is Phase.WITH_AGENT
+
+    async def image_from_user(self, conversation_id: str, image: str) -> None:
+        """An image the user sent (already kept: its reference), said to their agent as any
+        line is: to the transcript, and on to the agent's consoles."""
+        inbound = InboundMessage(conversation_id=conversation_id, text="", image=image)
+        await self._hub.handle(inbound)
 
     async def with_person_on(self, channel: str) -> set[str]:
         """The channel's users who wait for a person or are served by one."""

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 # Position updates are sent at most this often per skill, and only to users whose place changed.
 POSITION_DEBOUNCE_S = 2.0
 
+
 def _system(text: str, *, agent: str | None = None, buttons=()) -> OutboundMessage:
     return OutboundMessage(role=Role.SYSTEM, text=text, agent=agent, buttons=list(buttons))
 
@@ -218,10 +219,18 @@ class Switchboard:
         )
 
     async def reply(
-        self, agent: str, display_name: str, conversation_id: str, text: str
+        self,
+        agent: str,
+        display_name: str,
+        conversation_id: str,
+        text: str | None,
+        image: str | None = None,
     ) -> StoredMessage:
+        """The agent's line (a text, or an image by its reference) to the user they serve."""
         await self._serving(agent, conversation_id)
-        line = OutboundMessage(role=Role.AGENT, text=text, agent=agent, sender_name=display_name)
+        line = OutboundMessage(
+            role=Role.AGENT, text=text, image=image, agent=agent, sender_name=display_name
+        )
         [stored] = await self.to_user(conversation_id, [line])
         return stored
 
