@@ -4,6 +4,7 @@
 import { appendRichText } from "/static/richtext.js";
 import { el } from "./dom.js";
 import { formatTime, ROLE_LABELS } from "./format.js";
+import { consoleImageUrl } from "./images.js";
 import { state } from "./store.js";
 
 function roleLabel(message) {
@@ -92,6 +93,8 @@ export function scrollIfStuck(chat, force) {
 
 function safeImageUrl(url) {
   if (typeof url !== "string") return null;
+  var ours = consoleImageUrl(url);
+  if (ours) return ours;
   if (/^https?:\/\//i.test(url)) return url;
   if (url.charAt(0) === "/" && url.charAt(1) !== "/") return url;
   return null;
