@@ -129,7 +129,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     )
     hub = Hub(rasa, transcripts, queue, desk, switchboard, identities)
     # What the channels are given instead of the hub and its parts (queue_service/port.py).
-    port = ChannelPort(hub, transcripts, identities, bus, queue)
+    images = Images(ImageStore(sessions), redis_client, settings)
+    port = ChannelPort(hub, transcripts, identities, bus, queue, images)
     services = Services(
         settings,
         redis_client,
@@ -155,7 +156,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         port,
         ConnectionCap(settings.webchat_max_connections_per_ip),
     )
-    services.add(Images(ImageStore(sessions), redis_client, settings))
+    services.add(images)
     wechat = WeChatChannel.from_settings(settings, redis_client, port)
     if wechat is not None:
         services.add(wechat)

@@ -3,9 +3,10 @@
 A channel (the web chat, WeChat, Telegram, and the relay that follows their users while a person
 serves them) translates its protocol to kernel messages and back. Everything else it needs is
 here, and nothing more: a turn, the greeting of a new conversation, typing notices, the
-transcript, the user's events on the bus, whether a person is involved, and the user's identity
-(portal and card logins). The hub, the queue, the transcript store and the identity desk stay
-behind it: they can change without any channel noticing, and no channel can reach past them.
+transcript, the user's events on the bus, whether a person is involved, the user's identity
+(portal and card logins), and the images of a human chat. The hub, the queue, the transcript
+store and the identity desk stay behind it: they can change without any channel noticing, and
+no channel can reach past them.
 Built once by the composition root (queue_service/app.py) and given to the channels.
 """
 
@@ -29,6 +30,7 @@ from queue_service.hub import Hub
 from queue_service.identity.card_login import CardDesk, CardLogin
 from queue_service.identity.service import Identities
 from queue_service.identity.store import Verified
+from queue_service.images.upload import Images
 from queue_service.topics import user_topic
 from queue_service.transcripts import TranscriptStore
 
@@ -59,7 +61,11 @@ class ChannelPort:
         identities: Identities,
         bus: Bus,
         queue: HandoffQueue,
+        images: Images,
     ) -> None:
+        # Images in a human chat: the checks every image passes, and the store that keeps them
+        # (queue_service/images/); channels check, keep and read images through it.
+        self.images = images
         self._hub = hub
         self._transcripts = transcripts
         self._identities = identities

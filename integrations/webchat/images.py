@@ -21,7 +21,6 @@ from queue_service.deps import AppSettings
 from queue_service.images import texts
 from queue_service.images.refs import image_ref
 from queue_service.images.serve import image_response
-from queue_service.images.upload import Images
 from queue_service.origins import origin_allowed
 from queue_service.port import ChannelPort
 from queue_service.services import part
@@ -30,7 +29,6 @@ SECRET_HEADER = "X-Webchat-Secret"
 PATH = "/channels/webchat/images"
 
 router = APIRouter()
-ImagesDep = Annotated[Images, Depends(part(Images))]
 Port = Annotated[ChannelPort, Depends(part(ChannelPort))]
 
 
@@ -43,24 +41,22 @@ def _holder(request: Request) -> str:
 
 
 @router.post(PATH)
-async def upload(
-    request: Request, images: ImagesDep, port: Port, settings: AppSettings
-) -> dict[str, str]:
+async def upload(request: Request, port: Port, settings: AppSettings) -> dict[str, str]:
     if not origin_allowed(request, required=False, also=settings.embed_origin_list()):
         raise HTTPException(status.HTTP_403_FORBIDDEN, texts.NO_CONVERSATION)
     conversation = _holder(request)
     if not await port.with_agent(conversation):
         raise HTTPException(status.HTTP_409_CONFLICT, texts.NOT_WITH_AGENT)
-    image = await images.receive(request, conversation, "user")
+    image = await port.images.receive(request, conversation, "user")
     ref = image_ref(image.id)
     await port.image_from_user(conversation, ref)
     return {"image": ref}
 
 
 @router.get(PATH + "/{image_id}")
-async def show(image_id: str, request: Request, images: ImagesDep) -> Response:
+async def show(image_id: str, request: Request, port: Port) -> Response:
     conversation = _holder(request)
-    image = await images.store.get(image_id)
+    image = await port.images.store.get(image_id)
     if image is None or image.conversation_id != conversation:
         raise HTTPException(status.HTTP_404_NOT_FOUND, texts.NOT_FOUND)
     return image_response(image)

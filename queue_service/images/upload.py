@@ -84,5 +84,7 @@ class Images:
         return await self.keep(conversation_id, data, sender)
 
     async def keep(self, conversation_id: str, data: bytes, sender: str) -> Image:
+        if len(data) > self.max_bytes:
+            raise too_large(self.max_bytes)
         kind, image = checked(data)
         return await self.store.add(conversation_id, kind, image, sender)
