@@ -17,6 +17,7 @@ from queue_service.images.refs import PREFIX
 from tests.integration.test_console_api import SAME_ORIGIN, create_account
 from tests.integration.test_supervision import session_of
 from tests.integration.test_telegram_channel import deliver, telegram_client
+from tests.integration.test_wechat_channel import post, wechat_client
 from tests.support.images import png
 from tests.support.telegram_standin import TelegramUser
 
@@ -105,3 +106,43 @@ def test_telegram_photos_both_ways(empty_redis_url, database_url) -> None:
             assert photo["caption"] == line["sender_name"]
             # No text message carries the image's reference.
             assert not any(PREFIX in text for text in api.texts(611))
+
+
+def test_wechat_images_both_ways(empty_redis_url, database_url) -> None:
+    with wechat_client(
+        empty_redis_url, database_url, service_hours="mon-sun 00:00-24:00", image_max_bytes=4096
+    ) as (client, sender, _, api):
+        as_agent = online_agent(client, database_url)
+        openid, conversation = "o-image-1", "wechat:o-image-1"
+        api.media["early"] = RED
+        # With the bot, an image is not taken: the user is told it is for a human chat.
+        assert post(client, sender, sender.media(openid, "image", "early")) == texts.NOT_WITH_AGENT
+
+        with client.websocket_connect("/console/ws", headers=SAME_ORIGIN | as_agent):
+            post(client, sender, sender.event(openid, "CLICK", "HANDOFF"))  # the menu
+            eventually(
+                lambda: any(
+                    m["role"] == "agent" for m in transcript(client, conversation, as_agent)
+                )
+            )
+
+            # The user's image, fetched by its MediaId, reaches the agent; no answer is owed.
+            api.media["photo"] = RED
+            assert post(client, sender, sender.media(openid, "image", "photo")) == "success"
+            [ref] = eventually(lambda: user_images(client, conversation, as_agent))
+            shown = client.get(f"/console/api/images/{ref[len(PREFIX) :]}", headers=as_agent)
+            assert shown.content == RED
+
+            # Too large, not an image, or gone at WeChat: the user is told, the agent gets none.
+            api.media["huge"] = RED + b"\x00" * 5000
+            huge = post(client, sender, sender.media(openid, "image", "huge"))
+            assert huge == texts.TOO_LARGE.format(mb=f"{4096 / 1048576:g}")
+            api.media["fake"] = b"%PDF-1.7 not a picture"
+            assert post(client, sender, sender.media(openid, "image", "fake")) == texts.NOT_AN_IMAGE
+            assert post(client, sender, sender.media(openid, "image", "gone")) == texts.UNAVAILABLE
+            assert len(user_images(client, conversation, as_agent)) == 1
+
+            # The agent's image: uploaded as temporary media, sent as an image message.
+            send_agent_image(client, conversation, as_agent)
+            assert eventually(lambda: api.images(openid)) == [BLUE]
+            assert not any(PREFIX in text for text in api.texts(openid))
