@@ -43,7 +43,7 @@ def _holder(request: Request) -> str:
 @router.post(PATH)
 async def upload(request: Request, port: Port, settings: AppSettings) -> dict[str, str]:
     if not origin_allowed(request, required=False, also=settings.embed_origin_list()):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, texts.NO_CONVERSATION)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, texts.FOREIGN_ORIGIN)
     conversation = _holder(request)
     if not await port.with_agent(conversation):
         raise HTTPException(status.HTTP_409_CONFLICT, texts.NOT_WITH_AGENT)

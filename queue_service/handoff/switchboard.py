@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 # Position updates are sent at most this often per skill, and only to users whose place changed.
 POSITION_DEBOUNCE_S = 2.0
 
-
 def _system(text: str, *, agent: str | None = None, buttons=()) -> OutboundMessage:
     return OutboundMessage(role=Role.SYSTEM, text=text, agent=agent, buttons=list(buttons))
 

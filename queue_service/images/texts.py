@@ -9,3 +9,4 @@ NOT_WITH_AGENT = "图片仅能在人工客服为您服务期间发送。如需�
 NO_CONVERSATION = "会话已失效，请刷新页面后重试。"
 UNAVAILABLE = "图片暂时无法发送，请稍后重试。"
 NOT_FOUND = "图片不存在或已失效。"
+FOREIGN_ORIGIN = "请在本站的对话页面中发送图片。"

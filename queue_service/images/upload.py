@@ -26,9 +26,6 @@ RATE_WINDOW_S = 600
 class ImageRefused(HTTPException):
     """Not kept; `detail` says why, in words for the person who sent it."""
 
-    def __init__(self, status_code: int, detail: str) -> None:
-        super().__init__(status_code, detail)
-
 
 def checked(data: bytes) -> tuple[ImageKind, bytes]:
     """The image's kind and its bytes up to the format's end; ImageRefused for anything else."""

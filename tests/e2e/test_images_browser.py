@@ -21,7 +21,7 @@ from tests.e2e.test_console_browser import (
 from tests.e2e.test_console_browser import browser as browser  # the fixture, shared
 from tests.e2e.test_console_browser import console as console  # the fixture, shared
 from tests.e2e.test_console_browser import user as user  # the fixture, shared
-from tests.e2e.test_webchat_browser import SCREENSHOT_DIR
+from tests.e2e.test_webchat_browser import SCREENSHOT_DIR, csp_violations
 from tests.support.images import png
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -30,24 +30,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 DRAWN = "img => img.complete && img.naturalWidth === {width}"
 
 
-def violations(page: Page) -> list[str]:
-    seen: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            seen.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    return seen
-
-
 def drawn(image, width: int) -> None:
     expect(image).to_be_visible()
     image.page.wait_for_function(DRAWN.format(width=width), arg=image.element_handle())
 
 
 def test_a_user_and_an_agent_send_each_other_images(stack, console: Page, user: Page) -> None:
-    refused_on_console, refused_on_user = violations(console), violations(user)
+    refused_on_console, refused_on_user = csp_violations(console), csp_violations(user)
     agent = create_agent(stack)
     log_in(console, stack, agent, PASSWORD)
     go_online(console)

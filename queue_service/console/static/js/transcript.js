@@ -50,6 +50,8 @@ export function renderLine(message) {
     img.alt = "图片";
     img.loading = "lazy";
     img.referrerPolicy = "no-referrer";
+    // A picture takes its height once loaded: the newest line stays in view if it was.
+    img.addEventListener("load", function () { keepInView(item, img); });
     link.appendChild(img);
     item.appendChild(link);
     shown = true;
@@ -84,6 +86,13 @@ export function addLine(chat, message) {
   }
   chat.transcript.insertBefore(item, before);
   return true;
+}
+
+function keepInView(item, img) {
+  var list = item.parentNode;
+  if (!list || item !== list.lastElementChild) return;
+  var below = list.scrollHeight - list.scrollTop - list.clientHeight;
+  if (below <= img.offsetHeight + 40) list.scrollTop = list.scrollHeight;
 }
 
 export function scrollIfStuck(chat, force) {
