@@ -71,7 +71,7 @@ class Hub:
         self._identities = identities
 
     async def handle(self, inbound: InboundMessage) -> list[StoredMessage]:
-        user_line = OutboundMessage(role=Role.USER, text=inbound.text)
+        user_line = OutboundMessage(role=Role.USER, text=inbound.text or None, image=inbound.image)
         if self._identities is not None:
             command = await self._identities.command(inbound)
             if command is not None:
