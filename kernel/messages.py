@@ -81,6 +81,8 @@ class InboundMessage(BaseModel):
     # A button click carries the button's payload; `text` then holds its title for the record.
     payload: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    # An image the user sent to their agent: its reference (queue_service/images/refs.py).
+    image: str | None = None
     # The sender's network address where the channel knows it (web chat), for per-client caps;
     # never sent to the bot.
     client: str | None = Field(default=None, exclude=True)

@@ -56,6 +56,8 @@ from queue_service.identity.portal import PortalTokens
 from queue_service.identity.routes import BindLinks
 from queue_service.identity.service import Identities
 from queue_service.identity.store import IdentityStore
+from queue_service.images.store import ImageStore
+from queue_service.images.upload import Images
 from queue_service.port import ChannelPort
 from queue_service.rasa_client import RasaClient
 from queue_service.secret_policy import require_safe
@@ -156,7 +158,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     outbox = TranscriptOutbox(redis_client, transcripts)
     hub = Hub(rasa, transcripts, queue, desk, switchboard, identities, gate, ledger, outbox)
     # What the channels are given instead of the hub and its parts (queue_service/port.py).
-    port = ChannelPort(hub, transcripts, identities, bus, queue)
+    images = Images(ImageStore(sessions), redis_client, settings)
+    port = ChannelPort(hub, transcripts, identities, bus, queue, images)
     services = Services(
         settings,
         redis_client,
@@ -185,6 +188,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         background,
         outbox,
     )
+    services.add(images)
     wechat = WeChatChannel.from_settings(settings, redis_client, port)
     if wechat is not None:
         services.add(wechat)

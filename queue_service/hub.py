@@ -129,7 +129,10 @@ class Hub:
         self, inbound: InboundMessage, on_wait: Notice | None
     ) -> list[StoredMessage]:
         user_line = OutboundMessage(
-            role=Role.USER, text=inbound.text, message_id=inbound.message_id
+            role=Role.USER,
+            text=inbound.text or None,
+            image=inbound.image,
+            message_id=inbound.message_id,
         )
         if self._identities is not None:
             command = await self._identities.command(inbound)

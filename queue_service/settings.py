@@ -81,6 +81,10 @@ class Settings(SharedSettings):
     handoffs_per_ip: int = 30
     tickets_per_conversation: int = 5
     tickets_per_ip: int = 20
+    # Images in a human chat (queue_service/images/): the largest accepted, in bytes, and how
+    # many one conversation may send (user and agent together) per 10 minutes, all instances.
+    image_max_bytes: int = 5 * 1024 * 1024
+    images_per_conversation: int = 30
 
     # When agents work (China time); see queue_service/handoff/hours.py for the format.
     service_hours: str = "mon-fri 08:30-17:30"

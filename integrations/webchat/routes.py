@@ -75,7 +75,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.user_input import Refusal, too_long, user_text
-from integrations.webchat import card_frames, texts
+from integrations.webchat import card_frames, images, texts
 from integrations.webchat.card_frames import CARD_CHALLENGE_FRAME, CARD_REMOVED_FRAME, CardProof
 from integrations.webchat.guard import ConnectionCap, Pacing
 from integrations.webchat.page_policy import content_security_policy
@@ -102,6 +102,7 @@ def install(app: FastAPI) -> None:
     # embed.js stays at /webchat/static/embed.js: sites embed that URL.
     app.mount("/webchat/static", RevalidatedFiles(directory=STATIC_DIR), name="webchat-static")
     app.include_router(router)
+    app.include_router(images.router)
 
 
 # Sockets per client address in this process (guard.py), a part the composition root registers.

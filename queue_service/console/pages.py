@@ -17,6 +17,7 @@ from queue_service.console import (
     auth,
     canned_api,
     contact_api,
+    images_api,
     search_api,
     socket,
     supervisor_api,
@@ -70,7 +71,16 @@ def install(app: FastAPI) -> None:
         headers = {"Content-Security-Policy": policy, **REVALIDATE}
         return FileResponse(STATIC_DIR / "index.html", headers=headers)
 
-    for module in (auth, api, canned_api, contact_api, search_api, supervisor_api, tickets_api):
+    for module in (
+        auth,
+        api,
+        canned_api,
+        contact_api,
+        images_api,
+        search_api,
+        supervisor_api,
+        tickets_api,
+    ):
         app.include_router(module.router, dependencies=[Depends(same_origin)])
     app.include_router(socket.router)  # checks the Origin itself (a websocket must have one)
     app.add_exception_handler(RequestValidationError, _invalid_input)

@@ -12,6 +12,7 @@ import { clockTime, identityName } from "/static/format.js";
 import { backoff, socketOrigin } from "/static/reconnect.js";
 import { appendRichText } from "/static/richtext.js";
 import { cardLogin } from "./card.js";
+import { showImage, wireImageButton } from "./images.js";
 
 var STORAGE_KEY = "swa.webchat.secret";
 var OLD_STORAGE_KEY = "swa.webchat.conversation";  // the id pages kept before: holds nothing now
@@ -23,6 +24,9 @@ var form = document.querySelector(".swa-composer");
 var input = document.getElementById("swa-input");
 var statusBadge = document.querySelector(".swa-status");
 var endChatButton = document.querySelector(".swa-end-chat");
+// 图片: shown only while a person serves the user, the one time an image can be sent (the bot
+// reads no pictures); the server refuses one sent at any other moment all the same.
+var imageButton = document.querySelector(".swa-image-button");
 // The serving agent's name while a person serves the user (the header says so), else null.
 var servingAgent = null;
 var connected = false;
@@ -111,6 +115,7 @@ function showServing() {
     statusBadge.dataset.serving = String(Boolean(servingAgent));
   }
   endChatButton.hidden = !(connected && servingAgent);
+  imageButton.hidden = !(connected && servingAgent);
 }
 
 function followService(message) {
@@ -259,7 +264,7 @@ function renderMessage(message) {
     var frame = document.createElement("div");
     frame.className = "swa-bubble";
     var img = document.createElement("img");
-    img.src = message.image;
+    showImage(img, message.image, conversationSecret);
     img.alt = "图片";
     frame.appendChild(img);
     item.appendChild(frame);
@@ -487,6 +492,20 @@ function fitInput() {
 }
 
 endChatButton.addEventListener("click", function () { send(END_CHAT.title, END_CHAT.payload); });
+
+function conversationSecret() {
+  return store.get(STORAGE_KEY);
+}
+
+wireImageButton(
+  imageButton,
+  document.querySelector(".swa-image-input"),
+  conversationSecret,
+  function (ref) {
+    renderMessage({ role: "user", image: ref, created_at: new Date().toISOString() });
+  },
+  function (text) { renderMessage({ role: "system", text: text }); }
+);
 
 input.addEventListener("input", function () {
   fitInput();
