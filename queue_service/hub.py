@@ -104,9 +104,12 @@ class Hub:
             return await self._append(conversation_id, [not_delivered()])
         if before is not None:
             return before.lines
+        said = None  # the user's line, if a run of this message died after writing it
+        with contextlib.suppress(RedisError):
+            said = await self._ledger.said(conversation_id, message_id)
         renewing = asyncio.create_task(self._keep_claim(conversation_id, message_id))
         try:
-            answer = await self._handle(inbound, on_wait)
+            answer = await self._handle(inbound, on_wait, said)
         except BaseException:
             with contextlib.suppress(RedisError):
                 await self._ledger.release(conversation_id, message_id)
@@ -126,7 +129,7 @@ class Hub:
                 await self._ledger.renew(conversation_id, message_id)
 
     async def _handle(
-        self, inbound: InboundMessage, on_wait: Notice | None
+        self, inbound: InboundMessage, on_wait: Notice | None, said: StoredMessage | None = None
     ) -> list[StoredMessage]:
         user_line = OutboundMessage(
             role=Role.USER,
@@ -138,50 +141,67 @@ class Hub:
             command = await self._identities.command(inbound)
             if command is not None:
                 user_line.text = command.user_text  # a bind code is not kept
-                await self._keep(inbound, user_line)
+                await self._keep(inbound, user_line, said)
                 return await self._append(inbound.conversation_id, command.replies)
         conversation, from_desk = await self._ask_desk(inbound)
         if conversation is None:
             # Whether an agent serves this user is unknown: asking the bot could answer a
             # message meant for a person, so nobody does, and the user is told to resend.
-            await self._keep(inbound, user_line)
+            await self._keep(inbound, user_line, said)
             return await self._append(inbound.conversation_id, [not_delivered()])
         if conversation is not None and conversation.phase is Phase.WITH_AGENT:
             if ends_chat(inbound):
                 ending = await self._switchboard.end_by_user(conversation)
-                await self._keep(inbound, user_line)
+                await self._keep(inbound, user_line, said)
                 return await self._append(inbound.conversation_id, ending)
             # Said to the agent: nobody else answers; the agent's reply arrives on the bus.
             user_line.agent = conversation.agent
-            line = await self._keep(inbound, user_line)
+            line = await self._keep(inbound, user_line, said)
             await self._switchboard.from_user(conversation.agent, line)
             return []
         if from_desk is not None:
-            await self._keep(inbound, user_line)
+            await self._keep(inbound, user_line, said)
             return await self._append(inbound.conversation_id, from_desk)
-        # The user's line is written while Rasa thinks: only the replies' write adds to the turn.
-        _, replies = await asyncio.gather(
-            self._keep(inbound, user_line),
-            self._ask_bot(inbound, on_wait),
-        )
+        if said is not None:
+            # Run again after a run that died: Rasa may have answered that run already.
+            replies = await self._answer_given(inbound, said) or await self._ask_bot(
+                inbound, on_wait
+            )
+        else:
+            # The user's line is written while Rasa thinks: only the replies' write adds to
+            # the turn.
+            _, replies = await asyncio.gather(
+                self._keep(inbound, user_line, said),
+                self._ask_bot(inbound, on_wait),
+            )
         replies = await self._hand_over(inbound, replies)
         return await self._append(inbound.conversation_id, replies)
 
-    async def _keep(self, inbound: InboundMessage, user_line: OutboundMessage) -> StoredMessage:
+    async def _keep(
+        self, inbound: InboundMessage, user_line: OutboundMessage, said: StoredMessage | None
+    ) -> StoredMessage:
         """The user's line, in the transcript once: a message run again (its first run died
-        with its service instance) finds the line that run wrote."""
+        with its service instance) has the line that run wrote (`said`)."""
+        if said is not None:
+            return said
         conversation_id, message_id = inbound.conversation_id, inbound.message_id
-        if self._ledger is None or message_id is None:
-            [line] = await self._append(conversation_id, [user_line])
-            return line
-        with contextlib.suppress(RedisError):
-            said = await self._ledger.said(conversation_id, message_id)
-            if said is not None:
-                return said
         [line] = await self._append(conversation_id, [user_line])
-        with contextlib.suppress(RedisError):
-            await self._ledger.note_said(conversation_id, message_id, line)
+        if self._ledger is not None and message_id is not None:
+            with contextlib.suppress(RedisError):
+                await self._ledger.note_said(conversation_id, message_id, line)
         return line
+
+    async def _answer_given(
+        self, inbound: InboundMessage, said: StoredMessage
+    ) -> list[OutboundMessage] | None:
+        """What Rasa answered this message in a run that died before it was shown, so that
+        Rasa processes each message once; None when it has no such answer."""
+        try:
+            return await self._rasa.answered_since(
+                inbound.conversation_id, inbound.for_bot, said.created_at.timestamp() - 5
+            )
+        except RasaUnavailable:
+            return None
 
     async def _append(
         self, conversation_id: str, lines: list[OutboundMessage]

@@ -30,7 +30,7 @@ from queue_service.handoff.queue import HandoffQueue
 from queue_service.handoff.texts import BOT_UNAVAILABLE_TEXT, NOT_DELIVERED_TEXT
 from tests.conftest import _postgres_database
 from tests.support.servers import RedisProcess, wait_until
-from tests.support.stack import Stack, started_stack
+from tests.support.stack import RASA_TOKEN, Stack, started_stack
 from tests.support.webchat import connect_chat
 
 pytestmark = pytest.mark.e2e
@@ -202,6 +202,15 @@ async def test_service_killed_mid_turn_the_page_sends_again_and_is_answered_once
     asked = [m for m in history if m["role"] == "user" and m.get("message_id") == "fault-0001"]
     assert len(asked) == 1  # the run after the dead one did not write it again
     assert history[-1]["id"] == lines[-1]["id"]
+    # Rasa answered the dead run; the run after it took that answer instead of asking again.
+    async with httpx.AsyncClient(base_url=stack.rasa_url, timeout=5) as rasa:
+        tracker = (
+            await rasa.get(
+                f"/conversations/webchat:{session['conversation_id']}/tracker",
+                params={"token": RASA_TOKEN},
+            )
+        ).json()
+    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [QUESTION]
 
 
 @contextmanager
