@@ -10,8 +10,14 @@ The Rasa conversation is never paused: while the phase is not BOT, Rasa is simpl
 A reply carrying the handoff payload is not shown: the desk takes over from there. Every line,
 the user's included, lands in the transcript before the channel sees the answer, so a page
 reloaded right after a reply finds it in the history, and nothing said is lost if the channel
-drops. When the conversation's phase cannot be read (Redis down or hanging) nobody is asked:
-the message may be meant for an agent, so the user is told it was not delivered.
+drops.
+
+Faults and overload (issue 16, docs/reliability.md): bot turns wait in line for Rasa
+(queue_service/admission.py); a message with the page's id is answered once however often it
+is sent (queue_service/turn_ledger.py); lines the database cannot take now wait in the
+transcript outbox (queue_service/transcript_outbox.py); and when the conversation's phase
+cannot be read (Redis down or hanging) nobody is asked, since the message may be meant for an
+agent: the user is told it was not delivered.
 """
 
 import asyncio
