@@ -23,6 +23,7 @@ from kernel.claims import Source
 from kernel.conversation_ids import channel_of
 from kernel.messages import InboundMessage, OutboundMessage, Role, StoredMessage
 from kernel.skills import Skill
+from queue_service.admission import Notice
 from queue_service.bus import Bus, Event
 from queue_service.handoff.phases import Phase
 from queue_service.handoff.queue import HandoffQueue
@@ -75,9 +76,13 @@ class ChannelPort:
 
     # Turns.
 
-    async def handle(self, inbound: InboundMessage) -> list[StoredMessage]:
-        """The answer to a user's message (already in the transcript, as is the message)."""
-        return await self._hub.handle(inbound)
+    async def handle(
+        self, inbound: InboundMessage, on_wait: Notice | None = None
+    ) -> list[StoredMessage]:
+        """The answer to a user's message (already in the transcript, as is the message).
+        `on_wait` is called once if the bot's turn waits in line (the service is busy), so the
+        channel can tell the user an answer is coming."""
+        return await self._hub.handle(inbound, on_wait)
 
     async def start(self, conversation_id: str) -> list[StoredMessage]:
         """A new conversation's greeting and menu, before the user has typed anything."""

@@ -2,12 +2,15 @@
 canned responses, transcript search) and websocket. Every API route refuses state-changing
 requests from a foreign Origin."""
 
+import logging
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from queue_service.console import (
     api,
@@ -25,6 +28,8 @@ from queue_service.console.origin import same_origin
 from queue_service.page_policy import content_security_policy
 from queue_service.static_files import REVALIDATE, RevalidatedFiles
 
+log = logging.getLogger(__name__)
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -34,6 +39,26 @@ async def _invalid_input(request: Request, exc: RequestValidationError) -> Respo
         detail = {"detail": texts.INVALID_INPUT, "errors": exc.errors()}
         return JSONResponse(detail, status_code=422)
     return await request_validation_exception_handler(request, exc)
+
+
+async def _store_down(request: Request, exc: Exception) -> Response:
+    """Redis or SQL failed under a request (down, or past its fail-fast timeout): JSON with a
+    sentence the console shows, and when to try again, instead of a plain-text 500."""
+    log.warning(
+        "request failed: store unavailable",
+        extra={"path": request.url.path, "error": type(exc).__name__},
+    )
+    return JSONResponse(
+        {"detail": texts.SERVICE_UNAVAILABLE}, status_code=503, headers={"Retry-After": "5"}
+    )
+
+
+async def _failed(request: Request, exc: Exception) -> Response:
+    """Any other failure under a console request: JSON with a sentence the console shows, never
+    a plain-text 500 (Starlette still logs the traceback)."""
+    if request.url.path.startswith("/console/api/"):
+        return JSONResponse({"detail": texts.SERVER_ERROR}, status_code=500)
+    return PlainTextResponse("Internal Server Error", status_code=500)
 
 
 def install(app: FastAPI) -> None:
@@ -59,3 +84,6 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router, dependencies=[Depends(same_origin)])
     app.include_router(socket.router)  # checks the Origin itself (a websocket must have one)
     app.add_exception_handler(RequestValidationError, _invalid_input)
+    app.add_exception_handler(RedisError, _store_down)
+    app.add_exception_handler(SQLAlchemyError, _store_down)
+    app.add_exception_handler(Exception, _failed)

@@ -62,7 +62,8 @@ var socket = null;
 var reconnect = backoff();
 var outbox = [];          // messages typed while offline or refused as too fast, in order
 var retryTimer = null;    // while set, the outbox is sent one message at a time
-var sent = {};            // ref -> message, for a refusal that names it
+var sent = {};            // ref -> message sent and not yet answered (sent again on reconnect)
+var shownIds = {};        // transcript ids of the lines on the page: a line comes once
 var nextRef = 1;
 var refusal = null;       // why the server closed the socket, shown while reconnecting
 var tooFastSaidAt = 0;
@@ -118,7 +119,8 @@ function showServing() {
 }
 
 function followService(message) {
-  if (message.role === "agent" && message.sender_name) {
+  var ticket = message.custom && message.custom.ticket;  // a ticket's answer is not a chat
+  if (message.role === "agent" && message.sender_name && !ticket) {
     servingAgent = message.sender_name;
   } else if (message.role === "system" && (message.buttons || []).some(function (button) {
     return NOT_SERVED_PAYLOADS.indexOf(button.payload) >= 0;
@@ -232,6 +234,10 @@ function buttonsBesideRecordTable(buttons, table) {
 }
 
 function renderMessage(message) {
+  if (message.id) {
+    if (shownIds[message.id]) return null;  // an answer given again for a message sent again
+    shownIds[message.id] = true;
+  }
   followService(message);
   var item = document.createElement("li");
   item.className = "swa-msg";
@@ -285,12 +291,17 @@ function renderMessage(message) {
   return item;
 }
 
-function showTyping(on) {
-  if (on && !typingItem) {
+function showTyping(on, text) {
+  if (on && typingItem && text) {
+    typingItem.firstChild.textContent = text;
+  } else if (on && !typingItem) {
     typingItem = document.createElement("li");
     typingItem.className = "swa-msg swa-typing";
     typingItem.dataset.role = "bot";
-    typingItem.innerHTML = '<div class="swa-bubble">正在输入…</div>';
+    var bubble = document.createElement("div");
+    bubble.className = "swa-bubble";
+    bubble.textContent = text || "正在输入…";
+    typingItem.appendChild(bubble);
     log.appendChild(typingItem);
     scrollToEnd();
   } else if (!on && typingItem) {
@@ -301,9 +312,8 @@ function showTyping(on) {
 
 function transmit(entry) {
   sent[entry.ref] = entry;
-  delete sent[entry.ref - 50];  // a refusal comes right after its message, if at all
   socket.send(JSON.stringify(
-    { type: "message", text: entry.text, payload: entry.payload, ref: entry.ref }
+    { type: "message", text: entry.text, payload: entry.payload, ref: entry.ref, id: entry.id }
   ));
   entry.item.classList.remove("swa-pending");
   showTyping(true);
@@ -313,7 +323,8 @@ function send(text, payload) {
   text = (text || "").trim();
   if (!text && !payload) return;
   // The ref numbers messages in the order typed; a refusal names it, and the outbox keeps it.
-  var entry = { text: text, payload: payload || null, ref: nextRef++ };
+  // The id stays the message's own when it is sent again: the service answers it once.
+  var entry = { text: text, payload: payload || null, ref: nextRef++, id: messageId() };
   entry.item = renderMessage({ role: "user", text: text });
   if (isOpen() && !outbox.length) {
     transmit(entry);
@@ -347,6 +358,23 @@ function retry() {
   if (outbox.length) retryTimer = setTimeout(retry, RETRY_MS);
 }
 
+function messageId() {
+  var bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);  // randomUUID needs a secure context; this does not
+  return Array.prototype.map.call(bytes, function (b) {
+    return (b + 256).toString(16).slice(1);
+  }).join("");
+}
+
+// The socket closed: messages sent and not answered go again, first, in the order typed.
+function unanswered() {
+  var again = Object.keys(sent).map(function (ref) { return sent[ref]; });
+  again.sort(function (a, b) { return a.ref - b.ref; });
+  sent = {};
+  again.forEach(function (entry) { entry.item.classList.add("swa-pending"); });
+  outbox = again.concat(outbox);
+}
+
 function onSession(frame) {
   if (frame.secret) store.set(STORAGE_KEY, frame.secret);  // only a new conversation has one
   refusal = null;
@@ -357,13 +385,18 @@ function onSession(frame) {
   sendAuth();  // before the greeting, so the bot already knows who it greets
   showTyping(false);
   log.textContent = "";
+  shownIds = {};
   servingAgent = null;
   frame.history.forEach(renderMessage);
   showServing();
+  // A message the service already has is in the history: it is sent again all the same (its
+  // answer may be on its way), and the service answers it once.
+  var kept = {};
+  frame.history.forEach(function (m) { if (m.message_id) kept[m.message_id] = true; });
   var pending = outbox;
   outbox = [];
   pending.forEach(function (entry) {
-    log.appendChild(entry.item);
+    if (!kept[entry.id]) log.appendChild(entry.item);
     transmit(entry);
   });
   if (!frame.history.length && !pending.length) {
@@ -387,12 +420,15 @@ function connect() {
     if (frame.type === "session") {
       onSession(frame);
     } else if (frame.type === "messages") {
+      if (frame.reply_to !== undefined) delete sent[frame.reply_to];
       showTyping(false);
       frame.messages.forEach(renderMessage);
       var arrived = frame.messages.filter(function (m) { return m.role !== "user"; }).length;
       if (arrived) tellHost({ type: "swa-activity", count: arrived });
     } else if (frame.type === "typing") {
       showTyping(frame.on);
+    } else if (frame.type === "busy") {
+      showTyping(true, frame.message);  // the answer is on its way: the service is busy
     } else if (frame.type === "identity") {
       showIdentity(frame.identity);
       (frame.notices || []).forEach(function (text) {
@@ -401,6 +437,11 @@ function connect() {
       if (card) card.onIdentity(frame.identity);
     } else if (frame.type === "card_challenge") {
       if (card) card.onChallenge(frame);
+    } else if (frame.type === "error" && frame.code === "unavailable") {
+      // The service could not complete the turn: the message goes again, a little later.
+      showTyping(false);
+      if (frame.dropped === "message") refused(frame);
+      else renderMessage({ role: "system", text: frame.message });
     } else if (frame.type === "error" && frame.code === "rate_limited") {
       if (frame.dropped === "message") refused(frame);
       else if (frame.dropped === "login") renderMessage({ role: "system", text: frame.message });
@@ -409,6 +450,7 @@ function connect() {
       refusal = frame.message;  // shown in the status while the page tries again, slowly
       reconnect.slowest();
     } else if (frame.type === "error") {
+      if (frame.ref !== undefined) delete sent[frame.ref];  // refused for good: not again
       if (frame.code === "auth_failed") showIdentity(null);
       if (frame.code === "card_refused" && card) card.onRefused(frame.message);
       showTyping(false);
@@ -416,6 +458,7 @@ function connect() {
     }
   };
   socket.onclose = function () {
+    unanswered();
     showTyping(false);
     setStatus("offline", refusal || "连接已断开，正在重连…");
     setTimeout(connect, reconnect.next());
