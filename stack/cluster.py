@@ -197,6 +197,7 @@ def load_environment() -> tuple[ClusterSettings, dict[str, str]]:
     env.update(
         {
             "SWA_REDIS_URL": settings.redis_url(),
+            **processes.redis_env(settings.redis_url()),
             "SWA_DATABASE_URL": settings.database_url(),
             "SWA_RECORDS_DATABASE_URL": settings.database_url("swa_records"),
             "PYTHONUNBUFFERED": "1",
