@@ -2,6 +2,9 @@
 
     python -m stack.cluster up       # `make cluster`: write the configs, start, wait until ready
     python -m stack.cluster down     # `make cluster-stop`
+    python -m stack.cluster status   # supervisor's view of every process
+    python -m stack.cluster migrate  # Alembic upgrade of both databases, while running
+    python -m stack.cluster restart  # rolling restart, one process at a time
     python -m stack.cluster config   # only write the configs (to read them)
 
 Everything is generated from the settings below into the cluster's folder (var/cluster/ unless
@@ -633,6 +636,45 @@ def down() -> int:
     return 0
 
 
+def rolling_restart() -> int:
+    """Restart the action servers, Rasa servers and service instances one at a time, each
+    answering again before the next goes (after `migrate`, for new code or a new model)."""
+    settings, env = load_environment()
+    layout = Layout(settings.dir)
+    steps = [
+        (f"actions:actions-{k}", f"http://127.0.0.1:{settings.actions_port(k)}/health")
+        for k in range(max(settings.actions, 1))
+    ]
+    steps += [
+        (f"rasa:rasa-{j}", f"http://127.0.0.1:{settings.rasa_port(j)}/status")
+        for j in range(max(settings.rasa, 1))
+    ]
+    steps += [
+        (f"service:service-{i}", f"http://127.0.0.1:{settings.service_port(i)}/readyz")
+        for i in range(settings.services)
+    ]
+    token = env["SWA_RASA_TOKEN"]
+    for name, url in steps:
+        supervisorctl(layout, "restart", name)
+        params = {"token": token} if name.startswith("rasa") else {}
+        wait_for(
+            lambda url=url, params=params: httpx.get(url, params=params, timeout=3).is_success,
+            READY_TIMEOUT_S,
+            name,
+        )
+        print(f"restarted {name}", file=sys.stderr)
+    return 0
+
+
+def migrate_running() -> int:
+    """The schemas brought to the newest revision while the cluster runs (Alembic)."""
+    settings, env = load_environment()
+    os.environ.update(env)
+    migrate(settings)
+    print("migrated", file=sys.stderr)
+    return 0
+
+
 def _env_without_secrets() -> dict[str, str]:
     settings = ClusterSettings()
     values = read_env_file(settings.env_path) if settings.env_path.exists() else {}
@@ -641,12 +683,16 @@ def _env_without_secrets() -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["up", "down", "config", "status"])
+    parser.add_argument("command", choices=["up", "down", "status", "migrate", "restart", "config"])
     args = parser.parse_args(argv)
     if args.command == "up":
         return up()
     if args.command == "down":
         return down()
+    if args.command == "migrate":
+        return migrate_running()
+    if args.command == "restart":
+        return rolling_restart()
     if args.command == "status":
         settings = ClusterSettings(**_cluster_values(_env_without_secrets()))
         result = supervisorctl(Layout(settings.dir), "status", check=False)
