@@ -95,8 +95,8 @@ def _cluster_command(command: str, env: dict[str, str]) -> subprocess.CompletedP
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
-        subprocess.run([str(ROOT / "stack" / "ensure-cluster")], check=True)
+    # nginx, PostgreSQL and Redis from Debian, installed when missing (as `make cluster` does).
+    subprocess.run([str(ROOT / "stack" / "ensure-cluster")], check=True)
     folder = Path(tempfile.mkdtemp(prefix="swa-cluster-"))
     folder.chmod(0o755)  # PostgreSQL runs as its own user when the tests run as root
     env = {
