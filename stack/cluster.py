@@ -38,6 +38,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import psycopg
@@ -113,7 +114,7 @@ class ClusterSettings(BaseSettings):
         return f"redis://127.0.0.1:{self.redis_port}/0"
 
     def database_url(self, name: str = "swa") -> str:
-        password = self.postgres_password
+        password = quote(self.postgres_password, safe="")
         return f"postgresql+psycopg://swa:{password}@127.0.0.1:{self.postgres_port}/{name}"
 
 
