@@ -216,11 +216,19 @@ def load_environment() -> tuple[ClusterSettings, dict[str, str]]:
             "SWA_DATABASE_URL": settings.database_url(),
             "SWA_RECORDS_DATABASE_URL": settings.database_url("swa_records"),
             "PYTHONUNBUFFERED": "1",
+            # Rasa's conversation locks: just past the service's turn timeout (processes.py).
+            "TICKET_LOCK_LIFETIME": str(processes.rasa_lock_lifetime_s(_turn_timeout_s(env))),
             **processes.RASA_QUIET,
         }
     )
     env.setdefault("SWA_PUBLIC_URL", f"http://127.0.0.1:{settings.http_port}")
     return settings, env
+
+
+def _turn_timeout_s(env: dict[str, str]) -> float:
+    from queue_service.settings import Settings
+
+    return float(env.get("SWA_RASA_TIMEOUT_S") or Settings.model_fields["rasa_timeout_s"].default)
 
 
 def _cluster_values(env: dict[str, str]) -> dict[str, str]:
