@@ -213,7 +213,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     )
     watching = background.start("handoff-round", watch.run)
     background.start("transcript-outbox", outbox.run)
-    background.start("warm-up", warmup.run)
+    background.start("warm-up", warmup.run, once=True)
     try:
         yield services
     finally:
