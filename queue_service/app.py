@@ -60,6 +60,7 @@ from queue_service.images.store import ImageStore
 from queue_service.images.upload import Images
 from queue_service.port import ChannelPort
 from queue_service.rasa_client import RasaClient
+from queue_service.rasa_pool import RasaPool
 from queue_service.secret_policy import require_safe
 from queue_service.services import Services
 from queue_service.settings import Settings, get_settings
@@ -92,8 +93,9 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     sessions = session_factory(engine)
     redis_client = fail_fast_redis(settings.redis_url, settings.redis_timeout_s)
     background = Background()
-    rasa = RasaClient(
-        settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_s
+    token = settings.rasa_token.get_secret_value()
+    rasa = RasaPool(
+        [RasaClient(url, token, settings.rasa_timeout_s) for url in settings.rasa_servers()]
     )
     queue = HandoffQueue(redis_client)
     tickets = TicketStore(sessions)
@@ -150,7 +152,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
             settings.card_status_check_s,
         ),
     )
-    gate = TurnGate(settings.rasa_concurrency, settings.turn_max_wait_s)
+    # The line's width: as many turns in flight as each Rasa server serves well, per server.
+    gate = TurnGate(settings.rasa_concurrency * len(rasa.clients), settings.turn_max_wait_s)
     # A resent message waits for its first run at most as long as a turn can take; the claim
     # of an instance that died lapses within a few seconds.
     ledger = TurnLedger(
@@ -214,6 +217,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     watching = background.start("handoff-round", watch.run)
     background.start("transcript-outbox", outbox.run)
     background.start("warm-up", warmup.run, once=True)
+    background.start("rasa-watch", rasa.watch)
     try:
         yield services
     finally:
