@@ -4,6 +4,7 @@ and serves them (queue_service/services.py hands them to the routes as typed dep
 The only module of the service that imports the channels (pyproject.toml [tool.importlinter]).
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,7 +27,7 @@ from queue_service.admission import TurnGate
 from queue_service.agents.accounts import AccountStore, RecentAccounts
 from queue_service.agents.passwords import Passwords
 from queue_service.agents.sessions import SessionStore
-from queue_service.background import Background
+from queue_service.background import STOP_WAIT_S, Background
 from queue_service.bus import Bus
 from queue_service.console import pages as console
 from queue_service.console.canned import CannedStore
@@ -221,8 +222,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     try:
         yield services
     finally:
-        watch.stop()
-        await watching
+        watch.stop()  # a flag: the round ends after its current pass
+        await asyncio.wait({watching}, timeout=STOP_WAIT_S)
         await background.stop()
         if wechat is not None:
             await wechat.aclose()
