@@ -52,6 +52,7 @@ from queue_service.identity.portal import PortalTokens
 from queue_service.identity.routes import BindLinks
 from queue_service.identity.service import Identities
 from queue_service.identity.store import IdentityStore
+from queue_service.outcomes import SessionJob, SessionRound
 from queue_service.port import ChannelPort
 from queue_service.rasa_client import RasaClient
 from queue_service.secret_policy import require_safe
@@ -173,11 +174,17 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         max_wait_s=settings.max_wait_s,
     )
     watching = asyncio.create_task(watch.run(), name="handoff-round")
+    job = SessionJob(sessions, redis_client, queue, settings.session_gap_s)
+    outcome_round = SessionRound(job, settings.session_round_s)
+    services.add(job)
+    counting = asyncio.create_task(outcome_round.run(), name="session-round")
     try:
         yield services
     finally:
+        outcome_round.stop()
         watch.stop()
         await watching
+        await counting
         if wechat is not None:
             await wechat.aclose()
         if telegram is not None:
