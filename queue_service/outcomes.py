@@ -264,8 +264,11 @@ def _line(row: TranscriptMessage) -> Line:
 
 def _insert(dialect: str):
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(bot_sessions).on_conflict_do_nothing(
-        index_elements=["conversation_id", "started_at"]
+    # RETURNING says whether the row went in (a conflict returns nothing), on both databases.
+    return (
+        module.insert(bot_sessions)
+        .on_conflict_do_nothing(index_elements=["conversation_id", "started_at"])
+        .returning(bot_sessions.c.id)
     )
 
 
@@ -299,8 +302,9 @@ class SessionJob:
             )
         return value or 0
 
-    async def round(self) -> RoundResult:
-        now = self._clock()
+    async def round(self, now: datetime | None = None) -> RoundResult:
+        """One pass: close what is due at `now` (the clock's time if not given)."""
+        now = now or self._clock()
         close_before = now - self._gap - timedelta(seconds=SETTLE_S)
         mark = await self.mark()
         result = RoundResult(mark=mark)
@@ -421,7 +425,7 @@ class SessionJob:
         async with self._sessions() as db, db.begin():
             statement = _insert(db.bind.dialect.name)
             for session in wanted:
-                if (await db.execute(statement, session.row(now))).rowcount == 1:
+                if (await db.execute(statement, session.row(now))).first() is not None:
                     inserted.append(session)
         result.written.extend(inserted)
         await self._add_totals(inserted)
