@@ -18,6 +18,8 @@ ANSWER = "answer"  # {"kind": "answer", "entry": <FAQ entry id>}
 DECLINE = "decline"  # {"kind": "decline", "reason": one of DECLINE_REASONS}
 SUGGEST = "suggest"  # {"kind": "suggest", "entries": [<FAQ entry id>, ...]} (猜你想问)
 QUERY = "query"  # {"kind": "query", "query": <actions.queries.render.Query value>}
+# {"kind": "handoff"}: asked for a person; the bot asks which kind (the skill buttons) first.
+HANDOFF = "handoff"
 
 # out_of_scope: not a Single Window question; not_understood: no entry came close (gibberish
 # included); gave_up: after repeated misses the bot offers a person instead of guessing again.

@@ -175,7 +175,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     )
     watching = asyncio.create_task(watch.run(), name="handoff-round")
     job = SessionJob(sessions, redis_client, queue, settings.session_gap_s)
-    outcome_round = SessionRound(job, settings.session_round_s)
+    outcome_round = SessionRound(job, redis_client, settings.session_round_s)
     services.add(job)
     counting = asyncio.create_task(outcome_round.run(), name="session-round")
     try:

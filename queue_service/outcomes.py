@@ -62,7 +62,7 @@ from kernel import bot_events
 from kernel.conversation_ids import channel_of
 from kernel.messages import Role
 from queue_service.db import Chat, Ticket, TranscriptMessage, as_utc
-from queue_service.handoff import desk
+from queue_service.handoff import desk, texts
 from queue_service.handoff.phases import Phase, Phases
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,10 @@ HOLD_MAX_S = 24 * 3600
 # Lines read per query while a round walks the transcript.
 BATCH = 2000
 MARK = "transcript"
+# The desk's answers to a user who asked for a person and could not be queued.
+REFUSED = {texts.TOO_MANY_HANDOFFS_TEXT, texts.HANDOFF_UNAVAILABLE_TEXT}
+# Held by the process doing this interval's round (SessionRound).
+ROUND_LOCK = "swa:stats:session-round"
 # The Prometheus totals (queue_service/metrics.py): one Redis hash, fields "name|label|label".
 TOTALS_KEY = "swa:stats:bot-totals"
 
@@ -100,6 +104,7 @@ bot_sessions = Table(
     Column("entries", JSON, nullable=False),
     Column("suggested", JSON, nullable=False),
     Column("handoff_requested", Boolean, nullable=False),
+    Column("queued", Boolean, nullable=False),
     Column("skill", String(32)),
     Column("chat_id", Integer),
     Column("ticket_id", Integer),
@@ -128,6 +133,7 @@ class Line:
     role: str
     created_at: datetime
     extra: dict[str, Any]
+    text: str | None = None
 
     @property
     def payloads(self) -> set[str]:
@@ -156,6 +162,7 @@ class Session:
     entries: Counter[str] = field(default_factory=Counter)
     suggested: Counter[str] = field(default_factory=Counter)
     handoff_requested: bool = False
+    queued: bool = False
     skill: str | None = None
     chat_id: int | None = None
     ticket_id: int | None = None
@@ -190,6 +197,7 @@ class Session:
             "entries": dict(self.entries),
             "suggested": dict(self.suggested),
             "handoff_requested": self.handoff_requested,
+            "queued": self.queued,
             "skill": self.skill,
             "chat_id": self.chat_id,
             "ticket_id": self.ticket_id,
@@ -218,14 +226,17 @@ def count(session: Session) -> None:
         elif line.role == Role.BOT and session.user_turns and not answered:
             session.bot_turns += 1  # a user line the bot answered (the greeting is no turn)
             answered = True
-        if line.role == Role.SYSTEM and line.payloads & {
-            desk.CANCEL.payload,
-            desk.LEAVE_MESSAGE.payload,
-        }:
-            session.handoff_requested = True  # queued, or offered to leave a message
+        if line.role == Role.SYSTEM:
+            # The handoff desk's lines: waiting (取消排队), offered 留言, or refused.
+            if desk.CANCEL.payload in line.payloads:
+                session.handoff_requested = session.queued = True
+            if desk.LEAVE_MESSAGE.payload in line.payloads or line.text in REFUSED:
+                session.handoff_requested = True
         for event in line.events:
             kind = event["kind"]
-            if kind == bot_events.ANSWER:
+            if kind == bot_events.HANDOFF:
+                session.handoff_requested = True
+            elif kind == bot_events.ANSWER:
                 session.answers += 1
                 session.entries[str(event.get("entry"))] += 1
             elif kind == bot_events.DECLINE:
@@ -245,6 +256,8 @@ def decide(session: Session, chats: Iterable[Chat], tickets: Iterable[Ticket]) -
     agent_spoke = any(line.role == Role.AGENT for line in session.lines)
     if served or left:
         session.handoff_requested = True
+    if served:
+        session.queued = True
     if served or agent_spoke:
         session.outcome = Outcome.HANDED_OFF
         if served:
@@ -259,7 +272,9 @@ def decide(session: Session, chats: Iterable[Chat], tickets: Iterable[Ticket]) -
 
 
 def _line(row: TranscriptMessage) -> Line:
-    return Line(row.id, row.conversation_id, row.role, as_utc(row.created_at), row.extra or {})
+    return Line(
+        row.id, row.conversation_id, row.role, as_utc(row.created_at), row.extra or {}, row.text
+    )
 
 
 def _insert(dialect: str):
@@ -308,14 +323,20 @@ class SessionJob:
         close_before = now - self._gap - timedelta(seconds=SETTLE_S)
         mark = await self.mark()
         result = RoundResult(mark=mark)
-        cursor, lowest_open = mark, None
+        settled_before = now - timedelta(seconds=SETTLE_S)
+        cursor, lowest_open, settled = mark, None, mark
+        seen: set[str] = set()
         async with self._sessions() as db:
             top = await db.scalar(select(func.max(TranscriptMessage.id)))
         top = top or 0
         while cursor < top:
             async with self._sessions() as db:
                 ids = await db.execute(
-                    select(TranscriptMessage.id, TranscriptMessage.conversation_id)
+                    select(
+                        TranscriptMessage.id,
+                        TranscriptMessage.conversation_id,
+                        TranscriptMessage.created_at,
+                    )
                     .where(TranscriptMessage.id > cursor, TranscriptMessage.id <= top)
                     .order_by(TranscriptMessage.id)
                     .limit(BATCH)
@@ -323,13 +344,21 @@ class SessionJob:
                 batch = ids.all()
             if not batch:
                 break
-            batch_end = batch[-1][0]
-            conversations = sorted({conversation for _, conversation in batch})
+            cursor = batch[-1][0]
+            # A line of a transaction not yet committed is invisible here, and its id may be
+            # below visible ones: the mark passes only lines that have settled.
+            old = [line_id for line_id, _, at in batch if as_utc(at) < settled_before]
+            settled = max(settled, *old) if old else settled
+            conversations = sorted({c for _, c, _ in batch} - seen)
+            seen.update(conversations)
+            if not conversations:
+                continue
             opened = await self._conversations(conversations, mark, top, close_before, now, result)
             if opened is not None:
                 lowest_open = opened if lowest_open is None else min(lowest_open, opened)
-            cursor = batch_end
-        new_mark = cursor if lowest_open is None else min(cursor, lowest_open - 1)
+        new_mark = min(cursor, settled)
+        if lowest_open is not None:
+            new_mark = min(new_mark, lowest_open - 1)
         if new_mark > mark:
             await self._set_mark(new_mark)
             result.mark = new_mark
@@ -480,15 +509,20 @@ async def totals(redis: Redis) -> dict[tuple[str, ...], int]:
 class SessionRound:
     """The job in every service process: a round every `interval_s`, stopped by a flag."""
 
-    def __init__(self, job: SessionJob, interval_s: float) -> None:
+    def __init__(self, job: SessionJob, redis: Redis, interval_s: float) -> None:
         self._job = job
+        self._redis = redis
         self._interval_s = interval_s
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                await self._job.round()
+                # One process per interval does the round: the others would repeat its reading.
+                # Not needed for correctness: rows are inserted only if absent.
+                lock_ms = max(1, int(self._interval_s * 900))
+                if await self._redis.set(ROUND_LOCK, 1, nx=True, px=lock_ms):
+                    await self._job.round()
             except (RedisError, SQLAlchemyError) as exc:
                 log.warning("session round failed", extra={"error": str(exc)})
             with contextlib.suppress(TimeoutError):

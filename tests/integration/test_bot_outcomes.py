@@ -244,6 +244,7 @@ def test_sessions_get_one_outcome_each_counted_once(service, database_url, redis
     [handed] = by_id[ids["handed"]]
     assert (handed["outcome"], handed["skill"], handed["answers"]) == ("handed_off", "account", 1)
     assert handed["chat_id"] is not None and handed["handoff_requested"] is True
+    assert handed["queued"] is True
 
     [abandoned] = by_id[ids["abandoned"]]
     assert (abandoned["outcome"], abandoned["skill"], abandoned["bot_turns"]) == (
@@ -252,7 +253,11 @@ def test_sessions_get_one_outcome_each_counted_once(service, database_url, redis
         0,
     )
 
+    assert (abandoned["queued"], abandoned["handoff_requested"]) == (True, True)
+    assert bot["queued"] is False
+
     [message] = by_id[ids["message"]]
+    assert (message["queued"], message["handoff_requested"]) == (False, True)
     assert (message["outcome"], message["skill"]) == ("left_message", "declaration")
     assert message["ticket_id"] is not None
 
@@ -337,3 +342,17 @@ async def test_the_actions_mark_what_each_reply_was(redis_client) -> None:
     assert await reply(parse("明天下雨吗", intent="out_of_scope"), faq_failures=1.0) == [
         [{"kind": "decline", "reason": "gave_up"}]
     ]
+
+
+async def test_asking_for_a_person_is_marked_while_the_bot_asks_which_kind() -> None:
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.handoff import ActionHandoff
+
+    dispatcher = CollectingDispatcher()
+    tracker = Tracker("webchat:t", {}, {"text": "转人工"}, [], False, None, {}, "action_listen")
+    await ActionHandoff().run(dispatcher, tracker, {})
+    [asked] = dispatcher.messages
+    assert bot_events.events(asked["custom"]) == [{"kind": "handoff"}]
+    assert len(asked["buttons"]) == len(Skill)

@@ -36,7 +36,9 @@ def upgrade() -> None:
         # {FAQ entry id: answers given}; the 猜你想问 offers' entries the same way.
         sa.Column("entries", sa.JSON, nullable=False),
         sa.Column("suggested", sa.JSON, nullable=False),
+        # A person was asked for (at any step); the user was in the queue (waited for one).
         sa.Column("handoff_requested", sa.Boolean, nullable=False),
+        sa.Column("queued", sa.Boolean, nullable=False),
         sa.Column("skill", sa.String(32), nullable=True),
         sa.Column("chat_id", sa.Integer, nullable=True),
         sa.Column("ticket_id", sa.Integer, nullable=True),
