@@ -51,6 +51,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     func,
+    or_,
     select,
     update,
 )
@@ -76,6 +77,7 @@ HOLD_MAX_S = 24 * 3600
 # Lines read per query while a round walks the transcript.
 BATCH = 2000
 MARK = "transcript"
+OPEN_ENDED = datetime(9999, 1, 1, tzinfo=UTC)
 # The desk's answers to a user who asked for a person and could not be queued.
 REFUSED = {texts.TOO_MANY_HANDOFFS_TEXT, texts.HANDOFF_UNAVAILABLE_TEXT}
 # Held by the process doing this interval's round (SessionRound).
@@ -205,14 +207,25 @@ class Session:
         }
 
 
-def split(lines: Sequence[Line], gap: timedelta) -> list[list[Line]]:
-    """A conversation's lines (in id order) cut where the silence is longer than the gap."""
+def split(lines: Sequence[Line], gap: timedelta, chats: Iterable[Chat] = ()) -> list[list[Line]]:
+    """A conversation's lines (in id order) cut where the silence is longer than the gap,
+    unless an agent's chat went on through it (a slow agent does not end the session)."""
+    slack = timedelta(seconds=1)
+    # (assigned, closed) widened by a second; a chat still open runs on for ever.
+    far = OPEN_ENDED
+    spans = [
+        (as_utc(c.assigned_at) - slack, as_utc(c.closed_at) + slack if c.closed_at else far)
+        for c in chats
+    ]
     runs: list[list[Line]] = []
     for line in lines:
-        if runs and line.created_at - runs[-1][-1].created_at <= gap:
-            runs[-1].append(line)
-        else:
-            runs.append([line])
+        if runs:
+            before = runs[-1][-1].created_at
+            chatting = any(a <= before and line.created_at <= b for a, b in spans)
+            if line.created_at - before <= gap or chatting:
+                runs[-1].append(line)
+                continue
+        runs.append([line])
     return runs
 
 
@@ -400,17 +413,32 @@ class SessionJob:
             for row in rows:
                 if row.id > (written_to.get(row.conversation_id) or 0):
                     by_conversation.setdefault(row.conversation_id, []).append(_line(row))
+            if not by_conversation:
+                return None
+            earliest = min(lines[0].created_at for lines in by_conversation.values())
+            chats: dict[str, list[Chat]] = {}
+            for chat in await db.scalars(
+                select(Chat)
+                .where(
+                    Chat.conversation_id.in_(list(by_conversation)),
+                    or_(
+                        Chat.closed_at.is_(None), Chat.closed_at >= earliest - timedelta(seconds=1)
+                    ),
+                )
+                .order_by(Chat.id)
+            ):
+                chats.setdefault(chat.conversation_id, []).append(chat)
         lowest_open: int | None = None
         closed: list[Session] = []
         for conversation_id, lines in by_conversation.items():
-            runs = split(lines, self._gap)
+            runs = split(lines, self._gap, chats.get(conversation_id, []))
             last = runs[-1]
             if last[-1].created_at >= close_before or await self._held(conversation_id, last, now):
                 runs.pop()
                 lowest_open = last[0].id if lowest_open is None else min(lowest_open, last[0].id)
             closed.extend(Session(conversation_id, run) for run in runs)
         if closed:
-            await self._write(closed, now, result)
+            await self._write(closed, chats, now, result)
         return lowest_open
 
     async def _held(self, conversation_id: str, lines: list[Line], now: datetime) -> bool:
@@ -424,17 +452,16 @@ class SessionJob:
             return True  # decided in a later round, when Redis answers
         return phase in (Phase.QUEUED, Phase.WITH_AGENT)
 
-    async def _write(self, closed: list[Session], now: datetime, result: RoundResult) -> None:
+    async def _write(
+        self,
+        closed: list[Session],
+        chats: dict[str, list[Chat]],
+        now: datetime,
+        result: RoundResult,
+    ) -> None:
         conversations = sorted({s.conversation_id for s in closed})
         earliest = min(s.started_at for s in closed) - timedelta(seconds=1)
         async with self._sessions() as db:
-            chats = list(
-                await db.scalars(
-                    select(Chat)
-                    .where(Chat.conversation_id.in_(conversations), Chat.assigned_at >= earliest)
-                    .order_by(Chat.id)
-                )
-            )
             tickets = list(
                 await db.scalars(
                     select(Ticket)
@@ -444,7 +471,7 @@ class SessionJob:
             )
         for session in closed:
             count(session)
-            own_chats = [c for c in chats if c.conversation_id == session.conversation_id]
+            own_chats = chats.get(session.conversation_id, [])
             own_tickets = [t for t in tickets if t.conversation_id == session.conversation_id]
             decide(session, own_chats, own_tickets)
         wanted = [s for s in closed if s.user_turns]
