@@ -64,6 +64,7 @@ async def metrics(queue: Queue, tickets: Tickets, stats: Stats, redis: RedisClie
 # same values; scrape one instance, or take max() across them, never sum().
 CHANNELS = ("webchat", "wechat", "telegram")
 BOT_COUNTERS = (
+    ("turns", "swa_bot_turns", "User messages the bot answered, in closed sessions"),
     ("answers", "swa_bot_answers", "FAQ answers the bot gave, in closed sessions"),
     ("declines", "swa_bot_declines", "Replies where the bot could not answer, in closed sessions"),
     ("suggestions", "swa_bot_suggestions", "猜你想问 offers (closest entries), in closed sessions"),

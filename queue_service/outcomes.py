@@ -493,6 +493,7 @@ class SessionJob:
         totals: Counter[str] = Counter()
         for s in inserted:
             totals[f"sessions|{s.outcome.value}|{s.channel}"] += 1
+            totals[f"turns|{s.channel}"] += s.bot_turns
             totals[f"answers|{s.channel}"] += s.answers
             totals[f"declines|{s.channel}"] += s.declines
             totals[f"suggestions|{s.channel}"] += s.suggestions

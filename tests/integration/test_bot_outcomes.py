@@ -314,6 +314,7 @@ def test_sessions_get_one_outcome_each_counted_once(service, database_url, redis
     assert metric(scraped, "swa_bot_declines_total", channel="webchat") >= 2
     assert metric(scraped, "swa_bot_suggestions_total", channel="webchat") >= 1
     assert metric(scraped, "swa_bot_queries_total", channel="webchat") >= 1
+    assert metric(scraped, "swa_bot_turns_total", channel="webchat") >= 4 + 1 + 1 + 3 + 1
     assert metric(scraped, "swa_bot_sessions_total", outcome="contained", channel="wechat") == 0
 
 
