@@ -17,7 +17,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc bench bench-nlu bench-queue bench-records bench-connections bench-cards
+.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc bench bench-nlu bench-queue bench-records bench-connections bench-cards bench-load
 
 run: $(APP_STAMP) $(RASA_STAMP)
 	$(VENV)/bin/python -m stack.run
@@ -68,6 +68,12 @@ bench-connections: $(APP_STAMP)
 # SM2 (gmssl-pyx) beside ECDSA P-256 (cryptography): sign and verify of the card login message.
 bench-cards: $(APP_STAMP)
 	$(VENV)/bin/python -m bench.card_signatures
+	$(MAKE) bench-load
+
+# Overload and a long conversation (issue 16): 200 users x 5 questions through the hub, beside
+# the same load with admission control off and straight to Rasa (docs/reliability.md).
+bench-load: model
+	$(VENV)/bin/python -m bench.load
 
 bench-queue: $(APP_STAMP)
 	$(VENV)/bin/python -m bench.queue

@@ -81,9 +81,14 @@ class InboundMessage(BaseModel):
     # A button click carries the button's payload; `text` then holds its title for the record.
     payload: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    # An image the user sent to their agent: its reference (queue_service/images/refs.py).
+    image: str | None = None
     # The sender's network address where the channel knows it (web chat), for per-client caps;
     # never sent to the bot.
     client: str | None = Field(default=None, exclude=True)
+    # The channel's id for this message where the client sends one (web chat): a message sent
+    # again with the same id is answered once (queue_service/turn_ledger.py).
+    message_id: str | None = Field(default=None, exclude=True)
 
     @property
     def for_bot(self) -> str:
@@ -112,6 +117,9 @@ class OutboundMessage(BaseModel):
     # on the agent's own lines, the display name the user sees (客服小王).
     agent: str | None = None
     sender_name: str | None = None
+    # On a user's line: the channel's id for the message (web chat), so a page that sends it
+    # again after a reconnect can tell it is already there.
+    message_id: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

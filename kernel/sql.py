@@ -5,6 +5,7 @@ engine so that request handlers never block the event loop on a query. Each data
 own Alembic history (the service's, the records stand-in's); `upgrade` brings either to head.
 """
 
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,18 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def create_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, pool_pre_ping=True)
+def create_engine(url: str, timeout_s: float | None = None) -> AsyncEngine:
+    """The engine for `url`; with `timeout_s`, a PostgreSQL that does not answer (down, its
+    connections blocked, a statement stuck) fails within that long instead of hanging a turn:
+    connecting, waiting for a pooled connection and each statement are bounded by it."""
+    options: dict[str, Any] = {}
+    if timeout_s is not None and url.startswith("postgresql"):
+        options["pool_timeout"] = timeout_s
+        options["connect_args"] = {
+            "connect_timeout": max(1, math.ceil(timeout_s)),
+            "options": f"-c statement_timeout={int(timeout_s * 1000)}",
+        }
+    engine = create_async_engine(url, pool_pre_ping=True, **options)
     if engine.dialect.name == "sqlite":
         # WAL lets the service read history while another connection writes; with WAL,
         # synchronous=NORMAL is still corruption-safe and saves an fsync per commit.

@@ -4,12 +4,14 @@ and serves them (queue_service/services.py hands them to the routes as typed dep
 The only module of the service that imports the channels (pyproject.toml [tool.importlinter]).
 """
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import redis.asyncio as redis
 from fastapi import FastAPI
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from integrations.telegram import routes as telegram
 from integrations.telegram.service import TelegramChannel
@@ -20,9 +22,11 @@ from integrations.wechat.service import WeChatChannel
 from kernel.claims import Identity
 from kernel.logging_setup import configure_logging
 from queue_service import health, metrics
+from queue_service.admission import TurnGate
 from queue_service.agents.accounts import AccountStore, RecentAccounts
 from queue_service.agents.passwords import Passwords
 from queue_service.agents.sessions import SessionStore
+from queue_service.background import Background
 from queue_service.bus import Bus
 from queue_service.console import pages as console
 from queue_service.console.canned import CannedStore
@@ -52,6 +56,8 @@ from queue_service.identity.portal import PortalTokens
 from queue_service.identity.routes import BindLinks
 from queue_service.identity.service import Identities
 from queue_service.identity.store import IdentityStore
+from queue_service.images.store import ImageStore
+from queue_service.images.upload import Images
 from queue_service.outcomes import SessionJob, SessionRound
 from queue_service.port import ChannelPort
 from queue_service.rasa_client import RasaClient
@@ -59,15 +65,33 @@ from queue_service.secret_policy import require_safe
 from queue_service.services import Services
 from queue_service.settings import Settings, get_settings
 from queue_service.static_files import mount_shared
+from queue_service.transcript_outbox import TranscriptOutbox
 from queue_service.transcripts import TranscriptStore
+from queue_service.turn_ledger import TurnLedger
+
+
+def fail_fast_redis(url: str, timeout_s: float) -> redis.Redis:
+    """A client whose calls fail after timeout_s when Redis does not answer (stopped, its host
+    gone), instead of redis-py's default of several retries with growing pauses: a turn makes
+    a few calls in a row, and their sum must stay within the promise of an answer in 2 s. A
+    dropped connection (Redis restarted) is retried once, at once. Subscriptions block without
+    a bound (redis-py reads them with no timeout), so the bus is not cut off when idle."""
+    return redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+    )
 
 
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Services]:
     """Every part built and started, then stopped and closed in reverse order."""
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.sql_timeout_s)
     sessions = session_factory(engine)
-    redis_client = redis.from_url(settings.redis_url, decode_responses=True)
+    redis_client = fail_fast_redis(settings.redis_url, settings.redis_timeout_s)
+    background = Background()
     rasa = RasaClient(
         settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_s
     )
@@ -126,9 +150,17 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
             settings.card_status_check_s,
         ),
     )
-    hub = Hub(rasa, transcripts, queue, desk, switchboard, identities)
+    gate = TurnGate(settings.rasa_concurrency, settings.turn_max_wait_s)
+    # A resent message waits for its first run at most as long as a turn can take; the claim
+    # of an instance that died lapses within a few seconds.
+    ledger = TurnLedger(
+        redis_client, lease_s=6.0, wait_s=settings.turn_max_wait_s + settings.rasa_timeout_s
+    )
+    outbox = TranscriptOutbox(redis_client, transcripts)
+    hub = Hub(rasa, transcripts, queue, desk, switchboard, identities, gate, ledger, outbox)
     # What the channels are given instead of the hub and its parts (queue_service/port.py).
-    port = ChannelPort(hub, transcripts, identities, bus, queue)
+    images = Images(ImageStore(sessions), redis_client, settings)
+    port = ChannelPort(hub, transcripts, identities, bus, queue, images)
     services = Services(
         settings,
         redis_client,
@@ -153,7 +185,11 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         hub,
         port,
         ConnectionCap(settings.webchat_max_connections_per_ip),
+        engine,
+        background,
+        outbox,
     )
+    services.add(images)
     wechat = WeChatChannel.from_settings(settings, redis_client, port)
     if wechat is not None:
         services.add(wechat)
@@ -173,18 +209,19 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         interval_s=settings.handoff_round_s,
         max_wait_s=settings.max_wait_s,
     )
-    watching = asyncio.create_task(watch.run(), name="handoff-round")
+    watching = background.start("handoff-round", watch.run)
+    background.start("transcript-outbox", outbox.run)
     job = SessionJob(sessions, redis_client, queue, settings.session_gap_s)
     outcome_round = SessionRound(job, redis_client, settings.session_round_s)
     services.add(job)
-    counting = asyncio.create_task(outcome_round.run(), name="session-round")
+    background.start("session-round", outcome_round.run)
     try:
         yield services
     finally:
         outcome_round.stop()
         watch.stop()
         await watching
-        await counting
+        await background.stop()
         if wechat is not None:
             await wechat.aclose()
         if telegram is not None:

@@ -11,28 +11,38 @@ A reply carrying the handoff payload is not shown: the desk takes over from ther
 the user's included, lands in the transcript before the channel sees the answer, so a page
 reloaded right after a reply finds it in the history, and nothing said is lost if the channel
 drops.
+
+Faults and overload (issue 16, docs/reliability.md): bot turns wait in line for Rasa
+(queue_service/admission.py); a message with the page's id is answered once however often it
+is sent (queue_service/turn_ledger.py); lines the database cannot take now wait in the
+transcript outbox (queue_service/transcript_outbox.py); and when the conversation's phase
+cannot be read (Redis down or hanging) nobody is asked, since the message may be meant for an
+agent: the user is told it was not delivered.
 """
 
 import asyncio
+import contextlib
 import logging
 
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from kernel import menu, payloads
 from kernel.messages import InboundMessage, OutboundMessage, Role, StoredMessage
 from kernel.signing import METADATA_KEY, SIGNATURE_KEY
 from kernel.skills import Skill
+from queue_service.admission import Notice, TurnGate, TurnRefused
 from queue_service.handoff import texts
 from queue_service.handoff.desk import HandoffDesk, ends_chat
 from queue_service.handoff.phases import Conversation, Phase, Phases
 from queue_service.handoff.switchboard import Switchboard
 from queue_service.identity.service import Identities
 from queue_service.rasa_client import RasaClient, RasaUnavailable
+from queue_service.transcript_outbox import TranscriptOutbox
 from queue_service.transcripts import TranscriptStore
+from queue_service.turn_ledger import StillRunning, TurnLedger
 
 log = logging.getLogger(__name__)
-
-
 
 
 def bot_unavailable() -> OutboundMessage:
@@ -41,6 +51,10 @@ def bot_unavailable() -> OutboundMessage:
         text=texts.BOT_UNAVAILABLE_TEXT,
         buttons=[menu.HANDOFF],
     )
+
+
+def not_delivered() -> OutboundMessage:
+    return OutboundMessage(role=Role.SYSTEM, text=texts.NOT_DELIVERED_TEXT)
 
 
 def handoff_skill(reply: OutboundMessage) -> Skill | None:
@@ -62,6 +76,9 @@ class Hub:
         desk: HandoffDesk,
         switchboard: Switchboard,
         identities: Identities | None = None,
+        gate: TurnGate | None = None,
+        ledger: TurnLedger | None = None,
+        outbox: TranscriptOutbox | None = None,
     ) -> None:
         self._rasa = rasa
         self._transcripts = transcripts
@@ -69,49 +86,155 @@ class Hub:
         self._desk = desk
         self._switchboard = switchboard
         self._identities = identities
+        # Turns in flight to Rasa, the rest queued in order (queue_service/admission.py).
+        self._gate = gate or TurnGate(capacity=8, max_wait_s=30.0)
+        # Messages sent again with the same id are answered once (queue_service/turn_ledger.py).
+        self._ledger = ledger
+        self._outbox = outbox
 
-    async def handle(self, inbound: InboundMessage) -> list[StoredMessage]:
-        user_line = OutboundMessage(role=Role.USER, text=inbound.text)
+    async def handle(
+        self, inbound: InboundMessage, on_wait: Notice | None = None
+    ) -> list[StoredMessage]:
+        """The answer to the user's message; `on_wait` is called once if the bot's turn has to
+        wait for a place in the queue in front of Rasa (the channel shows that it is coming).
+        A message with an id already answered gets that answer again, and no new turn."""
+        message_id, conversation_id = inbound.message_id, inbound.conversation_id
+        if message_id is None or self._ledger is None:
+            return await self._handle(inbound, on_wait)
+        try:
+            before = await self._ledger.claim(conversation_id, message_id)
+        except RedisError:
+            return await self._handle(inbound, on_wait)  # which tells the user, Redis being down
+        except StillRunning:
+            log.warning("message still running elsewhere", extra={"message_id": message_id})
+            return await self._append(conversation_id, [not_delivered()])
+        if before is not None:
+            return before.lines
+        said = None  # the user's line, if a run of this message died after writing it
+        with contextlib.suppress(RedisError):
+            said = await self._ledger.said(conversation_id, message_id)
+        renewing = asyncio.create_task(self._keep_claim(conversation_id, message_id))
+        try:
+            answer = await self._handle(inbound, on_wait, said)
+        except BaseException:
+            with contextlib.suppress(RedisError):
+                await self._ledger.release(conversation_id, message_id)
+            raise
+        finally:
+            renewing.cancel()
+        with contextlib.suppress(RedisError):  # at worst, a resend is answered twice
+            await self._ledger.finish(conversation_id, message_id, answer)
+        return answer
+
+    async def _keep_claim(self, conversation_id: str, message_id: str) -> None:
+        """Renew the message's claim while its turn runs (it may wait in line for a while)."""
+        assert self._ledger is not None
+        while True:
+            await asyncio.sleep(self._ledger.lease_s / 3)
+            with contextlib.suppress(RedisError):
+                await self._ledger.renew(conversation_id, message_id)
+
+    async def _handle(
+        self, inbound: InboundMessage, on_wait: Notice | None, said: StoredMessage | None = None
+    ) -> list[StoredMessage]:
+        user_line = OutboundMessage(
+            role=Role.USER,
+            text=inbound.text or None,
+            image=inbound.image,
+            message_id=inbound.message_id,
+        )
         if self._identities is not None:
             command = await self._identities.command(inbound)
             if command is not None:
                 user_line.text = command.user_text  # a bind code is not kept
-                await self._transcripts.append(inbound.conversation_id, [user_line])
-                return await self._transcripts.append(inbound.conversation_id, command.replies)
+                await self._keep(inbound, user_line, said)
+                return await self._append(inbound.conversation_id, command.replies)
         conversation, from_desk = await self._ask_desk(inbound)
+        if conversation is None:
+            # Whether an agent serves this user is unknown: asking the bot could answer a
+            # message meant for a person, so nobody does, and the user is told to resend.
+            await self._keep(inbound, user_line, said)
+            return await self._append(inbound.conversation_id, [not_delivered()])
         if conversation is not None and conversation.phase is Phase.WITH_AGENT:
             if ends_chat(inbound):
                 ending = await self._switchboard.end_by_user(conversation)
-                await self._transcripts.append(inbound.conversation_id, [user_line])
-                return await self._transcripts.append(inbound.conversation_id, ending)
+                await self._keep(inbound, user_line, said)
+                return await self._append(inbound.conversation_id, ending)
             # Said to the agent: nobody else answers; the agent's reply arrives on the bus.
             user_line.agent = conversation.agent
-            [line] = await self._transcripts.append(inbound.conversation_id, [user_line])
+            line = await self._keep(inbound, user_line, said)
             await self._switchboard.from_user(conversation.agent, line)
             return []
         if from_desk is not None:
-            await self._transcripts.append(inbound.conversation_id, [user_line])
-            return await self._transcripts.append(inbound.conversation_id, from_desk)
-        # The user's line is written while Rasa thinks: only the replies' write adds to the turn.
-        _, replies = await asyncio.gather(
-            self._transcripts.append(inbound.conversation_id, [user_line]),
-            self._ask_bot(inbound),
-        )
+            await self._keep(inbound, user_line, said)
+            return await self._append(inbound.conversation_id, from_desk)
+        if said is not None:
+            # Run again after a run that died: Rasa may have answered that run already.
+            replies = await self._answer_given(inbound, said) or await self._ask_bot(
+                inbound, on_wait
+            )
+        else:
+            # The user's line is written while Rasa thinks: only the replies' write adds to
+            # the turn.
+            _, replies = await asyncio.gather(
+                self._keep(inbound, user_line, said),
+                self._ask_bot(inbound, on_wait),
+            )
         replies = await self._hand_over(inbound, replies)
-        return await self._transcripts.append(inbound.conversation_id, replies)
+        return await self._append(inbound.conversation_id, replies)
+
+    async def _keep(
+        self, inbound: InboundMessage, user_line: OutboundMessage, said: StoredMessage | None
+    ) -> StoredMessage:
+        """The user's line, in the transcript once: a message run again (its first run died
+        with its service instance) has the line that run wrote (`said`)."""
+        if said is not None:
+            return said
+        conversation_id, message_id = inbound.conversation_id, inbound.message_id
+        [line] = await self._append(conversation_id, [user_line])
+        if self._ledger is not None and message_id is not None:
+            with contextlib.suppress(RedisError):
+                await self._ledger.note_said(conversation_id, message_id, line)
+        return line
+
+    async def _answer_given(
+        self, inbound: InboundMessage, said: StoredMessage
+    ) -> list[OutboundMessage] | None:
+        """What Rasa answered this message in a run that died before it was shown, so that
+        Rasa processes each message once; None when it has no such answer."""
+        try:
+            return await self._rasa.answered_since(
+                inbound.conversation_id, inbound.for_bot, said.created_at.timestamp() - 5
+            )
+        except RasaUnavailable:
+            return None
+
+    async def _append(
+        self, conversation_id: str, lines: list[OutboundMessage]
+    ) -> list[StoredMessage]:
+        """The lines in the transcript, or, while the database fails, in the outbox that
+        writes them once it answers again (queue_service/transcript_outbox.py)."""
+        if self._outbox is not None and self._outbox.deferring:
+            return await self._outbox.put(conversation_id, lines)  # after those waiting
+        try:
+            return await self._transcripts.append(conversation_id, lines)
+        except SQLAlchemyError:
+            if self._outbox is None:
+                raise
+            return await self._outbox.put(conversation_id, lines)
 
     async def _ask_desk(
         self, inbound: InboundMessage
     ) -> tuple[Conversation | None, list[OutboundMessage] | None]:
-        """The conversation as read once for this message, and the desk's answer to it (None:
-        the bot's to answer). A user with an agent is not the desk's to answer."""
+        """The conversation as read once for this message (None: unreadable), and the desk's
+        answer to it (None: the bot's to answer). A user with an agent is not the desk's to
+        answer."""
         try:
             conversation = await self._phases.read(inbound.conversation_id)
             if conversation.phase is Phase.WITH_AGENT:
                 return conversation, None
             return conversation, await self._desk.handle(inbound, conversation)
         except RedisError as exc:
-            # Without Redis nobody can be queued, but the bot can still answer.
             log.warning("handoff state unavailable", extra={"error": str(exc)})
             return None, None
 
@@ -151,9 +274,11 @@ class Hub:
             conversation_id=conversation_id, text=payloads.GREET, payload=payloads.GREET
         )
         replies = await self._ask_bot(greet)
-        return await self._transcripts.append(conversation_id, replies)
+        return await self._append(conversation_id, replies)
 
-    async def _ask_bot(self, inbound: InboundMessage) -> list[OutboundMessage]:
+    async def _ask_bot(
+        self, inbound: InboundMessage, on_wait: Notice | None = None
+    ) -> list[OutboundMessage]:
         # No metadata unless there is something to say: the channel is the sender id's prefix,
         # and Rasa 3.6 spends ~30 ms more per turn on a message that carries any metadata.
         # A verified user's identity is something to say: the actions need it, signed.
@@ -164,7 +289,21 @@ class Hub:
         if self._identities is not None:
             metadata.update(await self._identities.metadata(inbound.conversation_id) or {})
         try:
-            return await self._rasa.send(inbound.conversation_id, inbound.for_bot, metadata or None)
+            async with self._gate.turn(on_wait):
+                replies = await self._rasa.send(
+                    inbound.conversation_id, inbound.for_bot, metadata or None
+                )
+            if not replies:
+                # Rasa answers 200 with nothing when its actions fail (the action server down):
+                # silence would leave the user waiting for an answer that never comes.
+                raise RasaUnavailable("an empty answer")
+            return replies
+        except TurnRefused:
+            log.warning(
+                "turn not admitted in time",
+                extra={"conversation_id": inbound.conversation_id, "waiting": self._gate.waiting},
+            )
+            return [bot_unavailable()]
         except RasaUnavailable as exc:
             log.warning(
                 "rasa unavailable",

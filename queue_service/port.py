@@ -3,9 +3,10 @@
 A channel (the web chat, WeChat, Telegram, and the relay that follows their users while a person
 serves them) translates its protocol to kernel messages and back. Everything else it needs is
 here, and nothing more: a turn, the greeting of a new conversation, typing notices, the
-transcript, the user's events on the bus, whether a person is involved, and the user's identity
-(portal and card logins). The hub, the queue, the transcript store and the identity desk stay
-behind it: they can change without any channel noticing, and no channel can reach past them.
+transcript, the user's events on the bus, whether a person is involved, the user's identity
+(portal and card logins), and the images of a human chat. The hub, the queue, the transcript
+store and the identity desk stay behind it: they can change without any channel noticing, and
+no channel can reach past them.
 Built once by the composition root (queue_service/app.py) and given to the channels.
 """
 
@@ -22,12 +23,15 @@ from kernel.claims import Source
 from kernel.conversation_ids import channel_of
 from kernel.messages import InboundMessage, OutboundMessage, Role, StoredMessage
 from kernel.skills import Skill
+from queue_service.admission import Notice
 from queue_service.bus import Bus, Event
+from queue_service.handoff.phases import Phase
 from queue_service.handoff.queue import HandoffQueue
 from queue_service.hub import Hub
 from queue_service.identity.card_login import CardDesk, CardLogin
 from queue_service.identity.service import Identities
 from queue_service.identity.store import Verified
+from queue_service.images.upload import Images
 from queue_service.topics import SENT_BY_CHANNEL as SENT_BY_CHANNEL  # for the relay
 from queue_service.topics import user_topic
 from queue_service.transcripts import TranscriptStore
@@ -59,7 +63,11 @@ class ChannelPort:
         identities: Identities,
         bus: Bus,
         queue: HandoffQueue,
+        images: Images,
     ) -> None:
+        # Images in a human chat: the checks every image passes, and the store that keeps them
+        # (queue_service/images/); channels check, keep and read images through it.
+        self.images = images
         self._hub = hub
         self._transcripts = transcripts
         self._identities = identities
@@ -68,9 +76,13 @@ class ChannelPort:
 
     # Turns.
 
-    async def handle(self, inbound: InboundMessage) -> list[StoredMessage]:
-        """The answer to a user's message (already in the transcript, as is the message)."""
-        return await self._hub.handle(inbound)
+    async def handle(
+        self, inbound: InboundMessage, on_wait: Notice | None = None
+    ) -> list[StoredMessage]:
+        """The answer to a user's message (already in the transcript, as is the message).
+        `on_wait` is called once if the bot's turn waits in line (the service is busy), so the
+        channel can tell the user an answer is coming."""
+        return await self._hub.handle(inbound, on_wait)
 
     async def start(self, conversation_id: str) -> list[StoredMessage]:
         """A new conversation's greeting and menu, before the user has typed anything."""
@@ -106,6 +118,16 @@ class ChannelPort:
         """Whether the user waits for a person or is served by one: their lines then come as
         events, not as a turn's answer."""
         return (await self._queue.read(conversation_id)).phase.handed_over
+
+    async def with_agent(self, conversation_id: str) -> bool:
+        """Whether a person serves the user now: the only time the user may send images."""
+        return (await self._queue.read(conversation_id)).phase is Phase.WITH_AGENT
+
+    async def image_from_user(self, conversation_id: str, image: str) -> None:
+        """An image the user sent (already kept: its reference), said to their agent as any
+        line is: to the transcript, and on to the agent's consoles."""
+        inbound = InboundMessage(conversation_id=conversation_id, text="", image=image)
+        await self._hub.handle(inbound)
 
     async def with_person_on(self, channel: str) -> set[str]:
         """The channel's users who wait for a person or are served by one."""

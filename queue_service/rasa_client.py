@@ -85,10 +85,43 @@ class RasaClient:
             raise RasaUnavailable(f"unexpected reply: {replies!r:.200}")
         return from_replies(replies)
 
-    async def is_ready(self) -> bool:
+    async def answered_since(
+        self, sender: str, message: str, since: float
+    ) -> list[OutboundMessage] | None:
+        """What Rasa answered `message`, if it is the conversation's last user message,
+        received at or after `since` (Unix time), and its turn is complete; else None. For a
+        message run again after the run that sent it died: Rasa may have answered already."""
+        try:
+            response = await self._http.get(
+                f"/conversations/{sender}/tracker",
+                params={"token": self._token, "include_events": "AFTER_RESTART"},
+            )
+            response.raise_for_status()
+            events = response.json().get("events") or []
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        asked = [i for i, event in enumerate(events) if event.get("event") == "user"]
+        if not asked:
+            return None
+        question = events[asked[-1]]
+        if question.get("text") != message or (question.get("timestamp") or 0) < since:
+            return None
+        after = events[asked[-1] + 1 :]
+        if not any(e.get("event") == "action" and e.get("name") == "action_listen" for e in after):
+            return None  # the turn is still running, or died inside Rasa
+        answer = [
+            {"text": e.get("text"), **(e.get("data") or {})}
+            for e in after
+            if e.get("event") == "bot"
+        ]
+        return from_replies(answer) or None
+
+    async def is_ready(self, timeout_s: float = 2.0) -> bool:
         """True when Rasa answers its authenticated status endpoint with a model loaded."""
         try:
-            response = await self._http.get("/status", params={"token": self._token}, timeout=2.0)
+            response = await self._http.get(
+                "/status", params={"token": self._token}, timeout=timeout_s
+            )
         except httpx.HTTPError:
             return False
         return response.status_code == 200 and bool(response.json().get("model_id"))

@@ -20,6 +20,15 @@ class Settings(SharedSettings):
     # Demo value (allowed in demo mode only): Rasa's HTTP API token.
     rasa_token: SecretStr = SecretStr("swa-demo-rasa-token")
     rasa_timeout_s: float = 10.0
+    # Fail-fast bounds (issue 16): a Redis or SQL call that gets no answer in this long fails,
+    # and the user is answered in words, instead of a turn hanging on a stopped server.
+    redis_timeout_s: float = 1.0
+    # Admission control (queue_service/admission.py): bot turns in flight to Rasa from this
+    # process; the rest wait in line, and one that cannot start within turn_max_wait_s gets
+    # the apology. rasa_timeout_s counts from when a turn starts.
+    rasa_concurrency: int = 8
+    turn_max_wait_s: float = 30.0
+    sql_timeout_s: float = 1.5
     actions_url: str = "http://127.0.0.1:5055"
     # Demo value (allowed in demo mode only): the HS256 secret shared with the host portal, which
     # signs its users' tokens (at least 32 bytes).
@@ -72,6 +81,10 @@ class Settings(SharedSettings):
     handoffs_per_ip: int = 30
     tickets_per_conversation: int = 5
     tickets_per_ip: int = 20
+    # Images in a human chat (queue_service/images/): the largest accepted, in bytes, and how
+    # many one conversation may send (user and agent together) per 10 minutes, all instances.
+    image_max_bytes: int = 5 * 1024 * 1024
+    images_per_conversation: int = 30
 
     # When agents work (China time); see queue_service/handoff/hours.py for the format.
     service_hours: str = "mon-fri 08:30-17:30"

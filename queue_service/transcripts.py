@@ -53,7 +53,8 @@ def _masked(message: OutboundMessage) -> OutboundMessage:
 
 def _extra(message: OutboundMessage) -> dict:
     return message.model_dump(
-        include={"buttons", "image", "custom", "sender_name"}, exclude_defaults=True
+        include={"buttons", "image", "custom", "sender_name", "message_id"},
+        exclude_defaults=True,
     )
 
 

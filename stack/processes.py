@@ -4,6 +4,7 @@
 so what is tested is what runs.
 """
 
+import math
 import os
 import shlex
 import sys
@@ -43,7 +44,20 @@ def redis_env(redis_url: str) -> dict[str, str]:
     }
 
 
-def environment(redis_url: str, ports: Ports, rasa_token: str, database_url: str) -> dict[str, str]:
+def rasa_lock_lifetime_s(turn_timeout_s: float) -> int:
+    """How long Rasa keeps a conversation's lock: just past the hub's turn timeout. Rasa's own
+    default (60 s) outlives a killed Rasa by a minute, during which the user whose turn was in
+    flight gets only timeouts; no live turn holds the lock longer than the hub waits for it."""
+    return math.ceil(turn_timeout_s) + 2
+
+
+def environment(
+    redis_url: str,
+    ports: Ports,
+    rasa_token: str,
+    database_url: str,
+    turn_timeout_s: float = 10.0,
+) -> dict[str, str]:
     return {
         **os.environ,
         **redis_env(redis_url),
@@ -54,6 +68,7 @@ def environment(redis_url: str, ports: Ports, rasa_token: str, database_url: str
         "SWA_ACTIONS_URL": f"http://127.0.0.1:{ports.actions}",
         "SWA_PORT": str(ports.service),
         "PYTHONUNBUFFERED": "1",
+        "TICKET_LOCK_LIFETIME": str(rasa_lock_lifetime_s(turn_timeout_s)),
         **RASA_QUIET,
     }
 

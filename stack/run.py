@@ -87,7 +87,9 @@ def main() -> int:
     db.upgrade(settings.database_url)
     demo.seed(settings.records_database_url)
     model = ensure_model()
-    env = processes.environment(settings.redis_url, ports, token, settings.database_url)
+    env = processes.environment(
+        settings.redis_url, ports, token, settings.database_url, settings.rasa_timeout_s
+    )
 
     commands = {
         "redis": processes.redis_command(ports) if _uses_embedded_redis() else None,

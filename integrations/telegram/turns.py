@@ -7,7 +7,9 @@ answered so the client stops its spinner. Commands: ``/start`` opens the convers
 bind code as deep-link parameter, ``t.me/<bot>?start=12345678``, it binds), ``/menu`` (or
 ``/help``) shows the categories, ``/human`` asks for a person. Every update is processed once:
 its update_id is claimed in Redis before anything else, so a webhook delivery Telegram retries
-(or a second service process polling) changes nothing.
+(or a second service process polling) changes nothing. A photo goes to the agent who serves
+the user (integrations/media.py: the largest size within the image limit); an agent's image is
+sent with sendPhoto.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import contextlib
 import logging
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, PhotoSize, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -34,7 +37,7 @@ from telegram.ext import (
     filters,
 )
 
-from integrations import texts
+from integrations import media, texts
 from integrations.relay import AfterTurn
 from integrations.telegram import texts as telegram_texts
 from integrations.telegram.buttons import CallbackData, title_of
@@ -43,6 +46,7 @@ from integrations.user_input import Refusal, user_text
 from kernel import conversation_ids, menu
 from kernel.messages import Button, InboundMessage, StoredMessage
 from queue_service.identity.bind_codes import parse_command
+from queue_service.images.upload import too_large
 from queue_service.port import ChannelPort
 
 log = logging.getLogger(__name__)
@@ -90,6 +94,7 @@ class Turns:
         application.add_handler(CommandHandler("human", self._human, filters=private & new))
         application.add_handler(CallbackQueryHandler(self._pressed))
         application.add_handler(MessageHandler(private & new & filters.TEXT, self._text))
+        application.add_handler(MessageHandler(private & new & filters.PHOTO, self._photo))
         application.add_handler(MessageHandler(private & new, self._unsupported))
         application.add_handler(MessageHandler(~private & new, self._not_private))
         application.add_error_handler(self._failed)
@@ -154,6 +159,21 @@ class Turns:
         inbound = InboundMessage(conversation_id=conversation_id(chat_id), text=text)
         await self._turn(context.bot, chat_id, inbound)
 
+    async def _photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo for the agent who serves the user (anyone else is told it is for agents)."""
+        chat_id = update.effective_chat.id
+        conversation = conversation_id(chat_id)
+        sizes = update.effective_message.photo
+
+        async def download(max_bytes: int) -> bytes:
+            return await _download(context.bot, sizes, max_bytes)
+
+        told = await media.from_user(self._port, conversation, download)
+        if told is not None:
+            await self._say(context.bot, chat_id, told)
+        elif self._after_turn is not None:
+            await self._after_turn(conversation, [])
+
     async def _unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._say(context.bot, update.effective_chat.id, texts.UNSUPPORTED)
 
@@ -184,12 +204,33 @@ class Turns:
 
     async def send(self, bot: Bot, conversation: str, lines: list[StoredMessage]) -> None:
         chat_id = chat_of(conversation)
-        for outgoing in render(lines):
-            markup = await self._buttons.keyboard(outgoing.buttons) if outgoing.buttons else None
-            await bot.send_message(chat_id, outgoing.text, reply_markup=markup)
+        for line in lines:
+            image = await media.image_of(self._port, line)
+            if image is not None:
+                await bot.send_photo(chat_id, image.data, caption=line.sender_name)
+            for outgoing in render([line]):
+                buttons = outgoing.buttons
+                markup = await self._buttons.keyboard(buttons) if buttons else None
+                await bot.send_message(chat_id, outgoing.text, reply_markup=markup)
 
     async def _say(self, bot: Bot, chat_id: int, text: str) -> None:
         await bot.send_message(chat_id, text)
+
+
+async def _download(bot: Bot, sizes: Sequence[PhotoSize], max_bytes: int) -> bytes:
+    """The largest size of the photo that fits (getFile, then the file itself); ImageRefused
+    when even the smallest is too large."""
+    fitting = [s for s in sizes if s.file_size is None or s.file_size <= max_bytes]
+    if not fitting:
+        raise too_large(max_bytes)
+    best = max(fitting, key=lambda s: s.width * s.height)
+    try:
+        file = await bot.get_file(best.file_id)
+        if file.file_size is not None and file.file_size > max_bytes:
+            raise too_large(max_bytes)
+        return bytes(await file.download_as_bytearray())
+    except TelegramError as exc:
+        raise media.DownloadFailed(str(exc)) from exc
 
 
 async def _typing_after(bot: Bot, chat_id: int, delay_s: float) -> None:

@@ -10,8 +10,11 @@ Protocol (JSON text frames):
       well-formed); "identity" is who the conversation is verified as ("identity" below).
   client → server:
       {"type": "start"}   once, when a new conversation (empty history) is opened
-      {"type": "message", "text": "...", "payload": "..." | null, "ref": "..."}
-                          ("ref", optional, comes back in a rate_limited error for the message)
+      {"type": "message", "text": "...", "payload": "..." | null, "ref": "...", "id": "..."}
+                          ("ref", optional, comes back in the answer's "reply_to" and in an
+                          error for the message; "id", optional, 8-64 of [A-Za-z0-9_-]: the
+                          same id sent again, after a reconnect, gets the same answer and no
+                          second turn, queue_service/turn_ledger.py)
       {"type": "typing", "on": true | false}   while the user types to an agent (throttled)
       {"type": "auth", "token": "<portal JWT>"}   at any time: the host portal's logged-in user
       {"type": "logout"}                         the portal's user logged out
@@ -23,11 +26,17 @@ Protocol (JSON text frames):
       or, for a token that is not accepted (the conversation is then anonymous):
       {"type": "error", "code": "auth_failed", "message": "<Chinese text for the user>"}
   server → client, for each start or user message:
-      {"type": "messages", "messages": [message, ...]}
+      {"type": "messages", "messages": [message, ...], "reply_to": <the message's ref>}
       {"type": "error", "code": "...", "message": "<Chinese text for the user>"}
   server → client, for a frame over its connection's rate (integrations/webchat/guard.py), which
   is dropped: {"type": "error", "code": "rate_limited", "message": "...",
                "dropped": "message" | "typing" | "login", "ref": <the message's ref>}
+  server → client, for a message or start frame the service could not complete (its database
+  or Redis did not answer; nothing was lost, the socket stays open):
+      {"type": "error", "code": "unavailable", "message": "...", "dropped": "message" | "start",
+       "ref": <the message's ref>}   the page keeps the message and sends it again
+  server → client, while a message's bot turn waits in line (many users at once; the answer
+  follows): {"type": "busy", "message": "正在处理，请稍候…", "ref": <the message's ref>}
   server → client, at any time (an agent's lines, queue updates, the agent typing):
       {"type": "messages", "messages": [...]}   {"type": "typing", "on": true | false}
   server → client, for card frames (card-media login, queue_service/identity/card_login.py):
@@ -54,6 +63,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,9 +72,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request, WebSocket, WebSocketDisconnect, status
 from fastapi.responses import FileResponse
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from integrations.user_input import Refusal, too_long, user_text
-from integrations.webchat import card_frames, texts
+from integrations.webchat import card_frames, images, texts
 from integrations.webchat.card_frames import CARD_CHALLENGE_FRAME, CARD_REMOVED_FRAME, CardProof
 from integrations.webchat.guard import ConnectionCap, Pacing
 from integrations.webchat.page_policy import content_security_policy
@@ -91,6 +102,7 @@ def install(app: FastAPI) -> None:
     # embed.js stays at /webchat/static/embed.js: sites embed that URL.
     app.mount("/webchat/static", RevalidatedFiles(directory=STATIC_DIR), name="webchat-static")
     app.include_router(router)
+    app.include_router(images.router)
 
 
 # Sockets per client address in this process (guard.py), a part the composition root registers.
@@ -142,6 +154,7 @@ class UserMessage:
     text: str
     payload: str | None
     ref: str | int | None  # the page's own reference, returned if the message is refused
+    id: str | None = None  # the page's id for the message, the same when it is sent again
 
 
 @dataclass(frozen=True)
@@ -161,6 +174,13 @@ def _ref(value: object) -> str | int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53:
         return value
     return value if isinstance(value, str) and len(value) <= 64 else None
+
+
+MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _message_id(value: object) -> str | None:
+    return value if isinstance(value, str) and MESSAGE_ID.fullmatch(value) else None
 
 
 def parse_client_frame(
@@ -195,12 +215,23 @@ def parse_client_frame(
         return _BAD_MESSAGE
     checked = user_text(text, max_chars, payload)
     if isinstance(checked, Refusal):
-        return _refused(checked)
-    return UserMessage(checked, payload, _ref(frame.get("ref")))
+        ref = _ref(frame.get("ref"))
+        return _refused(checked) | ({"ref": ref} if ref is not None else {})
+    return UserMessage(checked, payload, _ref(frame.get("ref")), _message_id(frame.get("id")))
 
 
 def _rate_limited(dropped: str, ref: str | int | None = None) -> dict[str, Any]:
     frame: dict[str, Any] = {**_error("rate_limited", texts.RATE_LIMITED), "dropped": dropped}
+    if ref is not None:
+        frame["ref"] = ref
+    return frame
+
+
+def _unavailable(exc: Exception, dropped: str, ref: str | int | None = None) -> dict[str, Any]:
+    """A turn the stores failed under: the socket stays open, and the page is told to send the
+    message again (it keeps it, as it keeps one refused for its pace)."""
+    log.warning("web chat turn failed: store unavailable", extra={"error": type(exc).__name__})
+    frame: dict[str, Any] = {**_error("unavailable", texts.UNAVAILABLE), "dropped": dropped}
     if ref is not None:
         frame["ref"] = ref
     return frame
@@ -375,10 +406,28 @@ class _Conversation:
                 text=parsed.text,
                 payload=parsed.payload,
                 client=self._client,
+                message_id=parsed.id,
             )
-            await send({"type": "messages", "messages": _wire(await port.handle(inbound))})
+
+            async def waiting() -> None:
+                await send({"type": "busy", "message": texts.BUSY, "ref": parsed.ref})
+
+            try:
+                answer = await port.handle(inbound, waiting)
+            except (SQLAlchemyError, RedisError) as exc:
+                await send(_unavailable(exc, "message", parsed.ref))
+                return
+            reply: dict[str, Any] = {"type": "messages", "messages": _wire(answer)}
+            if parsed.ref is not None:
+                reply["reply_to"] = parsed.ref
+            await send(reply)
         else:  # START_FRAME
-            await send({"type": "messages", "messages": _wire(await port.start(conversation_id))})
+            try:
+                answer = await port.start(conversation_id)
+            except (SQLAlchemyError, RedisError) as exc:
+                await send(_unavailable(exc, "start"))
+                return
+            await send({"type": "messages", "messages": _wire(answer)})
 
 
 def _identity_frame(verified: Verified | None) -> dict[str, Any]:

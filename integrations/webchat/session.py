@@ -50,3 +50,11 @@ def open_session(secret: object) -> Session:
         return Session(session_id_of(secret), None)
     issued = secrets.token_urlsafe(SECRET_BYTES)
     return Session(session_id_of(issued), issued)
+
+
+def held_conversation(secret: str | None) -> str | None:
+    """The conversation a well-formed secret holds, for a request that names it in a header;
+    None for anything else (an HTTP request never opens a conversation)."""
+    if secret is None or not _SECRET.fullmatch(secret):
+        return None
+    return Session(session_id_of(secret), None).conversation_id

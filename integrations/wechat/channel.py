@@ -15,10 +15,11 @@ import logging
 
 from redis.asyncio import Redis
 
-from integrations import texts
+from integrations import media, texts
 from integrations.relay import AfterTurn
 from integrations.user_input import Refusal, user_text
 from integrations.wechat import envelope, inbound, menu
+from integrations.wechat.api import WeChatApi, WeChatApiError
 from integrations.wechat.options import Options
 from integrations.wechat.outbox import Outbox
 from integrations.wechat.render import render
@@ -40,12 +41,14 @@ class Turns:
         self,
         redis: Redis,
         port: ChannelPort,
+        api: WeChatApi,
         outbox: Outbox,
         max_chars: int,
         reply_deadline_s: float = REPLY_DEADLINE_S,
         after_turn: AfterTurn | None = None,
     ) -> None:
         self._port = port
+        self._api = api
         self._outbox = outbox
         self._options = Options(redis)
         self._replays = Replays(redis)
@@ -108,7 +111,11 @@ class Turns:
         replies: list[StoredMessage] = []
         if isinstance(event, inbound.Unsupported):
             return _join([*kept, texts.UNSUPPORTED])
-        if isinstance(event, inbound.Subscribe):
+        if isinstance(event, inbound.Image):
+            told = await self._image(conversation, event.media_id)
+            if told is not None:
+                return _join([*kept, told])
+        elif isinstance(event, inbound.Subscribe):
             replies = await self._port.start(conversation)
         else:
             message = await self._message(conversation, event)
@@ -123,6 +130,17 @@ class Turns:
         rendered = render(replies)
         await self._options.remember(conversation, rendered.buttons)
         return _join([*kept, rendered.text])
+
+    async def _image(self, conversation: str, media_id: str) -> str | None:
+        """The user's image to their agent (media/get); what to tell the user instead."""
+
+        async def download(max_bytes: int) -> bytes:
+            try:
+                return await self._api.media(media_id, max_bytes)
+            except WeChatApiError as exc:
+                raise media.DownloadFailed(str(exc)) from exc
+
+        return await media.from_user(self._port, conversation, download)
 
     async def _message(
         self, conversation: str, event: inbound.Text | inbound.Click

@@ -1,7 +1,8 @@
 """What a user did, from the fields of a (decrypted) callback.
 
-Only what the assistant acts on is told apart: text, subscribe, unsubscribe and menu clicks.
-Everything else a user can send (image, voice, video, location, link, file…) is ``Unsupported``
+Only what the assistant acts on is told apart: text, images (for the agent serving the user),
+subscribe, unsubscribe and menu clicks.
+Everything else a user can send (voice, video, location, link, file…) is ``Unsupported``
 and gets a polite answer; other events (view, scan, location reports) are ``Ignored``.
 """
 
@@ -13,6 +14,13 @@ class Text:
     openid: str
     account: str
     text: str
+
+
+@dataclass(frozen=True)
+class Image:
+    openid: str
+    account: str
+    media_id: str  # fetched with media/get; PicUrl is not used (a plain URL, no token)
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,7 @@ class Ignored:
     account: str
 
 
-Inbound = Text | Subscribe | Unsubscribe | Click | Unsupported | Ignored
+Inbound = Text | Image | Subscribe | Unsubscribe | Click | Unsupported | Ignored
 
 
 class Malformed(ValueError):
@@ -61,6 +69,8 @@ def read(fields: dict[str, str]) -> Inbound:
         raise Malformed("FromUserName and MsgType are required")
     if kind == "text":
         return Text(openid, account, fields.get("Content", ""))
+    if kind == "image" and fields.get("MediaId"):
+        return Image(openid, account, fields["MediaId"])
     if kind != "event":
         return Unsupported(openid, account, kind)
     event = fields.get("Event", "").strip().lower()

@@ -9,11 +9,13 @@ next message, which carries it in its own reply. Everything sent is in the trans
 """
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
 from integrations.wechat.api import QuotaSpent, WeChatApi, WeChatApiError
-from integrations.wechat.texts import CONTINUE
+from integrations.wechat.texts import CONTINUE, IMAGE_KEPT
+from queue_service.images.store import Image
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +51,37 @@ class Outbox:
 
     async def send(self, openid: str, text: str) -> bool:
         """Send now if the quota allows, else keep for later; True when sent."""
+
+        async def send_now(last: bool) -> None:
+            await self._api.send_text(openid, f"{text}\n\n{CONTINUE}" if last else text)
+
+        return await self._spend(openid, text, send_now)
+
+    async def send_image(self, openid: str, image: Image) -> bool:
+        """An agent's image: uploaded as temporary media, then sent as an image message, if the
+        quota allows; else a note in its place is kept for the user's next message."""
+
+        async def send_now(last: bool) -> None:
+            media_id = await self._api.upload_image(image.data, image.filename, image.kind.mime)
+            await self._api.send_image(openid, media_id)
+
+        return await self._spend(openid, IMAGE_KEPT, send_now)
+
+    async def _spend(
+        self, openid: str, kept: str, send_now: Callable[[bool], Awaitable[None]]
+    ) -> bool:
+        """One message of the quota for `send_now` (told whether it is the last one); `kept`
+        waits for the user's next message when there is none."""
         left = await self._redis.eval(_TAKE, 1, QUOTA_PREFIX + openid)
         if left < 0:
-            await self._keep(openid, text)
+            await self._keep(openid, kept)
             return False
         try:
-            await self._api.send_text(openid, f"{text}\n\n{CONTINUE}" if left == 0 else text)
+            await send_now(left == 0)
         except QuotaSpent as exc:
             log.info("wechat quota spent", extra={"errcode": exc.errcode})
             await self._redis.set(QUOTA_PREFIX + openid, 0, ex=WINDOW_S)
-            await self._keep(openid, text)
+            await self._keep(openid, kept)
             return False
         except WeChatApiError as exc:
             # Not lost: the transcript has it.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from redis.asyncio import Redis
 
+from integrations import media
 from integrations.relay import HandoffRelay
 from integrations.wechat.api import WeChatApi
 from integrations.wechat.channel import CHANNEL, REPLY_DEADLINE_S, Turns
@@ -38,6 +39,7 @@ class WeChatChannel:
         previous = settings.wechat_previous_encoding_aes_key.get_secret_value()
         self.safe = SafeMode(self.token, settings.wechat_appid, key, previous) if key else None
         self.nonces = Nonces(redis)
+        self._port = port
         self.http = httpx.AsyncClient(timeout=10)
         tokens = AccessTokens(
             redis,
@@ -55,6 +57,7 @@ class WeChatChannel:
         self.turns = Turns(
             redis,
             port,
+            self.api,
             self.outbox,
             settings.max_message_chars,
             reply_deadline_s,
@@ -75,10 +78,17 @@ class WeChatChannel:
 
     async def deliver(self, conversation_id: str, lines: list[StoredMessage]) -> bool:
         """Lines outside a turn (an agent's, a queue update, a ticket's answer): one text, its
-        buttons numbered, by the outbox; False when it waits there for the user's next message."""
+        buttons numbered, and each image the service keeps as an image message, by the outbox;
+        False when something waits there for the user's next message."""
+        openid = address_of(conversation_id)
         rendered = render(lines)
         await self._options.remember(conversation_id, rendered.buttons)
-        return await self.outbox.send(address_of(conversation_id), rendered.text)
+        sent = await self.outbox.send(openid, rendered.text) if rendered.text else True
+        for line in lines:
+            image = await media.image_of(self._port, line)
+            if image is not None:
+                sent = await self.outbox.send_image(openid, image) and sent
+        return sent
 
     async def aclose(self) -> None:
         await self.turns.drain()

@@ -102,9 +102,21 @@ async def _forward(websocket: WebSocket, events: asyncio.Queue) -> None:
         await websocket.send_json(await events.get())
 
 
+PRESENCE_RETRY_S = 1.0
+
+
 async def _keep_present(queue: HandoffQueue, username: str, grace_s: int) -> None:
+    """Refresh the agent's presence while the socket is open. A refresh that fails (Redis down
+    or hanging) is tried again every PRESENCE_RETRY_S: presence outlives the grace period only
+    if the refresh outlives the outage, else the agent's users would be requeued while the
+    console still looks connected."""
     while True:
-        await queue.touch_presence(username, grace_s)
+        try:
+            await queue.touch_presence(username, grace_s)
+        except RedisError as exc:
+            log.warning("presence refresh failed", extra={"error": str(exc)})
+            await asyncio.sleep(PRESENCE_RETRY_S)
+            continue
         await asyncio.sleep(max(1.0, grace_s / 3))
 
 

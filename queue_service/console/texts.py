@@ -72,3 +72,7 @@ NOBODY_TO_WHISPER_TO = "该用户当前没有由其他客服接待，无法发�
 NOT_SERVED_NOW = "该用户当前不在人工会话中，无法接管。"
 ALREADY_YOURS = "该会话已由您接待。"
 LISTEN_LIMIT = "最多同时监听 {limit} 个会话，请先停止监听其他会话。"
+# Redis or the database did not answer (down, hanging): the console's request did nothing.
+SERVICE_UNAVAILABLE = "服务暂时不可用（数据存储未响应），请稍后重试。"
+# Anything else that failed under a console request (the error is in the service's log).
+SERVER_ERROR = "服务出现错误，请稍后重试；如果问题持续，请联系系统管理员。"

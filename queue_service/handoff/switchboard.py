@@ -218,10 +218,18 @@ class Switchboard:
         )
 
     async def reply(
-        self, agent: str, display_name: str, conversation_id: str, text: str
+        self,
+        agent: str,
+        display_name: str,
+        conversation_id: str,
+        text: str | None,
+        image: str | None = None,
     ) -> StoredMessage:
+        """The agent's line (a text, or an image by its reference) to the user they serve."""
         await self._serving(agent, conversation_id)
-        line = OutboundMessage(role=Role.AGENT, text=text, agent=agent, sender_name=display_name)
+        line = OutboundMessage(
+            role=Role.AGENT, text=text, image=image, agent=agent, sender_name=display_name
+        )
         [stored] = await self.to_user(conversation_id, [line])
         return stored
 

@@ -14,6 +14,11 @@ MAX_TICKET_CHARS = 1000
 BOT_UNAVAILABLE_TEXT = (
     f"非常抱歉，智能客服暂时无法应答。您可以稍后再试，或转接人工客服，也可拨打{HOTLINE}。"
 )
+# Where the conversation stands cannot be read (Redis down or hanging): the message is kept in
+# the transcript but neither the bot nor an agent has it, so the user is asked to send it again.
+NOT_DELIVERED_TEXT = (
+    f"非常抱歉，系统暂时繁忙，您刚才的消息未能送达。请稍后重新发送，或拨打{HOTLINE}。"
+)
 HANDOFF_UNAVAILABLE_TEXT = (
     f"非常抱歉，人工客服转接暂时不可用，请稍后再试，或拨打{HOTLINE}。"
 )

@@ -86,6 +86,8 @@ class TicketDesk:
             text=texts.TICKET_REPLY_TEXT.format(id=ticket_id, text=cleaned),
             agent=author,
             sender_name=author_name,
+            # An answer to a message left, not a chat: the web chat names no serving agent.
+            custom={"ticket": ticket_id},
         )
         sent = await self._tell(ticket, line)
         await self._changed()

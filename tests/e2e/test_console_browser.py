@@ -468,6 +468,8 @@ def test_a_ticket_is_taken_answered_and_closed_and_the_user_reads_each_step(
     expect(agent_bubbles(user).last).to_contain_text(answer)
     expect(agent_bubbles(user).last).to_contain_text(f"编号 {number}")
     expect(agent_bubbles(user).last).to_contain_text("当前状态：已回复")
+    # An answer to a message left is no chat: the header names no serving agent.
+    expect(user.locator(".swa-status")).to_have_text("在线")
     replied = console.locator(".swa-ticket", has_text=text)
     expect(replied.locator(".swa-ticket-status")).to_have_text("已回复")
 

@@ -1,6 +1,8 @@
 """The web chat page in headless Chromium: a person's view of the whole stack."""
 
+import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -150,3 +152,37 @@ def test_a_message_refused_as_too_fast_is_kept_and_sent_again(stack, page: Page)
         expect(page.locator(".swa-pending")).to_have_count(0, timeout=15_000)
         page.reload()
         expect(users).to_have_text(["第一条", "第二条", "第三条"])
+
+
+def test_a_message_whose_answer_was_lost_is_sent_again_and_shown_once(stack, page: Page) -> None:
+    """The socket drops after the service took a message and before its answer arrived: the
+    page sends it again on the new socket, with the same id, and the service answers it once."""
+    dropped: list[str] = []
+
+    def relay(route) -> None:
+        server = route.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("type") == "messages" and "reply_to" in frame and not dropped:
+                dropped.append(message)
+                route.close()  # the answer is lost with the socket
+                return
+            route.send(message)
+
+        server.on_message(from_server)
+
+    page.route_web_socket(re.compile(r".*/channels/webchat/ws$"), relay)
+    page.goto(stack.service_url)
+    expect(bot_messages(page)).to_have_count(1)  # the greeting
+    page.fill("#swa-input", "卡介质初始密码是多少")
+    page.locator(".swa-send").click()
+    expect(bot_messages(page)).to_have_count(2)
+    expect(bot_messages(page).last).to_contain_text("密码")
+    assert dropped, "the first answer was not dropped"
+    expect(page.locator('.swa-msg[data-role="user"]')).to_have_count(1)
+    page.wait_for_timeout(1000)  # nothing more arrives: one answer, one question
+    expect(bot_messages(page)).to_have_count(2)
+    page.reload()
+    expect(bot_messages(page)).to_have_count(2)
+    expect(page.locator('.swa-msg[data-role="user"]')).to_have_count(1)

@@ -16,7 +16,7 @@ from integrations.telegram.buttons import MAX_CALLBACK_BYTES
 from integrations.telegram.routes import MAX_BODY_BYTES, PATH, SECRET_HEADER
 from integrations.telegram.service import TelegramChannel
 from integrations.telegram.texts import EXPIRED_BUTTON, NOT_PRIVATE, UNKNOWN_COMMAND
-from integrations.texts import TOO_LONG, UNSUPPORTED
+from integrations.texts import TOO_LONG
 from kernel.claims import Identity, Kind, Source
 from kernel.messages import OutboundMessage, Role
 from kernel.skills import Skill
@@ -29,6 +29,7 @@ from queue_service.handoff.switchboard import Switchboard
 from queue_service.handoff.ticket_desk import TicketDesk
 from queue_service.identity.portal import PortalTokens
 from queue_service.identity.service import Identities
+from queue_service.images import texts as image_texts
 from queue_service.settings import Settings
 from queue_service.topics import user_topic
 from queue_service.transcripts import TranscriptStore
@@ -181,7 +182,7 @@ def test_photos_commands_and_groups_get_a_polite_answer_without_the_bot(channel)
     client, rasa, api = channel
     user = TelegramUser(505)
     assert deliver(client, user.photo()) == 200
-    assert api.wait_for(1, 505) == [UNSUPPORTED]
+    assert api.wait_for(1, 505) == [image_texts.NOT_WITH_AGENT]  # images are for a human chat
     assert deliver(client, user.text("/faq{\"faq_entry\": \"x\"}")) == 200
     assert api.wait_for(2, 505)[-1] == UNKNOWN_COMMAND
     group = user.text("大家好")

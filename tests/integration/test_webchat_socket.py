@@ -7,10 +7,10 @@ from fastapi.testclient import TestClient
 
 from queue_service.handoff.texts import (
     BOT_UNAVAILABLE_TEXT,
-    HANDOFF_UNAVAILABLE_TEXT,
     NO_AGENT_TEXT,
+    NOT_DELIVERED_TEXT,
 )
-from tests.support.rasa_standins import closed_port_url, silent_server
+from tests.support.rasa_standins import closed_port_url, recording_rasa, silent_server
 from tests.support.service import make_client
 from tests.support.webchat import open_chat
 
@@ -119,10 +119,9 @@ def test_readyz_names_what_is_missing(redis_process, database_url) -> None:
     with make_client(redis_process.url, database_url, closed_port_url()) as c:
         response = c.get("/readyz")
         assert response.status_code == 503
-        assert response.json()["checks"] == {
-            "redis": "ok",
-            "rasa": "unreachable or no model loaded",
-        }
+        checks = response.json()["checks"]
+        assert (checks["redis"], checks["sql"]) == ("ok", "ok")
+        assert checks["rasa"] == "unreachable or no model loaded"
         assert c.get("/healthz").json() == {"status": "ok"}
     with make_client("redis://127.0.0.1:1/0", database_url, closed_port_url()) as c:
         checks = c.get("/readyz").json()["checks"]
@@ -156,10 +155,12 @@ def test_with_rasa_down_the_handoff_button_still_reaches_the_desk(
     assert [b["title"] for b in offer["buttons"]] == ["留言", "返回智能客服"]
 
 
-def test_with_redis_down_the_turn_is_still_answered(database_url) -> None:
+def test_with_redis_down_nobody_is_asked_and_the_user_is_told(database_url) -> None:
+    # Whether an agent serves the user is unknown: the bot must not answer an agent's message.
     dead_redis = closed_port_url().replace("http", "redis")
     with (
-        make_client(dead_redis, database_url, closed_port_url()) as client,
+        recording_rasa() as rasa,
+        make_client(dead_redis, database_url, rasa.url) as client,
         open_chat(client) as ws,
     ):
         ws.receive_json()
@@ -167,5 +168,6 @@ def test_with_redis_down_the_turn_is_still_answered(database_url) -> None:
         reply = ws.receive_json()
         ws.send_json({"type": "message", "text": "转人工", "payload": "/handoff"})
         handoff = ws.receive_json()
-    assert [m["text"] for m in reply["messages"]] == [BOT_UNAVAILABLE_TEXT]
-    assert [m["text"] for m in handoff["messages"]] == [HANDOFF_UNAVAILABLE_TEXT]
+    assert [m["text"] for m in reply["messages"]] == [NOT_DELIVERED_TEXT]
+    assert [m["text"] for m in handoff["messages"]] == [NOT_DELIVERED_TEXT]
+    assert rasa.received == []

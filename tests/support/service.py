@@ -11,7 +11,13 @@ from queue_service.settings import Settings
 T = TypeVar("T")
 
 
-def make_client(redis_url: str, database_url: str, rasa_url: str, **overrides) -> TestClient:
+def make_client(
+    redis_url: str,
+    database_url: str,
+    rasa_url: str,
+    raise_server_exceptions: bool = True,
+    **overrides,
+) -> TestClient:
     settings = Settings(
         redis_url=redis_url,
         database_url=database_url,
@@ -19,7 +25,7 @@ def make_client(redis_url: str, database_url: str, rasa_url: str, **overrides) -
         rasa_timeout_s=0.5,
         **overrides,
     )
-    return TestClient(create_app(settings))
+    return TestClient(create_app(settings), raise_server_exceptions=raise_server_exceptions)
 
 
 def part(holder: Any, kind: type[T]) -> T:

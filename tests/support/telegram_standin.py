@@ -3,7 +3,9 @@
 ``telegram_api()`` answers the Bot API methods the channel calls (``POST /bot<token>/<method>``,
 form-encoded as python-telegram-bot sends them, answers ``{"ok": true, "result": ...}``) on a
 free port: getMe, setMyCommands, setWebhook, deleteWebhook, getUpdates (long-polled, for the
-polling mode), sendMessage, sendChatAction, answerCallbackQuery. It records what it was sent,
+polling mode), sendMessage, sendChatAction, answerCallbackQuery, sendPhoto (multipart, as PTB
+uploads a file), getFile and the file download (``GET /file/bot<token>/<path>``) of the photos a
+test puts in ``files``. It records what it was sent,
 and can be told to answer the next sends with 429 and ``retry_after``. ``TelegramUser`` builds
 the updates a user's Telegram client causes (text, commands, button presses).
 """
@@ -15,9 +17,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from tests.support.servers import http_server
 
@@ -38,6 +42,9 @@ class TelegramApiStandIn:
     # retry_after seconds for the next sendMessage calls, one each (429 Too Many Requests).
     retry_after_next: list[int] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    # Files users sent (file_id -> bytes), for getFile and the download; sendPhoto's params.
+    files: dict[str, bytes] = field(default_factory=dict)
+    photos: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Condition = field(default_factory=threading.Condition)
 
     def push(self, update: dict[str, Any]) -> None:
@@ -83,10 +90,13 @@ def telegram_api() -> Iterator[TelegramApiStandIn]:
             self.wfile.write(data)
 
         def _params(self) -> dict[str, Any]:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-            if self.headers.get("Content-Type", "").startswith("application/json"):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            kind = self.headers.get("Content-Type", "")
+            if kind.startswith("application/json"):
                 return json.loads(body or "{}")
-            params: dict[str, Any] = {k: v[0] for k, v in parse_qs(body).items()}
+            if kind.startswith("multipart/form-data"):
+                return _multipart(kind, body)
+            params: dict[str, Any] = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             for key in ("reply_markup", "allowed_updates", "commands"):
                 if key in params:
                     params[key] = json.loads(params[key])
@@ -175,6 +185,50 @@ def telegram_api() -> Iterator[TelegramApiStandIn]:
                 message["reply_markup"] = params["reply_markup"]
             self._ok(message)
 
+        def _sendPhoto(self, params: dict) -> None:
+            with api.lock:
+                api.photos.append(params)
+            chat = {"id": int(params["chat_id"]), "type": "private"}
+            size = {"file_id": "sent", "file_unique_id": "sent", "width": 1, "height": 1}
+            self._ok(
+                {
+                    "message_id": next(message_ids),
+                    "date": int(time.time()),
+                    "chat": chat,
+                    "photo": [size],
+                }
+            )
+
+        def _getFile(self, params: dict) -> None:
+            data = api.files.get(params.get("file_id", ""))
+            if data is None:
+                return self._answer(
+                    {"ok": False, "error_code": 400, "description": "Bad Request: wrong file_id"},
+                    400,
+                )
+            self._ok(
+                {
+                    "file_id": params["file_id"],
+                    "file_unique_id": params["file_id"],
+                    "file_size": len(data),
+                    "file_path": f"photos/{params['file_id']}.jpg",
+                }
+            )
+
+        def do_GET(self) -> None:
+            path = unquote(self.path)  # the client may escape the token's colon
+            prefix = f"/file/bot{TOKEN}/photos/"
+            file_id = path[len(prefix) :].removesuffix(".jpg")
+            data = api.files.get(file_id) if path.startswith(prefix) else None
+            if data is None:
+                self.send_response(404)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def _sendChatAction(self, params: dict) -> None:
             with api.lock:
                 api.actions.append(params)
@@ -191,6 +245,19 @@ def telegram_api() -> Iterator[TelegramApiStandIn]:
     with http_server(Handler) as url:
         api.url = url
         yield api
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """A multipart/form-data body's fields: files as bytes, the rest as text."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    params: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True)
+        params[name] = data if part.get_filename() else data.decode()
+    return params
 
 
 _update_ids = itertools.count(int(time.time()) % 100000 * 1000)
@@ -221,9 +288,14 @@ class TelegramUser:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return {"update_id": next(_update_ids), "message": message}
 
-    def photo(self) -> dict[str, Any]:
-        size = {"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90, "height": 90}
-        return {"update_id": next(_update_ids), "message": self._message(photo=[size])}
+    def photo(self, *sizes: tuple[str, int, int | None]) -> dict[str, Any]:
+        """A photo in the sizes Telegram made of it: (file_id, width, file_size) each."""
+        made = [
+            {"file_id": file_id, "file_unique_id": file_id, "width": width, "height": width}
+            | ({"file_size": size} if size is not None else {})
+            for file_id, width, size in sizes or [("AgAD", 90, None)]
+        ]
+        return {"update_id": next(_update_ids), "message": self._message(photo=made)}
 
     def press(self, api: TelegramApiStandIn, title: str) -> dict[str, Any]:
         """A press on the button titled ``title`` of the last keyboard the bot sent."""

@@ -1,9 +1,10 @@
 """WeChat's side of the protocol for tests: its API server, and its callbacks to us.
 
 ``wechat_api()`` serves the endpoints the channel calls (token, customer-service send, menu
-create) on a free port, records what it was sent, and can be told to answer with WeChat's error
-codes. ``WeChatSender`` builds the callbacks WeChat's servers would send: signed, and in safe
-mode encrypted with wechatpy's own crypto.
+create, media/get of the images a test puts in ``media``, media/upload) on a free port, records
+what it was sent, and can be told to answer with WeChat's error codes. ``WeChatSender`` builds
+the callbacks WeChat's servers would send: signed, and in safe mode encrypted with wechatpy's
+own crypto.
 """
 
 import json
@@ -13,6 +14,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -33,13 +36,28 @@ class WeChatApiStandIn:
     menus: list[dict[str, Any]] = field(default_factory=list)
     # errcodes the next customer-service sends answer with, one each.
     fail_next: list[int] = field(default_factory=list)
+    # Images users sent (MediaId -> bytes) for media/get; what media/upload was given.
+    media: dict[str, bytes] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
     def expire_token(self) -> None:
         """WeChat invalidates the token (another fetch elsewhere, or its 2 hours are up)."""
         self.token = "expired"
 
     def texts(self, openid: str | None = None) -> list[str]:
-        return [m["text"]["content"] for m in self.sent if openid in (None, m["touser"])]
+        return [
+            m["text"]["content"]
+            for m in self.sent
+            if openid in (None, m["touser"]) and m["msgtype"] == "text"
+        ]
+
+    def images(self, openid: str) -> list[bytes]:
+        """The images sent to the user as image messages, as uploaded."""
+        return [
+            self.uploads[m["image"]["media_id"]]
+            for m in self.sent
+            if m["touser"] == openid and m["msgtype"] == "image"
+        ]
 
     def wait_for_sent(self, count: int, timeout_s: float = 10) -> list[str]:
         deadline = time.monotonic() + timeout_s
@@ -65,6 +83,8 @@ def wechat_api() -> Iterator[WeChatApiStandIn]:
         def do_GET(self) -> None:
             url = urlsplit(self.path)
             query = parse_qs(url.query)
+            if url.path == "/cgi-bin/media/get":
+                return self._media(query)
             if url.path != "/cgi-bin/token":
                 return self._json({"errcode": 404, "errmsg": "not found"})
             if query.get("grant_type") != ["client_credential"] or query.get("secret") != [
@@ -76,10 +96,43 @@ def wechat_api() -> Iterator[WeChatApiStandIn]:
                 api.token = f"token-{api.token_fetches}"
                 return self._json({"access_token": api.token, "expires_in": 7200})
 
+        def _media(self, query: dict[str, list[str]]) -> None:
+            with lock:
+                if query.get("access_token") != [api.token]:
+                    return self._json({"errcode": 40001, "errmsg": "invalid credential"})
+                data = api.media.get(query.get("media_id", [""])[0])
+            if data is None:
+                return self._json({"errcode": 40007, "errmsg": "invalid media_id"})
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _upload(self, raw: bytes) -> None:
+            content_type = self.headers["Content-Type"]
+            form = BytesParser(policy=HTTP).parsebytes(
+                f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+            )
+            [part] = [
+                p
+                for p in form.iter_parts()
+                if p.get_param("name", header="content-disposition") == "media"
+            ]
+            media_id = f"uploaded-{len(api.uploads) + 1}"
+            api.uploads[media_id] = part.get_payload(decode=True)
+            self._json({"type": "image", "media_id": media_id, "created_at": int(time.time())})
+
         def do_POST(self) -> None:
             url = urlsplit(self.path)
             token = parse_qs(url.query).get("access_token", [""])[0]
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            if url.path == "/cgi-bin/media/upload":
+                with lock:
+                    if token != api.token:
+                        return self._json({"errcode": 40001, "errmsg": "invalid credential"})
+                    return self._upload(raw)
+            body = json.loads(raw)
             with lock:
                 if token != api.token:
                     return self._json({"errcode": 40001, "errmsg": "invalid credential"})
@@ -157,13 +210,13 @@ class WeChatSender:
             fields["EventKey"] = key
         return fields
 
-    def media(self, openid: str, kind: str) -> dict[str, str | int]:
+    def media(self, openid: str, kind: str, media_id: str = "media-1") -> dict[str, str | int]:
         return {
             "ToUserName": ACCOUNT,
             "FromUserName": openid,
             "CreateTime": next(self._times),
             "MsgType": kind,
-            "MediaId": "media-1",
+            "MediaId": media_id,
             "MsgId": next(self._msg_ids),
         }
 

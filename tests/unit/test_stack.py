@@ -87,3 +87,10 @@ def test_find_python310_honours_an_explicit_interpreter() -> None:
         [str(ROOT / "stack" / "find-python310")], env=env, capture_output=True, text=True
     )
     assert again.stdout.strip() == found
+
+
+def test_rasa_keeps_a_conversation_lock_just_past_the_hubs_turn_timeout() -> None:
+    # Rasa's own default (60 s) locks a user out for a minute after a Rasa dies mid-turn.
+    env = processes.environment("redis://127.0.0.1:6380/0", processes.Ports(), "t", "sqlite://", 10)
+    assert env["TICKET_LOCK_LIFETIME"] == "12"
+    assert processes.rasa_lock_lifetime_s(0.5) == 3

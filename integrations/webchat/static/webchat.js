@@ -12,6 +12,7 @@ import { clockTime, identityName } from "/static/format.js";
 import { backoff, socketOrigin } from "/static/reconnect.js";
 import { appendRichText } from "/static/richtext.js";
 import { cardLogin } from "./card.js";
+import { showImage, wireImageButton } from "./images.js";
 
 var STORAGE_KEY = "swa.webchat.secret";
 var OLD_STORAGE_KEY = "swa.webchat.conversation";  // the id pages kept before: holds nothing now
@@ -23,6 +24,9 @@ var form = document.querySelector(".swa-composer");
 var input = document.getElementById("swa-input");
 var statusBadge = document.querySelector(".swa-status");
 var endChatButton = document.querySelector(".swa-end-chat");
+// 图片: shown only while a person serves the user, the one time an image can be sent (the bot
+// reads no pictures); the server refuses one sent at any other moment all the same.
+var imageButton = document.querySelector(".swa-image-button");
 // The serving agent's name while a person serves the user (the header says so), else null.
 var servingAgent = null;
 var connected = false;
@@ -58,7 +62,8 @@ var socket = null;
 var reconnect = backoff();
 var outbox = [];          // messages typed while offline or refused as too fast, in order
 var retryTimer = null;    // while set, the outbox is sent one message at a time
-var sent = {};            // ref -> message, for a refusal that names it
+var sent = {};            // ref -> message sent and not yet answered (sent again on reconnect)
+var shownIds = {};        // transcript ids of the lines on the page: a line comes once
 var nextRef = 1;
 var refusal = null;       // why the server closed the socket, shown while reconnecting
 var tooFastSaidAt = 0;
@@ -110,10 +115,12 @@ function showServing() {
     statusBadge.dataset.serving = String(Boolean(servingAgent));
   }
   endChatButton.hidden = !(connected && servingAgent);
+  imageButton.hidden = !(connected && servingAgent);
 }
 
 function followService(message) {
-  if (message.role === "agent" && message.sender_name) {
+  var ticket = message.custom && message.custom.ticket;  // a ticket's answer is not a chat
+  if (message.role === "agent" && message.sender_name && !ticket) {
     servingAgent = message.sender_name;
   } else if (message.role === "system" && (message.buttons || []).some(function (button) {
     return NOT_SERVED_PAYLOADS.indexOf(button.payload) >= 0;
@@ -227,6 +234,10 @@ function buttonsBesideRecordTable(buttons, table) {
 }
 
 function renderMessage(message) {
+  if (message.id) {
+    if (shownIds[message.id]) return null;  // an answer given again for a message sent again
+    shownIds[message.id] = true;
+  }
   followService(message);
   var item = document.createElement("li");
   item.className = "swa-msg";
@@ -253,7 +264,7 @@ function renderMessage(message) {
     var frame = document.createElement("div");
     frame.className = "swa-bubble";
     var img = document.createElement("img");
-    img.src = message.image;
+    showImage(img, message.image, conversationSecret);
     img.alt = "图片";
     frame.appendChild(img);
     item.appendChild(frame);
@@ -280,12 +291,17 @@ function renderMessage(message) {
   return item;
 }
 
-function showTyping(on) {
-  if (on && !typingItem) {
+function showTyping(on, text) {
+  if (on && typingItem && text) {
+    typingItem.firstChild.textContent = text;
+  } else if (on && !typingItem) {
     typingItem = document.createElement("li");
     typingItem.className = "swa-msg swa-typing";
     typingItem.dataset.role = "bot";
-    typingItem.innerHTML = '<div class="swa-bubble">正在输入…</div>';
+    var bubble = document.createElement("div");
+    bubble.className = "swa-bubble";
+    bubble.textContent = text || "正在输入…";
+    typingItem.appendChild(bubble);
     log.appendChild(typingItem);
     scrollToEnd();
   } else if (!on && typingItem) {
@@ -296,9 +312,8 @@ function showTyping(on) {
 
 function transmit(entry) {
   sent[entry.ref] = entry;
-  delete sent[entry.ref - 50];  // a refusal comes right after its message, if at all
   socket.send(JSON.stringify(
-    { type: "message", text: entry.text, payload: entry.payload, ref: entry.ref }
+    { type: "message", text: entry.text, payload: entry.payload, ref: entry.ref, id: entry.id }
   ));
   entry.item.classList.remove("swa-pending");
   showTyping(true);
@@ -308,7 +323,8 @@ function send(text, payload) {
   text = (text || "").trim();
   if (!text && !payload) return;
   // The ref numbers messages in the order typed; a refusal names it, and the outbox keeps it.
-  var entry = { text: text, payload: payload || null, ref: nextRef++ };
+  // The id stays the message's own when it is sent again: the service answers it once.
+  var entry = { text: text, payload: payload || null, ref: nextRef++, id: messageId() };
   entry.item = renderMessage({ role: "user", text: text });
   if (isOpen() && !outbox.length) {
     transmit(entry);
@@ -342,6 +358,23 @@ function retry() {
   if (outbox.length) retryTimer = setTimeout(retry, RETRY_MS);
 }
 
+function messageId() {
+  var bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);  // randomUUID needs a secure context; this does not
+  return Array.prototype.map.call(bytes, function (b) {
+    return (b + 256).toString(16).slice(1);
+  }).join("");
+}
+
+// The socket closed: messages sent and not answered go again, first, in the order typed.
+function unanswered() {
+  var again = Object.keys(sent).map(function (ref) { return sent[ref]; });
+  again.sort(function (a, b) { return a.ref - b.ref; });
+  sent = {};
+  again.forEach(function (entry) { entry.item.classList.add("swa-pending"); });
+  outbox = again.concat(outbox);
+}
+
 function onSession(frame) {
   if (frame.secret) store.set(STORAGE_KEY, frame.secret);  // only a new conversation has one
   refusal = null;
@@ -352,13 +385,18 @@ function onSession(frame) {
   sendAuth();  // before the greeting, so the bot already knows who it greets
   showTyping(false);
   log.textContent = "";
+  shownIds = {};
   servingAgent = null;
   frame.history.forEach(renderMessage);
   showServing();
+  // A message the service already has is in the history: it is sent again all the same (its
+  // answer may be on its way), and the service answers it once.
+  var kept = {};
+  frame.history.forEach(function (m) { if (m.message_id) kept[m.message_id] = true; });
   var pending = outbox;
   outbox = [];
   pending.forEach(function (entry) {
-    log.appendChild(entry.item);
+    if (!kept[entry.id]) log.appendChild(entry.item);
     transmit(entry);
   });
   if (!frame.history.length && !pending.length) {
@@ -382,12 +420,15 @@ function connect() {
     if (frame.type === "session") {
       onSession(frame);
     } else if (frame.type === "messages") {
+      if (frame.reply_to !== undefined) delete sent[frame.reply_to];
       showTyping(false);
       frame.messages.forEach(renderMessage);
       var arrived = frame.messages.filter(function (m) { return m.role !== "user"; }).length;
       if (arrived) tellHost({ type: "swa-activity", count: arrived });
     } else if (frame.type === "typing") {
       showTyping(frame.on);
+    } else if (frame.type === "busy") {
+      showTyping(true, frame.message);  // the answer is on its way: the service is busy
     } else if (frame.type === "identity") {
       showIdentity(frame.identity);
       (frame.notices || []).forEach(function (text) {
@@ -396,6 +437,11 @@ function connect() {
       if (card) card.onIdentity(frame.identity);
     } else if (frame.type === "card_challenge") {
       if (card) card.onChallenge(frame);
+    } else if (frame.type === "error" && frame.code === "unavailable") {
+      // The service could not complete the turn: the message goes again, a little later.
+      showTyping(false);
+      if (frame.dropped === "message") refused(frame);
+      else renderMessage({ role: "system", text: frame.message });
     } else if (frame.type === "error" && frame.code === "rate_limited") {
       if (frame.dropped === "message") refused(frame);
       else if (frame.dropped === "login") renderMessage({ role: "system", text: frame.message });
@@ -404,6 +450,7 @@ function connect() {
       refusal = frame.message;  // shown in the status while the page tries again, slowly
       reconnect.slowest();
     } else if (frame.type === "error") {
+      if (frame.ref !== undefined) delete sent[frame.ref];  // refused for good: not again
       if (frame.code === "auth_failed") showIdentity(null);
       if (frame.code === "card_refused" && card) card.onRefused(frame.message);
       showTyping(false);
@@ -411,6 +458,7 @@ function connect() {
     }
   };
   socket.onclose = function () {
+    unanswered();
     showTyping(false);
     setStatus("offline", refusal || "连接已断开，正在重连…");
     setTimeout(connect, reconnect.next());
@@ -444,6 +492,20 @@ function fitInput() {
 }
 
 endChatButton.addEventListener("click", function () { send(END_CHAT.title, END_CHAT.payload); });
+
+function conversationSecret() {
+  return store.get(STORAGE_KEY);
+}
+
+wireImageButton(
+  imageButton,
+  document.querySelector(".swa-image-input"),
+  conversationSecret,
+  function (ref) {
+    renderMessage({ role: "user", image: ref, created_at: new Date().toISOString() });
+  },
+  function (text) { renderMessage({ role: "system", text: text }); }
+);
 
 input.addEventListener("input", function () {
   fitInput();

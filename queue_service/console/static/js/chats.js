@@ -7,6 +7,7 @@ import { hideSuggestions, stopTyping, toggleCannedPanel, wireComposer } from "./
 import { loadContact, wireContact } from "./contact.js";
 import { $, el } from "./dom.js";
 import { channelTitle, identityText, shortId, userLabel } from "./format.js";
+import { wireImages } from "./images.js";
 import { refreshMe } from "./me.js";
 import { beep, showError, showNotice } from "./notify.js";
 import { state } from "./store.js";
@@ -177,6 +178,7 @@ function addChat(info) {
 
   tab.addEventListener("click", function () { activate(id, true); });
   wireComposer(chat);
+  wireImages(chat);
   wireContact(chat);
   chat.transferButton.addEventListener("click", function () { openTransfer(chat); });
   chat.closeButton.addEventListener("click", function () { closeChat(chat); });

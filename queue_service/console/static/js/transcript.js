@@ -4,6 +4,7 @@
 import { appendRichText } from "/static/richtext.js";
 import { el } from "./dom.js";
 import { formatTime, ROLE_LABELS } from "./format.js";
+import { consoleImageUrl } from "./images.js";
 import { state } from "./store.js";
 
 function roleLabel(message) {
@@ -49,6 +50,8 @@ export function renderLine(message) {
     img.alt = "图片";
     img.loading = "lazy";
     img.referrerPolicy = "no-referrer";
+    // A picture takes its height once loaded: the newest line stays in view if it was.
+    img.addEventListener("load", function () { keepInView(item, img); });
     link.appendChild(img);
     item.appendChild(link);
     shown = true;
@@ -85,6 +88,13 @@ export function addLine(chat, message) {
   return true;
 }
 
+function keepInView(item, img) {
+  var list = item.parentNode;
+  if (!list || item !== list.lastElementChild) return;
+  var below = list.scrollHeight - list.scrollTop - list.clientHeight;
+  if (below <= img.offsetHeight + 40) list.scrollTop = list.scrollHeight;
+}
+
 export function scrollIfStuck(chat, force) {
   if (force) chat.stick = true;
   if (chat.stick) chat.transcript.scrollTop = chat.transcript.scrollHeight;
@@ -92,6 +102,8 @@ export function scrollIfStuck(chat, force) {
 
 function safeImageUrl(url) {
   if (typeof url !== "string") return null;
+  var ours = consoleImageUrl(url);
+  if (ours) return ours;
   if (/^https?:\/\//i.test(url)) return url;
   if (url.charAt(0) === "/" && url.charAt(1) !== "/") return url;
   return null;
