@@ -62,6 +62,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kernel import bot_events
 from kernel.conversation_ids import channel_of
 from kernel.messages import Role
+from queue_service import transcript_outbox as outbox
 from queue_service.db import Chat, Ticket, TranscriptMessage, as_utc
 from queue_service.handoff import desk, texts
 from queue_service.handoff.phases import Phase, Phases
@@ -333,6 +334,10 @@ class SessionJob:
     async def round(self, now: datetime | None = None) -> RoundResult:
         """One pass: close what is due at `now` (the clock's time if not given)."""
         now = now or self._clock()
+        if await self._redis.llen(outbox.KEY):
+            # Lines said while SQL failed wait there with their times: they would come after
+            # sessions already closed. The round waits until they are written (within seconds).
+            return RoundResult(mark=await self.mark())
         close_before = now - self._gap - timedelta(seconds=SETTLE_S)
         mark = await self.mark()
         result = RoundResult(mark=mark)

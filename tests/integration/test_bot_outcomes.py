@@ -3,6 +3,7 @@ through the real service (web chat socket, hub, handoff desk, switchboard, conso
 stand-in that answers as the action server's replies reach the hub, then the session job."""
 
 import asyncio
+import json
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -357,3 +358,24 @@ async def test_asking_for_a_person_is_marked_while_the_bot_asks_which_kind() -> 
     [asked] = dispatcher.messages
     assert bot_events.events(asked["custom"]) == [{"kind": "handoff"}]
     assert len(asked["buttons"]) == len(Skill)
+
+
+async def test_no_session_closes_while_lines_wait_in_the_transcript_outbox(
+    redis_client, database_url
+) -> None:
+    """Lines said while SQL failed are written later with their own times: the round waits."""
+    from queue_service import transcript_outbox
+    from queue_service.handoff.queue import HandoffQueue
+
+    engine = db.create_engine(database_url)
+    job = SessionJob(db.session_factory(engine), redis_client, HandoffQueue(redis_client))
+    await job.round(datetime.now(UTC) + timedelta(hours=3))  # whatever earlier tests left
+    conversation_id = f"webchat:{uuid.uuid4()}"
+    await append_old(database_url, conversation_id, [(Role.USER, 100, None), (Role.BOT, 100, None)])
+    later = datetime.now(UTC) + timedelta(hours=3)
+    await redis_client.rpush(transcript_outbox.KEY, json.dumps({"conversation_id": "x"}))
+    assert (await job.round(later)).written == []
+    await redis_client.delete(transcript_outbox.KEY)
+    [written] = (await job.round(later)).written
+    assert (written.conversation_id, written.user_turns) == (conversation_id, 1)
+    await engine.dispose()
