@@ -17,12 +17,22 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc bench bench-nlu bench-queue bench-records bench-connections bench-cards bench-load
+.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc bench bench-nlu bench-queue bench-records bench-connections bench-cards bench-load \
+	test-faults cluster cluster-stop
 
 run: $(APP_STAMP) $(RASA_STAMP)
 	$(VENV)/bin/python -m stack.run
 
 test: lint validate rasa-test pytest
+
+# The production profile on one machine (docs/operations.md): supervisor, nginx, N services,
+# N Rasa and action servers, PostgreSQL and Redis under var/cluster/. SWA_CLUSTER_* size it.
+cluster: $(APP_STAMP) $(RASA_STAMP)
+	stack/ensure-cluster
+	$(VENV)/bin/python -m stack.cluster up
+
+cluster-stop:
+	$(VENV)/bin/python -m stack.cluster down
 
 # ruff, then the import contracts (pyproject.toml [tool.importlinter]: who may import whom).
 lint: $(APP_STAMP)
@@ -72,6 +82,11 @@ bench-cards: $(APP_STAMP)
 
 # Overload and a long conversation (issue 16): 200 users x 5 questions through the hub, beside
 # the same load with admission control off and straight to Rasa (docs/reliability.md).
+# The fault suite alone (it also runs in `make test`): kill -9, SIGSTOP and a blocked PostgreSQL
+# table on a stack of its own (docs/reliability.md).
+test-faults: model
+	$(VENV)/bin/pytest tests/faults
+
 bench-load: model
 	$(VENV)/bin/python -m bench.load
 

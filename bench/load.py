@@ -27,28 +27,16 @@ import argparse
 import asyncio
 import json
 import sqlite3
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 
 from bench.chat import MESSAGES
+from bench.own_stack import own_stack
 from queue_service.handoff.texts import BOT_UNAVAILABLE_TEXT
-from tests.support.servers import RedisProcess
-from tests.support.stack import Stack, started_stack
+from tests.support.stack import Stack
 from tests.support.webchat import connect_chat
-
-# A throwaway stack on loopback (demo secrets), whose load is one machine's simulated users:
-# its pace and its connections are not a person's.
-UNLIMITED = {
-    "SWA_DEMO_MODE": "true",
-    "SWA_WEBCHAT_MESSAGE_BURST": "100000",
-    "SWA_WEBCHAT_MESSAGES_PER_S": "100000",
-    "SWA_WEBCHAT_MAX_CONNECTIONS_PER_IP": "100000",
-    "SWA_LOG_LEVEL": "WARNING",
-}
 
 
 def percentile(data: list[float], q: float) -> float:
@@ -187,22 +175,13 @@ async def measure(stack: Stack, ungated_url: str, users: int, turns: int) -> lis
 
 
 def main(args: argparse.Namespace) -> str:
-    with tempfile.TemporaryDirectory(prefix="swa-load-") as tmp:
-        workdir = Path(tmp)
-        redis = RedisProcess(workdir / "redis")
-        redis.start()
-        try:
-            with (
-                started_stack(redis.url, workdir, **UNLIMITED) as stack,
-                stack.extra_service("ungated", SWA_RASA_CONCURRENCY="100000") as ungated_url,
-            ):
-                hub, ungated, direct = asyncio.run(
-                    measure(stack, ungated_url, args.users, args.turns)
-                )
-                first_ms, last_ms = asyncio.run(long_conversation(stack.ws_url, args.long))
-                mismatched = check_transcripts(stack, hub)
-        finally:
-            redis.stop()
+    with (
+        own_stack() as stack,
+        stack.extra_service("ungated", SWA_RASA_CONCURRENCY="100000") as ungated_url,
+    ):
+        hub, ungated, direct = asyncio.run(measure(stack, ungated_url, args.users, args.turns))
+        first_ms, last_ms = asyncio.run(long_conversation(stack.ws_url, args.long))
+        mismatched = check_transcripts(stack, hub)
     for arm in (hub, ungated, direct):
         print(arm.line())
     print(f"hub: busy notices={hub.busy_notices} transcripts_differing={mismatched}")

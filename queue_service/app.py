@@ -68,6 +68,7 @@ from queue_service.static_files import mount_shared
 from queue_service.transcript_outbox import TranscriptOutbox
 from queue_service.transcripts import TranscriptStore
 from queue_service.turn_ledger import TurnLedger
+from queue_service.warmup import Warmup
 
 
 def fail_fast_redis(url: str, timeout_s: float) -> redis.Redis:
@@ -157,6 +158,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         redis_client, lease_s=6.0, wait_s=settings.turn_max_wait_s + settings.rasa_timeout_s
     )
     outbox = TranscriptOutbox(redis_client, transcripts)
+    warmup = Warmup(rasa)
     hub = Hub(rasa, transcripts, queue, desk, switchboard, identities, gate, ledger, outbox)
     # What the channels are given instead of the hub and its parts (queue_service/port.py).
     images = Images(ImageStore(sessions), redis_client, settings)
@@ -188,6 +190,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         engine,
         background,
         outbox,
+        warmup,
     )
     services.add(images)
     wechat = WeChatChannel.from_settings(settings, redis_client, port)
@@ -211,6 +214,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     )
     watching = background.start("handoff-round", watch.run)
     background.start("transcript-outbox", outbox.run)
+    background.start("warm-up", warmup.run, once=True)
     job = SessionJob(sessions, redis_client, queue, settings.session_gap_s)
     outcome_round = SessionRound(job, redis_client, settings.session_round_s)
     services.add(job)

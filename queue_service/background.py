@@ -58,12 +58,19 @@ class Background:
     def __init__(self) -> None:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._failing: dict[str, str] = {}
+        self._once: set[str] = set()
 
-    def start(self, name: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+    def start(
+        self, name: str, work: Callable[[], Awaitable[None]], once: bool = False
+    ) -> asyncio.Task[None]:
+        """Run `work` in the background, again after each failure. Work that runs for as long
+        as the service does is a problem once it has stopped; work done `once` is not."""
         task = asyncio.create_task(
             keep_running(name, work, self._failed, self._retrying), name=name
         )
         self._tasks[name] = task
+        if once:
+            self._once.add(name)
         return task
 
     def _failed(self, name: str, exc: BaseException) -> None:
@@ -77,7 +84,7 @@ class Background:
         """Tasks that ended or failed on their last try, with why; empty when all is well."""
         problems = dict(self._failing)
         for name, task in self._tasks.items():
-            if task.done() and not task.cancelled():
+            if task.done() and not task.cancelled() and name not in self._once:
                 problems[name] = "stopped"
         return problems
 

@@ -1,7 +1,8 @@
 """Liveness and readiness: /healthz says the process runs, /readyz says it can serve users.
 
-Readiness asks everything a turn needs (Redis, SQL, Rasa, the action server) and the process's
-own background work, all at once, each within CHECK_TIMEOUT_S: a part that hangs is reported
+Readiness asks everything a turn needs (Redis, SQL, Rasa, the action server), whether one bot
+turn has gone all the way through yet (queue_service/warmup.py), and the process's own
+background work, all at once, each within CHECK_TIMEOUT_S: a part that hangs is reported
 as such and the answer still comes in under a second, so a load balancer's probe never hangs
 on the thing it should detect (issue 16).
 """
@@ -22,6 +23,7 @@ from queue_service.background import Background
 from queue_service.deps import AppSettings, RedisClient
 from queue_service.rasa_client import RasaClient
 from queue_service.services import part
+from queue_service.warmup import Warmup
 
 router = APIRouter(tags=["health"])
 
@@ -81,6 +83,7 @@ async def readyz(
     rasa: Annotated[RasaClient, Depends(part(RasaClient))],
     engine: Annotated[AsyncEngine, Depends(part(AsyncEngine))],
     background: Annotated[Background, Depends(part(Background))],
+    warmup: Annotated[Warmup, Depends(part(Warmup))],
 ) -> JSONResponse:
     names = ("redis", "sql", "rasa", "actions")
     verdicts = await asyncio.gather(
@@ -90,6 +93,8 @@ async def readyz(
         _bounded(_actions(settings.actions_url)),
     )
     checks = dict(zip(names, verdicts, strict=True))
+    # Not ready before one bot turn has gone through (queue_service/warmup.py).
+    checks["warm"] = OK if warmup.done else "warming up"
     for task, problem in background.problems().items():
         checks[f"task:{task}"] = problem
     ready = all(v == OK for v in checks.values())

@@ -290,3 +290,24 @@ def test_any_other_console_failure_is_json_in_chinese(redis_process, database_ur
         response = client.get("/console/api/canned")
     assert response.status_code == 500
     assert response.json() == {"detail": console_texts.SERVER_ERROR}
+
+
+def test_the_service_is_ready_only_after_one_bot_turn_went_through(
+    redis_process, database_url
+) -> None:
+    with (
+        recording_rasa(delay_s=0.3) as rasa,
+        make_client(redis_process.url, database_url, rasa.url) as client,
+    ):
+        first = client.get("/readyz").json()
+        deadline = time.monotonic() + 5
+        # (The action server is not running here: only the warm-up check is looked at.)
+        while client.get("/readyz").json()["checks"]["warm"] != "ok":
+            assert time.monotonic() < deadline, "the warm-up turn never came back"
+            time.sleep(0.1)
+        ready = client.get("/readyz").json()
+    # While the first turn is on its way, not ready; then ready, and no user's turn was used.
+    assert first["checks"]["warm"] == "warming up" and not first["ready"]
+    assert ready["checks"]["warm"] == "ok"
+    assert [w["message"] for w in rasa.warmups] == ["/greet"]
+    assert rasa.received == []

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from queue_service.warmup import SENDER_PREFIX
 from tests.support.servers import http_server
 
 
@@ -55,6 +56,8 @@ class RecordingRasa:
 
     url: str
     received: list[dict[str, Any]] = field(default_factory=list)
+    # The service's own warm-up turns (queue_service/warmup.py), kept apart from users' turns.
+    warmups: list[dict[str, Any]] = field(default_factory=list)
 
     def last(self) -> dict[str, Any]:
         assert self.received, "the stand-in Rasa received nothing"
@@ -84,7 +87,8 @@ def recording_rasa(
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            rasa.received.append(body)
+            warmup = str(body.get("sender", "")).startswith(SENDER_PREFIX)
+            (rasa.warmups if warmup else rasa.received).append(body)
             if delay_s:
                 time.sleep(delay_s)
             if answers and body.get("message") in answers:

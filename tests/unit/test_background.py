@@ -30,6 +30,15 @@ async def test_failing_work_is_restarted_until_it_finishes() -> None:
     assert tasks.problems() == {"flaky": "stopped"}  # no longer failing, and not running
 
 
+async def test_work_done_once_is_no_problem_when_it_is_done() -> None:
+    async def once() -> None:
+        return None
+
+    tasks = Background()
+    await tasks.start("warm-up", once, once=True)
+    assert tasks.problems() == {}
+
+
 async def test_work_that_keeps_failing_is_reported_and_still_retried() -> None:
     runs: list[int] = []
 

@@ -1,0 +1,109 @@
+"""The production profile's generated configuration (stack/cluster.py), without starting it:
+N of each process from the settings, nginx's proxying rules, and no secret in any file."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from queue_service.settings import Settings
+from stack import cluster
+from stack.cluster import ClusterSettings, Layout
+
+
+@pytest.fixture
+def generated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ClusterSettings, Layout]:
+    for key in ("SERVICES", "RASA", "ACTIONS", "ENV_FILE", "DIR", "BASE_PORT"):
+        monkeypatch.delenv(f"SWA_CLUSTER_{key}", raising=False)
+    monkeypatch.setenv("SWA_CLUSTER_DIR", str(tmp_path))
+    monkeypatch.setenv("SWA_CLUSTER_SERVICES", "3")
+    monkeypatch.setenv("SWA_CLUSTER_RASA", "2")
+    monkeypatch.setenv("SWA_CLUSTER_ACTIONS", "1")
+    monkeypatch.setenv("SWA_CLUSTER_BASE_PORT", "30000")
+    settings, _ = cluster.load_environment()
+    model = tmp_path / "swa-test.tar.gz"
+    model.touch()
+    cluster.write_configs(settings, Layout(tmp_path), model)
+    return settings, Layout(tmp_path)
+
+
+def test_an_environment_file_with_fresh_secrets_is_written_once(generated) -> None:
+    _, layout = generated
+    values = cluster.read_env_file(layout.root / "swa.env")
+    for key in cluster.GENERATED_SECRETS:
+        assert len(values[key]) >= 32, key
+    assert values["SWA_DEMO_MODE"] == "false"
+    assert (layout.root / "swa.env").stat().st_mode & 0o077 == 0
+    again, _ = cluster.load_environment()
+    assert again.postgres_password == values["SWA_CLUSTER_POSTGRES_PASSWORD"]
+
+
+def test_no_secret_is_written_into_a_generated_config(generated) -> None:
+    _, layout = generated
+    values = cluster.read_env_file(layout.root / "swa.env")
+    text = "".join(p.read_text() for p in layout.etc.iterdir())
+    for key in cluster.GENERATED_SECRETS:
+        assert values[key] not in text, key
+    assert "%(ENV_SWA_RASA_TOKEN)s" in text  # supervisor expands it from its environment
+
+
+def test_one_program_per_process_and_instance_i_talks_to_rasa_i_mod_n(generated) -> None:
+    settings, layout = generated
+    conf = layout.supervisord_conf.read_text()
+    programs = [line for line in conf.splitlines() if line.startswith("[program:")]
+    assert sorted(programs) == sorted(
+        f"[program:{name}]"
+        for name in (
+            "postgres",
+            "redis",
+            "nginx",
+            "actions-0",
+            "rasa-0",
+            "rasa-1",
+            "service-0",
+            "service-1",
+            "service-2",
+        )
+    )
+    blocks = {b.split("]", 1)[0]: b for b in conf.split("[program:")[1:]}
+    for i in range(3):
+        block = blocks[f"service-{i}"]
+        assert f'SWA_RASA_URL="http://127.0.0.1:{settings.rasa_port(i % 2)}"' in block
+        assert f"--forwarded-allow-ips {settings.proxy_addr}" in block
+        assert "autorestart=true" in block
+
+
+def test_nginx_balances_the_instances_and_replaces_the_forwarded_headers(generated) -> None:
+    settings, layout = generated
+    nginx = (layout.etc / "nginx.conf").read_text()
+    for i in range(3):
+        assert f"server 127.0.0.1:{settings.service_port(i)} " in nginx
+    assert nginx.count("proxy_set_header Upgrade $http_upgrade;") == 2
+    for path in ("/channels/webchat/ws", "/console/ws"):
+        assert f"location {path} {{" in nginx
+    assert "proxy_read_timeout 1h;" in nginx
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx
+    assert "$proxy_add_x_forwarded_for" not in nginx  # a client's own header is not kept
+    assert f"proxy_bind {settings.proxy_addr};" in nginx
+    limit = int(nginx.split("client_max_body_size ", 1)[1].split(";", 1)[0])
+    assert limit > Settings().image_max_bytes
+
+
+def test_redis_keeps_an_append_only_file(generated) -> None:
+    settings, layout = generated
+    redis = (layout.etc / "redis.conf").read_text()
+    assert "appendonly yes" in redis
+    assert f"port {settings.redis_port}" in redis
+    assert "bind 127.0.0.1" in redis
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+def test_nginx_accepts_the_generated_config(generated) -> None:
+    _, layout = generated
+    result = subprocess.run(
+        ["nginx", "-t", "-c", str(layout.etc / "nginx.conf"), "-p", str(layout.nginx_temp)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
