@@ -18,7 +18,7 @@ from actions import entities
 from actions.entities import BadEntity
 from actions.faq import knowledge
 from actions.faq.actions import LAST_ENTRY_SLOT
-from kernel import payloads
+from kernel import bot_events, payloads
 from kernel.skills import SKILL_TITLES, Skill
 
 SKILL_ENTITY = "handoff_skill"
@@ -72,7 +72,8 @@ class ActionHandoff(Action):
         except BadEntity:
             skill = None  # asked again, with the buttons that name the skills
         if skill is None:
-            dispatcher.utter_message(text=ASK_SKILL_TEXT, buttons=skill_buttons())
+            asked = {"text": ASK_SKILL_TEXT, "buttons": skill_buttons()}
+            dispatcher.utter_message(**bot_events.mark(asked, bot_events.HANDOFF))
             return []
         dispatcher.utter_message(json_message={payloads.HANDOFF_KEY: {"skill": skill.value}})
         return []

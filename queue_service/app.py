@@ -59,6 +59,7 @@ from queue_service.identity.service import Identities
 from queue_service.identity.store import IdentityStore
 from queue_service.images.store import ImageStore
 from queue_service.images.upload import Images
+from queue_service.outcomes import SessionJob, SessionRound
 from queue_service.port import ChannelPort
 from queue_service.rasa_client import RasaClient
 from queue_service.rasa_pool import RasaPool
@@ -219,9 +220,14 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     background.start("transcript-outbox", outbox.run)
     background.start("warm-up", warmup.run, once=True)
     background.start("rasa-watch", rasa.watch)
+    job = SessionJob(sessions, redis_client, queue, settings.session_gap_s)
+    outcome_round = SessionRound(job, redis_client, settings.session_round_s)
+    services.add(job)
+    background.start("session-round", outcome_round.run)
     try:
         yield services
     finally:
+        outcome_round.stop()
         watch.stop()  # a flag: the round ends after its current pass
         await asyncio.wait({watching}, timeout=STOP_WAIT_S)
         await background.stop()

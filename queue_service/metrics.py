@@ -10,16 +10,18 @@ import time
 
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
+from prometheus_client.core import CounterMetricFamily
 
 from kernel.skills import Skill
-from queue_service.deps import Queue, Stats, Tickets
+from queue_service import outcomes
+from queue_service.deps import Queue, RedisClient, Stats, Tickets
 from queue_service.handoff.tickets import TicketStatus
 
 router = APIRouter(tags=["metrics"])
 
 
 @router.get("/metrics")
-async def metrics(queue: Queue, tickets: Tickets, stats: Stats) -> Response:
+async def metrics(queue: Queue, tickets: Tickets, stats: Stats, redis: RedisClient) -> Response:
     registry = CollectorRegistry()
     by_skill = {
         name: Gauge(name, text, ["skill"], registry=registry)
@@ -53,4 +55,47 @@ async def metrics(queue: Queue, tickets: Tickets, stats: Stats) -> Response:
         ("swa_csat_ratings_today", "Satisfaction ratings given today", today.csat_count),
     ):
         Gauge(name, text, registry=registry).set(value or 0)
+    registry.register(BotTotals(await outcomes.totals(redis)))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+# The bot's outcome counters (docs/metrics.md): totals over closed sessions, kept in Redis by
+# the process that wrote each session (queue_service/outcomes.py), so every instance reports the
+# same values; scrape one instance, or take max() across them, never sum().
+CHANNELS = ("webchat", "wechat", "telegram")
+BOT_COUNTERS = (
+    ("turns", "swa_bot_turns", "User messages the bot answered, in closed sessions"),
+    ("answers", "swa_bot_answers", "FAQ answers the bot gave, in closed sessions"),
+    ("declines", "swa_bot_declines", "Replies where the bot could not answer, in closed sessions"),
+    ("suggestions", "swa_bot_suggestions", "猜你想问 offers (closest entries), in closed sessions"),
+    ("queries", "swa_bot_queries", "Self-service queries run, in closed sessions"),
+)
+
+
+class BotTotals:
+    """A collector of the shared totals as Prometheus counters (zero for the known labels)."""
+
+    def __init__(self, totals: dict[tuple[str, ...], int]) -> None:
+        self._totals = totals
+
+    def collect(self):
+        sessions = CounterMetricFamily(
+            "swa_bot_sessions",
+            "Closed conversation sessions by outcome",
+            labels=["outcome", "channel"],
+        )
+        found = {key[1:]: value for key, value in self._totals.items() if key[0] == "sessions"}
+        for outcome in outcomes.Outcome:
+            for channel in CHANNELS:
+                found.setdefault((outcome.value, channel), 0)
+        for labels, value in sorted(found.items()):
+            sessions.add_metric(list(labels), value)
+        yield sessions
+        for key, name, text in BOT_COUNTERS:
+            family = CounterMetricFamily(name, text, labels=["channel"])
+            by_channel = {k[1]: v for k, v in self._totals.items() if k[0] == key and len(k) == 2}
+            for channel in CHANNELS:
+                by_channel.setdefault(channel, 0)
+            for channel, value in sorted(by_channel.items()):
+                family.add_metric([channel], value)
+            yield family

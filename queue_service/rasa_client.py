@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from kernel import record_tables
+from kernel import bot_events, record_tables
 from kernel.messages import Button, OutboundMessage
 
 
@@ -43,9 +43,11 @@ def from_replies(replies: list[Any]) -> list[OutboundMessage]:
     Rasa's REST channel sends a message's custom payload as a reply of its own, after the
     message's text and buttons; a record table (kernel/record_tables.py) belongs to that list,
     so it goes back onto it: one line with its text, buttons and table, as the action wrote it.
-    Other custom payloads (a handoff request) stay lines of their own, as the hub reads them.
+    The same goes for the bot's events (kernel/bot_events.py), which name what the message
+    was. Other custom payloads (a handoff request) stay lines of their own, as the hub reads them.
     """
     messages: list[OutboundMessage] = []
+    joined = {record_tables.KEY, bot_events.KEY}
     for reply in replies:
         if not isinstance(reply, dict):
             continue
@@ -53,7 +55,7 @@ def from_replies(replies: list[Any]) -> list[OutboundMessage]:
         custom = message.custom or {}
         alone = not (message.text or message.buttons or message.image)
         previous = messages[-1] if messages else None
-        if alone and record_tables.KEY in custom and previous and previous.custom is None:
+        if alone and custom and set(custom) <= joined and previous and previous.custom is None:
             previous.custom = custom
             continue
         messages.append(message)

@@ -114,6 +114,10 @@ class Settings(SharedSettings):
     max_wait_s: int = 1200
     # How often the handoff round (requeue, long waits, missed dispatches) runs.
     handoff_round_s: float = 5.0
+    # Bot outcome statistics (queue_service/outcomes.py, docs/metrics.md): a conversation's
+    # session ends after this much silence; the job that closes sessions runs this often.
+    session_gap_s: int = 1800
+    session_round_s: float = 60.0
 
     # WeChat Official Account (integrations/wechat). No token: the channel is off (its callback
     # answers 404). An EncodingAESKey turns on safe mode (AES); the previous key is still accepted

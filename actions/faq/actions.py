@@ -20,7 +20,7 @@ from actions.faq.understanding import Answer, Decline, Lookup, NotSure, understa
 from actions.queries.actions import APPLY_HERE, ENTRY_APPLICATIONS, ENTRY_QUERIES, QueryRunner
 from actions.queries.conditions import names_quota_year
 from actions.queries.render import Query, button
-from kernel import complaints
+from kernel import bot_events, complaints
 from kernel.clock import Clock, china_now
 from kernel.settings import shared_settings
 
@@ -109,24 +109,36 @@ class ActionAnswerFaq(_FaqAction):
             messages = await self._answer(decision.entry, kb, tracker)
             if complaint:  # acknowledged, and the problem inside it still answered
                 messages[0]["text"] = f"{replies.COMPLAINT_TEXT}\n{messages[0]['text']}"
+            bot_events.mark(messages[-1], bot_events.ANSWER, entry=decision.entry.id)
             for message in messages:
                 dispatcher.utter_message(**message)
             await self.hot.record(decision.entry.id, self._clock().date())
             return [SlotSet(LAST_ENTRY_SLOT, decision.entry.id), SlotSet(FAILURES_SLOT, 0.0)]
 
         failures = entities.slot_count(tracker, FAILURES_SLOT) + 1
+        # Each reply carries what it was (kernel/bot_events.py), for the outcome statistics.
+        declined = bot_events.DECLINE
         if complaint:
             dispatcher.utter_message(**replies.complaint_only())
             failures = 0
         elif isinstance(decision, NotSure) and not decision.closest:
-            dispatcher.utter_message(**replies.rephrase(kb))
+            reply = bot_events.mark(replies.rephrase(kb), declined, reason="not_understood")
+            dispatcher.utter_message(**reply)
         elif failures >= FAILURES_BEFORE_HUMAN:
-            dispatcher.utter_message(**replies.offer_human())
+            reply = bot_events.mark(replies.offer_human(), declined, reason="gave_up")
+            dispatcher.utter_message(**reply)
             failures = 0
         elif isinstance(decision, Decline):
-            dispatcher.utter_message(**replies.decline())
+            reply = bot_events.mark(replies.decline(), declined, reason="out_of_scope")
+            dispatcher.utter_message(**reply)
         else:
-            dispatcher.utter_message(**replies.not_sure(decision.closest))
+            reply = replies.not_sure(decision.closest)
+            if decision.closest:
+                ids = [entry.id for entry in decision.closest]
+                bot_events.mark(reply, bot_events.SUGGEST, entries=ids)
+            else:
+                bot_events.mark(reply, declined, reason="not_understood")
+            dispatcher.utter_message(**reply)
         return [SlotSet(FAILURES_SLOT, float(failures))]
 
     async def _typed_query(

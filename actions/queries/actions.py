@@ -34,7 +34,7 @@ from actions.records.repository import (
     Records,
 )
 from actions.records.sql import SqlRecords
-from kernel import payloads
+from kernel import bot_events, payloads
 from kernel.claims import Identity, Kind, Source
 from kernel.clock import Clock, china_now
 from kernel.settings import shared_settings
@@ -256,7 +256,7 @@ class QueryRunner:
         if query is None:
             return [menu(identity)]
         try:
-            return [await self._run(query, identity, tracker, given or {})]
+            message = await self._run(query, identity, tracker, given or {})
         except BadEntity as exc:
             return [not_understood(exc)]
         except ConditionError as exc:
@@ -266,6 +266,8 @@ class QueryRunner:
         except (SQLAlchemyError, OSError):
             logger.exception("records query %s failed", query)
             return [{"text": UNAVAILABLE_TEXT, "buttons": [HANDOFF_BUTTON]}]
+        # Run against the user's records (found or not): for the outcome statistics.
+        return [bot_events.mark(message, bot_events.QUERY, query=query.value)]
 
     async def apply(self, tracker: Tracker) -> Message:
         """Make the application the form collected, for the verified enterprise."""
@@ -292,7 +294,9 @@ class QueryRunner:
         except (SQLAlchemyError, OSError):
             logger.exception("application failed")
             return {"text": UNAVAILABLE_TEXT, "buttons": [HANDOFF_BUTTON]}
-        return application.result(outcome, kind, signed)
+        return bot_events.mark(
+            application.result(outcome, kind, signed), bot_events.QUERY, query=query.value
+        )
 
     async def _run(
         self, query: Query, identity: Identity, tracker: Tracker, given: dict[str, str]
