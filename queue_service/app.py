@@ -4,6 +4,7 @@ and serves them (queue_service/services.py hands them to the routes as typed dep
 The only module of the service that imports the channels (pyproject.toml [tool.importlinter]).
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,7 +27,7 @@ from queue_service.admission import TurnGate
 from queue_service.agents.accounts import AccountStore, RecentAccounts
 from queue_service.agents.passwords import Passwords
 from queue_service.agents.sessions import SessionStore
-from queue_service.background import Background
+from queue_service.background import STOP_WAIT_S, Background
 from queue_service.bus import Bus
 from queue_service.console import pages as console
 from queue_service.console.canned import CannedStore
@@ -61,6 +62,7 @@ from queue_service.images.upload import Images
 from queue_service.outcomes import SessionJob, SessionRound
 from queue_service.port import ChannelPort
 from queue_service.rasa_client import RasaClient
+from queue_service.rasa_pool import RasaPool
 from queue_service.secret_policy import require_safe
 from queue_service.services import Services
 from queue_service.settings import Settings, get_settings
@@ -93,8 +95,9 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     sessions = session_factory(engine)
     redis_client = fail_fast_redis(settings.redis_url, settings.redis_timeout_s)
     background = Background()
-    rasa = RasaClient(
-        settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_s
+    token = settings.rasa_token.get_secret_value()
+    rasa = RasaPool(
+        [RasaClient(url, token, settings.rasa_timeout_s) for url in settings.rasa_servers()]
     )
     queue = HandoffQueue(redis_client)
     tickets = TicketStore(sessions)
@@ -151,7 +154,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
             settings.card_status_check_s,
         ),
     )
-    gate = TurnGate(settings.rasa_concurrency, settings.turn_max_wait_s)
+    # The line's width: as many turns in flight as each Rasa server serves well, per server.
+    gate = TurnGate(settings.rasa_concurrency * len(rasa.clients), settings.turn_max_wait_s)
     # A resent message waits for its first run at most as long as a turn can take; the claim
     # of an instance that died lapses within a few seconds.
     ledger = TurnLedger(
@@ -215,6 +219,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     watching = background.start("handoff-round", watch.run)
     background.start("transcript-outbox", outbox.run)
     background.start("warm-up", warmup.run, once=True)
+    background.start("rasa-watch", rasa.watch)
     job = SessionJob(sessions, redis_client, queue, settings.session_gap_s)
     outcome_round = SessionRound(job, redis_client, settings.session_round_s)
     services.add(job)
@@ -223,8 +228,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         yield services
     finally:
         outcome_round.stop()
-        watch.stop()
-        await watching
+        watch.stop()  # a flag: the round ends after its current pass
+        await asyncio.wait({watching}, timeout=STOP_WAIT_S)
         await background.stop()
         if wechat is not None:
             await wechat.aclose()

@@ -9,7 +9,6 @@ so an operator sees work that keeps failing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +16,7 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 FIRST_PAUSE_S = 0.5
+STOP_WAIT_S = 2.0
 LONGEST_PAUSE_S = 10.0
 
 
@@ -89,9 +89,18 @@ class Background:
         return problems
 
     async def stop(self) -> None:
+        """Cancel every task, again and again for up to STOP_WAIT_S: Python 3.11's wait_for
+        (under redis-py's and SQLAlchemy's timeouts) can swallow a cancel that lands as the
+        awaited call completes, and a task that lives on must not hang the service's way down."""
+        deadline = asyncio.get_running_loop().time() + STOP_WAIT_S
+        pending = {task for task in self._tasks.values() if not task.done()}
+        while pending and asyncio.get_running_loop().time() < deadline:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=0.1)
+        if pending:
+            log.warning("background work did not stop", extra={"tasks": len(pending)})
         for task in self._tasks.values():
-            task.cancel()
-        for task in self._tasks.values():
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: no "exception was never retrieved" at exit
         self._tasks.clear()

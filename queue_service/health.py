@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from queue_service.background import Background
 from queue_service.deps import AppSettings, RedisClient
-from queue_service.rasa_client import RasaClient
+from queue_service.rasa_pool import RasaPool
 from queue_service.services import part
 from queue_service.warmup import Warmup
 
@@ -62,7 +62,7 @@ async def _sql(engine: AsyncEngine) -> str:
     return OK
 
 
-async def _rasa(rasa: RasaClient) -> str:
+async def _rasa(rasa: RasaPool) -> str:
     return OK if await rasa.is_ready(CHECK_TIMEOUT_S) else "unreachable or no model loaded"
 
 
@@ -80,7 +80,7 @@ async def _actions(url: str) -> str:
 async def readyz(
     redis: RedisClient,
     settings: AppSettings,
-    rasa: Annotated[RasaClient, Depends(part(RasaClient))],
+    rasa: Annotated[RasaPool, Depends(part(RasaPool))],
     engine: Annotated[AsyncEngine, Depends(part(AsyncEngine))],
     background: Annotated[Background, Depends(part(Background))],
     warmup: Annotated[Warmup, Depends(part(Warmup))],

@@ -38,6 +38,7 @@ from queue_service.handoff.phases import Conversation, Phase, Phases
 from queue_service.handoff.switchboard import Switchboard
 from queue_service.identity.service import Identities
 from queue_service.rasa_client import RasaClient, RasaUnavailable
+from queue_service.rasa_pool import RasaPool
 from queue_service.transcript_outbox import TranscriptOutbox
 from queue_service.transcripts import TranscriptStore
 from queue_service.turn_ledger import StillRunning, TurnLedger
@@ -70,7 +71,7 @@ def handoff_skill(reply: OutboundMessage) -> Skill | None:
 class Hub:
     def __init__(
         self,
-        rasa: RasaClient,
+        rasa: RasaClient | RasaPool,
         transcripts: TranscriptStore,
         phases: Phases,
         desk: HandoffDesk,

@@ -17,6 +17,11 @@ class RasaUnavailable(Exception):
     """Rasa did not answer in time or answered with an error status."""
 
 
+class RasaUnreachable(RasaUnavailable):
+    """Rasa could not be connected to: the message never reached it, and another server may
+    take it (queue_service/rasa_pool.py)."""
+
+
 def to_outbound(reply: dict[str, Any]) -> OutboundMessage:
     """Convert one item of Rasa's REST reply list into the common outbound model."""
     buttons = [
@@ -59,6 +64,7 @@ def from_replies(replies: list[Any]) -> list[OutboundMessage]:
 
 class RasaClient:
     def __init__(self, base_url: str, token: str, timeout_s: float) -> None:
+        self.url = base_url
         self._token = token
         self._http = httpx.AsyncClient(
             base_url=base_url,
@@ -79,6 +85,8 @@ class RasaClient:
             response = await self._http.post("/webhooks/rest/webhook", json=body)
             response.raise_for_status()
             replies = response.json()
+        except httpx.ConnectError as exc:
+            raise RasaUnreachable(f"{type(exc).__name__}: {exc}") from exc
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(replies, list):

@@ -17,6 +17,8 @@ class Settings(SharedSettings):
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'swa.db'}"
 
     rasa_url: str = "http://127.0.0.1:5005"
+    # Several Rasa servers, comma-separated (queue_service/rasa_pool.py); empty: rasa_url alone.
+    rasa_urls: str = ""
     # Demo value (allowed in demo mode only): Rasa's HTTP API token.
     rasa_token: SecretStr = SecretStr("swa-demo-rasa-token")
     rasa_timeout_s: float = 10.0
@@ -150,6 +152,10 @@ class Settings(SharedSettings):
 
     def embed_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.embed_origins.split(",") if o.strip()]
+
+    def rasa_servers(self) -> list[str]:
+        listed = [u.strip().rstrip("/") for u in self.rasa_urls.split(",") if u.strip()]
+        return listed or [self.rasa_url]
 
     def manual_skill_set(self) -> frozenset[Skill]:
         return frozenset(Skill(s.strip()) for s in self.manual_skills.split(",") if s.strip())

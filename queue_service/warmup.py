@@ -14,7 +14,8 @@ import logging
 import secrets
 
 from kernel import payloads
-from queue_service.rasa_client import RasaClient, RasaUnavailable
+from queue_service.rasa_client import RasaUnavailable
+from queue_service.rasa_pool import RasaPool
 
 log = logging.getLogger(__name__)
 
@@ -24,18 +25,29 @@ SENDER_PREFIX = "warmup:"
 
 
 class Warmup:
-    def __init__(self, rasa: RasaClient) -> None:
+    """Warms every Rasa server of the pool once; done once each server that is up has answered
+    (a server that is down is warmed when it comes back, before it is done)."""
+
+    def __init__(self, rasa: RasaPool) -> None:
         self._rasa = rasa
-        self.done = False
+        self._warm: set[str] = set()
+
+    @property
+    def done(self) -> bool:
+        return all(client.url in self._warm for client in self._rasa.up()) and bool(self._warm)
 
     async def run(self) -> None:
-        """Ask the bot until it answers once, then stop."""
+        """Ask each server until it answers once, then stop."""
         sender = SENDER_PREFIX + secrets.token_hex(8)
-        while not self.done:
-            try:
-                self.done = bool(await self._rasa.send(sender, payloads.GREET))
-            except RasaUnavailable as exc:
-                log.info("warm-up turn not answered yet", extra={"error": str(exc)})
-            if not self.done:
+        while len(self._warm) < len(self._rasa.clients):
+            for client in self._rasa.clients:
+                if client.url in self._warm:
+                    continue
+                try:
+                    if await client.send(sender, payloads.GREET):
+                        self._warm.add(client.url)
+                        log.info("warm-up turn answered", extra={"rasa": client.url})
+                except RasaUnavailable as exc:
+                    log.debug("warm-up turn not answered yet", extra={"error": str(exc)})
+            if len(self._warm) < len(self._rasa.clients):
                 await asyncio.sleep(RETRY_S)
-        log.info("warm-up turn answered: ready")

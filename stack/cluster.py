@@ -18,8 +18,9 @@ SWA_CLUSTER_DIR says otherwise), so N is a setting and not N hand-copied blocks:
   tracker stores, bot/endpoints.yml) and SWA_CLUSTER_ACTIONS action servers;
 - PostgreSQL (Debian's, its own data folder and port) and Redis with append-only persistence.
 
-Service instance i talks to Rasa server i mod SWA_CLUSTER_RASA, and Rasa server j to action
-server j mod SWA_CLUSTER_ACTIONS: the hub knows one Rasa URL (SWA_RASA_URL) for now.
+Every service instance knows every Rasa server (SWA_RASA_URLS, queue_service/rasa_pool.py:
+each conversation sticks to one, and moves when it is down); Rasa server j talks to action
+server j mod SWA_CLUSTER_ACTIONS.
 
 Secrets come from an environment file (SWA_CLUSTER_ENV_FILE; deploy/swa.env.example shows every
 variable). Without one, `up` writes var/cluster/swa.env with fresh random secrets for trying the
@@ -342,11 +343,12 @@ def supervisord_conf(settings: ClusterSettings, layout: Layout, model: Path) -> 
         env = {"SWA_ACTIONS_URL": f"http://127.0.0.1:{ports.actions}"}
         command = processes.rasa_command(ports, model, "%(ENV_SWA_RASA_TOKEN)s")
         blocks.append(_program(f"rasa-{j}", command, env))
+    rasa_urls = ",".join(f"http://127.0.0.1:{settings.rasa_port(j)}" for j in range(n_rasa))
     for i in range(settings.services):
         port = settings.service_port(i)
         env = {
             "SWA_PORT": str(port),
-            "SWA_RASA_URL": f"http://127.0.0.1:{settings.rasa_port(i % n_rasa)}",
+            "SWA_RASA_URLS": rasa_urls,
             "SWA_ACTIONS_URL": f"http://127.0.0.1:{settings.actions_port(i % n_actions)}",
         }
         blocks.append(_program(f"service-{i}", service_command(settings, port), env))

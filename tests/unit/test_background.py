@@ -55,6 +55,26 @@ async def test_work_that_keeps_failing_is_reported_and_still_retried() -> None:
     await tasks.stop()
 
 
+async def test_stop_ends_work_that_swallows_a_cancel() -> None:
+    """As Python 3.11's wait_for can, under redis-py's timeouts: the first cancel is lost."""
+    swallowed: list[int] = []
+
+    async def stubborn() -> None:
+        while True:
+            try:
+                await asyncio.sleep(1)
+            except asyncio.CancelledError:
+                if swallowed:
+                    raise
+                swallowed.append(1)
+
+    tasks = Background()
+    task = tasks.start("stubborn", stubborn)
+    await asyncio.sleep(0)
+    await asyncio.wait_for(tasks.stop(), 1)
+    assert swallowed == [1] and task.done()
+
+
 class BlinkingQueue:
     """A queue whose presence refresh fails the first times, as while Redis restarts."""
 

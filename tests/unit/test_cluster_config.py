@@ -48,7 +48,7 @@ def test_no_secret_is_written_into_a_generated_config(generated) -> None:
     assert "%(ENV_SWA_RASA_TOKEN)s" in text  # supervisor expands it from its environment
 
 
-def test_one_program_per_process_and_instance_i_talks_to_rasa_i_mod_n(generated) -> None:
+def test_one_program_per_process_and_every_instance_knows_every_rasa(generated) -> None:
     settings, layout = generated
     conf = layout.supervisord_conf.read_text()
     programs = [line for line in conf.splitlines() if line.startswith("[program:")]
@@ -69,7 +69,8 @@ def test_one_program_per_process_and_instance_i_talks_to_rasa_i_mod_n(generated)
     blocks = {b.split("]", 1)[0]: b for b in conf.split("[program:")[1:]}
     for i in range(3):
         block = blocks[f"service-{i}"]
-        assert f'SWA_RASA_URL="http://127.0.0.1:{settings.rasa_port(i % 2)}"' in block
+        rasa = [f"http://127.0.0.1:{settings.rasa_port(j)}" for j in range(2)]
+        assert f'SWA_RASA_URLS="{",".join(rasa)}"' in block
         assert f"--forwarded-allow-ips {settings.proxy_addr}" in block
         assert "autorestart=true" in block
 

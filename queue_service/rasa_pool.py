@@ -1,0 +1,98 @@
+"""Several Rasa servers behind the hub (issue 21): `SWA_RASA_URLS`.
+
+Each conversation sticks to one server, chosen by rendezvous hashing over the servers that are
+up: the same server for a conversation as long as it is up (its caches stay warm), the next in
+that conversation's own order when it is not, and back when it returns. Moving is safe because
+the servers share Redis's tracker and lock stores (bot/endpoints.yml). A turn moves to another
+server only when it never reached the first (connection refused): one that reached a server
+and timed out may still be running there, so it gets the apology instead of a second, maybe
+half-answered, run. A watcher asks each server's /status every `check_s` and keeps the list of
+those that are up; a refused connection marks a server down at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from typing import Any
+
+from kernel.messages import OutboundMessage
+from queue_service.rasa_client import RasaClient, RasaUnavailable, RasaUnreachable
+
+log = logging.getLogger(__name__)
+
+CHECK_TIMEOUT_S = 1.0
+
+
+def _weight(sender: str, url: str) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{url}|{sender}".encode(), digest_size=8).digest())
+
+
+class RasaPool:
+    def __init__(self, clients: list[RasaClient], check_s: float = 2.0) -> None:
+        if not clients:
+            raise ValueError("at least one Rasa server")
+        self.clients = clients
+        self._down: set[str] = set()
+        self._check_s = check_s
+
+    def ranked(self, sender: str) -> list[RasaClient]:
+        """The servers in this conversation's order: those up first, each group by weight."""
+        by_weight = sorted(self.clients, key=lambda c: _weight(sender, c.url), reverse=True)
+        return [c for c in by_weight if c.url not in self._down] + [
+            c for c in by_weight if c.url in self._down
+        ]
+
+    def up(self) -> list[RasaClient]:
+        return [c for c in self.clients if c.url not in self._down]
+
+    async def send(
+        self, sender: str, message: str, metadata: dict[str, Any] | None = None
+    ) -> list[OutboundMessage]:
+        unreachable: RasaUnreachable | None = None
+        for client in self.ranked(sender):
+            try:
+                replies = await client.send(sender, message, metadata)
+            except RasaUnreachable as exc:
+                self._mark(client, up=False)
+                unreachable = exc
+                continue
+            self._mark(client, up=True)
+            return replies
+        assert unreachable is not None
+        raise unreachable
+
+    async def answered_since(
+        self, sender: str, message: str, since: float
+    ) -> list[OutboundMessage] | None:
+        """Asked of the server the conversation sticks to (its tracker is shared anyway)."""
+        return await self.ranked(sender)[0].answered_since(sender, message, since)
+
+    async def is_ready(self, timeout_s: float = 2.0) -> bool:
+        """Ready when any server is: the others' conversations move to it."""
+        answers = await asyncio.gather(*(c.is_ready(timeout_s) for c in self.clients))
+        return any(answers)
+
+    async def watch(self) -> None:
+        """Keep the list of servers that are up, for as long as the service runs."""
+        while True:
+            answers = await asyncio.gather(*(c.is_ready(CHECK_TIMEOUT_S) for c in self.clients))
+            for client, up in zip(self.clients, answers, strict=True):
+                self._mark(client, up)
+            await asyncio.sleep(self._check_s)
+
+    def _mark(self, client: RasaClient, up: bool) -> None:
+        if up and client.url in self._down:
+            self._down.discard(client.url)
+            log.warning("rasa server back", extra={"rasa": client.url})
+        elif not up and client.url not in self._down:
+            self._down.add(client.url)
+            log.warning("rasa server down", extra={"rasa": client.url})
+
+    async def aclose(self) -> None:
+        for client in self.clients:
+            await client.aclose()
+
+
+__all__ = ["RasaPool", "RasaUnavailable"]
