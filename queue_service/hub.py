@@ -156,7 +156,7 @@ class Hub:
             # message meant for a person, so nobody does, and the user is told to resend.
             await self._keep(inbound, user_line, said)
             return await self._append(inbound.conversation_id, [not_delivered()])
-        if conversation is not None and conversation.phase is Phase.WITH_AGENT:
+        if conversation.phase is Phase.WITH_AGENT:
             if ends_chat(inbound):
                 ending = await self._switchboard.end_by_user(conversation)
                 await self._keep(inbound, user_line, said)

@@ -18,7 +18,7 @@ import logging
 from typing import Any
 
 from kernel.messages import OutboundMessage
-from queue_service.rasa_client import RasaClient, RasaUnavailable, RasaUnreachable
+from queue_service.rasa_client import RasaClient, RasaUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -94,5 +94,3 @@ class RasaPool:
         for client in self.clients:
             await client.aclose()
 
-
-__all__ = ["RasaPool", "RasaUnavailable"]

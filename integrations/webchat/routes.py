@@ -215,26 +215,24 @@ def parse_client_frame(
         return _BAD_MESSAGE
     checked = user_text(text, max_chars, payload)
     if isinstance(checked, Refusal):
-        ref = _ref(frame.get("ref"))
-        return _refused(checked) | ({"ref": ref} if ref is not None else {})
+        return _with_ref(_refused(checked), _ref(frame.get("ref")))
     return UserMessage(checked, payload, _ref(frame.get("ref")), _message_id(frame.get("id")))
 
 
+def _with_ref(frame: dict[str, Any], ref: str | int | None) -> dict[str, Any]:
+    """An error frame naming the page's message, when the page gave it a reference."""
+    return frame if ref is None else {**frame, "ref": ref}
+
+
 def _rate_limited(dropped: str, ref: str | int | None = None) -> dict[str, Any]:
-    frame: dict[str, Any] = {**_error("rate_limited", texts.RATE_LIMITED), "dropped": dropped}
-    if ref is not None:
-        frame["ref"] = ref
-    return frame
+    return _with_ref({**_error("rate_limited", texts.RATE_LIMITED), "dropped": dropped}, ref)
 
 
 def _unavailable(exc: Exception, dropped: str, ref: str | int | None = None) -> dict[str, Any]:
     """A turn the stores failed under: the socket stays open, and the page is told to send the
     message again (it keeps it, as it keeps one refused for its pace)."""
     log.warning("web chat turn failed: store unavailable", extra={"error": type(exc).__name__})
-    frame: dict[str, Any] = {**_error("unavailable", texts.UNAVAILABLE), "dropped": dropped}
-    if ref is not None:
-        frame["ref"] = ref
-    return frame
+    return _with_ref({**_error("unavailable", texts.UNAVAILABLE), "dropped": dropped}, ref)
 
 
 def _frame(event: dict[str, Any]) -> dict[str, Any] | None:
