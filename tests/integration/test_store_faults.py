@@ -311,3 +311,30 @@ def test_the_service_is_ready_only_after_one_bot_turn_went_through(
     assert ready["checks"]["warm"] == "ok"
     assert [w["message"] for w in rasa.warmups] == ["/greet"]
     assert rasa.received == []
+
+
+def test_a_message_id_belongs_to_its_conversation_and_a_malformed_one_is_ignored(
+    redis_process, database_url
+) -> None:
+    """Someone who learns (or guesses) another page's message id gets nothing of that
+    conversation by sending it: ids are kept per conversation. An id outside 8-64 of
+    [A-Za-z0-9_-] is no id: each such message is its own turn."""
+    frame = {"type": "message", "text": "卡介质初始密码", "id": "shared-0001"}
+    with (
+        recording_rasa() as rasa,
+        make_client(redis_process.url, database_url, rasa.url) as client,
+    ):
+        with open_chat(client) as ws:
+            ws.receive_json()
+            ws.send_json({**frame, "text": "我的税单在哪"})
+            theirs = ws.receive_json()["messages"]
+        with open_chat(client) as ws:
+            ws.receive_json()
+            ws.send_json(frame)
+            mine = ws.receive_json()["messages"]
+            for bad in ("x", "../../etc/passwd", "a" * 65, "有中文的编号abc"):
+                ws.send_json({**frame, "id": bad})
+                assert ws.receive_json()["messages"][0]["text"] == "收到：卡介质初始密码"
+    assert [m["text"] for m in mine] == ["收到：卡介质初始密码"]
+    assert {m["id"] for m in mine}.isdisjoint(m["id"] for m in theirs)
+    assert [b["message"] for b in rasa.received].count("卡介质初始密码") == 5
