@@ -17,7 +17,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc bench bench-nlu bench-queue bench-records bench-connections bench-cards bench-load \
+.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc bench bench-nlu bench-queue bench-records bench-connections bench-cards bench-load bench-publish \
 	test-faults cluster cluster-stop
 
 run: $(APP_STAMP) $(RASA_STAMP)
@@ -92,6 +92,9 @@ bench-load: model
 
 bench-queue: $(APP_STAMP)
 	$(VENV)/bin/python -m bench.queue
+
+bench-publish: model
+	$(VENV)/bin/python -m bench.publish
 
 bench-nlu: $(APP_STAMP) $(RASA_STAMP)
 	$(VENV)/bin/python -m bench.nlu

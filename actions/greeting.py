@@ -16,7 +16,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import knowledge, replies
+from actions.faq import replies
+from actions.faq.published import default_published
 from actions.queries.actions import query_buttons, verified_identity
 from kernel.claims import Identity, Kind
 from kernel.clock import CHINA_TZ, Clock, china_now
@@ -76,7 +77,7 @@ class ActionGreet(Action):
         domain: dict[str, Any],
     ) -> list[dict[str, Any]]:
         salutation = time_of_day_greeting(self._clock())
-        categories = replies.category_buttons(knowledge.default())
+        categories = replies.category_buttons(await default_published().current())
         identity = _identity(tracker)
         if identity is None:
             text = ANONYMOUS_TEXT.format(salutation=salutation)

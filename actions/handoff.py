@@ -16,8 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import entities
 from actions.entities import BadEntity
-from actions.faq import knowledge
 from actions.faq.actions import LAST_ENTRY_SLOT
+from actions.faq.published import default_published
 from kernel import bot_events, payloads
 from kernel.skills import SKILL_TITLES, Skill
 
@@ -46,7 +46,7 @@ def skill_buttons() -> list[dict[str, str]]:
     return buttons
 
 
-def chosen_skill(tracker: Tracker) -> Skill | None:
+async def chosen_skill(tracker: Tracker) -> Skill | None:
     """The skill of a clicked skill button, else that of the last answered FAQ entry.
 
     Raises BadEntity for a skill no button sends.
@@ -54,7 +54,8 @@ def chosen_skill(tracker: Tracker) -> Skill | None:
     picked = entities.choice(entities.latest(tracker, SKILL_ENTITY), {s.value for s in Skill})
     if picked:
         return Skill(picked)
-    entry = knowledge.default().entry(entities.slot_text(tracker, LAST_ENTRY_SLOT))
+    kb = await default_published().current()
+    entry = kb.entry(entities.slot_text(tracker, LAST_ENTRY_SLOT))
     if entry is None:
         return None
     return CATEGORY_SKILLS.get(entry.category, Skill.OTHER)
@@ -68,7 +69,7 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         try:
-            skill = chosen_skill(tracker)
+            skill = await chosen_skill(tracker)
         except BadEntity:
             skill = None  # asked again, with the buttons that name the skills
         if skill is None:

@@ -61,6 +61,9 @@ from queue_service.images.store import ImageStore
 from queue_service.images.upload import Images
 from queue_service.outcomes import SessionJob, SessionRound
 from queue_service.port import ChannelPort
+from queue_service.publishing import model_route
+from queue_service.publishing.publisher import PublishConfig, Publisher
+from queue_service.publishing.store import PublicationStore
 from queue_service.rasa_client import RasaClient
 from queue_service.rasa_pool import RasaPool
 from queue_service.secret_policy import require_safe
@@ -197,6 +200,16 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         warmup,
     )
     services.add(images)
+    publications = PublicationStore(sessions)
+    services.add(publications)
+    publisher = Publisher(
+        publications,
+        redis_client,
+        PublishConfig(
+            settings.published_models_dir, settings.rasa_model_file, settings.publish_max_drop
+        ),
+    )
+    services.add(publisher)
     wechat = WeChatChannel.from_settings(settings, redis_client, port)
     if wechat is not None:
         services.add(wechat)
@@ -224,10 +237,12 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     outcome_round = SessionRound(job, redis_client, settings.session_round_s)
     services.add(job)
     background.start("session-round", outcome_round.run)
+    background.start("knowledge-sync", publisher.keep_in_sync)
     try:
         yield services
     finally:
         outcome_round.stop()
+        await publisher.aclose()
         watch.stop()  # a flag: the round ends after its current pass
         await asyncio.wait({watching}, timeout=STOP_WAIT_S)
         await background.stop()
@@ -260,6 +275,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(model_route.router)
     mount_shared(app)
     webchat.install(app)
     wechat.install(app)

@@ -6,6 +6,7 @@ defaults: the Rasa address and the SQLite file under var/.
 """
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import SecretStr
 
@@ -22,6 +23,13 @@ class Settings(SharedSettings):
     # Demo value (allowed in demo mode only): Rasa's HTTP API token.
     rasa_token: SecretStr = SecretStr("swa-demo-rasa-token")
     rasa_timeout_s: float = 10.0
+    # The model the Rasa servers run until the knowledge studio first publishes (the stack
+    # passes the one it trained); served to them at /internal/rasa/model (publishing/).
+    rasa_model_file: Path | None = None
+    # Where this instance keeps local copies of published models (SQL has them all).
+    published_models_dir: Path = VAR_DIR / "published-models"
+    # The publish gate: how much lower top-1 or out-of-scope rejection may be (stack/publish.py).
+    publish_max_drop: float = 0.02
     # Fail-fast bounds (issue 16): a Redis or SQL call that gets no answer in this long fails,
     # and the user is answered in words, instead of a turn hanging on a stopped server.
     redis_timeout_s: float = 1.0

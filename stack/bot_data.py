@@ -42,11 +42,17 @@ def training_data(kb: KnowledgeBase) -> dict[str, Any]:
     return {"version": "3.1", "nlu": nlu}
 
 
+def generated_text(kb: KnowledgeBase) -> str:
+    """The generated file's text: all that training reads of the knowledge base."""
+    return HEADER + yaml.safe_dump(
+        training_data(kb), allow_unicode=True, sort_keys=False, width=1000
+    )
+
+
 def write(kb: KnowledgeBase | None = None, folder: Path = BOT_DATA) -> Path:
-    data = training_data(kb or load())
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "faq.yml"
-    text = HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+    text = generated_text(kb or load())
     if not target.exists() or target.read_text(encoding="utf-8") != text:
         target.write_text(text, encoding="utf-8")
     return target

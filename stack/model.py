@@ -10,13 +10,16 @@ for this content?" is a file lookup and a second `make run` starts without retra
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from actions.faq.knowledge import load
 from stack import bot_data
 from stack.paths import (
+    BOT_DATA,
     CONFIG,
     CREDENTIALS,
     DOMAIN,
@@ -29,45 +32,56 @@ from stack.paths import (
 from stack.processes import RASA_QUIET
 
 _RUNTIME_ONLY = {ENDPOINTS.relative_to(ROOT), CREDENTIALS.relative_to(ROOT)}
-# Evaluation sets and subject checks are never trained: editing them must not retrain the model.
-_NOT_TRAINED = (Path("knowledge") / "evaluation", Path("knowledge") / "subjects.yml")
 
 
-def training_inputs(root: Path = ROOT) -> list[Path]:
-    files = [root / CONFIG.relative_to(ROOT), root / "stack" / "bot_data.py"]
-    for folder in (root / "nlu_data", root / "bot", root / "knowledge", root / "nlu_components"):
-        files += [
-            p
-            for p in folder.rglob("*")
-            if p.is_file()
-            and p.relative_to(root) not in _RUNTIME_ONLY
-            and not any(p.relative_to(root).is_relative_to(n) for n in _NOT_TRAINED)
-            and "__pycache__" not in p.parts
-        ]
+def _files(folder: Path, name: str) -> list[tuple[str, Path]]:
+    """(the name it is hashed under, the file) for a folder's trained files."""
+    found = []
+    for path in folder.rglob("*"):
+        hashed = Path(name, path.relative_to(folder))
+        if path.is_file() and hashed not in _RUNTIME_ONLY and "__pycache__" not in path.parts:
+            found.append((hashed.as_posix(), path))
+    return found
+
+
+def training_inputs(root: Path = ROOT) -> list[tuple[str, Path]]:
+    """The files training reads, each under its name in the repository. Of the knowledge base
+    only what stack.bot_data generates from it is trained (content_hash hashes that)."""
+    files = [("config.yml", root / "config.yml"), ("stack/bot_data.py", root / "stack/bot_data.py")]
+    for name in ("nlu_data", "bot", "nlu_components"):
+        files += _files(root / name, name)
     return sorted(files)
 
 
-def content_hash(root: Path = ROOT) -> str:
+def content_hash(root: Path = ROOT, knowledge: Path | None = None) -> str:
+    """Names a model by what it learned: the training files and the training data generated
+    from the knowledge base (by default root's knowledge/; a studio snapshot otherwise). An
+    answer, a title or a held-out phrasing edited is no new training input."""
     digest = hashlib.sha256()
-    for path in training_inputs(root):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+    for name, path in training_inputs(root):
+        digest.update(name.encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
+    generated = bot_data.generated_text(load(knowledge or root / "knowledge"))
+    digest.update(b"knowledge\0" + generated.encode())
     return digest.hexdigest()[:16]
 
 
-def model_path() -> Path:
-    return MODELS / f"swa-{content_hash()}.tar.gz"
+def model_path(knowledge: Path | None = None, folder: Path = MODELS) -> Path:
+    return folder / f"swa-{content_hash(knowledge=knowledge)}.tar.gz"
 
 
-def train(target: Path) -> float:
-    """Train into `target`; return the wall time in seconds.
+def train(target: Path, knowledge: Path | None = None) -> float:
+    """Train into `target` (from `knowledge`, by default the repository's); return the wall
+    time in seconds.
 
     Rasa writes its archive under a temporary name that is then renamed: a Rasa server started
     meanwhile (another `make run` or test session) never loads a half-written file.
     """
     started = time.monotonic()
     partial = target.with_name(f"training-{os.getpid()}-{target.name}")
-    bot_data.write()
+    generated = BOT_DATA if knowledge is None else target.parent / f"data-{os.getpid()}"
+    bot_data.write(load(knowledge) if knowledge else None, generated)
+    training_data = [*TRAINING_DATA[:-1], generated]
     subprocess.run(
         [
             str(RASA_BIN),
@@ -77,7 +91,7 @@ def train(target: Path) -> float:
             "--domain",
             str(DOMAIN),
             "--data",
-            *(str(path.relative_to(ROOT)) for path in TRAINING_DATA),
+            *(str(path) for path in training_data),
             "--out",
             str(target.parent),
             "--fixed-model-name",
@@ -85,9 +99,13 @@ def train(target: Path) -> float:
         ],
         cwd=ROOT,
         env={**os.environ, **RASA_QUIET},
+        # stdout is the caller's answer (the model's path, the publish's JSON lines).
+        stdout=sys.stderr,
         check=True,
     )
     os.replace(partial, target)
+    if knowledge is not None:
+        shutil.rmtree(generated, ignore_errors=True)
     return time.monotonic() - started
 
 

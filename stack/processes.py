@@ -25,6 +25,10 @@ RASA_QUIET = {
 }
 
 
+# How often each Rasa server asks the service whether a new model was published.
+MODEL_PULL_S = 5
+
+
 @dataclass(frozen=True)
 class Ports:
     redis: int = EMBEDDED_REDIS_PORT
@@ -57,7 +61,11 @@ def environment(
     rasa_token: str,
     database_url: str,
     turn_timeout_s: float = 10.0,
+    model: Path | None = None,
 ) -> dict[str, str]:
+    """Every process's environment. Rasa pulls its model from the service (bot/endpoints.yml,
+    queue_service/publishing/model_route.py): `model` until the studio first publishes."""
+    model_file = {"SWA_RASA_MODEL_FILE": str(model)} if model else {}
     return {
         **os.environ,
         **redis_env(redis_url),
@@ -69,6 +77,9 @@ def environment(
         "SWA_PORT": str(ports.service),
         "PYTHONUNBUFFERED": "1",
         "TICKET_LOCK_LIFETIME": str(rasa_lock_lifetime_s(turn_timeout_s)),
+        "SWA_RASA_MODEL_URL": f"http://127.0.0.1:{ports.service}/internal/rasa/model",
+        "SWA_RASA_MODEL_PULL_S": str(MODEL_PULL_S),
+        **model_file,
         **RASA_QUIET,
     }
 

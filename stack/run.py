@@ -88,7 +88,7 @@ def main() -> int:
     demo.seed(settings.records_database_url)
     model = ensure_model()
     env = processes.environment(
-        settings.redis_url, ports, token, settings.database_url, settings.rasa_timeout_s
+        settings.redis_url, ports, token, settings.database_url, settings.rasa_timeout_s, model
     )
 
     commands = {

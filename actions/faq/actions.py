@@ -16,6 +16,7 @@ from actions.entities import BadEntity
 from actions.faq import knowledge, lookup, replies, typed
 from actions.faq.hot import HotQuestions
 from actions.faq.knowledge import KnowledgeBase
+from actions.faq.published import default_published
 from actions.faq.understanding import Answer, Decline, Lookup, NotSure, understand
 from actions.queries.actions import APPLY_HERE, ENTRY_APPLICATIONS, ENTRY_QUERIES, QueryRunner
 from actions.queries.conditions import names_quota_year
@@ -67,9 +68,9 @@ class _FaqAction(Action, ABC):
     @abstractmethod
     def name(self) -> str: ...
 
-    @property
-    def kb(self) -> KnowledgeBase:
-        return self._kb or knowledge.default()
+    async def knowledge_base(self) -> KnowledgeBase:
+        """The published knowledge base (actions/faq/published.py), read at each turn."""
+        return self._kb or await default_published().current()
 
     @property
     def hot(self) -> HotQuestions:
@@ -89,7 +90,7 @@ class ActionAnswerFaq(_FaqAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        kb = self.kb
+        kb = await self.knowledge_base()
         button = typed.clicked(tracker)
         if button is not None and button[0] == "query_records" and typed.runs_here(button[1]):
             return await self._typed_query(button[1], dispatcher, tracker)
@@ -197,7 +198,7 @@ class ActionFaqMenu(_FaqAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        kb = self.kb
+        kb = await self.knowledge_base()
         category = kb.category(_entity(tracker, CATEGORY_ENTITY) or "")
         if category is None:
             dispatcher.utter_message(**replies.menu(kb))

@@ -79,9 +79,10 @@ class Stack:
             f"{self.rasa_url}/status", params={"token": RASA_TOKEN}, timeout=2
         ).is_success
 
-    def start_service(self) -> None:
+    def start_service(self, wait: bool = True) -> None:
         self.start("service", processes.service_command(self.ports, host="127.0.0.1"))
-        wait_until(self.service_ready, 30, "service")
+        if wait:
+            wait_until(self.service_ready, 30, "service")
 
     def stop_service(self) -> None:
         stop_process(self.procs.pop("service"))
@@ -131,16 +132,18 @@ def started_stack(
         actions=free_port(),
         service=free_port(),
     )
-    environment = processes.environment(redis_url, ports, RASA_TOKEN, database_url)
+    environment = processes.environment(redis_url, ports, RASA_TOKEN, database_url, model=model)
     environment["SWA_RECORDS_DATABASE_URL"] = records_url
     environment.update(env)
     stack = Stack(ports=ports, env=environment, logs=workdir, procs={})
     try:
         stack.start("actions", processes.actions_command(ports))
         stack.start("rasa", processes.rasa_command(ports, model, RASA_TOKEN))
+        # Rasa loads its model from the service (queue_service/publishing/model_route.py).
+        stack.start_service(wait=False)
         wait_until(stack.actions_ready, 60, "action server")
         wait_until(stack.rasa_ready, 180, "Rasa server")
-        stack.start_service()
+        wait_until(stack.service_ready, 60, "service")
         yield stack
     except Exception:
         for log in sorted(workdir.glob("*.log")):

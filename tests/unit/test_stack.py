@@ -5,6 +5,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import yaml
+
 from stack import model, processes
 from stack.paths import ROOT
 
@@ -34,11 +36,21 @@ def test_hash_changes_with_training_data_only(tmp_path: Path) -> None:
     edited = model.content_hash(root)
     assert edited != original
 
-    # Editing an FAQ entry in the knowledge base is new training input too.
-    with (root / "knowledge" / "out_of_scope.yml").open("a", encoding="utf-8") as f:
-        f.write("\n# edited\n")
+    # Of the knowledge base, only what is trained counts: an answer edited is no new training
+    # input (publishing it needs no training), a phrasing added is.
+    faq = root / "knowledge" / "faq" / "login.yml"
+    text = faq.read_text(encoding="utf-8")
+    entries = yaml.safe_load(text)
+    entries[0]["answer"] += "（已更新）"
+    faq.write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
+    assert model.content_hash(root) == edited
+    entries[0]["phrasings"].append("这个问题的一个新问法")
+    faq.write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
     assert model.content_hash(root) != edited
     edited = model.content_hash(root)
+    # A snapshot of the knowledge base elsewhere (the studio's) names the same model.
+    snapshot = shutil.copytree(root / "knowledge", tmp_path / "snapshot")
+    assert model.content_hash(root, knowledge=snapshot) == edited
 
     # So is a change to a custom Rasa component the pipeline runs.
     with (root / "nlu_components" / "char_ngrams.py").open("a", encoding="utf-8") as f:

@@ -1,0 +1,171 @@
+"""发布 on the real stack: a knowledge snapshot trained, gated, and served to the running Rasa
+and action servers without a restart; a harmful one refused; a rollback restoring a version.
+
+Its own stack (publishing changes what every later test would be answered), its own Redis
+database. The publisher here is the service's class on the stack's SQL and Redis, as the
+console's 发布 runs it; the stack's service serves the published model (from SQL) to its Rasa
+server, which pulls it, and the action server reads the published snapshot from Redis.
+"""
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from redis.asyncio import Redis
+
+from actions.faq import knowledge
+from queue_service import db
+from queue_service.publishing.publisher import PublishConfig, Publisher
+from queue_service.publishing.store import PublicationStore, State
+from stack.model import ensure_model
+from tests.support.servers import RedisProcess
+from tests.support.stack import Stack, started_stack
+from tests.support.webchat import connect_chat
+
+pytestmark = pytest.mark.e2e
+
+ENTRY = "card_initial_password"  # 卡介质初始密码是多少？
+NEW_ANSWER = "【测试】初始密码请以发卡时的密码信封为准（发布测试）。"
+# A question the repository's model is not sure of (it offers 猜你想问) until the maintainer
+# adds it as a phrasing of ENTRY, as from the inbox of unanswered questions.
+NEW_PHRASING = "八个八是什么意思"
+
+
+def snapshot(edit=None) -> dict[str, str]:
+    """The repository's knowledge base as files, one entry list edited by `edit`."""
+    files = {
+        path.relative_to(knowledge.KNOWLEDGE_DIR).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(knowledge.KNOWLEDGE_DIR.rglob("*.yml"))
+        if "evaluation" not in path.parts
+    }
+    if edit is not None:
+        edited = 0
+        for name, text in files.items():
+            if name.startswith("faq/"):
+                entries = yaml.safe_load(text)
+                if edit(entries):
+                    files[name] = yaml.safe_dump(entries, allow_unicode=True, sort_keys=False)
+                    edited += 1
+        assert edited, "the edit found nothing to change"
+    return files
+
+
+def with_new_answer(entries: list[dict]) -> bool:
+    for entry in entries:
+        if entry["id"] == ENTRY:
+            entry["answer"] = NEW_ANSWER
+            return True
+    return False
+
+
+def with_new_phrasing(entries: list[dict]) -> bool:
+    changed = with_new_answer(entries)
+    for entry in entries:
+        if entry["id"] == ENTRY:
+            entry["phrasings"].append(NEW_PHRASING)
+    return changed
+
+
+def scrambled(entries: list[dict]) -> bool:
+    """Every entry of the file trained on its neighbour's phrasings: a maintainer's disaster."""
+    if len(entries) < 3:
+        return False
+    phrasings = [e["phrasings"] for e in entries]
+    for entry, taken in zip(entries, phrasings[1:] + phrasings[:1], strict=True):
+        entry["phrasings"] = taken
+    return True
+
+
+async def ask(stack: Stack, text: str) -> str:
+    async with connect_chat(stack.ws_url) as ws:
+        await ws.recv()
+        await ws.send(json.dumps({"type": "message", "text": text}))
+        frame = json.loads(await ws.recv())
+    return frame["messages"][0]["text"]
+
+
+async def finished(store: PublicationStore, publication_id: int):
+    for _ in range(1200):
+        found = await store.get(publication_id)
+        if found.state in (State.PUBLISHED, State.REFUSED, State.FAILED):
+            return found
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"publication {publication_id} did not finish")
+
+
+async def answered_by_model(stack: Stack, text: str, expected: str, timeout_s: float = 60) -> str:
+    """Ask until the answer contains `expected` (the Rasa server pulls a new model within
+    its pull interval, 5 s); the last answer."""
+    answer = ""
+    for _ in range(int(timeout_s)):
+        answer = await ask(stack, text)
+        if expected in answer:
+            return answer
+        await asyncio.sleep(1)
+    return answer
+
+
+@pytest.fixture(scope="module")
+def own_stack(redis_process: RedisProcess, tmp_path_factory: pytest.TempPathFactory):
+    redis_url = redis_process.url.rsplit("/", 1)[0] + "/2"
+    workdir = tmp_path_factory.mktemp("publishing")
+    with started_stack(
+        redis_url, workdir, SWA_PUBLISHED_MODELS_DIR=str(workdir / "service-models")
+    ) as stack:
+        yield stack
+
+
+async def test_publish_gate_and_rollback_without_a_restart(own_stack: Stack, tmp_path: Path):
+    stack = own_stack
+    engine = db.create_engine(stack.env["SWA_DATABASE_URL"])
+    redis = Redis.from_url(stack.env["SWA_REDIS_URL"], decode_responses=True)
+    store = PublicationStore(db.session_factory(engine))
+    publisher = Publisher(store, redis, PublishConfig(tmp_path / "models", ensure_model(), 0.02))
+    rasa_pid, actions_pid = stack.procs["rasa"].pid, stack.procs["actions"].pid
+    try:
+        before = await ask(stack, "卡介质初始密码是多少")
+        assert NEW_ANSWER not in before
+        assert "卡介质初始密码" not in await ask(stack, NEW_PHRASING)
+
+        # An answer edited: nothing new to learn, the repository's model is reused.
+        first = await finished(store, await publisher.start(snapshot(with_new_answer), "kb-wang"))
+        assert first.state is State.PUBLISHED, first
+        assert first.evaluation["train_s"] == 0 and first.model == ensure_model().name
+        assert NEW_ANSWER in await ask(stack, "卡介质初始密码是多少")
+
+        # A phrasing added: trained, evaluated against the published model, pulled by Rasa.
+        second = await finished(
+            store, await publisher.start(snapshot(with_new_phrasing), "kb-wang")
+        )
+        assert second.state is State.PUBLISHED, second
+        assert second.model != first.model and second.evaluation["baseline"] is not None
+        assert NEW_ANSWER in await answered_by_model(stack, NEW_PHRASING, NEW_ANSWER)
+
+        # Phrasings scrambled across entries: refused, with the reason and what changed.
+        third = await finished(store, await publisher.start(snapshot(scrambled), "kb-li"))
+        assert third.state is State.REFUSED, third
+        assert any("准确率" in reason for reason in third.reasons)
+        assert third.evaluation["changed_count"] > 20 and third.evaluation["changed"]
+        assert (await store.published()).id == second.id
+        assert NEW_ANSWER in await ask(stack, NEW_PHRASING)
+
+        # Rollback to the first version: its model and its answers, at once.
+        restored = await publisher.rollback(first.id, "kb-wang")
+        assert (await store.published()).id == restored
+        for _ in range(30):
+            answer = await ask(stack, NEW_PHRASING)
+            if NEW_ANSWER not in answer:
+                break
+            await asyncio.sleep(1)
+        assert NEW_ANSWER not in answer
+        assert NEW_ANSWER in await ask(stack, "卡介质初始密码是多少")
+
+        # Nothing restarted.
+        assert (stack.procs["rasa"].pid, stack.procs["actions"].pid) == (rasa_pid, actions_pid)
+        assert stack.procs["rasa"].poll() is None and stack.procs["actions"].poll() is None
+    finally:
+        await publisher.aclose()
+        await redis.aclose()
+        await engine.dispose()
