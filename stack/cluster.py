@@ -48,7 +48,7 @@ import psycopg
 
 from kernel.redis_connect import DEFAULT_MASTER_NAME
 from stack import processes
-from stack.cluster_nginx import nginx_conf
+from stack.cluster_nginx import FAIL_TIMEOUT_S, nginx_conf
 from stack.cluster_redis import redis_programs, write_redis_configs
 from stack.cluster_settings import (
     GENERATED_SECRETS,
@@ -398,6 +398,10 @@ def rolling_restart() -> int:
             READY_TIMEOUT_S,
             name,
         )
+        if name.startswith("service"):
+            # nginx takes the instance back only after its fail timeout: stopping the next one
+            # sooner would leave nginx no instance to send users to (502).
+            time.sleep(FAIL_TIMEOUT_S + 1)
         print(f"restarted {name}", file=sys.stderr)
     return 0
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from stack.cluster_settings import ClusterSettings, Layout, as_root
 
+# An instance that refused a connection is left out this long (nginx's passive health check).
+# While it is out, nginx sends everything to the others; were every other instance down then,
+# nginx would answer 502 "no live upstreams" even though this one is back: a rolling restart
+# waits this long after an instance is ready before it stops the next.
+FAIL_TIMEOUT_S = 5
+
 
 def nginx_conf(settings: ClusterSettings, layout: Layout, max_body_bytes: int) -> str:
     upstreams = "\n".join(
-        f"        server 127.0.0.1:{settings.service_port(i)} max_fails=1 fail_timeout=5s;"
+        f"        server 127.0.0.1:{settings.service_port(i)} "
+        f"max_fails=1 fail_timeout={FAIL_TIMEOUT_S}s;"
         for i in range(settings.services)
     )
     temp = layout.nginx_temp
@@ -88,8 +95,12 @@ http {{
         proxy_bind {settings.proxy_addr};
         proxy_connect_timeout 2s;
         # A dead instance (refused or reset) is skipped for the next one; a request that may
-        # have reached it already (POST) is not sent twice.
-        proxy_next_upstream error timeout http_502 http_503;
+        # have reached it already (POST) is not sent twice. An instance's own 502 or 503 is its
+        # answer, passed on: nginx counts every response it retries on as a failure
+        # (max_fails=1), so a 503 from the one instance left (a slow /readyz check while the
+        # other restarts, or every instance's while Redis fails over) took it out for the fail
+        # timeout and left nginx answering 502 "no live upstreams" to everyone.
+        proxy_next_upstream error timeout;
         proxy_next_upstream_tries 3;
 
         location / {{
