@@ -99,31 +99,20 @@ def _write_once(path: Path, text: str) -> None:
 
 
 def redis_programs(settings: ClusterSettings, layout: Layout) -> list[str]:
-    """supervisor's blocks for Redis: started first, with PostgreSQL."""
+    """supervisor's blocks for Redis: started first, with PostgreSQL (the sentinels just
+    after the servers they watch)."""
     if not settings.sentinel:
-        command = ["redis-server", str(layout.etc / "redis.conf")]
-        return [program("redis", command, {}, autostart="true", priority="10")]
-    blocks = [
-        program(
-            f"redis-{n}",
-            ["redis-server", str(layout.etc / f"redis-{n}.conf")],
-            {},
-            autostart="true",
-            priority="10",
-        )
-        for n in range(NODES)
+        servers = [("redis", "redis-server", "redis.conf", "10")]
+    else:
+        servers = [(f"redis-{n}", "redis-server", f"redis-{n}.conf", "10") for n in range(NODES)]
+        servers += [
+            (f"sentinel-{s}", "redis-sentinel", f"sentinel-{s}.conf", "11")
+            for s in range(SENTINELS)
+        ]
+    return [
+        program(name, [binary, str(layout.etc / conf)], {}, autostart="true", priority=priority)
+        for name, binary, conf, priority in servers
     ]
-    blocks += [
-        program(
-            f"sentinel-{s}",
-            ["redis-sentinel", str(layout.etc / f"sentinel-{s}.conf")],
-            {},
-            autostart="true",
-            priority="11",
-        )
-        for s in range(SENTINELS)
-    ]
-    return blocks
 
 
 def redis_program_names(settings: ClusterSettings) -> list[str]:

@@ -116,14 +116,7 @@ def test_nginx_answers_while_an_instance_is_killed_and_supervisor_restarts_it(
         response = httpx.get(f"{cluster.url}/readyz", timeout=5)
         assert response.status_code == 200, response.text
     direct = f"http://127.0.0.1:{cluster.settings.service_port(0)}/readyz"
-    wait_until(
-        lambda: (
-            cluster.pid("service:service-0") not in (0, before)
-            and httpx.get(direct, timeout=2).status_code == 200
-        ),
-        60,
-        "service-0 restarted by supervisor",
-    )
+    cluster.wait_restarted("service:service-0", before, direct, 60)
     assert httpx.get(f"{cluster.url}/readyz", timeout=5).status_code == 200
 
 

@@ -341,14 +341,7 @@ async def test_a_service_instance_killed_users_are_answered_through_the_other(
         await _transcript_complete(page)
     assert _readyz(cluster)[0] == 200
     direct = f"http://127.0.0.1:{cluster.settings.service_port(0)}/readyz"
-    wait_until(
-        lambda: (
-            cluster.pid("service:service-0") not in (0, victim)
-            and httpx.get(direct, timeout=2).status_code == 200
-        ),
-        120,
-        "service-0 restarted by supervisor",
-    )
+    cluster.wait_restarted("service:service-0", victim, direct, 120)
     await asyncio.sleep(FAIL_TIMEOUT_S + 1)  # nginx takes it back (stack/cluster_nginx.py)
 
 
@@ -448,10 +441,12 @@ async def test_a_rasa_server_killed_its_conversations_move_to_the_other(cluster:
 
     pages, readyz = await _users_through(cluster, kill, turns=10)
     for page in pages:
-        # A turn in flight on the dead server gets the apology; the rest are answered by the
-        # other server, whose tracker store is the same Redis.
+        # A turn in flight on the dead server gets the apology, and so may the next one (sent
+        # on a kept-alive connection to the dead server, it cannot be told from a turn that
+        # reached it: queue_service/rasa_pool.py); the rest are answered by the other server,
+        # whose tracker store is the same Redis.
         kinds = [kind for _, kind, _ in page.outcomes]
-        assert kinds.count("apology") <= 1, page.outcomes
+        assert kinds.count("apology") <= 2, page.outcomes
         assert kinds[-3:] == ["answered"] * 3, page.outcomes
         await _resend_until_answered(page)
         await _transcript_complete(page)

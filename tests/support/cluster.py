@@ -19,10 +19,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from supervisor.xmlrpc import SupervisorTransport
 
 from stack.cluster import ClusterSettings, Layout, read_env_file, supervisorctl
 from stack.paths import ROOT
+from tests.support.servers import wait_until
 
 UP_TIMEOUT_S = 300
 
@@ -82,6 +84,17 @@ class Cluster:
     def log(self, name: str) -> str:
         path = self.layout.log / f"{name}.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def wait_restarted(self, program: str, before: int, health_url: str, timeout_s: float) -> None:
+        """supervisor has started `program` again (another pid than `before`), and it answers."""
+        wait_until(
+            lambda: (
+                self.pid(program) not in (0, before)
+                and httpx.get(health_url, timeout=2).status_code == 200
+            ),
+            timeout_s,
+            f"{program} restarted by supervisor",
+        )
 
     def rpc(self) -> xmlrpc.client.ServerProxy:
         """supervisord's XML-RPC interface, on its socket."""
