@@ -6,6 +6,7 @@ master with what was written before, and the bus's subscriptions come back by th
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from redis.exceptions import RedisError
 
 from kernel.redis_connect import SentinelConfig, async_client, sync_client
 from kernel.settings import SharedSettings
-from queue_service.bus import Bus
+from queue_service.bus import PONG_WITHIN_S, QUIET_CHECK_S, Bus
 from tests.support.sentinel import SentinelSet
 
 TIMEOUT_S = 1.0
@@ -133,6 +134,51 @@ async def test_the_bus_resubscribes_after_a_failover(sentinels: SentinelSet) -> 
         await bus.stop()
         await listener_side.aclose()
         await publisher.aclose()
+
+
+async def test_a_frozen_master_is_left_for_the_new_one_and_the_bus_follows(
+    sentinels: SentinelSet,
+) -> None:
+    """A master whose host freezes (SIGSTOP) closes no socket: calls time out within the bound,
+    the sentinels promote the replica, the next calls reach it, and the bus, which would wait
+    on the frozen connection for ever, notices its ping unanswered and subscribes again."""
+    listener_side = async_client(sentinels.url, TIMEOUT_S, sentinels.config)
+    client = async_client(sentinels.url, TIMEOUT_S, sentinels.config)
+    bus = Bus(listener_side)
+    await bus.start()
+    old = sentinels.master_port()
+    frozen = sentinels.nodes[sentinels.node_ports.index(old)]
+    assert frozen is not None
+    try:
+        async with bus.listen("conv:b") as events:
+            await Bus(client).publish("conv:b", {"n": 1})
+            assert (await asyncio.wait_for(events.get(), 5)) == {"n": 1}
+            frozen.send_signal(signal.SIGSTOP)
+            frozen_at = time.monotonic()
+            while True:
+                t0 = time.monotonic()
+                try:
+                    await client.set("after", "frozen")
+                    break
+                except RedisError:
+                    assert time.monotonic() - t0 < CALL_BOUND_S
+                    assert time.monotonic() - frozen_at < 30, "no new master within 30 s"
+                    await asyncio.sleep(0.2)
+            assert sentinels.master_port() != old
+            deadline = time.monotonic() + QUIET_CHECK_S + 2 * PONG_WITHIN_S + 10
+            while True:
+                assert time.monotonic() < deadline, "the bus stayed on the frozen master"
+                await Bus(client).publish("conv:b", {"n": 2})
+                try:
+                    assert (await asyncio.wait_for(events.get(), 0.5)) == {"n": 2}
+                    break
+                except TimeoutError:
+                    continue
+    finally:
+        frozen.send_signal(signal.SIGCONT)
+        await bus.stop()
+        await listener_side.aclose()
+        await client.aclose()
 
 
 async def _replicated(client) -> None:
