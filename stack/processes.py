@@ -71,7 +71,13 @@ def environment(
 ) -> dict[str, str]:
     return {
         **os.environ,
-        **redis_env(redis_url),
+        # Sentinels named in the environment reach Rasa too (and the others read them anyway).
+        **redis_env(
+            redis_url,
+            os.environ.get("SWA_REDIS_SENTINELS", ""),
+            os.environ.get("SWA_REDIS_MASTER_NAME") or DEFAULT_MASTER_NAME,
+            os.environ.get("SWA_REDIS_SENTINEL_PASSWORD", ""),
+        ),
         "SWA_REDIS_URL": redis_url,
         "SWA_DATABASE_URL": database_url,
         "SWA_RASA_URL": f"http://127.0.0.1:{ports.rasa}",

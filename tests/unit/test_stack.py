@@ -68,6 +68,14 @@ def test_redis_env_for_rasa_endpoints() -> None:
     assert sentinel["SWA_REDIS_MASTER_NAME"] == "main"
 
 
+
+def test_sentinels_in_the_environment_reach_rasa(monkeypatch) -> None:
+    monkeypatch.setenv("SWA_REDIS_SENTINELS", "10.0.0.1:26379")
+    env = processes.environment("redis://h:1/0", processes.Ports(), "t" * 32, "sqlite://")
+    assert env["SWA_REDIS_SENTINELS"] == "10.0.0.1:26379"
+    assert env["SWA_REDIS_MASTER_NAME"] == "swa"
+
+
 def test_find_python310_explains_how_to_get_it_when_missing(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path)}
     result = subprocess.run(
