@@ -68,7 +68,6 @@ def test_redis_env_for_rasa_endpoints() -> None:
     assert sentinel["SWA_REDIS_MASTER_NAME"] == "main"
 
 
-
 def test_sentinels_in_the_environment_reach_rasa(monkeypatch) -> None:
     monkeypatch.setenv("SWA_REDIS_SENTINELS", "10.0.0.1:26379")
     env = processes.environment("redis://h:1/0", processes.Ports(), "t" * 32, "sqlite://")
