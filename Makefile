@@ -83,8 +83,11 @@ bench-cards: $(APP_STAMP)
 # Overload and a long conversation (issue 16): 200 users x 5 questions through the hub, beside
 # the same load with admission control off and straight to Rasa (docs/reliability.md).
 # The fault suite alone (it also runs in `make test`): kill -9, SIGSTOP and a blocked PostgreSQL
-# table on a stack of its own (docs/reliability.md).
+# table on a stack of its own, and kill -9 in the production profile (`make cluster`: the Redis
+# master under Sentinel, a service instance, a Rasa server, the action server, a rolling
+# restart; docs/reliability.md). stack/ensure-cluster installs what the profile needs.
 test-faults: model
+	stack/ensure-cluster
 	$(VENV)/bin/pytest tests/faults
 
 bench-load: model

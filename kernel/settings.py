@@ -9,8 +9,16 @@ files under var/, the demo values that `make run` works with.
 from functools import lru_cache
 from pathlib import Path
 
+import redis.asyncio
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kernel.redis_connect import (
+    DEFAULT_MASTER_NAME,
+    DEFAULT_TIMEOUT_S,
+    SentinelConfig,
+    async_client,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
@@ -31,6 +39,14 @@ class SharedSettings(BaseSettings):
     demo_mode: bool = False
 
     redis_url: str = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+    # Redis Sentinel (kernel/redis_connect.py): "host:port,host:port"; when set, the master of
+    # redis_master_name is found through them and the URL gives only the database and password.
+    redis_sentinels: str = ""
+    redis_master_name: str = DEFAULT_MASTER_NAME
+    redis_sentinel_password: SecretStr = SecretStr("")
+    # Fail-fast bounds (issue 16): a Redis call that gets no answer in this long fails, and the
+    # user is answered in words, instead of a turn hanging on a stopped server.
+    redis_timeout_s: float = DEFAULT_TIMEOUT_S
     # The Single Window records the self-service queries read (the stand-in back end's own data).
     records_database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'records.db'}"
     # Demo value (allowed in demo mode only): signs the verified identity the hub passes to the
@@ -44,6 +60,21 @@ class SharedSettings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = False
+
+    def redis_sentinel(self) -> SentinelConfig | None:
+        return SentinelConfig.parse(
+            self.redis_sentinels,
+            self.redis_master_name,
+            self.redis_sentinel_password.get_secret_value(),
+        )
+
+    def redis_client(self, timeout_s: float | None = None) -> redis.asyncio.Redis:
+        """This process's Redis, with the fail-fast bounds, through Sentinel when configured."""
+        return async_client(
+            self.redis_url,
+            self.redis_timeout_s if timeout_s is None else timeout_s,
+            self.redis_sentinel(),
+        )
 
     def portal_login_url(self) -> str:
         if self.portal_url:

@@ -8,11 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import redis.asyncio as redis
 from fastapi import FastAPI
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from integrations.telegram import routes as telegram
 from integrations.telegram.service import TelegramChannel
@@ -76,27 +72,13 @@ from queue_service.turn_ledger import TurnLedger
 from queue_service.warmup import Warmup
 
 
-def fail_fast_redis(url: str, timeout_s: float) -> redis.Redis:
-    """A client whose calls fail after timeout_s when Redis does not answer (stopped, its host
-    gone), instead of redis-py's default of several retries with growing pauses: a turn makes
-    a few calls in a row, and their sum must stay within the promise of an answer in 2 s. A
-    dropped connection (Redis restarted) is retried once, at once. Subscriptions block without
-    a bound (redis-py reads them with no timeout), so the bus is not cut off when idle."""
-    return redis.from_url(
-        url,
-        decode_responses=True,
-        socket_timeout=timeout_s,
-        socket_connect_timeout=timeout_s,
-        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-    )
-
-
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Services]:
     """Every part built and started, then stopped and closed in reverse order."""
     engine = create_engine(settings.database_url, settings.sql_timeout_s)
     sessions = session_factory(engine)
-    redis_client = fail_fast_redis(settings.redis_url, settings.redis_timeout_s)
+    # Fail-fast bounds, through Sentinel when SWA_REDIS_SENTINELS is set (kernel/redis_connect.py).
+    redis_client = settings.redis_client()
     background = Background()
     token = settings.rasa_token.get_secret_value()
     rasa = RasaPool(

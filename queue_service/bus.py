@@ -15,11 +15,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,12 @@ PREFIX = "swa:bus:"
 _ANCHOR = PREFIX + "-"
 # Events a listener may fall behind by before new ones are dropped (it rereads the transcript).
 LISTENER_BACKLOG = 1000
+# A subscription quiet this long is pinged; one whose ping gets no answer within PONG_WITHIN_S
+# is dropped and made again. A Redis that dies closes its sockets and the reader hears it at
+# once; a host that freezes or vanishes (or a master the sentinels replaced while it was
+# frozen) closes nothing, and the reader would wait on it forever.
+QUIET_CHECK_S = 5.0
+PONG_WITHIN_S = 3.0
 
 Event = dict[str, Any]
 
@@ -122,6 +130,7 @@ class Bus:
                 self._resubscribe = True
 
     async def _read(self) -> None:
+        pinged_at: float | None = None
         while not self._stopping:
             try:
                 if self._resubscribe:
@@ -131,7 +140,13 @@ class Bus:
                         topics = [PREFIX + topic for topic in self._listeners]
                         await self._pubsub.subscribe(_ANCHOR, *topics)
                         self._resubscribe = False
-                message = await self._pubsub.get_message(timeout=None)
+                    pinged_at = None
+                wait_s = QUIET_CHECK_S if pinged_at is None else PONG_WITHIN_S
+                message = await self._pubsub.get_message(timeout=wait_s)
+                if message is None:
+                    pinged_at = await self._check_quiet(pinged_at)
+                    continue
+                pinged_at = None  # anything heard, the pong included, proves the connection
             except RedisError as exc:
                 if self._stopping:
                     return
@@ -139,8 +154,19 @@ class Bus:
                 self._resubscribe = True
                 await asyncio.sleep(0.5)
                 continue
-            if message is not None:
-                self._deliver(message)
+            self._deliver(message)
+
+    async def _check_quiet(self, pinged_at: float | None) -> float | None:
+        """Ping a quiet subscription; drop its connection when the last ping went unanswered,
+        so that the next subscribe connects afresh (through the sentinels, to the master)."""
+        if pinged_at is None:
+            await self._pubsub.ping()
+            return time.monotonic()
+        if time.monotonic() - pinged_at < PONG_WITHIN_S:
+            return pinged_at
+        if self._pubsub.connection is not None:
+            await self._pubsub.connection.disconnect()
+        raise RedisConnectionError("bus subscription answers no ping")
 
     def _deliver(self, message: dict[str, Any]) -> None:
         channel = message["channel"]

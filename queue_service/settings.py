@@ -30,14 +30,12 @@ class Settings(SharedSettings):
     published_models_dir: Path = VAR_DIR / "published-models"
     # The publish gate: how much lower top-1 or out-of-scope rejection may be (stack/publish.py).
     publish_max_drop: float = 0.02
-    # Fail-fast bounds (issue 16): a Redis or SQL call that gets no answer in this long fails,
-    # and the user is answered in words, instead of a turn hanging on a stopped server.
-    redis_timeout_s: float = 1.0
     # Admission control (queue_service/admission.py): bot turns in flight to Rasa from this
     # process; the rest wait in line, and one that cannot start within turn_max_wait_s gets
     # the apology. rasa_timeout_s counts from when a turn starts.
     rasa_concurrency: int = 8
     turn_max_wait_s: float = 30.0
+    # Fail-fast bound (issue 16) of a SQL call, as redis_timeout_s (kernel/settings.py) is Redis's.
     sql_timeout_s: float = 1.5
     actions_url: str = "http://127.0.0.1:5055"
     # Demo value (allowed in demo mode only): the HS256 secret shared with the host portal, which

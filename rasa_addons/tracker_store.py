@@ -28,6 +28,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from rasa_addons.redis_stores import pop_sentinel_options, store_client
+
 DEFAULT_MAX_EVENTS = 100
 
 
@@ -68,14 +70,25 @@ def bounded(
 
 
 class BoundedRedisTrackerStore(RedisTrackerStore):
-    """RedisTrackerStore that keeps at most `max_events` events per conversation (see above).
+    """RedisTrackerStore that keeps at most `max_events` events per conversation (see above),
+    its client built by rasa_addons/redis_stores.py (fail-fast bounds, Redis Sentinel).
 
     endpoints.yml: tracker_store: type: rasa_addons.tracker_store.BoundedRedisTrackerStore,
-    with the Redis store's settings and max_events."""
+    with the Redis store's settings, max_events, and sentinels, master_name and
+    sentinel_password."""
 
     def __init__(self, domain: Domain, max_events: int = DEFAULT_MAX_EVENTS, **kwargs: Any) -> None:
+        ours = pop_sentinel_options(kwargs)
         super().__init__(domain, **kwargs)
         self.max_events = int(max_events)
+        self.red = store_client(
+            kwargs.get("host") or "127.0.0.1",
+            kwargs.get("port", 6379),
+            kwargs.get("db", 0),
+            kwargs.get("password"),
+            decode_responses=True,
+            **ours,
+        )
 
     # Rasa's own signature, timeout included.
     async def save(

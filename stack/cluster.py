@@ -16,7 +16,12 @@ SWA_CLUSTER_DIR says otherwise), so N is a setting and not N hand-copied blocks:
   believe (`--forwarded-allow-ips` is nginx's own source address, SWA_CLUSTER_PROXY_ADDR);
 - SWA_CLUSTER_SERVICES service instances, SWA_CLUSTER_RASA Rasa servers (sharing Redis lock and
   tracker stores, bot/endpoints.yml) and SWA_CLUSTER_ACTIONS action servers;
-- PostgreSQL (Debian's, its own data folder and port) and Redis with append-only persistence.
+- PostgreSQL (Debian's, its own data folder and port) and Redis with append-only persistence:
+  a master, a replica and three sentinels (stack/cluster_redis.py), or one server with
+  SWA_CLUSTER_SENTINEL=false.
+
+The settings and the environment file are stack/cluster_settings.py's, nginx's configuration
+stack/cluster_nginx.py's, a supervisor program block stack/supervisor_conf.py's.
 
 Every service instance knows every Rasa server (SWA_RASA_URLS, queue_service/rasa_pool.py:
 each conversation sticks to one, and moves when it is down); Rasa server j talks to action
@@ -32,214 +37,46 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 import psycopg
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kernel.redis_connect import DEFAULT_MASTER_NAME
 from stack import processes
-from stack.paths import ROOT, VAR
-
-ENV_EXAMPLE = ROOT / "deploy" / "swa.env.example"
-# The variables of the environment file that `up` fills with random values when it writes one.
-GENERATED_SECRETS = (
-    "SWA_IDENTITY_SECRET",
-    "SWA_RASA_TOKEN",
-    "SWA_PORTAL_JWT_SECRET",
-    "SWA_CLUSTER_POSTGRES_PASSWORD",
+from stack.cluster_nginx import FAIL_TIMEOUT_S, nginx_conf
+from stack.cluster_redis import redis_programs, write_redis_configs
+from stack.cluster_settings import (
+    GENERATED_SECRETS,
+    ClusterSettings,
+    Layout,
+    as_root,
+    cluster_values,
+    env_without_secrets,
+    load_environment,
+    master_name,
+    read_env_file,
 )
+from stack.supervisor_conf import program
+
+# What the tests and the operator's scripts import from here.
+__all__ = [
+    "GENERATED_SECRETS",
+    "ClusterSettings",
+    "Layout",
+    "load_environment",
+    "read_env_file",
+    "supervisorctl",
+    "write_configs",
+]
+
 READY_TIMEOUT_S = 300
 # What an uploaded image may weigh (Settings.image_max_bytes) plus the multipart envelope.
 BODY_HEADROOM_BYTES = 1024 * 1024
-
-
-class ClusterSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SWA_CLUSTER_", extra="ignore")
-
-    services: int = 2
-    rasa: int = 2
-    actions: int = 1
-    # Where nginx listens for users (behind a TLS terminator or a firewall in a real deployment).
-    listen: str = "0.0.0.0"
-    http_port: int = 8080
-    # Every internal port is counted from here: services base+i, Rasa base+100+j, action
-    # servers base+200+k, PostgreSQL base+300, Redis base+301. All bound to 127.0.0.1.
-    base_port: int = 18000
-    # nginx's source address towards the services, and the only address whose X-Forwarded-*
-    # the services believe: a loopback address of its own, so that a local client connecting
-    # to an instance directly (from 127.0.0.1) cannot name its own address.
-    proxy_addr: str = "127.0.0.2"
-    dir: Path = VAR / "cluster"
-    env_file: Path | None = None
-    postgres_password: str = ""
-    postgres_bin: Path | None = None
-    # Open chat and console sockets per client address, all instances together (nginx
-    # limit_conn; each instance has its own SWA_WEBCHAT_MAX_CONNECTIONS_PER_IP besides).
-    sockets_per_ip: int = 200
-    # Who may read /metrics through nginx (an nginx allow list); Prometheus may also scrape an
-    # instance's own port, where any instance reports the shared figures.
-    metrics_allow: str = "127.0.0.1"
-    # Fill the records database with the demo set (a stand-in back end to try the profile with).
-    demo_records: bool = False
-
-    def service_port(self, i: int) -> int:
-        return self.base_port + i
-
-    def rasa_port(self, j: int) -> int:
-        return self.base_port + 100 + j
-
-    def actions_port(self, k: int) -> int:
-        return self.base_port + 200 + k
-
-    @property
-    def postgres_port(self) -> int:
-        return self.base_port + 300
-
-    @property
-    def redis_port(self) -> int:
-        return self.base_port + 301
-
-    @property
-    def env_path(self) -> Path:
-        return self.env_file or self.dir / "swa.env"
-
-    def redis_url(self) -> str:
-        return f"redis://127.0.0.1:{self.redis_port}/0"
-
-    def database_url(self, name: str = "swa") -> str:
-        password = quote(self.postgres_password, safe="")
-        return f"postgresql+psycopg://swa:{password}@127.0.0.1:{self.postgres_port}/{name}"
-
-
-@dataclass(frozen=True)
-class Layout:
-    """The cluster folder: generated configs, data, sockets and logs."""
-
-    root: Path
-
-    @property
-    def etc(self) -> Path:
-        return self.root / "etc"
-
-    @property
-    def run(self) -> Path:
-        return self.root / "run"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "log"
-
-    @property
-    def postgres(self) -> Path:
-        return self.root / "postgres"
-
-    @property
-    def redis(self) -> Path:
-        return self.root / "redis"
-
-    @property
-    def nginx_temp(self) -> Path:
-        return self.root / "nginx"
-
-    @property
-    def model(self) -> Path:
-        """A link to the model the Rasa servers load (`restart` points it at a new one)."""
-        return self.root / "model.tar.gz"
-
-    @property
-    def supervisord_conf(self) -> Path:
-        return self.etc / "supervisord.conf"
-
-    @property
-    def socket(self) -> Path:
-        return self.run / "supervisor.sock"
-
-
-# --- the environment file ------------------------------------------------------------------
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; blank lines and # comments are skipped, quotes around a value removed."""
-    values = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        values[key.strip()] = value
-    return values
-
-
-def write_env_file(path: Path) -> None:
-    """The example, its empty secrets filled with fresh random ones (readable by the owner only)."""
-    lines = []
-    for line in ENV_EXAMPLE.read_text().splitlines():
-        key = line.split("=", 1)[0]
-        if key in GENERATED_SECRETS and line.strip() == f"{key}=":
-            line = f"{key}={secrets.token_urlsafe(32)}"
-        lines.append(line)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text("\n".join(lines) + "\n")
-
-
-def load_environment() -> tuple[ClusterSettings, dict[str, str]]:
-    """The cluster's settings and the environment every process starts with: the environment
-    file, then this process's environment over it (so a test or an operator can override)."""
-    settings = ClusterSettings()
-    path = settings.env_path
-    if not path.exists():
-        if settings.env_file is not None:
-            raise SystemExit(f"no environment file at {path}")
-        write_env_file(path)
-        print(f"Wrote {path} with fresh random secrets", file=sys.stderr)
-    env = {**read_env_file(path), **os.environ}
-    env["SWA_DEMO_MODE"] = "false"
-    settings = ClusterSettings(**_cluster_values(env))
-    if not settings.postgres_password:
-        raise SystemExit(f"SWA_CLUSTER_POSTGRES_PASSWORD is not set (in {path})")
-    env.setdefault("SWA_LOG_JSON", "true")
-    env.update(
-        {
-            "SWA_REDIS_URL": settings.redis_url(),
-            **processes.redis_env(settings.redis_url()),
-            "SWA_DATABASE_URL": settings.database_url(),
-            "SWA_RECORDS_DATABASE_URL": settings.database_url("swa_records"),
-            "PYTHONUNBUFFERED": "1",
-            # Rasa's conversation locks: just past the service's turn timeout (processes.py).
-            "TICKET_LOCK_LIFETIME": str(processes.rasa_lock_lifetime_s(_turn_timeout_s(env))),
-            **processes.RASA_QUIET,
-        }
-    )
-    env.setdefault("SWA_PUBLIC_URL", f"http://127.0.0.1:{settings.http_port}")
-    return settings, env
-
-
-def _turn_timeout_s(env: dict[str, str]) -> float:
-    from queue_service.settings import Settings
-
-    return float(env.get("SWA_RASA_TIMEOUT_S") or Settings.model_fields["rasa_timeout_s"].default)
-
-
-def _cluster_values(env: dict[str, str]) -> dict[str, str]:
-    prefix = "SWA_CLUSTER_"
-    fields = ClusterSettings.model_fields
-    return {
-        key[len(prefix) :].lower(): value
-        for key, value in env.items()
-        if key.startswith(prefix) and key[len(prefix) :].lower() in fields
-    }
 
 
 # --- the generated configuration -------------------------------------------------------------
@@ -252,35 +89,6 @@ def postgres_bin(settings: ClusterSettings) -> Path:
     if not found:
         raise SystemExit("PostgreSQL is not installed: run stack/ensure-cluster")
     return found[-1].parent
-
-
-def _as_root() -> bool:
-    return os.geteuid() == 0
-
-
-def _program(name: str, command: list[str], env: dict[str, str], **options: str) -> str:
-    # supervisor expands %(...)s in its values: a literal % is %%.
-    environment = ",".join(f'{k}="{v.replace("%", "%%")}"' for k, v in env.items())
-    lines = [
-        f"[program:{name}]",
-        "command=" + processes.shell(command).replace("%", "%%").replace("%%(ENV_", "%(ENV_"),
-        f"directory={ROOT}",
-        "autostart=false",
-        "autorestart=true",
-        "startsecs=3",
-        "startretries=10",
-        "stopasgroup=true",
-        "killasgroup=true",
-        "stopwaitsecs=20",
-        "redirect_stderr=true",
-        f"stdout_logfile=%(here)s/../log/{name}.log",
-        "stdout_logfile_maxbytes=50MB",
-        "stdout_logfile_backups=5",
-    ]
-    if environment:
-        lines.append(f"environment={environment}")
-    lines += [f"{key}={value}" for key, value in options.items()]
-    return "\n".join(lines) + "\n"
 
 
 def supervisord_conf(settings: ClusterSettings, layout: Layout, model: Path) -> str:
@@ -300,7 +108,7 @@ def supervisord_conf(settings: ClusterSettings, layout: Layout, model: Path) -> 
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n"
         "[supervisorctl]\n"
         f"serverurl=unix://{layout.socket}\n",
-        _program(
+        program(
             "postgres",
             [
                 str(pg / "postgres"),
@@ -317,16 +125,10 @@ def supervisord_conf(settings: ClusterSettings, layout: Layout, model: Path) -> 
             autostart="true",
             priority="10",
             stopsignal="INT",
-            **({"user": "postgres"} if _as_root() else {}),
+            **({"user": "postgres"} if as_root() else {}),
         ),
-        _program(
-            "redis",
-            ["redis-server", str(layout.etc / "redis.conf")],
-            {},
-            autostart="true",
-            priority="10",
-        ),
-        _program(
+        *redis_programs(settings, layout),
+        program(
             "nginx",
             ["nginx", "-c", str(layout.etc / "nginx.conf"), "-p", str(layout.nginx_temp)],
             {},
@@ -337,21 +139,28 @@ def supervisord_conf(settings: ClusterSettings, layout: Layout, model: Path) -> 
     ]
     for k in range(n_actions):
         port = settings.actions_port(k)
-        blocks.append(_program(f"actions-{k}", processes.actions_command(_ports(actions=port)), {}))
+        blocks.append(program(f"actions-{k}", processes.actions_command(_ports(actions=port)), {}))
     for j in range(n_rasa):
         ports = _ports(rasa=settings.rasa_port(j), actions=settings.actions_port(j % n_actions))
-        env = {"SWA_ACTIONS_URL": f"http://127.0.0.1:{ports.actions}"}
+        # Its model from a service instance directly (/internal/ is not passed by nginx).
+        model_url = f"http://127.0.0.1:{settings.service_port(j % settings.services)}"
+        env = {
+            "SWA_ACTIONS_URL": f"http://127.0.0.1:{ports.actions}",
+            "SWA_RASA_MODEL_URL": f"{model_url}/internal/rasa/model",
+            "SWA_RASA_MODEL_PULL_S": str(processes.MODEL_PULL_S),
+        }
         command = processes.rasa_command(ports, model, "%(ENV_SWA_RASA_TOKEN)s")
-        blocks.append(_program(f"rasa-{j}", command, env))
+        blocks.append(program(f"rasa-{j}", command, env))
     rasa_urls = ",".join(f"http://127.0.0.1:{settings.rasa_port(j)}" for j in range(n_rasa))
     for i in range(settings.services):
         port = settings.service_port(i)
         env = {
             "SWA_PORT": str(port),
             "SWA_RASA_URLS": rasa_urls,
+            "SWA_RASA_MODEL_FILE": str(model),
             "SWA_ACTIONS_URL": f"http://127.0.0.1:{settings.actions_port(i % n_actions)}",
         }
-        blocks.append(_program(f"service-{i}", service_command(settings, port), env))
+        blocks.append(program(f"service-{i}", service_command(settings, port), env))
     groups = {
         "actions": [f"actions-{k}" for k in range(n_actions)],
         "rasa": [f"rasa-{j}" for j in range(n_rasa)],
@@ -376,133 +185,9 @@ def service_command(settings: ClusterSettings, port: int) -> list[str]:
     ]
 
 
-def redis_conf(settings: ClusterSettings, layout: Layout) -> str:
-    return (
-        "# Generated by stack/cluster.py.\n"
-        "bind 127.0.0.1\n"
-        "protected-mode yes\n"
-        f"port {settings.redis_port}\n"
-        "daemonize no\n"
-        f"dir {layout.redis}\n"
-        # Every write in the append-only file, flushed to disk each second; an RDB snapshot
-        # beside it is the file to copy for a backup (docs/operations.md).
-        "appendonly yes\n"
-        "appendfsync everysec\n"
-        "save 900 1 300 100 60 10000\n"
-        "dbfilename dump.rdb\n"
-        'logfile ""\n'
-    )
-
-
-def nginx_conf(settings: ClusterSettings, layout: Layout, max_body_bytes: int) -> str:
-    upstreams = "\n".join(
-        f"        server 127.0.0.1:{settings.service_port(i)} max_fails=1 fail_timeout=5s;"
-        for i in range(settings.services)
-    )
-    temp = layout.nginx_temp
-    user = "user www-data;\n" if _as_root() else ""
-    proxy = (
-        "            proxy_http_version 1.1;\n"
-        "            proxy_set_header Host $http_host;\n"
-        # Replaced, never appended to: the client's own X-Forwarded-For is not passed on.
-        "            proxy_set_header X-Forwarded-For $remote_addr;\n"
-        "            proxy_set_header X-Forwarded-Proto $scheme;\n"
-        '            proxy_set_header X-Real-IP "";\n'
-        '            proxy_set_header Forwarded "";\n'
-    )
-    websocket = f"""
-            proxy_pass http://swa_service;
-{proxy}            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            # A chat or console socket may be quiet for long stretches.
-            proxy_read_timeout 1h;
-            proxy_send_timeout 1h;
-            proxy_buffering off;
-            limit_conn per_ip {settings.sockets_per_ip};
-"""
-    metrics_allow = "".join(
-        f"            allow {a.strip()};\n" for a in settings.metrics_allow.split(",") if a.strip()
-    )
-    return f"""# Generated by stack/cluster.py: edit the settings, not this file.
-{user}worker_processes auto;
-daemon off;
-pid {layout.run / "nginx.pid"};
-error_log stderr warn;
-
-events {{
-    worker_connections 4096;
-}}
-
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    client_body_temp_path {temp / "client_body"};
-    proxy_temp_path {temp / "proxy"};
-    fastcgi_temp_path {temp / "fastcgi"};
-    uwsgi_temp_path {temp / "uwsgi"};
-    scgi_temp_path {temp / "scgi"};
-
-    log_format json escape=json '{{"time":"$time_iso8601","client":"$remote_addr",'
-        '"method":"$request_method","uri":"$uri","status":$status,'
-        '"bytes":$body_bytes_sent,"request_time":$request_time,'
-        '"upstream":"$upstream_addr","upstream_time":"$upstream_response_time"}}';
-    access_log /dev/stdout json;
-    server_tokens off;
-
-    # The largest upload the service accepts (an image) plus its multipart envelope.
-    client_max_body_size {max_body_bytes};
-    client_body_timeout 30s;
-    client_header_timeout 15s;
-    keepalive_timeout 65s;
-
-    limit_conn_zone $binary_remote_addr zone=per_ip:10m;
-    limit_conn_status 429;
-
-    map $http_upgrade $connection_upgrade {{
-        default upgrade;
-        '' close;
-    }}
-
-    upstream swa_service {{
-        # Sockets live long: send a new one to the instance with the fewest open.
-        least_conn;
-{upstreams}
-        keepalive 32;
-    }}
-
-    server {{
-        listen {settings.listen}:{settings.http_port};
-        # nginx's own source address: the one the services believe X-Forwarded-* from.
-        proxy_bind {settings.proxy_addr};
-        proxy_connect_timeout 2s;
-        # A dead instance (refused or reset) is skipped for the next one; a request that may
-        # have reached it already (POST) is not sent twice.
-        proxy_next_upstream error timeout http_502 http_503;
-        proxy_next_upstream_tries 3;
-
-        location / {{
-            proxy_pass http://swa_service;
-{proxy}            proxy_set_header Connection "";
-            proxy_read_timeout 60s;
-            proxy_send_timeout 60s;
-        }}
-
-        # Counts only, no personal data (docs/security.md); still not for the whole internet.
-        location = /metrics {{
-{metrics_allow}            deny all;
-            proxy_pass http://swa_service;
-{proxy}            proxy_set_header Connection "";
-        }}
-
-        location /channels/webchat/ws {{{websocket}        }}
-
-        location /console/ws {{{websocket}        }}
-    }}
-}}
-"""
-
-
-def write_configs(settings: ClusterSettings, layout: Layout, model: Path) -> None:
+def write_configs(
+    settings: ClusterSettings, layout: Layout, model: Path, master: str = DEFAULT_MASTER_NAME
+) -> None:
     from queue_service.settings import Settings
 
     for folder in (layout.etc, layout.run, layout.log, layout.redis, layout.nginx_temp):
@@ -511,8 +196,8 @@ def write_configs(settings: ClusterSettings, layout: Layout, model: Path) -> Non
     link_model(layout, model)
     layout.supervisord_conf.write_text(supervisord_conf(settings, layout, layout.model))
     (layout.etc / "nginx.conf").write_text(nginx_conf(settings, layout, max_body))
-    (layout.etc / "redis.conf").write_text(redis_conf(settings, layout))
-    if _as_root():
+    write_redis_configs(settings, layout, master)
+    if as_root():
         # nginx's workers (www-data) buffer bodies here; PostgreSQL (postgres) owns its socket.
         shutil.chown(layout.nginx_temp, "www-data")
         shutil.chown(layout.run, "postgres")
@@ -532,7 +217,7 @@ def link_model(layout: Layout, model: Path) -> None:
 
 
 def _as_postgres(command: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *command] if _as_root() else command
+    return ["runuser", "-u", "postgres", "--", *command] if as_root() else command
 
 
 def init_postgres(settings: ClusterSettings, layout: Layout) -> None:
@@ -542,7 +227,7 @@ def init_postgres(settings: ClusterSettings, layout: Layout) -> None:
     layout.postgres.mkdir(parents=True, exist_ok=True)
     password_file = layout.run / "pg-password"
     password_file.write_text(settings.postgres_password + "\n")
-    if _as_root():
+    if as_root():
         shutil.chown(layout.postgres, "postgres")
         shutil.chown(password_file, "postgres")
     try:
@@ -634,7 +319,7 @@ def up() -> int:
     if layout.socket.exists() and supervisorctl(layout, "pid", check=False).returncode == 0:
         raise SystemExit(f"the cluster in {layout.root} is already running (make cluster-stop)")
     model = ensure_model()
-    write_configs(settings, layout, model)
+    write_configs(settings, layout, model, master_name(env))
     init_postgres(settings, layout)
     supervisord = str(Path(sys.executable).parent / "supervisord")
     # supervisord and so every process it starts has the environment file's values; the
@@ -655,7 +340,7 @@ def up() -> int:
         f"  nginx          http://{settings.listen}:{settings.http_port}/\n"
         f"  processes      {settings.services} service, {settings.rasa} Rasa, "
         f"{settings.actions} action server, PostgreSQL :{settings.postgres_port}, "
-        f"Redis :{settings.redis_port}\n"
+        f"{redis_summary(settings)}\n"
         f"  status         {sys.executable} -m stack.cluster status\n"
         f"  logs           {layout.log}/\n"
         f"  stop           make cluster-stop\n",
@@ -664,8 +349,17 @@ def up() -> int:
     return 0
 
 
+def redis_summary(settings: ClusterSettings) -> str:
+    if not settings.sentinel:
+        return f"Redis :{settings.redis_port}"
+    return (
+        f"Redis :{settings.redis_node_port(0)} and :{settings.redis_node_port(1)} "
+        f"(sentinels {settings.redis_sentinels()})"
+    )
+
+
 def down() -> int:
-    settings = ClusterSettings(**_cluster_values(_env_without_secrets()))
+    settings = ClusterSettings(**cluster_values(env_without_secrets()))
     layout = Layout(settings.dir)
     if not layout.supervisord_conf.exists():
         print(f"no cluster in {layout.root}", file=sys.stderr)
@@ -711,6 +405,10 @@ def rolling_restart() -> int:
             READY_TIMEOUT_S,
             name,
         )
+        if name.startswith("service"):
+            # nginx takes the instance back only after its fail timeout: stopping the next one
+            # sooner would leave nginx no instance to send users to (502).
+            time.sleep(FAIL_TIMEOUT_S + 1)
         print(f"restarted {name}", file=sys.stderr)
     return 0
 
@@ -722,12 +420,6 @@ def migrate_running() -> int:
     migrate(settings)
     print("migrated", file=sys.stderr)
     return 0
-
-
-def _env_without_secrets() -> dict[str, str]:
-    settings = ClusterSettings()
-    values = read_env_file(settings.env_path) if settings.env_path.exists() else {}
-    return {**values, **os.environ}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -743,14 +435,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "restart":
         return rolling_restart()
     if args.command == "status":
-        settings = ClusterSettings(**_cluster_values(_env_without_secrets()))
+        settings = ClusterSettings(**cluster_values(env_without_secrets()))
         result = supervisorctl(Layout(settings.dir), "status", check=False)
         print(result.stdout, end="")
         return 0
     from stack.model import model_path
 
-    settings, _ = load_environment()
-    write_configs(settings, Layout(settings.dir), model_path())
+    settings, env = load_environment()
+    write_configs(settings, Layout(settings.dir), model_path(), master_name(env))
     print(Layout(settings.dir).etc)
     return 0
 

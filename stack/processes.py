@@ -10,8 +10,9 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+from kernel.redis_connect import DEFAULT_MASTER_NAME
 from kernel.settings import EMBEDDED_REDIS_PORT
 from stack import redis_server
 from stack.paths import CREDENTIALS, ENDPOINTS, RASA_BIN, VAR
@@ -37,14 +38,24 @@ class Ports:
     service: int = 8000
 
 
-def redis_env(redis_url: str) -> dict[str, str]:
-    """Rasa's endpoints.yml reads the lock and tracker store address from these."""
+def redis_env(
+    redis_url: str,
+    sentinels: str = "",
+    master_name: str = DEFAULT_MASTER_NAME,
+    sentinel_password: str = "",
+) -> dict[str, str]:
+    """Rasa's endpoints.yml reads the lock and tracker store address from these (every one must
+    be set, empty or not: Rasa refuses an endpoints file naming an unset variable). The
+    service and the action server read SWA_REDIS_URL and the same SWA_REDIS_SENTINELS."""
     url = urlsplit(redis_url)
     return {
         "SWA_REDIS_HOST": url.hostname or "127.0.0.1",
         "SWA_REDIS_PORT": str(url.port or 6379),
         "SWA_REDIS_DB": (url.path or "/0").lstrip("/") or "0",
-        "SWA_REDIS_PASSWORD": url.password or "",
+        "SWA_REDIS_PASSWORD": unquote(url.password or ""),
+        "SWA_REDIS_SENTINELS": sentinels,
+        "SWA_REDIS_MASTER_NAME": master_name,
+        "SWA_REDIS_SENTINEL_PASSWORD": sentinel_password,
     }
 
 
@@ -68,7 +79,13 @@ def environment(
     model_file = {"SWA_RASA_MODEL_FILE": str(model)} if model else {}
     return {
         **os.environ,
-        **redis_env(redis_url),
+        # Sentinels named in the environment reach Rasa too (and the others read them anyway).
+        **redis_env(
+            redis_url,
+            os.environ.get("SWA_REDIS_SENTINELS", ""),
+            os.environ.get("SWA_REDIS_MASTER_NAME") or DEFAULT_MASTER_NAME,
+            os.environ.get("SWA_REDIS_SENTINEL_PASSWORD", ""),
+        ),
         "SWA_REDIS_URL": redis_url,
         "SWA_DATABASE_URL": database_url,
         "SWA_RASA_URL": f"http://127.0.0.1:{ports.rasa}",

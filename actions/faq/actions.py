@@ -9,7 +9,6 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from redis.asyncio import Redis
 
 from actions import entities
 from actions.entities import BadEntity
@@ -38,10 +37,7 @@ FAILURES_BEFORE_HUMAN = 2
 @cache
 def default_hot_questions() -> HotQuestions:
     # Short timeouts: a dead Redis must cost a hot-question ranking, never the answer.
-    redis = Redis.from_url(
-        shared_settings().redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
-    )
-    return HotQuestions(redis)
+    return HotQuestions(shared_settings().redis_client(timeout_s=0.5))
 
 
 def _entity(tracker: Tracker, name: str) -> str | None:

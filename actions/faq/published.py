@@ -69,7 +69,4 @@ def _text(value: bytes | str) -> str:
 @cache
 def default_published() -> PublishedKnowledge:
     # Short timeouts: a dead Redis must cost the newest version, never the answer.
-    redis = Redis.from_url(
-        shared_settings().redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
-    )
-    return PublishedKnowledge(redis)
+    return PublishedKnowledge(shared_settings().redis_client(timeout_s=0.5))

@@ -14,7 +14,6 @@ import sys
 from typing import Any
 
 import httpx
-import redis.asyncio as redis
 
 from integrations.wechat.api import WeChatApi
 from integrations.wechat.token import AccessTokens
@@ -39,7 +38,7 @@ def menu_json() -> dict[str, Any]:
 
 
 async def push(settings: Settings) -> None:
-    client = redis.from_url(settings.redis_url, decode_responses=True)
+    client = settings.redis_client()
     async with httpx.AsyncClient(timeout=10) as http:
         tokens = AccessTokens(
             client,

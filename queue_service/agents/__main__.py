@@ -23,7 +23,6 @@ import argparse
 import getpass
 import sys
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from kernel.skills import Skill
@@ -97,9 +96,7 @@ async def _change(args: argparse.Namespace, accounts: AccountStore) -> str:
 
 async def _end_sessions(username: str, done: str) -> str:
     settings = get_settings()
-    redis = aioredis.from_url(
-        settings.redis_url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5
-    )
+    redis = settings.redis_client(timeout_s=5)
     sessions = SessionStore(redis, settings.staff_session_ttl_s, settings.staff_session_max_s)
     try:
         ended = await sessions.end_all(username)

@@ -26,7 +26,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import redis.asyncio as aioredis
 from cryptography import x509
 from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
@@ -102,9 +101,7 @@ async def _end_sessions(
 ) -> int:
     """End the card's live sessions in the service's Redis; how many there were."""
     settings = get_settings()
-    redis = aioredis.from_url(
-        settings.redis_url, decode_responses=True, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S
-    )
+    redis = settings.redis_client(timeout_s=REDIS_CONNECT_TIMEOUT_S)
     try:
         store = IdentityStore(redis, sessions)
         desk = CardDesk(redis, store, CardChallenges(redis), registry, Bus(redis))

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -217,15 +218,19 @@ class Publisher:
         """A local file of the published model (copied from SQL when this host lacks it); the
         repository's model before anything was published."""
         published = await self._store.published()
+        repository = self._config.repository_model
+        # Through a link (the production profile's model.tar.gz) to the file named by content,
+        # so the name is the ETag of what it holds.
+        repository = repository.resolve() if repository is not None else None
         if published is None or published.model is None:
-            return self._config.repository_model
+            return repository
         path = self._config.models_dir / published.model
         if not path.exists():
             archive = await self._store.model_archive(published.model)
             if archive is None:
-                return self._config.repository_model
+                return repository
             self._config.models_dir.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".partial")
+            partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
             partial.write_bytes(archive)
             partial.replace(path)
         return path

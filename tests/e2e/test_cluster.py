@@ -8,131 +8,43 @@ and an instance believes X-Forwarded-For from nginx's address only.
 
 import json
 import os
-import random
-import shutil
 import signal
 import socket
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from stack.cluster import ClusterSettings, Layout, supervisorctl
-from stack.paths import ROOT
+from stack.cluster import supervisorctl
+from tests.support.cluster import Cluster, running_cluster
 from tests.support.servers import wait_until
 from tests.support.webchat import connect_chat_sync
 
 pytestmark = pytest.mark.e2e
 
-UP_TIMEOUT_S = 300
 # Small, so that the address check below needs only a few sockets.
 MAX_CONNECTIONS_PER_IP = 2
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def _free_base_port() -> int:
-    """A base port whose whole block (services, Rasa, actions, PostgreSQL, Redis) is free."""
-    for _ in range(200):
-        base = random.randrange(20000, 40000, 10)
-        ports = [base, base + 1, base + 100, base + 200, base + 300, base + 301]
-        if all(_port_free(p) for p in ports):
-            return base
-    raise RuntimeError("no free block of ports")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Cluster:
-    settings: ClusterSettings
-    env: dict[str, str]
-
-    @property
-    def layout(self) -> Layout:
-        return Layout(self.settings.dir)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.settings.http_port}"
-
-    def pid(self, name: str) -> int:
-        return int(supervisorctl(self.layout, "pid", name).stdout.strip())
-
-    def log(self, name: str) -> str:
-        path = self.layout.log / f"{name}.log"
-        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
-
-
-def _cluster_command(command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "stack.cluster", command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=UP_TIMEOUT_S + 60,
-    )
-
-
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    # nginx, PostgreSQL and Redis from Debian, installed when missing (as `make cluster` does).
-    subprocess.run([str(ROOT / "stack" / "ensure-cluster")], check=True)
-    folder = Path(tempfile.mkdtemp(prefix="swa-cluster-"))
-    folder.chmod(0o755)  # PostgreSQL runs as its own user when the tests run as root
-    env = {
-        **os.environ,
-        "SWA_CLUSTER_DIR": str(folder),
-        "SWA_CLUSTER_SERVICES": "2",
-        "SWA_CLUSTER_RASA": "1",
-        "SWA_CLUSTER_ACTIONS": "1",
-        "SWA_CLUSTER_LISTEN": "127.0.0.1",
-        "SWA_CLUSTER_HTTP_PORT": str(_free_port()),
-        "SWA_CLUSTER_BASE_PORT": str(_free_base_port()),
-        "SWA_WEBCHAT_MAX_CONNECTIONS_PER_IP": str(MAX_CONNECTIONS_PER_IP),
-    }
-    env.pop("SWA_CLUSTER_ENV_FILE", None)
-    cluster = Cluster(ClusterSettings(**_settings_from(env)), env)
-    try:
-        result = _cluster_command("up", env)
-        assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n" + "\n".join(
-            f"--- {n}\n{cluster.log(n)}" for n in ("supervisord", "service-0")
-        )
-        yield cluster
-    finally:
-        _cluster_command("down", env)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _settings_from(env: dict[str, str]) -> dict[str, str]:
-    prefix = "SWA_CLUSTER_"
-    return {k[len(prefix) :].lower(): v for k, v in env.items() if k.startswith(prefix)}
+    with running_cluster(
+        SWA_CLUSTER_SERVICES="2",
+        SWA_CLUSTER_RASA="1",
+        SWA_CLUSTER_ACTIONS="1",
+        SWA_WEBCHAT_MAX_CONNECTIONS_PER_IP=str(MAX_CONNECTIONS_PER_IP),
+    ) as running:
+        yield running
 
 
 def test_ready_through_nginx_and_every_process_running(cluster: Cluster) -> None:
     response = httpx.get(f"{cluster.url}/readyz", timeout=5)
     assert response.status_code == 200, response.text
     status = supervisorctl(cluster.layout, "status", check=False).stdout
-    for name in ("postgres", "redis", "nginx", "actions-0", "rasa-0", "service-0", "service-1"):
+    names = ("postgres", "redis-0", "redis-1", "sentinel-0", "sentinel-1", "sentinel-2", "nginx")
+    for name in (*names, "actions-0", "rasa-0", "service-0", "service-1"):
         assert any(name in line and "RUNNING" in line for line in status.splitlines()), status
     # Demo mode is off: the demo portal is not there.
     assert httpx.get(f"{cluster.url}/portal/demo", timeout=5).status_code == 404
@@ -204,14 +116,7 @@ def test_nginx_answers_while_an_instance_is_killed_and_supervisor_restarts_it(
         response = httpx.get(f"{cluster.url}/readyz", timeout=5)
         assert response.status_code == 200, response.text
     direct = f"http://127.0.0.1:{cluster.settings.service_port(0)}/readyz"
-    wait_until(
-        lambda: (
-            cluster.pid("service:service-0") not in (0, before)
-            and httpx.get(direct, timeout=2).status_code == 200
-        ),
-        60,
-        "service-0 restarted by supervisor",
-    )
+    cluster.wait_restarted("service:service-0", before, direct, 60)
     assert httpx.get(f"{cluster.url}/readyz", timeout=5).status_code == 200
 
 

@@ -14,7 +14,7 @@ from stack.cluster import ClusterSettings, Layout
 
 @pytest.fixture
 def generated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ClusterSettings, Layout]:
-    for key in ("SERVICES", "RASA", "ACTIONS", "ENV_FILE", "DIR", "BASE_PORT"):
+    for key in ("SERVICES", "RASA", "ACTIONS", "ENV_FILE", "DIR", "BASE_PORT", "SENTINEL"):
         monkeypatch.delenv(f"SWA_CLUSTER_{key}", raising=False)
     monkeypatch.setenv("SWA_CLUSTER_DIR", str(tmp_path))
     monkeypatch.setenv("SWA_CLUSTER_SERVICES", "3")
@@ -56,7 +56,11 @@ def test_one_program_per_process_and_every_instance_knows_every_rasa(generated) 
         f"[program:{name}]"
         for name in (
             "postgres",
-            "redis",
+            "redis-0",
+            "redis-1",
+            "sentinel-0",
+            "sentinel-1",
+            "sentinel-2",
             "nginx",
             "actions-0",
             "rasa-0",
@@ -91,12 +95,55 @@ def test_nginx_balances_the_instances_and_replaces_the_forwarded_headers(generat
     assert limit > Settings().image_max_bytes
 
 
-def test_redis_keeps_an_append_only_file(generated) -> None:
+def test_redis_is_a_master_and_a_replica_watched_by_three_sentinels(generated) -> None:
     settings, layout = generated
-    redis = (layout.etc / "redis.conf").read_text()
+    master = (layout.etc / "redis-0.conf").read_text()
+    replica = (layout.etc / "redis-1.conf").read_text()
+    for conf in (master, replica):
+        assert "appendonly yes" in conf
+        assert "bind 127.0.0.1" in conf
+    assert f"port {settings.redis_node_port(0)}" in master
+    assert "replicaof" not in master
+    assert f"replicaof 127.0.0.1 {settings.redis_node_port(0)}" in replica
+    for s in range(3):
+        sentinel = (layout.etc / f"sentinel-{s}.conf").read_text()
+        assert f"port {settings.sentinel_port(s)}" in sentinel
+        # Two of three must agree before the replica is promoted.
+        assert f"sentinel monitor swa 127.0.0.1 {settings.redis_node_port(0)} 2" in sentinel
+        assert f"down-after-milliseconds swa {settings.sentinel_down_after_ms}" in sentinel
+    _, env = cluster.load_environment()
+    assert env["SWA_REDIS_SENTINELS"] == settings.redis_sentinels()
+    assert len(env["SWA_REDIS_SENTINELS"].split(",")) == 3
+    assert env["SWA_REDIS_MASTER_NAME"] == "swa"
+
+
+def test_redis_and_sentinel_files_are_theirs_once_written(generated, tmp_path: Path) -> None:
+    """The sentinels rewrite their files and Redis's at a failover: a second `up` must not
+    make the first node master again."""
+    settings, layout = generated
+    promoted = layout.etc / "redis-0.conf"
+    promoted.write_text(promoted.read_text() + "replicaof 127.0.0.1 1\n")
+    model = tmp_path / "swa-test.tar.gz"
+    cluster.write_configs(settings, layout, model)
+    assert promoted.read_text().endswith("replicaof 127.0.0.1 1\n")
+
+
+def test_one_redis_without_sentinel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("SERVICES", "RASA", "ACTIONS", "ENV_FILE", "BASE_PORT"):
+        monkeypatch.delenv(f"SWA_CLUSTER_{key}", raising=False)
+    monkeypatch.setenv("SWA_CLUSTER_DIR", str(tmp_path))
+    monkeypatch.setenv("SWA_CLUSTER_SENTINEL", "false")
+    settings, env = cluster.load_environment()
+    model = tmp_path / "swa-test.tar.gz"
+    model.touch()
+    cluster.write_configs(settings, Layout(tmp_path), model)
+    redis = (tmp_path / "etc" / "redis.conf").read_text()
     assert "appendonly yes" in redis
     assert f"port {settings.redis_port}" in redis
-    assert "bind 127.0.0.1" in redis
+    assert env["SWA_REDIS_SENTINELS"] == ""
+    conf = Layout(tmp_path).supervisord_conf.read_text()
+    assert "[program:redis]" in conf
+    assert "[program:sentinel" not in conf
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")

@@ -68,8 +68,23 @@ def test_redis_env_for_rasa_endpoints() -> None:
         "SWA_REDIS_PORT": "6390",
         "SWA_REDIS_DB": "2",
         "SWA_REDIS_PASSWORD": "s3cret",
+        "SWA_REDIS_SENTINELS": "",
+        "SWA_REDIS_MASTER_NAME": "swa",
+        "SWA_REDIS_SENTINEL_PASSWORD": "",
     }
     assert processes.redis_env("redis://127.0.0.1:6380")["SWA_REDIS_DB"] == "0"
+    # A password with URL-special characters reaches Rasa as it is.
+    assert processes.redis_env("redis://:a%40b@h:1/0")["SWA_REDIS_PASSWORD"] == "a@b"
+    sentinel = processes.redis_env("redis://h:1/0", "127.0.0.1:26379", "main", "pw")
+    assert sentinel["SWA_REDIS_SENTINELS"] == "127.0.0.1:26379"
+    assert sentinel["SWA_REDIS_MASTER_NAME"] == "main"
+
+
+def test_sentinels_in_the_environment_reach_rasa(monkeypatch) -> None:
+    monkeypatch.setenv("SWA_REDIS_SENTINELS", "10.0.0.1:26379")
+    env = processes.environment("redis://h:1/0", processes.Ports(), "t" * 32, "sqlite://")
+    assert env["SWA_REDIS_SENTINELS"] == "10.0.0.1:26379"
+    assert env["SWA_REDIS_MASTER_NAME"] == "swa"
 
 
 def test_find_python310_explains_how_to_get_it_when_missing(tmp_path: Path) -> None:
