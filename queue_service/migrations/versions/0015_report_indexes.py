@@ -1,0 +1,29 @@
+"""report indexes: what the reports page's aggregates pick their rows by
+
+Revision ID: 0015
+Revises: 0013
+Create Date: 2026-12-05
+"""
+
+from alembic import op
+
+revision = "0015"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Sessions of a skill over a period (bot_sessions already has started_at alone, with
+    # channel and with outcome: migration 0013).
+    op.create_index("ix_bot_sessions_skill", "bot_sessions", ["skill", "started_at"])
+    # Chats over a period (waits by hour, handle time and ratings per agent and per skill); the
+    # agent's own index (agent, assigned_at) serves one agent, not a period.
+    op.create_index("ix_chats_assigned_at", "chats", ["assigned_at"])
+    op.create_index("ix_chats_skill", "chats", ["skill", "assigned_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_chats_skill", "chats")
+    op.drop_index("ix_chats_assigned_at", "chats")
+    op.drop_index("ix_bot_sessions_skill", "bot_sessions")

@@ -1,0 +1,259 @@
+"""The reports' aggregates: one query per chart, grouped in SQL, on SQLite and PostgreSQL.
+
+Sources, all written once however many service instances run:
+- `bot_sessions` (queue_service/outcomes.py): one row per closed session with its outcome and
+  counts, picked by `started_at` (indexed alone and with channel, outcome and skill);
+- `chats`: one row per assignment to an agent, picked by `assigned_at` (indexed);
+- the transcript, only for the questions the bot could not answer: the lines of the period's
+  sessions that had a decline, reached through the sessions' line ids (its conversation index).
+
+Filters: a channel (the conversation id's prefix) and a skill. A session has a skill only if it
+reached an agent or left a message, so with a skill chosen the session figures are those
+sessions' (containment is then 0 by definition). docs/metrics.md has the formulas.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func, select, true
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from kernel import bot_events
+from kernel.messages import Role
+from queue_service.db import Chat, TranscriptMessage
+from queue_service.handoff.chats import AGENT_DISPOSITIONS
+from queue_service.outcomes import Outcome, bot_sessions
+from queue_service.reports.dialect import Dialect
+from queue_service.reports.period import ReportPeriod
+
+S = bot_sessions.c
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: ReportPeriod
+    channel: str | None = None
+    skill: str | None = None
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    bucket: str
+    sessions: int = 0
+    contained: int = 0
+    handed_off: int = 0
+    left_message: int = 0
+    abandoned: int = 0
+    no_answer: int = 0  # sessions with at least one decline
+    user_turns: int = 0
+    bot_turns: int = 0
+    declines: int = 0
+
+
+@dataclass(frozen=True)
+class HourRow:
+    hour: int
+    queued: int = 0  # sessions that waited in the queue, by the hour they started
+    abandoned: int = 0  # of those, abandoned
+    chats: int = 0  # chats by the hour their user joined the queue
+    wait_avg_s: float | None = None
+    wait_max_s: float | None = None
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    key: str  # the agent's user name, or the skill
+    chats: int
+    handled: int  # closed by the agent with a disposition (the live view's 已接待)
+    handle_avg_s: float | None
+    ratings: int
+    csat_avg: float | None
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    text: str
+    count: int
+    reasons: dict[str, int]
+
+
+def _sum_if(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+class Reports:
+    def __init__(self, sessions: async_sessionmaker, dialect: Dialect) -> None:
+        self._sessions = sessions
+        self._sql = dialect
+
+    def _session_filters(self, f: Filters) -> list[Any]:
+        start, end = f.period.utc_bounds()
+        where = [S.started_at >= start, S.started_at < end]
+        if f.channel:
+            where.append(S.channel == f.channel)
+        if f.skill:
+            where.append(S.skill == f.skill)
+        return where
+
+    def _chat_filters(self, f: Filters) -> list[Any]:
+        start, end = f.period.utc_bounds()
+        where = [Chat.assigned_at >= start, Chat.assigned_at < end]
+        if f.channel:
+            where.append(Chat.conversation_id.like(f"{f.channel}:%"))
+        if f.skill:
+            where.append(Chat.skill == f.skill)
+        return where
+
+    async def _rows(self, query: Any) -> list[Any]:
+        async with self._sessions() as db:
+            return list((await db.execute(query)).all())
+
+    async def trend(self, f: Filters) -> list[TrendRow]:
+        """Sessions, their outcomes and messages per bucket; every bucket listed, empty or not."""
+        bucket = self._sql.bucket(S.started_at, f.period.by).label("bucket")
+        query = (
+            select(
+                bucket,
+                func.count(),
+                _sum_if(S.outcome == Outcome.CONTAINED.value),
+                _sum_if(S.outcome == Outcome.HANDED_OFF.value),
+                _sum_if(S.outcome == Outcome.LEFT_MESSAGE.value),
+                _sum_if(S.outcome == Outcome.ABANDONED.value),
+                _sum_if(S.declines > 0),
+                func.coalesce(func.sum(S.user_turns), 0),
+                func.coalesce(func.sum(S.bot_turns), 0),
+                func.coalesce(func.sum(S.declines), 0),
+            )
+            .where(*self._session_filters(f))
+            .group_by(bucket)
+        )
+        found = {
+            row[0]: TrendRow(*(int(v) if i else v for i, v in enumerate(row)))
+            for row in await self._rows(query)
+        }
+        return [found.get(label, TrendRow(label)) for label in f.period.buckets()]
+
+    async def questions(self, f: Filters) -> list[tuple[str, int]]:
+        """FAQ entries answered in the period's sessions: (entry id, answers), most first."""
+        pairs = self._sql.json_pairs(S.entries)
+        answers = func.sum(self._sql.as_int(pairs.c.value)).label("answers")
+        query = (
+            select(pairs.c.key, answers)
+            .select_from(bot_sessions.join(pairs, true()))
+            .where(*self._session_filters(f), S.answers > 0)
+            .group_by(pairs.c.key)
+            .order_by(answers.desc(), pairs.c.key)
+        )
+        return [(str(key), int(n)) for key, n in await self._rows(query)]
+
+    async def unanswered(self, f: Filters) -> list[Unanswered]:
+        """The user's question before each decline (texts masked when written), identical
+        texts counted together, most first."""
+        line = aliased(TranscriptMessage)
+        asked = aliased(TranscriptMessage)
+        question = (
+            select(asked.text)
+            .where(
+                asked.conversation_id == line.conversation_id,
+                asked.id < line.id,
+                asked.id >= S.first_line_id,
+                asked.role == Role.USER.value,
+            )
+            .order_by(asked.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        joined = bot_sessions.join(
+            line,
+            and_(
+                line.conversation_id == S.conversation_id,
+                line.id >= S.first_line_id,
+                line.id <= S.last_line_id,
+            ),
+        )
+        query = (
+            select(line.extra, question)
+            .select_from(joined)
+            .where(
+                *self._session_filters(f),
+                S.declines > 0,
+                line.role == Role.BOT.value,
+                # A cheap first cut in SQL; the events are read properly below.
+                self._sql.as_text(line.extra).like(f'%"{bot_events.DECLINE}"%'),
+            )
+        )
+        counts: Counter[str] = Counter()
+        reasons: dict[str, Counter[str]] = {}
+        for extra, text in await self._rows(query):
+            custom = (extra or {}).get("custom")
+            declined = [e for e in bot_events.events(custom) if e["kind"] == bot_events.DECLINE]
+            if not declined or not text or not text.strip():
+                continue
+            key = " ".join(text.split())
+            counts[key] += 1
+            reasons.setdefault(key, Counter())[str(declined[0].get("reason") or "")] += 1
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return [Unanswered(text, n, dict(reasons[text])) for text, n in ranked]
+
+    async def hours(self, f: Filters) -> list[HourRow]:
+        """Queue waits and abandonment by China-local hour of day (0-23)."""
+        started = self._sql.hour(S.started_at).label("hour")
+        queued = (
+            select(started, func.count(), _sum_if(S.outcome == Outcome.ABANDONED.value))
+            .where(*self._session_filters(f), S.queued.is_(True))
+            .group_by(started)
+        )
+        joined = self._sql.hour(Chat.enqueued_at).label("hour")
+        wait = self._sql.seconds(Chat.enqueued_at, Chat.assigned_at)
+        chats = (
+            select(joined, func.count(), func.avg(wait), func.max(wait))
+            .where(*self._chat_filters(f))
+            .group_by(joined)
+        )
+        by_hour = {h: [0, 0, 0, None, None] for h in range(24)}
+        for hour, n, abandoned in await self._rows(queued):
+            by_hour[int(hour)][0:2] = [int(n), int(abandoned)]
+        for hour, n, average, longest in await self._rows(chats):
+            by_hour[int(hour)][2:5] = [int(n), _float(average), _float(longest)]
+        return [HourRow(h, *v) for h, v in by_hour.items()]
+
+    async def staff(self, f: Filters, per: str) -> list[StaffRow]:
+        """Chats assigned in the period per agent (`per="agent"`) or per skill: how many, how
+        many the agent closed, their average handle time, ratings and average rating."""
+        key = Chat.agent if per == "agent" else Chat.skill
+        done = and_(
+            Chat.closed_at.is_not(None), Chat.disposition.in_([d.value for d in AGENT_DISPOSITIONS])
+        )
+        handle = case((done, self._sql.seconds(Chat.assigned_at, Chat.closed_at)), else_=None)
+        query = (
+            select(
+                key,
+                func.count(),
+                _sum_if(done),
+                func.avg(handle),
+                func.count(Chat.csat),
+                func.avg(Chat.csat),
+            )
+            .where(*self._chat_filters(f))
+            .group_by(key)
+            .order_by(func.count().desc(), key)
+        )
+        return [
+            StaffRow(str(k), int(n), int(h), _float(avg), int(r), _float(csat))
+            for k, n, h, avg, r, csat in await self._rows(query)
+        ]
+
+    async def plain_count(self, f: Filters) -> int:
+        """The period's sessions, counted on the index alone (the benchmark's yardstick)."""
+        start, end = f.period.utc_bounds()
+        query = select(func.count()).where(S.started_at >= start, S.started_at < end)
+        async with self._sessions() as db:
+            return int(await db.scalar(query) or 0)
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
