@@ -231,9 +231,8 @@ async def write_day(database_url: str, redis: Redis, day: date, agents: dict[str
             if c.again:
                 later, _ = _turns(c.again, at + timedelta(minutes=c.again_after_min))
                 await transcript.append(conversation_id, later)
-        # Closed as in production; a round from a day on, when every session is due.
-        job = SessionJob(sessions, redis, HandoffQueue(redis))
-        await job.round(datetime.now(UTC) + timedelta(days=1))
+        # Closed as in production (the day is long past: every session of it is due now).
+        await SessionJob(sessions, redis, HandoffQueue(redis)).round()
     finally:
         await engine.dispose()
 

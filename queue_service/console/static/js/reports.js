@@ -162,7 +162,6 @@ function chartOf(spec, table) {
           backgroundColor: COLORS[i % COLORS.length],
           borderColor: COLORS[i % COLORS.length],
           yAxisID: s.right ? "y1" : "y",
-          spanGaps: true,
         };
       }),
     },
@@ -170,7 +169,7 @@ function chartOf(spec, table) {
       animation: false,
       maintainAspectRatio: false,
       indexAxis: spec.top ? "y" : "x",
-      scales: spec.top ? {} : scales(spec, right),
+      scales: spec.top ? { x: { beginAtZero: true, ticks: { precision: 0 } } } : scales(spec, right),
       plugins: { legend: { position: "bottom" } },
     },
   };
@@ -179,7 +178,7 @@ function chartOf(spec, table) {
 }
 
 function scales(spec, right) {
-  var result = { y: { beginAtZero: true } };
+  var result = { y: { beginAtZero: true, ticks: { precision: 0 } } };
   if (spec.percent) result.y.max = 100;
   if (right) result.y1 = { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } };
   return result;
