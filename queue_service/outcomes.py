@@ -112,6 +112,8 @@ bot_sessions = Table(
     Column("chat_id", Integer),
     Column("ticket_id", Integer),
     Column("closed_at", DateTime(timezone=True), nullable=False),
+    # {"<decline reason>:<the user's question, masked>": times} (migration 0015; null before).
+    Column("unanswered", JSON),
     UniqueConstraint("conversation_id", "started_at", name="uq_bot_sessions_start"),
 )
 bot_session_marks = Table(
@@ -164,6 +166,7 @@ class Session:
     queries: int = 0
     entries: Counter[str] = field(default_factory=Counter)
     suggested: Counter[str] = field(default_factory=Counter)
+    unanswered: Counter[str] = field(default_factory=Counter)
     handoff_requested: bool = False
     queued: bool = False
     skill: str | None = None
@@ -199,6 +202,7 @@ class Session:
             "queries": self.queries,
             "entries": dict(self.entries),
             "suggested": dict(self.suggested),
+            "unanswered": dict(self.unanswered),
             "handoff_requested": self.handoff_requested,
             "queued": self.queued,
             "skill": self.skill,
@@ -233,10 +237,12 @@ def split(lines: Sequence[Line], gap: timedelta, chats: Iterable[Chat] = ()) -> 
 def count(session: Session) -> None:
     """The session's counts from its lines (the bot's events, the desk's buttons)."""
     answered = False
+    asked = ""  # the user's last question, for the declines (texts are masked when written)
     for line in session.lines:
         if line.role == Role.USER:
             session.user_turns += 1
             answered = False
+            asked = " ".join((line.text or "").split())
         elif line.role == Role.BOT and session.user_turns and not answered:
             session.bot_turns += 1  # a user line the bot answered (the greeting is no turn)
             answered = True
@@ -255,6 +261,8 @@ def count(session: Session) -> None:
                 session.entries[str(event.get("entry"))] += 1
             elif kind == bot_events.DECLINE:
                 session.declines += 1
+                if asked:
+                    session.unanswered[f"{event.get('reason') or ''}:{asked}"] += 1
             elif kind == bot_events.SUGGEST:
                 session.suggestions += 1
                 session.suggested.update(str(e) for e in event.get("entries") or [])

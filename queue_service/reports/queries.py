@@ -4,8 +4,8 @@ Sources, all written once however many service instances run:
 - `bot_sessions` (queue_service/outcomes.py): one row per closed session with its outcome and
   counts, picked by `started_at` (indexed alone and with channel, outcome and skill);
 - `chats`: one row per assignment to an agent, picked by `assigned_at` (indexed);
-- the transcript, only for the questions the bot could not answer: the lines of the period's
-  sessions that had a decline, reached through the sessions' line ids (its conversation index).
+- each session's JSON counts, summed in SQL with the database's JSON functions: `entries`
+  (FAQ answers per entry) and `unanswered` (the questions declined, per reason and text).
 
 Filters: a channel (the conversation id's prefix) and a skill. A session has a skill only if it
 reached an agent or left a message, so with a skill chosen the session figures are those
@@ -20,11 +20,8 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlalchemy.orm import aliased
 
-from kernel import bot_events
-from kernel.messages import Role
-from queue_service.db import Chat, TranscriptMessage
+from queue_service.db import Chat
 from queue_service.handoff.chats import AGENT_DISPOSITIONS
 from queue_service.outcomes import Outcome, bot_sessions
 from queue_service.reports.dialect import Dialect
@@ -151,51 +148,22 @@ class Reports:
         return [(str(key), int(n)) for key, n in await self._rows(query)]
 
     async def unanswered(self, f: Filters) -> list[Unanswered]:
-        """The user's question before each decline (texts masked when written), identical
-        texts counted together, most first."""
-        line = aliased(TranscriptMessage)
-        asked = aliased(TranscriptMessage)
-        question = (
-            select(asked.text)
-            .where(
-                asked.conversation_id == line.conversation_id,
-                asked.id < line.id,
-                asked.id >= S.first_line_id,
-                asked.role == Role.USER.value,
-            )
-            .order_by(asked.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        joined = bot_sessions.join(
-            line,
-            and_(
-                line.conversation_id == S.conversation_id,
-                line.id >= S.first_line_id,
-                line.id <= S.last_line_id,
-            ),
-        )
+        """The user's question before each decline, identical (masked) texts together, most
+        first; summed in SQL from each session's `unanswered` counts (outcomes.py)."""
+        pairs = self._sql.json_pairs(S.unanswered)
+        times = func.sum(self._sql.as_int(pairs.c.value)).label("times")
         query = (
-            select(line.extra, question)
-            .select_from(joined)
-            .where(
-                *self._session_filters(f),
-                S.declines > 0,
-                line.role == Role.BOT.value,
-                # A cheap first cut in SQL; the events are read properly below.
-                self._sql.as_text(line.extra).like(f'%"{bot_events.DECLINE}"%'),
-            )
+            select(pairs.c.key, times)
+            .select_from(bot_sessions.join(pairs, true()))
+            .where(*self._session_filters(f), S.declines > 0)
+            .group_by(pairs.c.key)
         )
         counts: Counter[str] = Counter()
         reasons: dict[str, Counter[str]] = {}
-        for extra, text in await self._rows(query):
-            custom = (extra or {}).get("custom")
-            declined = [e for e in bot_events.events(custom) if e["kind"] == bot_events.DECLINE]
-            if not declined or not text or not text.strip():
-                continue
-            key = " ".join(text.split())
-            counts[key] += 1
-            reasons.setdefault(key, Counter())[str(declined[0].get("reason") or "")] += 1
+        for key, n in await self._rows(query):
+            reason, _, text = str(key).partition(":")
+            counts[text] += int(n)
+            reasons.setdefault(text, Counter())[reason] += int(n)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return [Unanswered(text, n, dict(reasons[text])) for text, n in ranked]
 

@@ -240,6 +240,7 @@ def test_sessions_get_one_outcome_each_counted_once(service, database_url, redis
     assert (bot["answers"], bot["declines"], bot["suggestions"], bot["queries"]) == (1, 1, 1, 1)
     assert bot["entries"] == {"card_unlock_legal": 1}
     assert bot["suggested"] == {"card_unlock_legal": 1, "card_password": 1}
+    assert bot["unanswered"] == {"out_of_scope:讲个笑话": 1}  # the question declined
     assert bot["handoff_requested"] is False
 
     [handed] = by_id[ids["handed"]]

@@ -1,10 +1,11 @@
-"""report indexes: what the reports page's aggregates pick their rows by
+"""reports: the questions each session could not answer, and the indexes the reports use
 
 Revision ID: 0015
 Revises: 0013
 Create Date: 2026-12-05
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
@@ -14,6 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # {"<decline reason>:<the user's question, masked>": times}: the report of unanswered
+    # questions sums these in SQL instead of reading the transcript. Null in sessions closed
+    # before this revision (they are left out of that report).
+    op.add_column("bot_sessions", sa.Column("unanswered", sa.JSON, nullable=True))
     # Sessions of a skill over a period (bot_sessions already has started_at alone, with
     # channel and with outcome: migration 0013).
     op.create_index("ix_bot_sessions_skill", "bot_sessions", ["skill", "started_at"])
@@ -27,3 +32,4 @@ def downgrade() -> None:
     op.drop_index("ix_chats_skill", "chats")
     op.drop_index("ix_chats_assigned_at", "chats")
     op.drop_index("ix_bot_sessions_skill", "bot_sessions")
+    op.drop_column("bot_sessions", "unanswered")
