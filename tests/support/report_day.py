@@ -208,7 +208,8 @@ async def write_day(database_url: str, redis: Redis, day: date, agents: dict[str
                         role=Role.USER, text="报关单打印不了，请联系我", created_at=left
                     ),
                 ]
-            await transcript.append(conversation_id, lines)
+            # The chat and the ticket first: the service's own session round may run at any
+            # moment, and a session is decided by what exists when it closes.
             if h and h.kind == "chat":
                 ms = int(asked.timestamp() * 1000)
                 chat = await chats.open(conversation_id, h.skill, agent, ms, ms + h.wait_s * 1000)
@@ -228,6 +229,7 @@ async def write_day(database_url: str, redis: Redis, day: date, agents: dict[str
                     await s.execute(
                         update(db.Ticket).where(db.Ticket.id == ticket.id).values(created_at=left)
                     )
+            await transcript.append(conversation_id, lines)
             if c.again:
                 later, _ = _turns(c.again, at + timedelta(minutes=c.again_after_min))
                 await transcript.append(conversation_id, later)
