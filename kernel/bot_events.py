@@ -2,10 +2,11 @@
 
 The action server marks a reply it sends with what it was: an FAQ answer (which entry), a
 decline (cannot answer, out of scope), a 猜你想问 offer (which entries), a self-service query
-run. The mark rides in the reply's custom payload under `bot_events`, a list (one reply may be
-both an FAQ answer and the query it links to); the hub stores it with the line in the
-transcript as it stores any custom payload. No channel shows it: the web chat, WeChat and
-Telegram draw text, buttons, images and record tables only.
+run, the user's 有用 / 没用 on an answer (the reply to it carries the verdict). The mark rides
+in the reply's custom payload under `bot_events`, a list (one reply may be both an FAQ answer
+and the query it links to); the hub stores it with the line in the transcript as it stores any
+custom payload. No channel shows it: the web chat, WeChat and Telegram draw text, buttons,
+images and record tables only.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ ANSWER = "answer"  # {"kind": "answer", "entry": <FAQ entry id>}
 DECLINE = "decline"  # {"kind": "decline", "reason": one of DECLINE_REASONS}
 SUGGEST = "suggest"  # {"kind": "suggest", "entries": [<FAQ entry id>, ...]} (猜你想问)
 QUERY = "query"  # {"kind": "query", "query": <actions.queries.render.Query value>}
+# {"kind": "feedback", "entry": <FAQ entry id>, "useful": bool}: 有用 / 没用 under an answer.
+FEEDBACK = "feedback"
 # {"kind": "handoff"}: asked for a person; the bot asks which kind (the skill buttons) first.
 HANDOFF = "handoff"
 

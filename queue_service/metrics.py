@@ -79,18 +79,24 @@ class BotTotals:
         self._totals = totals
 
     def collect(self):
-        sessions = CounterMetricFamily(
-            "swa_bot_sessions",
-            "Closed conversation sessions by outcome",
-            labels=["outcome", "channel"],
+        yield self._by(
+            "sessions",
+            CounterMetricFamily(
+                "swa_bot_sessions",
+                "Closed conversation sessions by outcome",
+                labels=["outcome", "channel"],
+            ),
+            [outcome.value for outcome in outcomes.Outcome],
         )
-        found = {key[1:]: value for key, value in self._totals.items() if key[0] == "sessions"}
-        for outcome in outcomes.Outcome:
-            for channel in CHANNELS:
-                found.setdefault((outcome.value, channel), 0)
-        for labels, value in sorted(found.items()):
-            sessions.add_metric(list(labels), value)
-        yield sessions
+        yield self._by(
+            "feedback",
+            CounterMetricFamily(
+                "swa_bot_feedback",
+                "有用 / 没用 on FAQ answers (the last per entry and session), in closed sessions",
+                labels=["verdict", "channel"],
+            ),
+            ["useful", "not_useful"],
+        )
         for key, name, text in BOT_COUNTERS:
             family = CounterMetricFamily(name, text, labels=["channel"])
             by_channel = {k[1]: v for k, v in self._totals.items() if k[0] == key and len(k) == 2}
@@ -99,3 +105,13 @@ class BotTotals:
             for channel, value in sorted(by_channel.items()):
                 family.add_metric([channel], value)
             yield family
+
+    def _by(self, key: str, family: CounterMetricFamily, values: list[str]) -> CounterMetricFamily:
+        """A family of (value, channel) counters, zero for every known pair."""
+        found = {k[1:]: v for k, v in self._totals.items() if k[0] == key and len(k) == 3}
+        for value in values:
+            for channel in CHANNELS:
+                found.setdefault((value, channel), 0)
+        for labels, count in sorted(found.items()):
+            family.add_metric(list(labels), count)
+        return family

@@ -6,9 +6,9 @@ neither waiting for nor served by an agent), the session is closed and written t
 `bot_sessions` once, with its outcome and counts, computed from what the service already keeps:
 
 - the transcript: roles; the bot's events in a line's custom payload (kernel/bot_events.py:
-  FAQ answers and which entry, declines, 猜你想问 offers, self-service queries); the handoff
-  desk's lines, recognised by their buttons (取消排队: the user was queued; 我要留言: offered to
-  leave a message);
+  FAQ answers and which entry, declines, 猜你想问 offers, self-service queries, the user's
+  有用 / 没用 per entry, the last one counting); the handoff desk's lines, recognised by their
+  buttons (取消排队: the user was queued; 我要留言: offered to leave a message);
 - `chats`: an agent took the user (assigned within the session), with the skill;
 - `tickets`: the user left a message (created within the session), with the skill.
 
@@ -106,6 +106,10 @@ bot_sessions = Table(
     Column("queries", Integer, nullable=False),
     Column("entries", JSON, nullable=False),
     Column("suggested", JSON, nullable=False),
+    Column("useful", Integer, nullable=False),
+    Column("not_useful", Integer, nullable=False),
+    Column("feedback", JSON, nullable=False),
+    Column("handoff_after", JSON, nullable=False),
     Column("handoff_requested", Boolean, nullable=False),
     Column("queued", Boolean, nullable=False),
     Column("skill", String(32)),
@@ -167,6 +171,10 @@ class Session:
     entries: Counter[str] = field(default_factory=Counter)
     suggested: Counter[str] = field(default_factory=Counter)
     unanswered: Counter[str] = field(default_factory=Counter)
+    # The user's last 有用 (True) / 没用 (False) per entry in the session.
+    verdicts: dict[str, bool] = field(default_factory=dict)
+    # The entry answered last before the session's first request for a person.
+    handoff_after: str | None = None
     handoff_requested: bool = False
     queued: bool = False
     skill: str | None = None
@@ -203,6 +211,10 @@ class Session:
             "entries": dict(self.entries),
             "suggested": dict(self.suggested),
             "unanswered": dict(self.unanswered),
+            "useful": sum(self.verdicts.values()),
+            "not_useful": len(self.verdicts) - sum(self.verdicts.values()),
+            "feedback": {e: [int(v), int(not v)] for e, v in self.verdicts.items()},
+            "handoff_after": {self.handoff_after: 1} if self.handoff_after else {},
             "handoff_requested": self.handoff_requested,
             "queued": self.queued,
             "skill": self.skill,
@@ -238,6 +250,13 @@ def count(session: Session) -> None:
     """The session's counts from its lines (the bot's events, the desk's buttons)."""
     answered = False
     asked = ""  # the user's last question, for the declines (texts are masked when written)
+    last_entry: str | None = None
+
+    def handoff() -> None:
+        if not session.handoff_requested:
+            session.handoff_after = last_entry
+        session.handoff_requested = True
+
     for line in session.lines:
         if line.role == Role.USER:
             session.user_turns += 1
@@ -249,16 +268,20 @@ def count(session: Session) -> None:
         if line.role == Role.SYSTEM:
             # The handoff desk's lines: waiting (取消排队), offered 留言, or refused.
             if desk.CANCEL.payload in line.payloads:
-                session.handoff_requested = session.queued = True
+                handoff()
+                session.queued = True
             if desk.LEAVE_MESSAGE.payload in line.payloads or line.text in REFUSED:
-                session.handoff_requested = True
+                handoff()
         for event in line.events:
             kind = event["kind"]
             if kind == bot_events.HANDOFF:
-                session.handoff_requested = True
+                handoff()
             elif kind == bot_events.ANSWER:
                 session.answers += 1
-                session.entries[str(event.get("entry"))] += 1
+                last_entry = str(event.get("entry"))
+                session.entries[last_entry] += 1
+            elif kind == bot_events.FEEDBACK:
+                session.verdicts[str(event.get("entry"))] = event.get("useful") is True
             elif kind == bot_events.DECLINE:
                 session.declines += 1
                 if asked:
@@ -511,6 +534,8 @@ class SessionJob:
             totals[f"declines|{s.channel}"] += s.declines
             totals[f"suggestions|{s.channel}"] += s.suggestions
             totals[f"queries|{s.channel}"] += s.queries
+            for useful in s.verdicts.values():
+                totals[f"feedback|{'useful' if useful else 'not_useful'}|{s.channel}"] += 1
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for name, value in totals.items():

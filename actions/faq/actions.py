@@ -95,7 +95,16 @@ class ActionAnswerFaq(_FaqAction):
             return await self._typed_query(button[1], dispatcher, tracker)
         previous = kb.entry(entities.slot_text(tracker, LAST_ENTRY_SLOT))
         parse = tracker.latest_message
-        entry_id = button[1].get("faq_entry", "") if button and button[0] == "faq" else ""
+        given = button[1] if button and button[0] == "faq" else {}
+        verdict = given.get(replies.FEEDBACK_ENTITY) or _entity(tracker, replies.FEEDBACK_ENTITY)
+        feedback_on = kb.entry(given.get("faq_entry") or _entity(tracker, "faq_entry") or "")
+        if verdict in replies.FEEDBACK_TITLES and feedback_on is not None:
+            useful = verdict == replies.USEFUL
+            reply = replies.feedback_reply(useful)
+            bot_events.mark(reply, bot_events.FEEDBACK, entry=feedback_on.id, useful=useful)
+            dispatcher.utter_message(**reply)
+            return []
+        entry_id = given.get("faq_entry", "")
         if kb.entry(entry_id):
             parse = {**parse, "entities": [{"entity": "faq_entry", "value": entry_id}]}
         decision = understand(parse, kb, previous)
@@ -160,11 +169,9 @@ class ActionAnswerFaq(_FaqAction):
         Anonymous users (and users of the other kind) get the answer with a button that tells
         them how to have their records looked up.
         """
-        plain = replies.answer(entry, kb)
         applying = ENTRY_APPLICATIONS.get(entry.id)
         if applying and self._queries.serves(applying, tracker):
-            plain["buttons"].insert(0, button(APPLY_HERE, applying))
-            return [plain]
+            return [replies.answer(entry, kb, first=[button(APPLY_HERE, applying)])]
         query = ENTRY_QUERIES.get(entry.id)
         text = str(tracker.latest_message.get("text") or "")
         if query is None and entry.category == "cbec" and names_quota_year(text):
@@ -172,10 +179,9 @@ class ActionAnswerFaq(_FaqAction):
             # (or "not later than this year"), as the 查询…年额度 button gives.
             query = Query.QUOTA
         if query is None or _entity(tracker, PLAIN_ENTITY):
-            return [plain]
+            return [replies.answer(entry, kb)]
         if not self._queries.serves(query, tracker):
-            plain["buttons"].insert(-1, button("查询我的数据", query))
-            return [plain]
+            return [replies.answer(entry, kb, then=[button("查询我的数据", query)])]
         messages = await self._queries.answer(query, tracker)
         howto = {"title": "查看操作方法", "payload": replies.plain_payload(entry)}
         messages[-1]["buttons"].insert(-1, howto)

@@ -34,6 +34,14 @@ COMPLAINT_ONLY_TEXT = (
     "也可以转人工客服，或拨打客服热线。"
 )
 OFFER_HUMAN_TEXT = "看来我没能帮您解决问题，非常抱歉。需要为您转接人工客服吗？"
+USEFUL_THANKS_TEXT = "感谢您的反馈，很高兴能帮到您！还有其他问题可以继续问我。"
+NOT_USEFUL_TEXT = (
+    "抱歉这个回答没能帮到您，感谢您的反馈，我们会改进。您可以换个说法再问一次，或转人工客服。"
+)
+# 有用 / 没用 under every FAQ answer (issue 18): which entry, and which verdict.
+FEEDBACK_ENTITY = "faq_feedback"
+USEFUL, NOT_USEFUL = "useful", "not_useful"
+FEEDBACK_TITLES = {USEFUL: "有用", NOT_USEFUL: "没用"}
 MENU_TEXT = "请选择您要咨询的问题类别："
 
 
@@ -65,10 +73,32 @@ def answer_text(entry: Entry) -> str:
     return f"【{entry.title}】\n{entry.answer}"
 
 
-def answer(entry: Entry, kb: KnowledgeBase) -> Message:
-    """The answer, then up to three related questions and the way to a human."""
+def feedback_buttons(entry: Entry) -> list[Button]:
+    """有用 / 没用: the `faq` intent with the verdict, so no NLU class is needed for a click."""
+    return [
+        {"title": title, "payload": _payload("faq", faq_entry=entry.id, faq_feedback=verdict)}
+        for verdict, title in FEEDBACK_TITLES.items()
+    ]
+
+
+def answer(
+    entry: Entry,
+    kb: KnowledgeBase,
+    first: Sequence[Button] = (),
+    then: Sequence[Button] = (),
+) -> Message:
+    """The answer, then `first`, up to three related questions, `then`, 有用 / 没用 and the way
+    to a human (last, where every channel's user looks for it)."""
     related = [e for e in (kb.entry(r) for r in entry.related) if e is not None]
-    return {"text": answer_text(entry), "buttons": [*map(entry_button, related), HANDOFF_BUTTON]}
+    buttons = [*first, *map(entry_button, related), *then, *feedback_buttons(entry)]
+    return {"text": answer_text(entry), "buttons": [*buttons, HANDOFF_BUTTON]}
+
+
+def feedback_reply(useful: bool) -> Message:
+    """The answer to 有用 / 没用: thanks, or an apology with the ways on."""
+    if useful:
+        return {"text": USEFUL_THANKS_TEXT}
+    return {"text": NOT_USEFUL_TEXT, "buttons": [MENU_BUTTON, HANDOFF_BUTTON]}
 
 
 def rephrase(kb: KnowledgeBase) -> Message:

@@ -62,7 +62,10 @@ async def build(name: str, f: Filters, reports: Reports, accounts: Any) -> table
     if name == "trend":
         return tables.trend(await reports.trend(f), f.period.by)
     if name == "questions":
-        return tables.questions(await reports.questions(f), entry_titles())
+        after = await reports.handoffs_after(f)
+        return tables.questions(await reports.questions(f), entry_titles(), after)
+    if name == "feedback":
+        return tables.feedback(await reports.feedback(f), entry_titles())
     if name == "unanswered":
         return tables.unanswered(await reports.unanswered(f))
     if name == "hours":

@@ -42,6 +42,14 @@ class Dialect:
         """A JSON object column's (key, value) pairs as a table (values as text or numbers)."""
         raise NotImplementedError
 
+    def json_items(self, column: Any) -> Any:
+        """A JSON object column's (key, value) pairs with the values as JSON (arrays)."""
+        raise NotImplementedError
+
+    def item(self, value: Any, index: int) -> ColumnElement[int]:
+        """Element `index` of a JSON array value (from `json_items`), as an integer."""
+        raise NotImplementedError
+
     def as_text(self, column: Any) -> ColumnElement[str]:
         return cast(column, Text)
 
@@ -66,6 +74,12 @@ class Postgres(Dialect):
     def json_pairs(self, column: Any) -> Any:
         return func.json_each_text(column).table_valued("key", "value")
 
+    def json_items(self, column: Any) -> Any:
+        return func.json_each(column).table_valued("key", "value")
+
+    def item(self, value: Any, index: int) -> ColumnElement[int]:
+        return cast(value.op("->>")(index), Integer)
+
 
 class Sqlite(Dialect):
     def bucket(self, at: Any, by: By) -> ColumnElement[str]:
@@ -84,6 +98,12 @@ class Sqlite(Dialect):
 
     def json_pairs(self, column: Any) -> Any:
         return func.json_each(column).table_valued("key", "value")
+
+    def json_items(self, column: Any) -> Any:
+        return self.json_pairs(column)  # SQLite's json_each gives arrays as JSON text
+
+    def item(self, value: Any, index: int) -> ColumnElement[int]:
+        return cast(func.json_extract(value, f"$[{index}]"), Integer)
 
 
 def for_name(name: str) -> Dialect:

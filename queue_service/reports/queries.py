@@ -5,7 +5,9 @@ Sources, all written once however many service instances run:
   counts, picked by `started_at` (indexed alone and with channel, outcome and skill);
 - `chats`: one row per assignment to an agent, picked by `assigned_at` (indexed);
 - each session's JSON counts, summed in SQL with the database's JSON functions: `entries`
-  (FAQ answers per entry) and `unanswered` (the questions declined, per reason and text).
+  (FAQ answers per entry), `feedback` (有用 / 没用 per entry), `handoff_after` (the entry
+  answered last before a request for a person) and `unanswered` (the questions declined, per
+  reason and text).
 
 Filters: a channel (the conversation id's prefix) and a skill. A session has a skill only if it
 reached an agent or left a message, so with a skill chosen the session figures are those
@@ -146,6 +148,32 @@ class Reports:
             .order_by(answers.desc(), pairs.c.key)
         )
         return [(str(key), int(n)) for key, n in await self._rows(query)]
+
+    async def handoffs_after(self, f: Filters) -> dict[str, int]:
+        """Per FAQ entry, the sessions where it was the last answer before a request for a
+        person (`handoff_after`, migration 0014)."""
+        pairs = self._sql.json_pairs(S.handoff_after)
+        query = (
+            select(pairs.c.key, func.sum(self._sql.as_int(pairs.c.value)))
+            .select_from(bot_sessions.join(pairs, true()))
+            .where(*self._session_filters(f), S.handoff_requested.is_(True), S.answers > 0)
+            .group_by(pairs.c.key)
+        )
+        return {str(key): int(n) for key, n in await self._rows(query)}
+
+    async def feedback(self, f: Filters) -> list[tuple[str, int, int]]:
+        """有用 / 没用 per FAQ entry: (entry id, useful, not useful), most verdicts first."""
+        pairs = self._sql.json_items(S.feedback)
+        useful = func.sum(self._sql.item(pairs.c.value, 0))
+        not_useful = func.sum(self._sql.item(pairs.c.value, 1))
+        query = (
+            select(pairs.c.key, useful, not_useful)
+            .select_from(bot_sessions.join(pairs, true()))
+            .where(*self._session_filters(f), S.useful + S.not_useful > 0)
+            .group_by(pairs.c.key)
+        )
+        rows = [(str(key), int(u), int(n)) for key, u, n in await self._rows(query)]
+        return sorted(rows, key=lambda row: (-(row[1] + row[2]), row[0]))
 
     async def unanswered(self, f: Filters) -> list[Unanswered]:
         """The user's question before each decline, identical (masked) texts together, most

@@ -27,7 +27,7 @@ REASON_TITLES = {
     "gave_up": "多次未答",
 }
 BY_TITLES = {By.DAY: "日期", By.WEEK: "周（起始日）", By.MONTH: "月份"}
-NAMES = ("trend", "questions", "unanswered", "hours", "agents", "skills")
+NAMES = ("trend", "questions", "feedback", "unanswered", "hours", "agents", "skills")
 
 
 @dataclass(frozen=True)
@@ -95,15 +95,37 @@ def trend(rows: Sequence[TrendRow], by: By) -> Table:
     )
 
 
-def questions(rows: Sequence[tuple[str, int]], titles: dict[str, str]) -> Table:
+def questions(
+    rows: Sequence[tuple[str, int]], titles: dict[str, str], after: dict[str, int]
+) -> Table:
     total = sum(n for _, n in rows)
     return Table(
         "questions",
         "热门问题（知识库条目）",
-        ["排名", "条目编号", "问题", "回答次数", "命中率(%)"],
+        ["排名", "条目编号", "问题", "回答次数", "命中率(%)", "答后转人工", "答后转人工率(%)"],
         [
-            [rank, entry, titles.get(entry, ""), n, percent(n, total)]
+            [
+                rank,
+                entry,
+                titles.get(entry, ""),
+                n,
+                percent(n, total),
+                after.get(entry, 0),
+                percent(after.get(entry, 0), n),
+            ]
             for rank, (entry, n) in enumerate(rows[:TOP], 1)
+        ],
+    )
+
+
+def feedback(rows: Sequence[tuple[str, int, int]], titles: dict[str, str]) -> Table:
+    return Table(
+        "feedback",
+        "知识库条目有用率",
+        ["排名", "条目编号", "问题", "评价数", "有用", "没用", "有用率(%)"],
+        [
+            [rank, entry, titles.get(entry, ""), yes + no, yes, no, percent(yes, yes + no)]
+            for rank, (entry, yes, no) in enumerate(rows[:TOP], 1)
         ],
     )
 

@@ -99,7 +99,11 @@ class WeChatUser:
         return re.findall(r"^\d+\. (.+)$", self.last, re.MULTILINE)
 
     def choose(self, title: str) -> str:
-        return self.say(str(self.options().index(title) + 1))
+        """Reply with the number shown beside the option (an answer's own steps are numbered
+        too, so the option is the last line with that title)."""
+        numbers = re.findall(rf"^(\d+)\. {re.escape(title)}$", self.last, re.MULTILINE)
+        assert numbers, f"{title!r} not offered in {self.last!r}"
+        return self.say(numbers[-1])
 
     def pushed(self) -> list[str]:
         return self._api.texts(self.openid)
@@ -185,7 +189,11 @@ def test_browse_the_faq_and_ask_in_words(user) -> None:
     assert len(questions) >= 3
     answer = user.choose(questions[0])
     assert len(answer) > 20
-    assert "没解决？转人工" in user.options()
+    options = user.options()
+    assert options[-3:] == ["有用", "没用", "没解决？转人工"]
+    # 没用 as the channel offers it (a numbered option, an inline button): an apology and ways on.
+    sorry = user.choose("没用")
+    assert "抱歉这个回答没能帮到您" in sorry and "没解决？转人工" in user.options()
     assert "解锁" in user.say("法人卡被锁了怎么解锁")
 
 

@@ -80,7 +80,7 @@ def in_csv(value) -> str:
 def open_reports(page: Page, stack, username: str, day) -> None:
     log_in(page, stack, username, PASSWORD)
     page.locator(".swa-tab-reports").click()
-    expect(page.locator(".swa-report")).to_have_count(6)  # the default period first
+    expect(page.locator(".swa-report")).to_have_count(7)  # the default period first
     page.select_option(".swa-reports-period", "custom")
     page.fill(".swa-reports-start", day.isoformat())
     page.fill(".swa-reports-end", day.isoformat())
@@ -121,7 +121,8 @@ def test_a_supervisor_sees_the_day_in_charts_tables_and_csv(stack, browser, day_
 
         # The API's rows are the script's figures (less the columns the script does not know).
         assert api["trend"]["rows"] == want["trend"]
-        assert [[r[0], r[1], r[3], r[4]] for r in api["questions"]["rows"]] == want["questions"]
+        assert [[r[0], r[1], *r[3:]] for r in api["questions"]["rows"]] == want["questions"]
+        assert [[r[0], r[1], *r[3:]] for r in api["feedback"]["rows"]] == want["feedback"]
         assert [r[:3] for r in api["unanswered"]["rows"]] == want["unanswered"]
         assert api["hours"]["rows"] == want["hours"]
         assert [r[1:] for r in api["agents"]["rows"]] == want["agents"]
@@ -149,7 +150,17 @@ def test_a_supervisor_sees_the_day_in_charts_tables_and_csv(stack, browser, day_
         titles = entry_titles()
         assert charts["questions"] == {
             "labels": [titles[r[1]] for r in want["questions"]],
-            "series": {"回答次数": [r[2] for r in want["questions"]]},
+            "series": {
+                "回答次数": [r[2] for r in want["questions"]],
+                "答后转人工": [r[4] for r in want["questions"]],
+            },
+        }
+        assert charts["feedback"] == {
+            "labels": [titles[r[1]] for r in want["feedback"]],
+            "series": {
+                "有用": [r[3] for r in want["feedback"]],
+                "没用": [r[4] for r in want["feedback"]],
+            },
         }
         assert charts["unanswered"] == {
             "labels": [r[1] for r in want["unanswered"]],

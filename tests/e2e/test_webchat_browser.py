@@ -116,6 +116,35 @@ def test_chat_buttons_history_and_reconnect(stack, page: Page) -> None:
     page.screenshot(path=str(SCREENSHOT_DIR / "webchat.png"), full_page=True)
 
 
+def test_an_answer_asks_whether_it_helped_once(stack, page: Page) -> None:
+    """有用 / 没用 under an FAQ answer: one verdict per answer, the bot's reply to each."""
+    page.goto(stack.service_url)
+    expect(bot_messages(page)).to_have_count(1)
+    page.fill("#swa-input", "法人卡密码忘了怎么办")
+    page.locator(".swa-send").click()
+    expect(bot_messages(page)).to_have_count(2)
+    answer = bot_messages(page).last
+    expect(answer.locator(".swa-bubble")).to_contain_text("【")
+    row = answer.locator(".swa-feedback")
+    expect(row).to_contain_text("这个回答对您有帮助吗？")
+    expect(row.locator("button")).to_have_text(["有用", "没用"])
+    # Not among the answer's own buttons: the way to a human stays the last of those.
+    expect(answer.locator(".swa-buttons button").last).to_have_text("没解决？转人工")
+    expect(answer.locator(".swa-buttons button", has_text="有用")).to_have_count(0)
+
+    row.locator("button", has_text="没用").click()
+    for verdict in ("有用", "没用"):
+        expect(row.locator("button", has_text=verdict)).to_be_disabled()
+    expect(row.locator('button[aria-pressed="true"]')).to_have_text("没用")
+    expect(page.locator('.swa-msg[data-role="user"] .swa-bubble').last).to_have_text("没用")
+    expect(bot_messages(page)).to_have_count(3)
+    sorry = bot_messages(page).last
+    expect(sorry).to_contain_text("抱歉这个回答没能帮到您")
+    expect(sorry.locator(".swa-buttons button")).to_have_text(["常见问题", "没解决？转人工"])
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / "webchat-feedback.png"), full_page=True)
+
+
 def test_links_and_line_breaks_render_safely(stack, page: Page) -> None:
     page.goto(stack.service_url)
     expect(page.locator(".swa-status")).to_have_text("在线")

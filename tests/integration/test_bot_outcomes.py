@@ -55,6 +55,17 @@ QUERY = as_rasa(
 )
 
 
+def verdict(entry: str, useful: bool) -> tuple[str, list[dict]]:
+    """A 有用 / 没用 click under `entry`'s answer, and the action's reply to it."""
+    button = replies.feedback_buttons(KB.entry(entry))[0 if useful else 1]
+    reply = bot_events.mark(replies.feedback_reply(useful), "feedback", entry=entry, useful=useful)
+    return button["payload"], as_rasa(reply)
+
+
+USEFUL = verdict("card_unlock_legal", True)
+NOT_USEFUL = verdict("card_unlock_legal", False)
+
+
 def handoff(skill: Skill) -> str:
     return f'/handoff{{"handoff_skill":"{skill.value}"}}'
 
@@ -64,6 +75,8 @@ ANSWERS = {
     "讲个笑话": DECLINE,
     "那个东西怎么弄": SUGGEST,
     QUOTA: QUERY,
+    USEFUL[0]: USEFUL[1],
+    NOT_USEFUL[0]: NOT_USEFUL[1],
     **{handoff(s): [{"custom": {"handoff": {"skill": s.value}}}] for s in Skill},
 }
 
@@ -157,6 +170,9 @@ def test_sessions_get_one_outcome_each_counted_once(service, database_url, redis
             assert say(chat, "讲个笑话")[0]["text"] == replies.DECLINE_TEXT
             assert say(chat, "那个东西怎么弄")[0]["text"] == replies.NOT_SURE_TEXT
             assert say(chat, "我的个人额度", QUOTA)[0]["text"].startswith("您 2026")
+            # 有用, then 没用 on the same answer: the last verdict counts.
+            assert say(chat, "有用", USEFUL[0])[0]["text"] == replies.USEFUL_THANKS_TEXT
+            assert say(chat, "没用", NOT_USEFUL[0])[0]["text"] == replies.NOT_USEFUL_TEXT
         # Handed off: an answer, 转人工, an agent takes the user and closes the chat.
         with open_chat(service) as chat:
             ids["handed"] = conversation(chat)
@@ -236,17 +252,23 @@ def test_sessions_get_one_outcome_each_counted_once(service, database_url, redis
 
     [bot] = by_id[ids["bot"]]
     assert (bot["outcome"], bot["channel"], bot["skill"]) == ("contained", "webchat", None)
-    assert (bot["user_turns"], bot["bot_turns"]) == (4, 4)
+    assert (bot["user_turns"], bot["bot_turns"]) == (6, 6)
     assert (bot["answers"], bot["declines"], bot["suggestions"], bot["queries"]) == (1, 1, 1, 1)
     assert bot["entries"] == {"card_unlock_legal": 1}
     assert bot["suggested"] == {"card_unlock_legal": 1, "card_password": 1}
     assert bot["unanswered"] == {"out_of_scope:讲个笑话": 1}  # the question declined
     assert bot["handoff_requested"] is False
+    assert (bot["useful"], bot["not_useful"]) == (0, 1)
+    assert bot["feedback"] == {"card_unlock_legal": [0, 1]}
+    assert bot["handoff_after"] == {}
 
     [handed] = by_id[ids["handed"]]
     assert (handed["outcome"], handed["skill"], handed["answers"]) == ("handed_off", "account", 1)
     assert handed["chat_id"] is not None and handed["handoff_requested"] is True
     assert handed["queued"] is True
+    # The answer given just before 转人工: the entry that did not settle it.
+    assert handed["handoff_after"] == {"card_unlock_legal": 1}
+    assert (handed["useful"], handed["not_useful"], handed["feedback"]) == (0, 0, {})
 
     [abandoned] = by_id[ids["abandoned"]]
     assert (abandoned["outcome"], abandoned["skill"], abandoned["bot_turns"]) == (
@@ -318,6 +340,8 @@ def test_sessions_get_one_outcome_each_counted_once(service, database_url, redis
     assert metric(scraped, "swa_bot_queries_total", channel="webchat") >= 1
     assert metric(scraped, "swa_bot_turns_total", channel="webchat") >= 4 + 1 + 1 + 3 + 1
     assert metric(scraped, "swa_bot_sessions_total", outcome="contained", channel="wechat") == 0
+    assert metric(scraped, "swa_bot_feedback_total", verdict="not_useful", channel="webchat") == 1
+    assert metric(scraped, "swa_bot_feedback_total", verdict="useful", channel="webchat") == 0
 
 
 async def test_the_actions_mark_what_each_reply_was(redis_client) -> None:
@@ -344,6 +368,13 @@ async def test_the_actions_mark_what_each_reply_was(redis_client) -> None:
     assert suggested["kind"] == "suggest" and "card_password" in suggested["entries"]
     assert await reply(parse("明天下雨吗", intent="out_of_scope"), faq_failures=1.0) == [
         [{"kind": "decline", "reason": "gave_up"}]
+    ]
+    entities = [
+        {"entity": "faq_entry", "value": "card_password"},
+        {"entity": "faq_feedback", "value": "useful"},
+    ]
+    assert await reply(parse(USEFUL[0], entities=entities)) == [
+        [{"kind": "feedback", "entry": "card_password", "useful": True}]
     ]
 
 

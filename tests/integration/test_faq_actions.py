@@ -60,12 +60,76 @@ async def test_answer_has_related_questions_and_handoff_and_is_counted(hot, redi
     assert [b["title"] for b in messages[0]["buttons"]] == [
         "操作员卡锁了怎么解锁？",
         "卡介质初始密码是多少？",
+        "有用",
+        "没用",
         "没解决？转人工",
     ]
     assert messages[0]["buttons"][0]["payload"] == '/faq{"faq_entry":"card_unlock_operator"}'
+    assert messages[0]["buttons"][2]["payload"] == (
+        '/faq{"faq_entry":"card_unlock_legal","faq_feedback":"useful"}'
+    )
     assert slot_values(events) == {"faq_last_entry": "card_unlock_legal", "faq_failures": 0.0}
     assert await redis_client.zscore(bucket(TODAY), "card_unlock_legal") == 1
     assert 0 < await redis_client.ttl(bucket(TODAY)) <= BUCKET_TTL_SECONDS
+
+
+def feedback_click(entry: str, verdict: str) -> dict:
+    values = {"faq_entry": entry, "faq_feedback": verdict}
+    return parse(
+        replies.feedback_buttons(KB.entry(entry))[0]["payload"],
+        entities=[{"entity": name, "value": value} for name, value in values.items()],
+    )
+
+
+async def test_useful_is_thanked_and_marked_for_the_statistics(hot) -> None:
+    action = ActionAnswerFaq(KB, hot, clock)
+    messages, events = await run(action, feedback_click("card_password", "useful"))
+    assert messages == [
+        {
+            **messages[0],
+            "text": replies.USEFUL_THANKS_TEXT,
+            "custom": {
+                "bot_events": [{"kind": "feedback", "entry": "card_password", "useful": True}]
+            },
+        }
+    ]
+    # Not an answer: the entry answered last and the misses in a row stay as they were.
+    assert events == []
+
+
+async def test_not_useful_apologises_and_offers_the_ways_on(hot) -> None:
+    messages, _ = await run(
+        ActionAnswerFaq(KB, hot, clock), feedback_click("card_password", "not_useful")
+    )
+    assert messages[0]["text"] == replies.NOT_USEFUL_TEXT
+    assert messages[0]["buttons"] == [replies.MENU_BUTTON, replies.HANDOFF_BUTTON]
+    assert messages[0]["custom"]["bot_events"] == [
+        {"kind": "feedback", "entry": "card_password", "useful": False}
+    ]
+
+
+async def test_feedback_typed_as_the_buttons_title_counts_as_the_click(hot) -> None:
+    """WeChat and Telegram users type what they read: "没用" under an answer is that button."""
+    answer = replies.answer(KB.entry("card_password"), KB)
+    message = parse("没用", [("card_password", 0.2)], intent="nlu_fallback")
+    dispatcher = CollectingDispatcher()
+    typed = tracker(message)
+    typed.events = [
+        {"event": "bot", "text": answer["text"], "data": {"buttons": answer["buttons"]}}
+    ]
+    await ActionAnswerFaq(KB, hot, clock).run(dispatcher, typed, {})
+    assert dispatcher.messages[0]["custom"]["bot_events"] == [
+        {"kind": "feedback", "entry": "card_password", "useful": False}
+    ]
+
+
+async def test_an_unknown_verdict_is_no_feedback(hot) -> None:
+    messages, _ = await run(
+        ActionAnswerFaq(KB, hot, clock), feedback_click("card_password", "maybe")
+    )
+    assert all(
+        e["kind"] != "feedback" for m in messages for e in m.get("custom", {}).get("bot_events", [])
+    )
 
 
 async def test_follow_up_uses_the_previous_answer(hot) -> None:

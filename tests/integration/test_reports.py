@@ -55,7 +55,8 @@ def comparable(tables: dict) -> dict:
     """The API's rows less the columns the script does not know (report_day.expected_rows)."""
     return {
         "trend": tables["trend"]["rows"],
-        "questions": [[r[0], r[1], r[3], r[4]] for r in tables["questions"]["rows"]],
+        "questions": [[r[0], r[1], *r[3:]] for r in tables["questions"]["rows"]],
+        "feedback": [[r[0], r[1], *r[3:]] for r in tables["feedback"]["rows"]],
         "unanswered": [r[:3] for r in tables["unanswered"]["rows"]],
         "hours": tables["hours"]["rows"],
         "agents": [r[1:] for r in tables["agents"]["rows"]],
@@ -74,21 +75,25 @@ def test_every_table_shows_the_scripted_day(supervisor, day_written, channel) ->
         want = report_day.expected_rows(day, agents, channel)
         got = comparable(tables)
         # Chats are filtered by their conversation's channel too.
-        assert {k: got[k] for k in ("trend", "questions", "unanswered")} == {
-            k: want[k] for k in ("trend", "questions", "unanswered")
-        }
-    questions = tables["questions"]["rows"]
-    assert all(row[2] == entry_titles()[row[1]] for row in questions)
+        shared = ("trend", "questions", "feedback", "unanswered")
+        assert {k: got[k] for k in shared} == {k: want[k] for k in shared}
+    for name in ("questions", "feedback"):
+        assert all(row[2] == entry_titles()[row[1]] for row in tables[name]["rows"])
     assert tables["trend"]["columns"][:3] == ["日期", "会话数", "用户消息数"]
     if channel is None:
         # The figures by hand, so that the helper computing them cannot hide a mistake.
         [trend] = tables["trend"]["rows"]
-        assert trend[1:9] == [12, 21, 10, 6, 3, 1, 2, 4]
+        assert trend[1:9] == [12, 25, 14, 6, 3, 1, 2, 4]
         reasons = {row[1]: row[3] for row in tables["unanswered"]["rows"]}
         assert reasons["讲个笑话"] == "超出服务范围 3"
         assert reasons["那个东西"] == "未能理解 1"
         by_skill = {row[1]: row[0] for row in tables["skills"]["rows"]}
         assert by_skill == {s: SKILL_TITLES[Skill(s)] for s in ("account", "declaration")}
+        # 有用 once, 没用 twice (one user changed their mind: their last verdict counts).
+        assert tables["feedback"]["rows"] == [
+            [1, "card_forgot_password", entry_titles()["card_forgot_password"], 3, 1, 2, 33.3]
+        ]
+        assert [r[5:] for r in tables["questions"]["rows"]] == [[0, 0.0], [1, 50.0]]
         nine = tables["hours"]["rows"][9]
         assert nine == ["09:00-10:00", 1, 0, 0.0, 1, 120.0, 120.0]
 

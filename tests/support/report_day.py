@@ -33,7 +33,8 @@ from queue_service.outcomes import SessionJob
 from queue_service.transcripts import TranscriptStore
 
 # A turn: what the user said and how the bot answered: ("answer", entry id),
-# ("decline", reason), or None (no bot reply, e.g. a handoff request).
+# ("decline", reason), ("useful" or "not_useful", entry id) for the bot's reply to a 有用 /
+# 没用 click, or None (no bot reply, e.g. a handoff request).
 Turn = tuple[str, tuple[str, str] | None]
 
 
@@ -67,13 +68,21 @@ SCRIPT = [
         "webchat",
         9,
         5,
-        [("卡密码忘了怎么办", ("answer", ANSWER_A)), ("怎么委托报关", ("answer", ANSWER_B))],
+        [
+            ("卡密码忘了怎么办", ("answer", ANSWER_A)),
+            ("有用", ("useful", ANSWER_A)),
+            ("怎么委托报关", ("answer", ANSWER_B)),
+        ],
     ),
     Conversation(
         "webchat",
         9,
         40,
-        [("讲个笑话", ("decline", "out_of_scope")), ("卡密码忘了", ("answer", ANSWER_A))],
+        [
+            ("讲个笑话", ("decline", "out_of_scope")),
+            ("卡密码忘了", ("answer", ANSWER_A)),
+            ("没用", ("not_useful", ANSWER_A)),
+        ],
     ),
     Conversation(
         "wechat",
@@ -109,7 +118,11 @@ SCRIPT = [
         "webchat",
         16,
         0,
-        [("卡密码忘了", ("answer", ANSWER_A))],
+        [
+            ("卡密码忘了", ("answer", ANSWER_A)),
+            ("有用", ("useful", ANSWER_A)),
+            ("没用", ("not_useful", ANSWER_A)),  # changed their mind: the last verdict counts
+        ],
         again_after_min=70,
         again=[("讲个笑话", ("decline", "out_of_scope"))],
     ),
@@ -127,7 +140,11 @@ def _at(day: date, hour: int, minute: int) -> datetime:
 
 def _bot(event: tuple[str, str], at: datetime) -> OutboundMessage:
     kind, value = event
-    details = {"entry": value} if kind == bot_events.ANSWER else {"reason": value}
+    if kind in ("useful", "not_useful"):
+        details: dict = {"entry": value, "useful": kind == "useful"}
+        kind = bot_events.FEEDBACK
+    else:
+        details = {"entry": value} if kind == bot_events.ANSWER else {"reason": value}
     message = bot_events.mark({"text": "机器人的回答"}, kind, **details)
     return OutboundMessage(
         role=Role.BOT, text=message["text"], custom=message["custom"], created_at=at
@@ -255,6 +272,9 @@ class Figures:
     waits_by_hour: dict[int, list[int]]
     agents: dict[str, list[Handoff]]
     skills: dict[str, list[Handoff]]
+    useful: Counter[str] = field(default_factory=Counter)
+    not_useful: Counter[str] = field(default_factory=Counter)
+    handoff_after: Counter[str] = field(default_factory=Counter)
 
 
 def expected(channel: str | None = None) -> Figures:
@@ -269,9 +289,15 @@ def expected(channel: str | None = None) -> Figures:
             f.no_answer += bool(declined)
             f.unanswered.update(declined)
             f.entries.update(e[1] for _, e in turns if e and e[0] == "answer")
+            verdicts = {e[1]: e[0] for _, e in turns if e and e[0] in ("useful", "not_useful")}
+            for entry, verdict in verdicts.items():
+                (f.useful if verdict == "useful" else f.not_useful)[entry] += 1
             f.user_turns += len(turns)
             f.bot_turns += sum(1 for _, e in turns if e)
             h = c.handoff if index == 0 else None
+            answered = [e[1] for _, e in turns if e and e[0] == "answer"]
+            if h and answered:
+                f.handoff_after[answered[-1]] += 1
             if h and h.kind == "chat":
                 f.user_turns += 1  # the user's line to the agent
             if h and h.kind == "abandon" and c.minute % 2:
@@ -326,7 +352,24 @@ def expected_rows(day: date, names: dict[str, str], channel: str | None = None) 
     ]
     total = sum(f.entries.values())
     ranked = sorted(f.entries.items(), key=lambda kv: (-kv[1], kv[0]))
-    questions = [[i, e, n, _pct(n, total)] for i, (e, n) in enumerate(ranked, 1)]
+    questions = [
+        [i, e, n, _pct(n, total), f.handoff_after[e], _pct(f.handoff_after[e], n)]
+        for i, (e, n) in enumerate(ranked, 1)
+    ]
+    rated = sorted(
+        set(f.useful) | set(f.not_useful), key=lambda e: (-(f.useful[e] + f.not_useful[e]), e)
+    )
+    feedback = [
+        [
+            i,
+            e,
+            f.useful[e] + f.not_useful[e],
+            f.useful[e],
+            f.not_useful[e],
+            _pct(f.useful[e], f.useful[e] + f.not_useful[e]),
+        ]
+        for i, e in enumerate(rated, 1)
+    ]
     unanswered = sorted(f.unanswered.items(), key=lambda kv: (-kv[1], kv[0]))
     hours = []
     for h in range(24):
@@ -362,9 +405,10 @@ def expected_rows(day: date, names: dict[str, str], channel: str | None = None) 
     return {
         "trend": trend,
         # Rows as the API has them less a column the script does not know (checked apart):
-        # questions less the entry's title, unanswered less the reasons, agents less the
-        # display name, skills less the skill's title.
+        # questions and feedback less the entry's title, unanswered less the reasons, agents
+        # less the display name, skills less the skill's title.
         "questions": questions,
+        "feedback": feedback,
         "unanswered": [[i, text, n] for i, (text, n) in enumerate(unanswered, 1)],
         "hours": hours,
         "agents": agents,

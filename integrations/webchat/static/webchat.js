@@ -269,6 +269,8 @@ function renderMessage(message) {
     frame.appendChild(img);
     item.appendChild(frame);
   }
+  var verdicts = buttons.filter(isFeedback);
+  buttons = buttons.filter(function (button) { return !isFeedback(button); });
   if (buttons.length) {
     var group = document.createElement("div");
     group.className = "swa-buttons";
@@ -281,6 +283,7 @@ function renderMessage(message) {
     });
     item.appendChild(group);
   }
+  if (verdicts.length) item.appendChild(renderFeedback(verdicts));
   if (!item.childNodes.length) return null;
   var meta = document.createElement("div");
   meta.className = "swa-meta";
@@ -289,6 +292,34 @@ function renderMessage(message) {
   log.insertBefore(item, typingItem && typingItem.parentNode === log ? typingItem : null);
   scrollToEnd();
   return item;
+}
+
+// 有用 / 没用 under an FAQ answer: a quiet row of its own, one verdict per answer on this page
+// (WeChat and Telegram show them as the answer's other options).
+function isFeedback(button) {
+  return String(button.payload || "").indexOf('"faq_feedback"') >= 0;
+}
+
+function renderFeedback(verdicts) {
+  var row = document.createElement("div");
+  row.className = "swa-feedback";
+  var ask = document.createElement("span");
+  ask.textContent = "这个回答对您有帮助吗？";
+  row.appendChild(ask);
+  verdicts.forEach(function (button) {
+    var el = document.createElement("button");
+    el.type = "button";
+    el.textContent = button.title;
+    el.addEventListener("click", function () {
+      row.querySelectorAll("button").forEach(function (other) {
+        other.disabled = true;
+        other.setAttribute("aria-pressed", String(other === el));
+      });
+      send(button.title, button.payload);
+    });
+    row.appendChild(el);
+  });
+  return row;
 }
 
 function showTyping(on, text) {

@@ -35,7 +35,8 @@ var CHARTS = {
       series: [{ col: "独立接待率(%)", line: true }, { col: "转人工率(%)", line: true }, { col: "无答案率(%)", line: true }],
     },
   ],
-  questions: [{ id: "questions", label: "问题", top: true, series: [{ col: "回答次数" }] }],
+  questions: [{ id: "questions", label: "问题", top: true, series: [{ col: "回答次数" }, { col: "答后转人工" }] }],
+  feedback: [{ id: "feedback", label: "问题", top: true, series: [{ col: "有用" }, { col: "没用" }] }],
   unanswered: [{ id: "unanswered", label: "用户问题（已脱敏）", top: true, series: [{ col: "次数" }] }],
   hours: [{
     id: "hours",
