@@ -3,7 +3,7 @@
 Starts a PostgreSQL of its own (bench/own_postgres.py), creates the schema with the service's
 migrations, and loads 100,000 closed sessions (`bot_sessions`) over 90 days with their
 1,000,000 transcript lines (user questions, bot replies marked with the bot's events: answers,
-declines) and the chats of the sessions handed to agents; then times each chart's query
+declines, 有用 / 没用) and the chats of the sessions handed to agents; then times each chart's query
 (queue_service/reports/queries.py) for the last 30 days, interleaved with the yardstick: the
 same period's sessions counted on the `started_at` index alone. The ratio p50/count says what
 a chart costs beyond touching the period's index entries.
@@ -28,12 +28,14 @@ import psycopg
 
 from bench.own_postgres import own_postgres
 from bench.queue import percentile, summary
+from bench.records import interleaved
 from kernel.clock import china_now
 from kernel.skills import Skill
 from queue_service import db
 from queue_service.reports.dialect import By, for_name
 from queue_service.reports.period import ReportPeriod
 from queue_service.reports.queries import Filters, Reports
+from queue_service.session_keys import daily_rows
 
 DAYS = 90
 CHANNELS = (("webchat", 6), ("wechat", 3), ("telegram", 1))
@@ -61,7 +63,7 @@ def generate(sessions: int, lines: int, end: datetime, seed: int = 7):
     rng = random.Random(seed)
     channels = [c for c, weight in CHANNELS for _ in range(weight)]
     per_session = lines / sessions / 2  # user turns per session, on average
-    transcript, rows, chats = [], [], []
+    transcript, rows, chats, keyed = [], [], [], []
     line_id = chat_id = 0
     start_of = end - timedelta(days=DAYS)
     for index in range(sessions):
@@ -72,6 +74,8 @@ def generate(sessions: int, lines: int, end: datetime, seed: int = 7):
         conversation = f"{channel}:{index:07d}"
         turns = max(1, round(rng.gauss(per_session, 1.5)))
         entries, unanswered, declines, answers, at = Counter(), Counter(), 0, 0, started
+        verdicts: dict[str, bool] = {}
+        last_entry = None
         first = line_id + 1
         for _ in range(turns):
             kind = rng.random()
@@ -88,6 +92,9 @@ def generate(sessions: int, lines: int, end: datetime, seed: int = 7):
                 events = [{"kind": "answer", "entry": entry}]
                 entries[entry] += 1
                 answers += 1
+                last_entry = entry
+                if rng.random() < 0.15:  # a 有用 / 没用 click (its own lines are left out)
+                    verdicts[entry] = rng.random() < 0.7
             else:
                 events = []
             extra = {"custom": {"bot_events": events}} if events else {}
@@ -129,6 +136,19 @@ def generate(sessions: int, lines: int, end: datetime, seed: int = 7):
                 )
             )
             at = closed
+        feedback = {e: [int(v), int(not v)] for e, v in verdicts.items()}
+        after = {last_entry: 1} if last_entry and outcome != "contained" else {}
+        keyed.append(
+            {
+                "started_at": started,
+                "channel": channel,
+                "skill": skill,
+                "entries": entries,
+                "feedback": feedback,
+                "handoff_after": after,
+                "unanswered": unanswered,
+            }
+        )
         rows.append(
             (
                 conversation,
@@ -153,12 +173,17 @@ def generate(sessions: int, lines: int, end: datetime, seed: int = 7):
                 None,
                 at + timedelta(minutes=31),
                 json.dumps(unanswered),
+                sum(verdicts.values()),
+                len(verdicts) - sum(verdicts.values()),
+                json.dumps(feedback),
+                json.dumps(after),
             )
         )
-    return transcript, rows, chats
+    # What the service adds when it writes each session (queue_service/session_keys.py).
+    return transcript, rows, chats, daily_rows(keyed)
 
 
-def load(dsn: str, transcript, rows, chats) -> None:
+def load(dsn: str, transcript, rows, chats, daily) -> None:
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
         with cur.copy(
             "COPY transcript_messages (id, conversation_id, role, text, agent, extra, "
@@ -170,7 +195,8 @@ def load(dsn: str, transcript, rows, chats) -> None:
             "COPY bot_sessions (conversation_id, channel, started_at, ended_at, outcome, "
             "first_line_id, last_line_id, user_turns, bot_turns, answers, declines, "
             "suggestions, queries, entries, suggested, handoff_requested, queued, "
-            "skill, chat_id, ticket_id, closed_at, unanswered) FROM STDIN"
+            "skill, chat_id, ticket_id, closed_at, unanswered, useful, not_useful, feedback, "
+            "handoff_after) FROM STDIN"
         ) as copy:
             for row in rows:
                 copy.write_row(row)
@@ -180,6 +206,11 @@ def load(dsn: str, transcript, rows, chats) -> None:
         ) as copy:
             for row in chats:
                 copy.write_row(row)
+        with cur.copy("COPY bot_daily_keys (day, kind, channel, skill, key, n) FROM STDIN") as copy:
+            for row in daily:
+                copy.write_row(
+                    (row["day"], row["kind"], row["channel"], row["skill"], row["key"], row["n"])
+                )
         for table in ("transcript_messages", "chats"):
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -188,12 +219,6 @@ def load(dsn: str, transcript, rows, chats) -> None:
         conn.commit()
         conn.autocommit = True
         cur.execute("VACUUM ANALYZE")
-
-
-async def timed(call: Callable[[], Awaitable[object]]) -> float:
-    started = time.perf_counter()
-    await call()
-    return (time.perf_counter() - started) * 1000
 
 
 async def measure(url: str, rounds: int) -> dict[str, list[float]]:
@@ -205,17 +230,14 @@ async def measure(url: str, rounds: int) -> dict[str, list[float]]:
         "count": lambda: reports.plain_count(f),
         "trend": lambda: reports.trend(f),
         "questions": lambda: reports.questions(f),
+        "after": lambda: reports.handoffs_after(f),
+        "feedback": lambda: reports.feedback(f),
         "unanswered": lambda: reports.unanswered(f),
         "hours": lambda: reports.hours(f),
         "agents": lambda: reports.staff(f, "agent"),
         "skills": lambda: reports.staff(f, "skill"),
     }
-    figures: dict[str, list[float]] = {name: [] for name in calls}
-    for call in calls.values():  # warm the pool and the caches
-        await call()
-    for _ in range(rounds):  # interleaved, so that machine noise hits all alike
-        for name, call in calls.items():
-            figures[name].append(await timed(call))
+    figures = await interleaved(calls, rounds)
     print(f"30-day period: {await reports.plain_count(f)} sessions")
     await engine.dispose()
     return figures
@@ -226,10 +248,11 @@ def main(args: argparse.Namespace) -> str:
         db.upgrade(url)
         started = time.monotonic()
         end = datetime.now(UTC)
-        transcript, rows, chats = generate(args.sessions, args.lines, end)
-        load(url.replace("+psycopg", ""), transcript, rows, chats)
+        transcript, rows, chats, daily = generate(args.sessions, args.lines, end)
+        load(url.replace("+psycopg", ""), transcript, rows, chats, daily)
         print(
-            f"loaded {len(transcript)} lines, {len(rows)} sessions, {len(chats)} chats "
+            f"loaded {len(transcript)} lines, {len(rows)} sessions, {len(chats)} chats, "
+            f"{len(daily)} daily key sums "
             f"in {time.monotonic() - started:.0f} s"
         )
         figures = asyncio.run(measure(url, args.rounds))

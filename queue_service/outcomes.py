@@ -62,6 +62,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kernel import bot_events
 from kernel.conversation_ids import channel_of
 from kernel.messages import Role
+from queue_service import session_keys
 from queue_service import transcript_outbox as outbox
 from queue_service.db import Chat, Ticket, TranscriptMessage, as_utc
 from queue_service.handoff import desk, texts
@@ -516,9 +517,14 @@ class SessionJob:
         inserted: list[Session] = []
         async with self._sessions() as db, db.begin():
             statement = _insert(db.bind.dialect.name)
+            added = []
             for session in wanted:
-                if (await db.execute(statement, session.row(now))).first() is not None:
+                row = session.row(now)
+                if (await db.execute(statement, row)).first() is not None:
                     inserted.append(session)
+                    added.append(row)
+            # The reports' daily sums, only for rows this insert wrote (session_keys.py).
+            await session_keys.add(db, added)
         result.written.extend(inserted)
         await self._add_totals(inserted)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Integer, Text, cast, func
+from sqlalchemy import Integer, cast, func
 from sqlalchemy.sql.elements import ColumnElement
 
 ZONE = "Asia/Shanghai"
@@ -38,24 +38,6 @@ class Dialect:
     def seconds(self, start: Any, end: Any) -> ColumnElement[float]:
         raise NotImplementedError
 
-    def json_pairs(self, column: Any) -> Any:
-        """A JSON object column's (key, value) pairs as a table (values as text or numbers)."""
-        raise NotImplementedError
-
-    def json_items(self, column: Any) -> Any:
-        """A JSON object column's (key, value) pairs with the values as JSON (arrays)."""
-        raise NotImplementedError
-
-    def item(self, value: Any, index: int) -> ColumnElement[int]:
-        """Element `index` of a JSON array value (from `json_items`), as an integer."""
-        raise NotImplementedError
-
-    def as_text(self, column: Any) -> ColumnElement[str]:
-        return cast(column, Text)
-
-    def as_int(self, column: Any) -> ColumnElement[int]:
-        return cast(column, Integer)
-
 
 class Postgres(Dialect):
     def _local(self, at: Any) -> Any:
@@ -70,15 +52,6 @@ class Postgres(Dialect):
 
     def seconds(self, start: Any, end: Any) -> ColumnElement[float]:
         return func.extract("epoch", end - start)
-
-    def json_pairs(self, column: Any) -> Any:
-        return func.json_each_text(column).table_valued("key", "value")
-
-    def json_items(self, column: Any) -> Any:
-        return func.json_each(column).table_valued("key", "value")
-
-    def item(self, value: Any, index: int) -> ColumnElement[int]:
-        return cast(value.op("->>")(index), Integer)
 
 
 class Sqlite(Dialect):
@@ -95,15 +68,6 @@ class Sqlite(Dialect):
 
     def seconds(self, start: Any, end: Any) -> ColumnElement[float]:
         return (func.julianday(end) - func.julianday(start)) * 86400.0
-
-    def json_pairs(self, column: Any) -> Any:
-        return func.json_each(column).table_valued("key", "value")
-
-    def json_items(self, column: Any) -> Any:
-        return self.json_pairs(column)  # SQLite's json_each gives arrays as JSON text
-
-    def item(self, value: Any, index: int) -> ColumnElement[int]:
-        return cast(func.json_extract(value, f"$[{index}]"), Integer)
 
 
 def for_name(name: str) -> Dialect:

@@ -4,10 +4,10 @@ Sources, all written once however many service instances run:
 - `bot_sessions` (queue_service/outcomes.py): one row per closed session with its outcome and
   counts, picked by `started_at` (indexed alone and with channel, outcome and skill);
 - `chats`: one row per assignment to an agent, picked by `assigned_at` (indexed);
-- each session's JSON counts, summed in SQL with the database's JSON functions: `entries`
-  (FAQ answers per entry), `feedback` (有用 / 没用 per entry), `handoff_after` (the entry
-  answered last before a request for a person) and `unanswered` (the questions declined, per
-  reason and text).
+- `bot_daily_keys` (queue_service/session_keys.py): each session's keyed counts (FAQ answers
+  per entry, 有用 / 没用 per entry, the entry answered last before a request for a person, the
+  questions declined per reason and text), summed per China-local day, channel and skill when
+  the session was written; the ranked tables sum a period's days.
 
 Filters: a channel (the conversation id's prefix) and a skill. A session has a skill only if it
 reached an agent or left a message, so with a skill chosen the session figures are those
@@ -20,9 +20,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from queue_service import session_keys
 from queue_service.db import Chat
 from queue_service.handoff.chats import AGENT_DISPOSITIONS
 from queue_service.outcomes import Outcome, bot_sessions
@@ -30,6 +31,7 @@ from queue_service.reports.dialect import Dialect
 from queue_service.reports.period import ReportPeriod
 
 S = bot_sessions.c
+K = session_keys.bot_daily_keys.c
 
 
 @dataclass(frozen=True)
@@ -136,62 +138,45 @@ class Reports:
         }
         return [found.get(label, TrendRow(label)) for label in f.period.buckets()]
 
+    async def _keys(self, f: Filters, *kinds: str) -> dict[tuple[str, str], int]:
+        """The period's daily sums per (kind, key) (session_keys.py), filtered alike."""
+        where = [K.kind.in_(kinds), K.day >= f.period.first, K.day <= f.period.last]
+        if f.channel:
+            where.append(K.channel == f.channel)
+        if f.skill:
+            where.append(K.skill == f.skill)
+        query = select(K.kind, K.key, func.sum(K.n)).where(*where).group_by(K.kind, K.key)
+        return {(str(kind), str(key)): int(n) for kind, key, n in await self._rows(query)}
+
     async def questions(self, f: Filters) -> list[tuple[str, int]]:
         """FAQ entries answered in the period's sessions: (entry id, answers), most first."""
-        pairs = self._sql.json_pairs(S.entries)
-        answers = func.sum(self._sql.as_int(pairs.c.value)).label("answers")
-        query = (
-            select(pairs.c.key, answers)
-            .select_from(bot_sessions.join(pairs, true()))
-            .where(*self._session_filters(f), S.answers > 0)
-            .group_by(pairs.c.key)
-            .order_by(answers.desc(), pairs.c.key)
-        )
-        return [(str(key), int(n)) for key, n in await self._rows(query)]
+        found = await self._keys(f, session_keys.ANSWER)
+        return sorted(((key, n) for (_, key), n in found.items()), key=lambda r: (-r[1], r[0]))
 
     async def handoffs_after(self, f: Filters) -> dict[str, int]:
         """Per FAQ entry, the sessions where it was the last answer before a request for a
         person (`handoff_after`, migration 0014)."""
-        pairs = self._sql.json_pairs(S.handoff_after)
-        query = (
-            select(pairs.c.key, func.sum(self._sql.as_int(pairs.c.value)))
-            .select_from(bot_sessions.join(pairs, true()))
-            .where(*self._session_filters(f), S.handoff_requested.is_(True), S.answers > 0)
-            .group_by(pairs.c.key)
-        )
-        return {str(key): int(n) for key, n in await self._rows(query)}
+        return {key: n for (_, key), n in (await self._keys(f, session_keys.AFTER)).items()}
 
     async def feedback(self, f: Filters) -> list[tuple[str, int, int]]:
         """有用 / 没用 per FAQ entry: (entry id, useful, not useful), most verdicts first."""
-        pairs = self._sql.json_items(S.feedback)
-        useful = func.sum(self._sql.item(pairs.c.value, 0))
-        not_useful = func.sum(self._sql.item(pairs.c.value, 1))
-        query = (
-            select(pairs.c.key, useful, not_useful)
-            .select_from(bot_sessions.join(pairs, true()))
-            .where(*self._session_filters(f), S.useful + S.not_useful > 0)
-            .group_by(pairs.c.key)
-        )
-        rows = [(str(key), int(u), int(n)) for key, u, n in await self._rows(query)]
+        found = await self._keys(f, session_keys.USEFUL, session_keys.NOT_USEFUL)
+        entries = {key for _, key in found}
+        rows = [
+            (e, found.get((session_keys.USEFUL, e), 0), found.get((session_keys.NOT_USEFUL, e), 0))
+            for e in entries
+        ]
         return sorted(rows, key=lambda row: (-(row[1] + row[2]), row[0]))
 
     async def unanswered(self, f: Filters) -> list[Unanswered]:
         """The user's question before each decline, identical (masked) texts together, most
-        first; summed in SQL from each session's `unanswered` counts (outcomes.py)."""
-        pairs = self._sql.json_pairs(S.unanswered)
-        times = func.sum(self._sql.as_int(pairs.c.value)).label("times")
-        query = (
-            select(pairs.c.key, times)
-            .select_from(bot_sessions.join(pairs, true()))
-            .where(*self._session_filters(f), S.declines > 0)
-            .group_by(pairs.c.key)
-        )
+        first, with the declines' reasons."""
         counts: Counter[str] = Counter()
         reasons: dict[str, Counter[str]] = {}
-        for key, n in await self._rows(query):
-            reason, _, text = str(key).partition(":")
-            counts[text] += int(n)
-            reasons.setdefault(text, Counter())[reason] += int(n)
+        for (_, key), n in (await self._keys(f, session_keys.UNANSWERED)).items():
+            reason, _, text = key.partition(":")
+            counts[text] += n
+            reasons.setdefault(text, Counter())[reason] += n
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return [Unanswered(text, n, dict(reasons[text])) for text, n in ranked]
 

@@ -12,9 +12,7 @@ figures the test computes from the script. An agent sees no 报表 tab and gets 
 import asyncio
 import csv
 import io
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,7 +21,7 @@ from redis.asyncio import Redis
 
 from kernel.clock import china_now
 from queue_service.reports.titles import entry_titles
-from tests.e2e.test_console_browser import PASSWORD, create_agent, log_in
+from tests.e2e.test_console_browser import PASSWORD, console_page, create_agent, log_in
 from tests.e2e.test_webchat_browser import SCREENSHOT_DIR, csp_violations
 from tests.e2e.test_webchat_browser import browser as browser  # the fixture, shared
 from tests.support import report_day
@@ -34,17 +32,9 @@ VENDOR = Path(__file__).resolve().parents[2] / "queue_service/console/static/ven
 NAMES = {"x": "客服小王", "y": "客服小李"}
 
 
-@contextmanager
-def staff_page(stack, browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    errors: list[Exception] = []
-    page.on("pageerror", lambda error: errors.append(error))
-    yield page
-    page.request.post(f"{stack.service_url}/console/api/logout")
-    context.close()
-    assert not errors, f"script errors in the console: {errors}"
+def staff_page(stack, browser: Browser):
+    """A console wide enough for the reports' two columns of charts."""
+    return console_page(stack, browser, width=1400, height=1000)
 
 
 @pytest.fixture(scope="module")
