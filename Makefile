@@ -8,6 +8,10 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 APP_STAMP := $(VENV)/.installed
 RASA_STAMP := $(RASA_VENV)/.installed
+# The console's charting library (frontend/package.json, pinned in its package-lock.json),
+# installed from the npm registry and copied next to the console's own files: no CDN.
+VENDOR_DIR := queue_service/console/static/vendor
+VENDOR_STAMP := $(VENDOR_DIR)/chart.umd.min.js
 # var/bot-data is generated from knowledge/ (the FAQ knowledge base) by `python -m stack.bot_data`.
 RASA_DATA := --config config.yml --domain bot/domain.yml --data nlu_data bot/data var/bot-data
 
@@ -17,17 +21,17 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc bench bench-nlu bench-queue bench-records bench-connections bench-cards bench-load bench-publish \
+.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc vendor bench bench-nlu bench-queue bench-records bench-connections bench-cards bench-load bench-reports bench-publish \
 	test-faults cluster cluster-stop
 
-run: $(APP_STAMP) $(RASA_STAMP)
+run: $(APP_STAMP) $(RASA_STAMP) $(VENDOR_STAMP)
 	$(VENV)/bin/python -m stack.run
 
 test: lint validate rasa-test pytest
 
 # The production profile on one machine (docs/operations.md): supervisor, nginx, N services,
 # N Rasa and action servers, PostgreSQL and Redis under var/cluster/. SWA_CLUSTER_* size it.
-cluster: $(APP_STAMP) $(RASA_STAMP)
+cluster: $(APP_STAMP) $(RASA_STAMP) $(VENDOR_STAMP)
 	stack/ensure-cluster
 	$(VENV)/bin/python -m stack.cluster up
 
@@ -52,8 +56,15 @@ rasa-test: model
 	$(RASA_VENV)/bin/rasa test core --e2e --model "$$($(VENV)/bin/python -m stack.model)" \
 		--stories tests/rasa/test_stories.yml --fail-on-prediction-errors --out var/rasa-test-results
 
-pytest: model browser pcsc
+pytest: model browser pcsc $(VENDOR_STAMP)
 	$(VENV)/bin/pytest
+
+vendor: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p $(VENDOR_DIR)
+	cp frontend/node_modules/chart.js/dist/chart.umd.min.js $@
 
 browser:
 	@stack/ensure-chromium
@@ -68,6 +79,12 @@ bench: $(APP_STAMP)
 	$(VENV)/bin/python -m bench.records
 	$(VENV)/bin/python -m bench.connections
 	$(VENV)/bin/python -m bench.card_signatures
+	$(VENV)/bin/python -m bench.reports
+
+# The reports page's queries on a PostgreSQL of its own: 1,000,000 transcript lines and 100,000
+# sessions, p99 per chart beside a plain indexed count (docs/performance.md).
+bench-reports: $(APP_STAMP)
+	$(VENV)/bin/python -m bench.reports
 
 bench-records: $(APP_STAMP)
 	$(VENV)/bin/python -m bench.records

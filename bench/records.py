@@ -39,6 +39,20 @@ async def timed(call: Callable[[], Awaitable[object]]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+async def interleaved(
+    calls: dict[str, Callable[[], Awaitable[object]]], rounds: int
+) -> dict[str, list[float]]:
+    """Each call's times in ms: all called once to warm pools and caches, then `rounds` rounds
+    of one call each, interleaved, so that machine noise hits all alike."""
+    figures: dict[str, list[float]] = {name: [] for name in calls}
+    for call in calls.values():
+        await call()
+    for _ in range(rounds):
+        for name, call in calls.items():
+            figures[name].append(await timed(call))
+    return figures
+
+
 async def measure(database_url: str, rounds: int) -> dict[str, list[float]]:
     factory = sessions(database_url)
     records = SqlRecords(factory)
@@ -60,12 +74,7 @@ async def measure(database_url: str, rounds: int) -> dict[str, list[float]]:
         "prints": lambda: records.applications(rng.choice(companies), ApplicationKind.PRINT),
         "appoint": lambda: records.appointments(rng.choice(companies[::10])),
     }
-    figures: dict[str, list[float]] = {name: [] for name in calls}
-    for call in calls.values():  # warm the connection pool and caches
-        await call()
-    for _ in range(rounds):  # interleaved, so that machine noise hits all alike
-        for name, call in calls.items():
-            figures[name].append(await timed(call))
+    figures = await interleaved(calls, rounds)
     await factory.kw["bind"].dispose()
     return figures
 

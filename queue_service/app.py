@@ -62,6 +62,8 @@ from queue_service.publishing.publisher import PublishConfig, Publisher
 from queue_service.publishing.store import PublicationStore
 from queue_service.rasa_client import RasaClient
 from queue_service.rasa_pool import RasaPool
+from queue_service.reports.dialect import for_name
+from queue_service.reports.queries import Reports
 from queue_service.secret_policy import require_safe
 from queue_service.services import Services
 from queue_service.settings import Settings, get_settings
@@ -192,6 +194,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         ),
     )
     services.add(publisher)
+    services.add(Reports(sessions, for_name(engine.dialect.name)))
     wechat = WeChatChannel.from_settings(settings, redis_client, port)
     if wechat is not None:
         services.add(wechat)

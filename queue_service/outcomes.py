@@ -62,6 +62,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kernel import bot_events
 from kernel.conversation_ids import channel_of
 from kernel.messages import Role
+from queue_service import session_keys
 from queue_service import transcript_outbox as outbox
 from queue_service.db import Chat, Ticket, TranscriptMessage, as_utc
 from queue_service.handoff import desk, texts
@@ -116,6 +117,8 @@ bot_sessions = Table(
     Column("chat_id", Integer),
     Column("ticket_id", Integer),
     Column("closed_at", DateTime(timezone=True), nullable=False),
+    # {"<decline reason>:<the user's question, masked>": times} (migration 0015; null before).
+    Column("unanswered", JSON),
     UniqueConstraint("conversation_id", "started_at", name="uq_bot_sessions_start"),
 )
 bot_session_marks = Table(
@@ -168,6 +171,7 @@ class Session:
     queries: int = 0
     entries: Counter[str] = field(default_factory=Counter)
     suggested: Counter[str] = field(default_factory=Counter)
+    unanswered: Counter[str] = field(default_factory=Counter)
     # The user's last 有用 (True) / 没用 (False) per entry in the session.
     verdicts: dict[str, bool] = field(default_factory=dict)
     # The entry answered last before the session's first request for a person.
@@ -207,6 +211,7 @@ class Session:
             "queries": self.queries,
             "entries": dict(self.entries),
             "suggested": dict(self.suggested),
+            "unanswered": dict(self.unanswered),
             "useful": sum(self.verdicts.values()),
             "not_useful": len(self.verdicts) - sum(self.verdicts.values()),
             "feedback": {e: [int(v), int(not v)] for e, v in self.verdicts.items()},
@@ -245,6 +250,7 @@ def split(lines: Sequence[Line], gap: timedelta, chats: Iterable[Chat] = ()) -> 
 def count(session: Session) -> None:
     """The session's counts from its lines (the bot's events, the desk's buttons)."""
     answered = False
+    asked = ""  # the user's last question, for the declines (texts are masked when written)
     last_entry: str | None = None
 
     def handoff() -> None:
@@ -256,6 +262,7 @@ def count(session: Session) -> None:
         if line.role == Role.USER:
             session.user_turns += 1
             answered = False
+            asked = " ".join((line.text or "").split())
         elif line.role == Role.BOT and session.user_turns and not answered:
             session.bot_turns += 1  # a user line the bot answered (the greeting is no turn)
             answered = True
@@ -278,6 +285,8 @@ def count(session: Session) -> None:
                 session.verdicts[str(event.get("entry"))] = event.get("useful") is True
             elif kind == bot_events.DECLINE:
                 session.declines += 1
+                if asked:
+                    session.unanswered[f"{event.get('reason') or ''}:{asked}"] += 1
             elif kind == bot_events.SUGGEST:
                 session.suggestions += 1
                 session.suggested.update(str(e) for e in event.get("entries") or [])
@@ -508,9 +517,14 @@ class SessionJob:
         inserted: list[Session] = []
         async with self._sessions() as db, db.begin():
             statement = _insert(db.bind.dialect.name)
+            added = []
             for session in wanted:
-                if (await db.execute(statement, session.row(now))).first() is not None:
+                row = session.row(now)
+                if (await db.execute(statement, row)).first() is not None:
                     inserted.append(session)
+                    added.append(row)
+            # The reports' daily sums, only for rows this insert wrote (session_keys.py).
+            await session_keys.add(db, added)
         result.written.extend(inserted)
         await self._add_totals(inserted)
 

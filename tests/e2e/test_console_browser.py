@@ -72,8 +72,8 @@ def create_agent(stack, *options: str, name: str = AGENT_NAME) -> str:
 
 
 @contextmanager
-def console_page(stack, browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+def console_page(stack, browser: Browser, width: int = 1280, height: int = 800) -> Iterator[Page]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(30_000)
     errors: list[Exception] = []

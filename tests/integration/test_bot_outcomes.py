@@ -18,7 +18,7 @@ from actions.faq.hot import HotQuestions
 from kernel import bot_events
 from kernel.messages import OutboundMessage, Role
 from kernel.skills import SKILL_TITLES, Skill
-from queue_service import db
+from queue_service import db, session_keys
 from queue_service.handoff import texts
 from queue_service.outcomes import Outcome, SessionJob, bot_sessions
 from queue_service.transcripts import TranscriptStore
@@ -113,6 +113,27 @@ async def row_count(database_url: str) -> int:
     try:
         async with db.session_factory(engine)() as session:
             return await session.scalar(select(func.count()).select_from(bot_sessions))
+    finally:
+        await engine.dispose()
+
+
+async def daily_answers(database_url: str) -> int:
+    engine = db.create_engine(database_url)
+    try:
+        async with db.session_factory(engine)() as session:
+            table = session_keys.bot_daily_keys
+            query = select(func.sum(table.c.n)).where(table.c.kind == session_keys.ANSWER)
+            return await session.scalar(query) or 0
+    finally:
+        await engine.dispose()
+
+
+async def session_answers(database_url: str) -> int:
+    engine = db.create_engine(database_url)
+    try:
+        async with db.session_factory(engine)() as session:
+            entries = await session.scalars(select(bot_sessions.c.entries))
+            return sum(sum(e.values()) for e in entries)
     finally:
         await engine.dispose()
 
@@ -256,6 +277,7 @@ def test_sessions_get_one_outcome_each_counted_once(service, database_url, redis
     assert (bot["answers"], bot["declines"], bot["suggestions"], bot["queries"]) == (1, 1, 1, 1)
     assert bot["entries"] == {"card_unlock_legal": 1}
     assert bot["suggested"] == {"card_unlock_legal": 1, "card_password": 1}
+    assert bot["unanswered"] == {"out_of_scope:讲个笑话": 1}  # the question declined
     assert bot["handoff_requested"] is False
     assert (bot["useful"], bot["not_useful"]) == (0, 1)
     assert bot["feedback"] == {"card_unlock_legal": [0, 1]}
@@ -321,6 +343,8 @@ def test_sessions_get_one_outcome_each_counted_once(service, database_url, redis
         assert run(other, part(other, SessionJob).round, later).written == []
     assert asyncio.run(row_count(database_url)) == written + 1
     assert len(asyncio.run(rows_of(database_url, [more]))) == 1
+    # The reports' daily sums got every written session once, the raced one included.
+    assert asyncio.run(daily_answers(database_url)) == asyncio.run(session_answers(database_url))
 
     # The counters: every session counted once, by the process that wrote it.
     total = asyncio.run(row_count(database_url)) - before

@@ -13,6 +13,7 @@
 //   chats.js     chat tabs and panes;  transcript.js  their lines;  composer.js  the reply box
 //   tabs.js      which tab is shown;  tickets.js  留言;  search.js  会话记录
 //   canned.js    常用语 and 常用语管理;  transfer.js  转接;  live.js  实时监控
+//   reports.js   报表: charts (Chart.js from static/vendor/), tables, CSV downloads
 //   store.js     the session's state;  dom.js, format.js, notify.js  page, text, notices, sound
 // Shared with the chat page and the demo portal: /static/ (queue_service/static/).
 

@@ -8,6 +8,7 @@ import { clearLive, stopLive } from "./live.js";
 import { applyMe, clearStatus, refreshMe } from "./me.js";
 import { hideNotice, unlockAudio } from "./notify.js";
 import { clearQueue, loadQueue, tick } from "./queue.js";
+import { clearReports } from "./reports.js";
 import { resetSearch } from "./search.js";
 import { closeSocket, openSocket } from "./socket.js";
 import { resetState, state } from "./store.js";
@@ -116,6 +117,7 @@ function teardown() {
   resetSearch();
   resetCanned();
   clearLive();
+  clearReports();
   showSupervisorTabs(false);
   closeTransfer();
   activate(null);

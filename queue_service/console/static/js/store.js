@@ -43,6 +43,7 @@ function freshState() {
     liveReloadTimer: null,
     liveSeq: 0,
     listening: null,       // listen.js: the conversation id listened to, or null
+    reportsSeq: 0,         // reports.js: the newest report asked for
   };
 }
 

@@ -1,10 +1,11 @@
-// The tabs: one per chat, then 留言, 会话记录 and, for supervisors, 常用语管理 and 实时监控; which
+// The tabs: one per chat, then 留言, 会话记录 and, for supervisors, 常用语管理, 实时监控 and 报表; which
 // one is shown, and moving between them by mouse and keyboard.
 
 import { loadCanned, renderCannedList } from "./canned.js";
 import { updateUnread } from "./chats.js";
 import { $ } from "./dom.js";
 import { loadLive, startLive, stopLive } from "./live.js";
+import { openReports } from "./reports.js";
 import { runSearch } from "./search.js";
 import { loggedIn } from "./session.js";
 import { state } from "./store.js";
@@ -22,6 +23,8 @@ var ui = {
   canned: $(".swa-canned"),
   liveTab: $(".swa-tab-live"),
   live: $(".swa-live"),
+  reportsTab: $(".swa-tab-reports"),
+  reports: $(".swa-reports"),
 };
 
 // The tabs that are not chats; `open` runs each time one is shown, `close` (if any) when
@@ -42,6 +45,7 @@ var VIEWS = {
     },
   },
   live: { tab: ui.liveTab, pane: ui.live, open: startLive, close: stopLive },
+  reports: { tab: ui.reportsTab, pane: ui.reports, open: openReports },
 };
 
 export function activate(view, focusComposer) {
@@ -73,10 +77,11 @@ export function activate(view, focusComposer) {
   if (VIEWS[view]) VIEWS[view].open();
 }
 
-// 实时监控 is for supervisors only; in 常用语管理 agents keep their personal entries.
+// 实时监控 and 报表 are for supervisors only; in 常用语管理 agents keep their personal entries.
 export function showSupervisorTabs(supervisor) {
   ui.cannedTab.hidden = false;
   ui.liveTab.hidden = !supervisor;
+  ui.reportsTab.hidden = !supervisor;
 }
 
 function tabOrder() {
@@ -95,6 +100,7 @@ ui.ticketsTab.addEventListener("click", function () { activate("tickets"); });
 ui.searchTab.addEventListener("click", function () { activate("search"); });
 ui.cannedTab.addEventListener("click", function () { activate("canned"); });
 ui.liveTab.addEventListener("click", function () { activate("live"); });
+ui.reportsTab.addEventListener("click", function () { activate("reports"); });
 
 // Arrow keys, Home and End move between tabs (the WAI-ARIA tabs pattern).
 ui.tabs.addEventListener("keydown", function (event) {
