@@ -71,6 +71,10 @@ from queue_service.transcript_outbox import TranscriptOutbox
 from queue_service.transcripts import TranscriptStore
 from queue_service.turn_ledger import TurnLedger
 from queue_service.warmup import Warmup
+from studio import api as studio_api
+from studio.entries import Entries
+from studio.seed import seed as seed_knowledge
+from studio.store import KnowledgeStore
 
 
 def fail_fast_redis(url: str, timeout_s: float) -> redis.Redis:
@@ -197,6 +201,9 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         warmup,
     )
     services.add(images)
+    knowledge = KnowledgeStore(engine)
+    await seed_knowledge(knowledge)
+    services.add(Entries(knowledge))
     wechat = WeChatChannel.from_settings(settings, redis_client, port)
     if wechat is not None:
         services.add(wechat)
@@ -265,5 +272,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     wechat.install(app)
     telegram.install(app)
     console.install(app)
+    studio_api.install(app)
     portal.install(app, settings.demo_mode)
     return app
