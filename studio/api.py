@@ -32,7 +32,7 @@ router = APIRouter(prefix="/console/api/knowledge", tags=["knowledge"])
 pages = APIRouter()
 
 EntriesDep = Annotated[Entries, Depends(part(Entries))]
-MAX_LIST = 200
+MAX_LIST = 1000
 Phrasing = Annotated[str, Field(max_length=200)]
 
 
@@ -202,9 +202,9 @@ async def get_entry(entry_id: str, staff: Maintainer, entries: EntriesDep) -> di
 
 
 def _draft(body: Draft) -> dict[str, Any]:
-    return body.model_dump(
-        include={"title", "answer", "phrasings", "heldout", "related", "topic", "subject"}
-    )
+    """The fields the request sent (a field left out keeps its value)."""
+    fields = {"title", "answer", "phrasings", "heldout", "related", "topic", "subject"}
+    return body.model_dump(include=fields, exclude_unset=True)
 
 
 @router.put("/entries/{entry_id}", response_model=None)

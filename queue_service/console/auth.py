@@ -114,7 +114,7 @@ async def login(
     accounts: Accounts,
     queue: Queue,
     settings: AppSettings,
-) -> dict[str, str]:
+) -> dict[str, str | bool]:
     username, address = body.username.lower(), client_ip(request)
     wait_s = await guard.attempt(username, address)
     if wait_s:

@@ -15,6 +15,7 @@ import { activate, showSupervisorTabs } from "./tabs.js";
 import { clearTickets, loadTicketCount, loadTickets } from "./tickets.js";
 import { closeTransfer } from "./transfer.js";
 
+var KNOWLEDGE_PAGE = "/console/knowledge";
 var POLL_MS = 10000;            // the safety net beside the websocket (poll)
 var TICKET_POLL_MS = 60000;     // the 留言 badge
 
@@ -63,8 +64,13 @@ ui.loginForm.addEventListener("submit", function (event) {
   ui.loginSubmit.disabled = true;
   ui.loginError.hidden = true;
   api("POST", "/console/api/login", { username: username, password: password }, { login: true })
-    .then(function () {
+    .then(function (who) {
       ui.password.value = "";
+      // A maintainer account keeps the knowledge base only: its page is the studio.
+      if (who.role === "maintainer") {
+        window.location.assign(KNOWLEDGE_PAGE);
+        return new Promise(function () {});
+      }
       return api("GET", "/console/api/me", undefined, { login: true });
     })
     .then(startApp)
@@ -139,6 +145,10 @@ window.addEventListener("beforeunload", function (event) {
 // The page opens on the workspace if the session cookie still holds, else on the login.
 export function start() {
   api("GET", "/console/api/me", undefined, { login: true }).then(startApp, function (error) {
+    if (error.status === 403) {
+      window.location.assign(KNOWLEDGE_PAGE);  // a maintainer's session: the studio is theirs
+      return;
+    }
     showLogin(error.status === 401 ? "" : error.message);
   });
 }
