@@ -74,7 +74,9 @@ function restoreVersion(entry, version) {
 export function showHistory(entry) {
   ui.panel.hidden = false;
   return api("GET", KB + "/entries/" + encodeURIComponent(entry.id) + "/history").then(function (versions) {
-    if (state.entry && state.entry.id === entry.id) render(entry, versions);
+    if (!state.entry || state.entry.id !== entry.id) return;
+    render(entry, versions);
+    ui.panel.scrollIntoView({ block: "start" });
   });
 }
 
