@@ -9,6 +9,7 @@ entry's current version, so nothing either maintainer wrote is lost.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, status
@@ -126,10 +127,6 @@ async def _full(entries: Entries, stored: Stored) -> dict[str, Any]:
     return _entry_json(stored, ranks, titles)
 
 
-def _refused(error: KnowledgeError) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
-
-
 async def _conflict(entries: Entries, conflict: Conflict) -> JSONResponse:
     current = conflict.current
     if current is None:
@@ -207,64 +204,60 @@ def _draft(body: Draft) -> dict[str, Any]:
     return body.model_dump(include=fields, exclude_unset=True)
 
 
+async def _changed(entries: Entries, change: Awaitable[Stored]) -> dict[str, Any] | JSONResponse:
+    """The entry as a change left it; 404, 422 (a rule, in Chinese) or 409 (a newer version,
+    sent along) when it was refused."""
+    try:
+        stored = await change
+    except NotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except KnowledgeError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+    except Conflict as conflict:
+        return await _conflict(entries, conflict)
+    return await _full(entries, stored)
+
+
 @router.put("/entries/{entry_id}", response_model=None)
 async def save_entry(
     entry_id: str, body: Save, staff: Maintainer, entries: EntriesDep
 ) -> dict[str, Any] | JSONResponse:
-    try:
-        saved = await entries.save(
+    return await _changed(
+        entries,
+        entries.save(
             entry_id, _draft(body), body.base_version, staff.username, body.category, body.rank
-        )
-    except NotFound as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except KnowledgeError as error:
-        raise _refused(error) from error
-    except Conflict as conflict:
-        return await _conflict(entries, conflict)
-    return await _full(entries, saved)
+        ),
+    )
 
 
-@router.post("/entries", status_code=status.HTTP_201_CREATED)
-async def create_entry(body: Create, staff: Maintainer, entries: EntriesDep) -> dict[str, Any]:
+@router.post("/entries", status_code=status.HTTP_201_CREATED, response_model=None)
+async def create_entry(
+    body: Create, staff: Maintainer, entries: EntriesDep
+) -> dict[str, Any] | JSONResponse:
     if not body.category:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, texts.NO_SUCH_CATEGORY.format(category="")
         )
-    try:
-        created = await entries.create(
-            body.id.strip(), _draft(body), body.category, staff.username, body.rank
-        )
-    except KnowledgeError as error:
-        raise _refused(error) from error
-    return await _full(entries, created)
-
-
-async def _set_retired(
-    entries: Entries, entry_id: str, retired: bool, body: Based, author: str
-) -> dict[str, Any] | JSONResponse:
-    try:
-        changed = await entries.set_retired(entry_id, retired, body.base_version, author)
-    except NotFound as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except KnowledgeError as error:
-        raise _refused(error) from error
-    except Conflict as conflict:
-        return await _conflict(entries, conflict)
-    return await _full(entries, changed)
+    created = entries.create(
+        body.id.strip(), _draft(body), body.category, staff.username, body.rank
+    )
+    return await _changed(entries, created)
 
 
 @router.post("/entries/{entry_id}/retire", response_model=None)
 async def retire(
     entry_id: str, body: Based, staff: Maintainer, entries: EntriesDep
 ) -> dict[str, Any] | JSONResponse:
-    return await _set_retired(entries, entry_id, True, body, staff.username)
+    change = entries.set_retired(entry_id, True, body.base_version, staff.username)
+    return await _changed(entries, change)
 
 
 @router.post("/entries/{entry_id}/restore", response_model=None)
 async def restore(
     entry_id: str, body: Based, staff: Maintainer, entries: EntriesDep
 ) -> dict[str, Any] | JSONResponse:
-    return await _set_retired(entries, entry_id, False, body, staff.username)
+    change = entries.set_retired(entry_id, False, body.base_version, staff.username)
+    return await _changed(entries, change)
 
 
 ACTION_TITLES = {
@@ -336,17 +329,8 @@ async def history(entry_id: str, staff: Maintainer, entries: EntriesDep) -> list
 async def restore_version(
     entry_id: str, version: int, body: Based, staff: Maintainer, entries: EntriesDep
 ) -> dict[str, Any] | JSONResponse:
-    try:
-        restored = await entries.restore_version(
-            entry_id, version, body.base_version, staff.username
-        )
-    except NotFound as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except KnowledgeError as error:
-        raise _refused(error) from error
-    except Conflict as conflict:
-        return await _conflict(entries, conflict)
-    return await _full(entries, restored)
+    change = entries.restore_version(entry_id, version, body.base_version, staff.username)
+    return await _changed(entries, change)
 
 
 @router.post("/duplicates")
@@ -386,7 +370,7 @@ async def rollback(revision_id: int, staff: Maintainer, entries: EntriesDep) -> 
     try:
         done = await entries.store.rollback(revision_id, staff.username)
     except KnowledgeError as error:
-        raise _refused(error) from error
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     return {"revision": done.id if done else None}
 
 

@@ -4,7 +4,18 @@ Core tables rather than ORM classes: the store reads and writes whole items as J
 and a later reader (the action server, reading the published version) needs no mapper.
 """
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -40,7 +51,7 @@ versions = Table(
     *_item_columns(),
 )
 
-items = Table("kb_items", metadata, *_item_columns())
+items = Table("kb_items", metadata, *_item_columns(), PrimaryKeyConstraint("kind", "key"))
 
 head = Table(
     "kb_head",

@@ -1,6 +1,6 @@
 // Login, logout and the session between them: what starts and stops with an agent's login.
 
-import { api } from "./api.js";
+import { api, whenExpired } from "./api.js";
 import { loadCanned, resetCanned } from "./canned.js";
 import { dropChats, loadChats, openChatCount, TITLE, updateTitle } from "./chats.js";
 import { $ } from "./dom.js";
@@ -43,6 +43,8 @@ function showLogin(message) {
 export function loggedIn() {
   return !ui.app.hidden;
 }
+
+whenExpired(sessionExpired);
 
 export function sessionExpired(detail) {
   if (ui.app.hidden) return;

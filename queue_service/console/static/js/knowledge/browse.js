@@ -1,10 +1,10 @@
 // Browse: the categories with their entry counts, a search over titles, answers, phrasings and
 // ids, and the entries of the chosen category in curated (hot-question) order.
 
-import { api, KB } from "./api.js";
+import { api } from "../api.js";
 import { $, el } from "../dom.js";
 import { openEntry, newEntry } from "./editor.js";
-import { state } from "./state.js";
+import { KB, state } from "./state.js";
 
 var ui = {
   categories: $(".kb-categories"),

@@ -3,12 +3,12 @@
 // the newer answer, and keeps what this maintainer typed until they choose to load the newer
 // version. Phrasings that already belong to another entry are flagged while they are typed.
 
-import { api, KB } from "./api.js";
+import { api } from "../api.js";
 import { $, el } from "../dom.js";
 import { loadBrowse } from "./browse.js";
 import { closeHistory, showHistory } from "./history.js";
 import { clearPreview, schedulePreview } from "./preview.js";
-import { state } from "./state.js";
+import { KB, state } from "./state.js";
 
 var ui = {
   placeholder: $(".kb-placeholder"),

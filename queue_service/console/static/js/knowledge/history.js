@@ -2,10 +2,10 @@
 // before and after, phrasings added and removed); any older version can be restored, which
 // saves it as a new version (nothing of the history is lost).
 
-import { api, KB } from "./api.js";
+import { api } from "../api.js";
 import { $, el } from "../dom.js";
 import { showSaved } from "./editor.js";
-import { state } from "./state.js";
+import { KB, state } from "./state.js";
 
 var ui = {
   panel: $(".kb-history"),

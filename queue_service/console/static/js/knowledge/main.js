@@ -3,7 +3,7 @@
 // Plain ES modules like the agent console (../main.js), one per concern; text from the
 // knowledge base reaches the page through textContent only, never as HTML.
 //
-//   session.js  login, logout, who is logged in;  api.js  the JSON API
+//   session.js  login, logout, who is logged in;  ../api.js  the console's JSON API
 //   browse.js   categories, search and the entry list
 //   editor.js   one entry's form: save (409 shows the newer version), retire, restore,
 //               phrasings already asked of another entry flagged as they are typed

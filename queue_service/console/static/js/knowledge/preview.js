@@ -2,7 +2,7 @@
 // (studio/preview.py): the web chat's bubble and buttons, WeChat's one text with numbered
 // options, Telegram's message and keyboard.
 
-import { api, KB } from "./api.js";
+import { api } from "../api.js";
 import { $, el } from "../dom.js";
 import { entryId } from "./editor.js";
 

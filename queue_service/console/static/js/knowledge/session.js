@@ -1,11 +1,11 @@
 // Login, logout and who is logged in. The console's accounts and cookie: a maintainer, or a
 // supervisor given the studio (who also gets a link back to the agents' console).
 
-import { api, KB, whenExpired } from "./api.js";
+import { api, whenExpired } from "../api.js";
 import { $ } from "../dom.js";
 import { loadBrowse, resetBrowse } from "./browse.js";
 import { closeEditor } from "./editor.js";
-import { state } from "./state.js";
+import { KB, state } from "./state.js";
 
 var ui = {
   login: $(".swa-login"),

@@ -9,3 +9,6 @@ export var state = {
   entry: null,        // the entry in the editor as last read or saved (null: a new one)
   titles: {},         // entry id -> title, for related questions
 };
+
+// The studio's API.
+export var KB = "/console/api/knowledge";
