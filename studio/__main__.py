@@ -3,6 +3,8 @@
     python -m studio export [FOLDER] [--revision N]   # SQL -> knowledge/ (default folder)
     python -m studio import [FOLDER] [--author NAME]  # knowledge/ -> SQL, one revision
     python -m studio revisions                       # the latest revisions of the base
+    python -m studio diff A B                        # what changed from revision A to B
+    python -m studio rollback N --author NAME        # the whole base back to revision N
 
 `export` writes faq/*.yml, categories.yml and out_of_scope.yml (subjects.yml and evaluation/
 stay the developers'); an export right after an import gives the same bytes, so `git diff`
@@ -21,7 +23,7 @@ from pathlib import Path
 from actions.faq.knowledge import KNOWLEDGE_DIR
 from queue_service import cli, db
 from studio.exchange import read_folder, write_folder
-from studio.store import SYSTEM_AUTHOR, KnowledgeError, KnowledgeStore
+from studio.store import SYSTEM_AUTHOR, Change, KnowledgeError, KnowledgeStore
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     imported.add_argument("folder", nargs="?", type=Path, default=KNOWLEDGE_DIR)
     imported.add_argument("--author", default=SYSTEM_AUTHOR, help="recorded as the revision's")
     commands.add_parser("revisions", help="list the latest revisions")
+    diff = commands.add_parser("diff", help="the items that changed between two revisions")
+    diff.add_argument("start", type=int)
+    diff.add_argument("end", type=int)
+    rollback = commands.add_parser("rollback", help="make the base what it was after a revision")
+    rollback.add_argument("revision", type=int)
+    rollback.add_argument("--author", required=True, help="who asked for it (recorded)")
     return parser
 
 
@@ -61,11 +69,42 @@ async def _command(args: argparse.Namespace, store: KnowledgeStore) -> str:
         if revision is None:
             return f"imported {args.folder}: nothing changed"
         return f"imported {args.folder} as revision {revision.id}"
+    if args.command == "diff":
+        return _diff(await store.diff(args.start, args.end))
+    if args.command == "rollback":
+        done = await store.rollback(args.revision, args.author)
+        if done is None:
+            return f"the base is already as it was after revision {args.revision}"
+        return f"rolled back to revision {args.revision} as revision {done.id}"
     lines = [
         f"#{r.id} {r.created_at:%Y-%m-%d %H:%M} {r.author} {r.action} {r.note or ''}".rstrip()
         for r in await store.revisions(20)
     ]
     return "\n".join(lines) or "no revisions"
+
+
+def _diff(changes: list[Change]) -> str:
+    """One line per changed item: what happened to it, and the fields that differ."""
+    lines = []
+    for change in changes:
+        before, after = change.before, change.after
+        if before is None or (after is not None and before.retired and not after.retired):
+            what = "added" if before is None else "restored"
+        elif after is None or after.retired:
+            what = "retired"
+        else:
+            fields = sorted(
+                k
+                for k in before.data.keys() | after.data.keys()
+                if before.data.get(k) != after.data.get(k)
+            )
+            if before.category != after.category:
+                fields.append("category")
+            if before.position != after.position:
+                fields.append("order")
+            what = "changed: " + (", ".join(fields) or "text layout")
+        lines.append(f"{change.kind} {change.key}: {what}")
+    return "\n".join(lines) or "no differences"
 
 
 async def _run(args: argparse.Namespace, url: str) -> str:

@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from redis.asyncio import Redis
 
 from actions.buttons import HANDOFF_BUTTON
+from actions.faq.knowledge import default
 from queue_service import db
 from queue_service.agents.accounts import AccountError, AccountStore, Role
 from queue_service.console import auth
 from queue_service.console import texts as console_texts
 from stack.paths import ROOT
-from studio import texts
 from tests.integration.test_console_api import PASSWORD, create_account, log_in
 from tests.support.rasa_standins import closed_port_url
 from tests.support.service import make_client, part
@@ -239,6 +239,25 @@ def test_rules_duplicates_and_the_channel_preview(studio) -> None:
         {"text": "【怎么登录？】\n两种方式。", "buttons": ["卡介质登录怎么操作？", HANDOFF]}
     ]
 
+    new = {
+        "category": "contact",
+        "title": "客服几点下班？",
+        "answer": "人工客服工作日 8:30-17:30。",
+        "phrasings": [f"客服第{n}种下班时间问法" for n in range(10)],
+        "heldout": ["客服几点下班", "人工几点下班", "下班时间"],
+    }
+    bad = client.post(f"{API}/entries", headers=SAME_ORIGIN, json={**new, "id": "Bad-Id"})
+    assert (bad.status_code, bad.json()["detail"]) == (
+        422,
+        "条目编号只能由小写英文字母、数字和下划线组成，以字母开头。",
+    )
+    created = client.post(f"{API}/entries", headers=SAME_ORIGIN, json={**new, "id": "contact_off"})
+    assert created.status_code == 201, created.text
+    contact_entries = len(default().in_category("contact"))
+    assert (created.json()["version"], created.json()["rank"]) == (1, contact_entries + 1)
+    again = client.post(f"{API}/entries", headers=SAME_ORIGIN, json={**new, "id": "contact_off"})
+    assert again.json()["detail"] == "条目编号“contact_off”已存在，请换一个编号。"
+
     found = client.get(f"{API}/entries", params={"q": "IKEY"}).json()
     assert "login_card_steps" in [e["id"] for e in found]
     login = client.get(f"{API}/entries", params={"category": "login"}).json()
@@ -249,7 +268,7 @@ def test_rules_duplicates_and_the_channel_preview(studio) -> None:
         "title": "用户注册",
         "entries": categories[0]["entries"],
     }
-    assert sum(c["entries"] for c in categories) == 114
+    assert sum(c["entries"] for c in categories) == len(default().entries) + 1
 
 
 def test_the_accounts_cli_makes_maintainers_and_grants_supervisors(tmp_path, redis_process) -> None:
@@ -315,14 +334,32 @@ def test_export_import_cli_round_trip(tmp_path) -> None:
     assert exported.returncode == 0, exported.stderr
     for path in ("categories.yml", "out_of_scope.yml", "faq/login.yml", "faq/cbec.yml"):
         assert (tmp_path / "out" / path).read_bytes() == (ROOT / "knowledge" / path).read_bytes()
-    broken = tmp_path / "out" / "faq" / "login.yml"
-    broken.write_text(
-        broken.read_text(encoding="utf-8").replace(
-            "- id: login_card_steps", "- id: login_methods", 1
-        ),
-        encoding="utf-8",
+    login = tmp_path / "out" / "faq" / "login.yml"
+    text = login.read_text(encoding="utf-8")
+    login.write_text(
+        text.replace("- id: login_card_steps", "- id: login_methods", 1), encoding="utf-8"
     )
     refused = run("import", str(tmp_path / "out"))
     assert refused.returncode == 2 and "duplicate entry ids" in refused.stderr
     assert run("revisions").stdout.strip().endswith("system import")
-    assert texts.NOT_FOUND  # the studio's texts load with the CLI's
+
+    # A reviewed change to one answer, imported, diffed, and the whole base rolled back.
+    login.write_text(
+        text.replace("单一窗口首页提供两种登录方式：", "单一窗口提供两种登录方式：", 1),
+        encoding="utf-8",
+    )
+    changed = run("import", str(tmp_path / "out"), "--author", "reviewer")
+    assert "as revision 2" in changed.stdout, changed.stderr
+    assert run("diff", "1", "2").stdout.strip() == "entry login_methods: changed: answer"
+    rolled = run("rollback", "1", "--author", "ops")
+    assert rolled.stdout.strip() == "rolled back to revision 1 as revision 3", rolled.stderr
+    assert run("export", str(tmp_path / "back")).returncode == 0
+    assert (tmp_path / "back" / "faq" / "login.yml").read_bytes() == (
+        ROOT / "knowledge" / "faq" / "login.yml"
+    ).read_bytes()
+    listed = run("revisions").stdout.splitlines()
+    assert [line.split()[3:5] for line in listed] == [
+        ["ops", "rollback"],
+        ["reviewer", "import"],
+        ["system", "import"],
+    ]
