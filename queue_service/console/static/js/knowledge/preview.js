@@ -5,6 +5,7 @@
 import { api } from "../api.js";
 import { $, el } from "../dom.js";
 import { entryId } from "./editor.js";
+import { KB } from "./state.js";
 
 var ui = {
   webchat: $(".kb-preview-webchat"),
