@@ -73,7 +73,7 @@ from queue_service.turn_ledger import TurnLedger
 from queue_service.warmup import Warmup
 from studio import api as studio_api
 from studio.entries import Entries
-from studio.seed import seed as seed_knowledge
+from studio.seed import seed_at_start
 from studio.store import KnowledgeStore
 
 
@@ -202,7 +202,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     )
     services.add(images)
     knowledge = KnowledgeStore(engine)
-    await seed_knowledge(knowledge)
+    await seed_at_start(knowledge, background)
     services.add(Entries(knowledge))
     wechat = WeChatChannel.from_settings(settings, redis_client, port)
     if wechat is not None:

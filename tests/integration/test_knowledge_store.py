@@ -12,6 +12,7 @@ import yaml
 
 from actions.faq.knowledge import KNOWLEDGE_DIR, load
 from queue_service import db
+from queue_service.background import Background
 from studio.entries import Entries
 from studio.exchange import (
     ENTRY,
@@ -21,6 +22,7 @@ from studio.exchange import (
     render_files,
     write_folder,
 )
+from studio.seed import seed_at_start
 from studio.store import Conflict, KnowledgeError, KnowledgeStore, position_for
 from tests.conftest import _postgres_database
 
@@ -260,3 +262,28 @@ def test_a_position_between_neighbours_or_the_file_renumbered() -> None:
     position, shifted = position_for(3, others)  # no room between 2048 and 2049
     assert position == 3 * POSITION_STEP
     assert [(i.key, i.position) for i in shifted] == [("a", 1024), ("b", 2048), ("c", 4096)]
+
+
+async def test_a_database_that_does_not_answer_at_start_is_seeded_once_it_does(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "not-yet"  # SQLite cannot open a file in a folder that does not exist
+    url = f"sqlite+aiosqlite:///{folder / 'kb.db'}"
+    engine = db.create_engine(url)
+    store = KnowledgeStore(engine)
+    background = Background()
+    await seed_at_start(store, background)  # no exception: the service starts
+    for _ in range(50):  # the retry fails too, and says so among the background's problems
+        if background.problems():
+            break
+        await asyncio.sleep(0.1)
+    assert background.problems() == {"knowledge-seed": "OperationalError"}
+    await asyncio.to_thread(db.upgrade, url)  # the database answers now (and has the schema)
+    for _ in range(100):
+        if not await store.is_empty():
+            break
+        await asyncio.sleep(0.1)
+    assert len(await store.current(ENTRY)) == len(load().entries)
+    assert background.problems() == {}
+    await background.stop()
+    await engine.dispose()
