@@ -114,6 +114,9 @@ class Entries:
             for s in await self.store.current(ENTRY)
             if s.item.category == item.category and s.item.key != item.key and not s.item.retired
         ]
+        before = sum((o.item.position, o.item.key) < (item.position, item.key) for o in others)
+        if not moved and rank == before + 1:
+            return item, [], {}  # already there: the form sends the rank it showed
         wanted = rank if rank is not None else len(others) + 1
         position, shifted = position_for(wanted, [s.item for s in others])
         versions = {s.key: s.version for s in others}

@@ -247,6 +247,12 @@ async def test_an_entry_is_retired_restored_and_moved(entries: Entries, tmp_path
         if s.item.category == "tips" and not s.item.retired
     ]
     assert tips[1] == "zz_test_entry"
+    # Saved again at the place it has (as the form does), it is not moved or renumbered.
+    again = await entries.save(
+        "zz_test_entry", {"answer": "新答案。"}, moved.version, "li", "tips", rank=2
+    )
+    assert again.item.position == moved.item.position
+    assert again.version == moved.version + 1
     write_folder(await _current_items(entries), tmp_path)
     assert load(tmp_path).entry("zz_test_entry").category == "tips"
 
