@@ -128,31 +128,29 @@ def _active(items: Iterable[Item], kind: str) -> list[Item]:
 
 
 def knowledge_base(items: Iterable[Item], subjects: tuple[SubjectCheck, ...]) -> KnowledgeBase:
-    """The items as the loader's KnowledgeBase; KnowledgeError (in Chinese) if a rule fails."""
+    """The items as the loader's KnowledgeBase; KnowledgeError (in Chinese) if a rule fails.
+    Entries go in category order, then curated order, as the loader reads the files."""
     items = list(items)
     try:
         categories = [Category.model_validate(c.data) for c in _active(items, CATEGORY)]
-        known = {c.id for c in categories}
-        entries = []
-        for item in _active(items, ENTRY):
-            if item.category not in known:
+        order = {c.id: n for n, c in enumerate(categories)}
+        active = _active(items, ENTRY)
+        for item in active:
+            if item.category not in order:
                 raise KnowledgeError(texts.NO_SUCH_CATEGORY.format(category=item.category))
-        for category in categories:
-            for item in _active(items, ENTRY):
-                if item.category == category.id:
-                    entries.append(_entry(item))
+        active.sort(key=lambda i: order[i.category or ""])  # stable: curated order kept
         lists = {i.key: i.data["values"] for i in _active(items, OUT_OF_SCOPE)}
         return KnowledgeBase(
             categories=tuple(categories),
-            entries=tuple(entries),
+            entries=tuple(map(_entry, active)),
             out_of_scope=OutOfScope.model_validate(lists),
             subjects=subjects,
         )
+    except KnowledgeError:
+        raise
     except ValidationError as error:
         raise KnowledgeError(texts.validation_text(error)) from error
     except ValueError as error:
-        if isinstance(error, KnowledgeError):
-            raise
         raise KnowledgeError(texts.rule_text(str(error))) from error
 
 

@@ -80,6 +80,8 @@ async def test_export_after_import_gives_the_repositorys_files_byte_for_byte(
 ) -> None:
     exported = _export(await _current_items(entries), tmp_path)
     assert exported == _repository()
+    # What the store validates is what the loader reads, in the same order.
+    assert (await entries.store.knowledge()).entries == load().entries
     # Importing the same files again changes nothing: no revision is written.
     assert await entries.store.import_items(read_folder(KNOWLEDGE_DIR)) is None
     assert len(await entries.store.revisions()) == 1
