@@ -87,7 +87,8 @@ def test_only_maintainers_use_the_studio_and_maintainers_nothing_else(studio) ->
     _grant(url, supervisor)  # the CLI would also end the session; a new login has the grant
     _as(client, supervisor)
     assert client.get(entry).json()["id"] == "login_methods"
-    assert client.get("/console/api/me").json()["role"] == "supervisor"  # still a supervisor
+    me = client.get("/console/api/me").json()  # still a supervisor, with the studio's link
+    assert (me["role"], me["maintainer"]) == ("supervisor", True)
 
     maintainer = create_account(url, Role.MAINTAINER)
     login = client.post("/console/api/login", json={"username": maintainer, "password": PASSWORD})
