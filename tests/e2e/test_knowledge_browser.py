@@ -105,3 +105,23 @@ def test_a_maintainer_edits_an_answer_adds_a_phrasing_and_sees_the_history(
     expect(page.locator(".kb-notice")).to_contain_text("已恢复为第 1 版的内容（保存为第 3 版）")
     expect(page.locator(".kb-answer")).to_have_value(original)
     expect(page.locator(".kb-version-item")).to_have_count(3)
+
+    # Meanwhile someone else saves a version 4: this page's save (on version 3) is refused,
+    # says who and shows their answer, keeps what was typed, and loads theirs on request.
+    theirs = "另一位管理员刚刚保存的答案。"
+    api = f"{stack.service_url}/console/api/knowledge/entries/{ENTRY}"
+    saved_elsewhere = page.request.put(api, data={"base_version": 3, "answer": theirs})
+    assert saved_elsewhere.ok, saved_elsewhere.text()
+    page.fill(".kb-title", "查询条件如何清空？")
+    page.locator(".kb-save").click()
+    conflict = page.locator(".kb-conflict")
+    expect(conflict).to_be_visible()
+    expect(conflict).to_contain_text(f"该条目已被{maintainer}于")
+    expect(conflict).to_contain_text("（当前为第 4 版），您的修改未保存。")
+    expect(page.locator(".kb-conflict-answer")).to_have_text(theirs)
+    expect(page.locator(".kb-title")).to_have_value("查询条件如何清空？")
+    _shot(page, "knowledge-conflict.png")
+    page.locator(".kb-conflict-load").click()
+    expect(page.locator(".kb-version")).to_have_text("第 4 版")
+    expect(page.locator(".kb-answer")).to_have_value(theirs)
+    expect(conflict).to_be_hidden()

@@ -170,6 +170,7 @@ ui.form.addEventListener("submit", function (event) {
     request = api("POST", KB + "/entries", body);
   }
   ui.save.disabled = true;
+  notice("");
   request.then(function (entry) {
     showSaved(entry, "已保存（第 " + entry.version + " 版）。修改将在下次发布模型后对用户生效。");
   }, refused).then(function () { ui.save.disabled = false; });
