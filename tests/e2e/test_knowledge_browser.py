@@ -120,6 +120,7 @@ def test_a_maintainer_edits_an_answer_adds_a_phrasing_and_sees_the_history(
     expect(conflict).to_contain_text("（当前为第 4 版），您的修改未保存。")
     expect(page.locator(".kb-conflict-answer")).to_have_text(theirs)
     expect(page.locator(".kb-title")).to_have_value("查询条件如何清空？")
+    expect(page.locator(".kb-preview-webchat")).to_contain_text("【查询条件如何清空？】")
     _shot(page, "knowledge-conflict.png")
     page.locator(".kb-conflict-load").click()
     expect(page.locator(".kb-version")).to_have_text("第 4 版")
