@@ -187,6 +187,24 @@ def test_two_maintainers_edit_one_entry_the_later_save_conflicts_and_nothing_is_
     )
     assert stale.status_code == 409
 
+    # The whole base back to the revision before zhao's save: li's answer, without zhao's phrasing.
+    revisions = client.get(f"{API}/revisions").json()
+    assert [(r["author"], r["action_title"]) for r in revisions] == [
+        (zhao, "恢复到历史版本"),
+        (zhao, "修改"),
+        (li, "修改"),
+        ("system", "导入"),
+    ]
+    li_revision = revisions[2]["id"]
+    rolled = client.post(f"{API}/revisions/{li_revision}/rollback", headers=SAME_ORIGIN)
+    assert rolled.status_code == 200 and rolled.json()["revision"] == revisions[0]["id"] + 1
+    now = client.get(entry).json()
+    assert (now["version"], now["answer"]) == (5, "小李改的答案：先安装客户端控件，再插卡登录。")
+    assert "插卡以后怎么登" not in now["phrasings"]
+    unknown = client.post(f"{API}/revisions/9999/rollback", headers=SAME_ORIGIN)
+    assert (unknown.status_code, unknown.json()["detail"]) == (422, "没有第 9999 次修订。")
+    assert client.post(f"{API}/revisions/1/rollback", headers=EVIL).status_code == 403
+
 
 def test_rules_duplicates_and_the_channel_preview(studio) -> None:
     client, url = studio
