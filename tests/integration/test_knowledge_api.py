@@ -290,21 +290,28 @@ def test_rules_duplicates_and_the_channel_preview(studio) -> None:
     assert sum(c["entries"] for c in categories) == len(default().entries) + 1
 
 
+def _command(
+    module: str, env: dict[str, str], *args: str, stdin: str = ""
+) -> subprocess.CompletedProcess:
+    """An operator's command line, as run on the server (`python -m <module> ...`)."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+
+
 def test_the_accounts_cli_makes_maintainers_and_grants_supervisors(tmp_path, redis_process) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     env = {**os.environ, "SWA_DATABASE_URL": url, "SWA_REDIS_URL": redis_process.url}
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "queue_service.agents", *args],
-            input="correct horse\n",
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=120,
-            check=False,
-        )
+        return _command("queue_service.agents", env, *args, stdin="correct horse\n")
 
     made = run("create", "lixiao", "--name", "知识库小李", "--role", "maintainer")
     assert made.returncode == 0 and "created maintainer lixiao" in made.stdout, made.stderr
@@ -335,15 +342,7 @@ def test_export_import_cli_round_trip(tmp_path) -> None:
     env = {**os.environ, "SWA_DATABASE_URL": url}
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "studio", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=120,
-            check=False,
-        )
+        return _command("studio", env, *args)
 
     empty = run("export", str(tmp_path / "none"))
     assert empty.returncode == 2 and "empty" in empty.stderr
