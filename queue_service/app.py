@@ -72,6 +72,10 @@ from queue_service.transcript_outbox import TranscriptOutbox
 from queue_service.transcripts import TranscriptStore
 from queue_service.turn_ledger import TurnLedger
 from queue_service.warmup import Warmup
+from studio import api as studio_api
+from studio.entries import Entries
+from studio.seed import seed_at_start
+from studio.store import KnowledgeStore
 
 
 @asynccontextmanager
@@ -195,6 +199,9 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     )
     services.add(publisher)
     services.add(Reports(sessions, for_name(engine.dialect.name)))
+    knowledge = KnowledgeStore(engine)
+    await seed_at_start(knowledge, background)
+    services.add(Entries(knowledge))
     wechat = WeChatChannel.from_settings(settings, redis_client, port)
     if wechat is not None:
         services.add(wechat)
@@ -266,5 +273,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     wechat.install(app)
     telegram.install(app)
     console.install(app)
+    studio_api.install(app)
     portal.install(app, settings.demo_mode)
     return app

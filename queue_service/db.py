@@ -42,7 +42,8 @@ class TranscriptMessage(Base):
 
 
 class AgentAccount(Base):
-    """A person who answers users in the agent console (role agent) or watches it (supervisor)."""
+    """A person who answers users in the agent console (role agent), watches it (supervisor) or
+    keeps the FAQ knowledge base (maintainer)."""
 
     __tablename__ = "agent_accounts"
 
@@ -56,6 +57,8 @@ class AgentAccount(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A supervisor granted the knowledge studio (a maintainer account has it by its role).
+    maintains_knowledge: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Ticket(Base):

@@ -5,6 +5,11 @@
     python -m queue_service.agents passwd wang
     python -m queue_service.agents deactivate wang
     python -m queue_service.agents role wang supervisor
+    python -m queue_service.agents create li --name 知识库小李 --role maintainer
+    python -m queue_service.agents knowledge zhao on      # a supervisor may also keep the FAQ
+
+A maintainer (知识库管理员) keeps the FAQ knowledge base in the console's knowledge studio and
+nothing else; a supervisor does so only when given it (`knowledge NAME on`); an agent never.
 
 The password is asked twice on a terminal, or read from the first line of standard input when
 that is not a terminal (scripts), so it never appears in the shell history or the process list.
@@ -38,7 +43,7 @@ from queue_service.agents.sessions import SessionStore
 from queue_service.settings import get_settings
 
 # Commands that change what a logged-in session was granted: its sessions end.
-ENDING_SESSIONS = frozenset({"passwd", "deactivate", "role"})
+ENDING_SESSIONS = frozenset({"passwd", "deactivate", "role", "knowledge"})
 
 
 def _skills(text: str) -> list[Skill]:
@@ -70,9 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--capacity", type=int, default=DEFAULT_CAPACITY)
     for name, text in (("passwd", "set a new password"), ("deactivate", "stop an account")):
         commands.add_parser(name, help=text).add_argument("username")
-    role = commands.add_parser("role", help="make an account an agent or a supervisor")
+    role = commands.add_parser("role", help="make an account an agent, supervisor or maintainer")
     role.add_argument("username")
     role.add_argument("role", choices=[r.value for r in Role])
+    knowledge = commands.add_parser(
+        "knowledge", help="give a supervisor the knowledge studio (on) or take it back (off)"
+    )
+    knowledge.add_argument("username")
+    knowledge.add_argument("grant", choices=["on", "off"])
     return parser
 
 
@@ -90,6 +100,10 @@ async def _change(args: argparse.Namespace, accounts: AccountStore) -> str:
     if args.command == "role":
         await accounts.set_role(args.username, Role(args.role))
         return f"{args.username} is now {args.role}"
+    if args.command == "knowledge":
+        await accounts.set_knowledge(args.username, args.grant == "on")
+        keeps = "keeps" if args.grant == "on" else "no longer keeps"
+        return f"{args.username} {keeps} the knowledge base"
     await accounts.deactivate(args.username)
     return f"{args.username} deactivated"
 

@@ -1,4 +1,4 @@
-"""Agent and supervisor accounts in SQL, with Argon2id password hashes.
+"""Agent, supervisor and maintainer accounts in SQL, with Argon2id password hashes.
 
 Accounts are created by an operator with the CLI (``python -m queue_service.agents``), never
 through the web: there is no self-registration for staff. Logging in takes as long for an
@@ -33,6 +33,8 @@ MAX_CAPACITY = 20
 class Role(StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
+    # Keeps the FAQ knowledge base (知识库管理员) and nothing else: never serves users.
+    MAINTAINER = "maintainer"
 
 
 class AccountError(ValueError):
@@ -48,6 +50,16 @@ class Account:
     capacity: int
     # Changes whenever the password does: a staff session opened before a change is refused.
     password_stamp: str = ""
+    # A supervisor granted the knowledge studio (`knowledge` command of the CLI).
+    maintains_knowledge: bool = False
+
+    @property
+    def maintainer(self) -> bool:
+        """May edit the knowledge base: a maintainer, or a supervisor given the grant. An agent
+        never may (the grant is refused and cleared for agents)."""
+        return self.role is Role.MAINTAINER or (
+            self.role is Role.SUPERVISOR and self.maintains_knowledge
+        )
 
 
 def _stamp(password_hash: str) -> str:
@@ -63,6 +75,7 @@ def _account(row: AgentAccount) -> Account:
         tuple(map(Skill, row.skills)),
         row.capacity,
         _stamp(row.password_hash),
+        bool(row.maintains_knowledge),
     )
 
 
@@ -149,8 +162,25 @@ class AccountStore:
             raise AccountError(f"no account {username!r}")
 
     async def set_role(self, username: str, role: Role) -> None:
-        if not await self._update(username, role=role.value):
+        # An agent never keeps a knowledge grant it had as a supervisor.
+        values: dict[str, object] = {"role": role.value}
+        if role is Role.AGENT:
+            values["maintains_knowledge"] = False
+        if not await self._update(username, **values):
             raise AccountError(f"no account {username!r}")
+
+    async def set_knowledge(self, username: str, granted: bool) -> None:
+        """Give a supervisor the knowledge studio, or take it back. Agents never edit the
+        knowledge base; a maintainer has it by its role."""
+        row = await self._row(username)
+        if row is None:
+            raise AccountError(f"no account {username!r}")
+        if row.role != Role.SUPERVISOR.value:
+            raise AccountError(
+                f"{username} is a {row.role}: only a supervisor is given or refused the knowledge "
+                "studio (a maintainer has it by its role, an agent never)"
+            )
+        await self._update(username, maintains_knowledge=granted)
 
     async def deactivate(self, username: str) -> None:
         """Stop an account from logging in; its name stays in transcripts and statistics."""

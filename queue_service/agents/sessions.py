@@ -31,6 +31,8 @@ class StaffSession:
     display_name: str
     role: Role
     password_stamp: str = ""
+    # May use the knowledge studio (Account.maintainer at login).
+    maintainer: bool = False
 
     def holds_for(self, account: Account | None) -> bool:
         """Whether the account (None: gone or deactivated) is still the one that logged in."""
@@ -38,6 +40,7 @@ class StaffSession:
             account is not None
             and account.role is self.role
             and account.password_stamp == self.password_stamp
+            and account.maintainer == self.maintainer
         )
 
 
@@ -73,6 +76,7 @@ class SessionStore:
                     "display_name": account.display_name,
                     "role": account.role.value,
                     "password_stamp": account.password_stamp,
+                    "maintainer": "1" if account.maintainer else "",
                     "ends_at": self._clock() + self._max_s,
                 },
             )
@@ -87,16 +91,20 @@ class SessionStore:
         """The session behind a token (extended unless told not to); None if unknown or over."""
         key = _key(token)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hmget(key, "username", "display_name", "role", "password_stamp", "ends_at")
+            pipe.hmget(
+                key, "username", "display_name", "role", "password_stamp", "ends_at", "maintainer"
+            )
             if extend:
                 pipe.expire(key, self._idle_s)  # a no-op on an expired key
-            (username, display_name, role, stamp, ends_at), *_ = await pipe.execute()
+            (username, display_name, role, stamp, ends_at, maintainer), *_ = await pipe.execute()
         if username is None:
             return None
         if ends_at is None or float(ends_at) <= self._clock():
             await self._end(username, key)
             return None
-        return StaffSession(username, display_name or username, Role(role), stamp or "")
+        return StaffSession(
+            username, display_name or username, Role(role), stamp or "", bool(maintainer)
+        )
 
     async def close(self, token: str) -> None:
         key = _key(token)

@@ -96,6 +96,7 @@ async def me(staff: Staff, queue: Queue, timetable: Hours) -> dict[str, Any]:
         "username": staff.username,
         "display_name": staff.display_name,
         "role": staff.role.value,
+        "maintainer": staff.maintainer,
         "status": (agent.status if agent else AgentStatus.OFFLINE).value,
         "capacity": agent.capacity if agent else 0,
         "load": agent.load if agent else 0,

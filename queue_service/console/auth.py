@@ -63,10 +63,30 @@ async def staff_of(request: Request | WebSocket, *, extend: bool = True) -> Staf
     return staff
 
 
-async def current_staff(request: Request) -> StaffSession:
+async def logged_in(request: Request) -> StaffSession:
+    """Any member of staff with a session that holds (401 otherwise)."""
     staff = await staff_of(request)
     if staff is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, texts.NOT_LOGGED_IN)
+    return staff
+
+
+async def current_staff(
+    staff: Annotated[StaffSession, Depends(logged_in)],
+) -> StaffSession:
+    """Staff who serve users or watch those who do: a maintainer account keeps the knowledge
+    base only and is refused everything else of the console."""
+    if staff.role is Role.MAINTAINER:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, texts.KNOWLEDGE_ONLY)
+    return staff
+
+
+async def current_maintainer(
+    staff: Annotated[StaffSession, Depends(logged_in)],
+) -> StaffSession:
+    """A maintainer, or a supervisor given the knowledge studio; agents never."""
+    if not staff.maintainer:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, texts.MAINTAINERS_ONLY)
     return staff
 
 
@@ -79,6 +99,7 @@ async def current_supervisor(
 
 
 Staff = Annotated[StaffSession, Depends(current_staff)]
+Maintainer = Annotated[StaffSession, Depends(current_maintainer)]
 
 
 Guard = Annotated[LoginGuard, Depends(part(LoginGuard))]
@@ -93,7 +114,7 @@ async def login(
     accounts: Accounts,
     queue: Queue,
     settings: AppSettings,
-) -> dict[str, str]:
+) -> dict[str, str | bool]:
     username, address = body.username.lower(), client_ip(request)
     wait_s = await guard.attempt(username, address)
     if wait_s:
@@ -110,8 +131,9 @@ async def login(
     if account is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, texts.BAD_LOGIN)
     await guard.succeeded(username, address)
-    # The account's skills and capacity may have changed since the last login.
-    await queue.register_agent(account.username, account.skills, account.capacity)
+    if account.role is not Role.MAINTAINER:  # a maintainer never serves users
+        # The account's skills and capacity may have changed since the last login.
+        await queue.register_agent(account.username, account.skills, account.capacity)
     token = await _sessions(request).open(account)
     response.set_cookie(
         COOKIE,
@@ -126,6 +148,7 @@ async def login(
         "username": account.username,
         "display_name": account.display_name,
         "role": account.role.value,
+        "maintainer": account.maintainer,
     }
 
 
@@ -133,7 +156,8 @@ async def login(
 async def logout(request: Request, response: Response, queue: Queue) -> None:
     staff = await staff_of(request)
     if staff is not None:
-        # Open chats stay with the agent for the grace period, then go back to the queue.
-        await queue.set_status(staff.username, AgentStatus.OFFLINE)
+        if staff.role is not Role.MAINTAINER:
+            # Open chats stay with the agent for the grace period, then go back to the queue.
+            await queue.set_status(staff.username, AgentStatus.OFFLINE)
         await _sessions(request).close(request.cookies[COOKIE])
     response.delete_cookie(COOKIE, path=COOKIE_PATH)

@@ -58,6 +58,9 @@ async def console_socket(
     if staff is None:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=texts.NOT_LOGGED_IN)
         return
+    if staff.role is Role.MAINTAINER:  # keeps the knowledge base: never present for users
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=texts.KNOWLEDGE_ONLY)
+        return
     grace_s = settings.agent_grace_s
     await websocket.accept()
     async with bus.listen(agent_topic(staff.username), CONSOLE_TOPIC) as events:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from kernel.skills import SKILL_TITLES, Skill
+from queue_service.agents.accounts import Role
 from queue_service.agents.sessions import StaffSession
 from queue_service.console.auth import current_supervisor
 from queue_service.deps import Accounts, Queue, Stats
@@ -49,6 +50,8 @@ async def live_view(
     agents = []
     # Every account, logged in or not: one never seen since a restart is simply offline.
     for account in await accounts.active():
+        if account.role is Role.MAINTAINER:
+            continue  # keeps the knowledge base, never serves users
         agent = await queue.agent(account.username)
         agents.append(
             {

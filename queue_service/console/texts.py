@@ -9,6 +9,9 @@ BAD_LOGIN = "用户名或密码错误。"
 BUSY = "登录请求较多，请稍后再试。"
 SUPERVISORS_ONLY = "仅班长（主管）可以进行此操作。"
 SESSION_ENDED = "登录已失效，请重新登录。"
+# A maintainer account (知识库管理员) uses the knowledge studio only (/console/knowledge).
+KNOWLEDGE_ONLY = "此账号为知识库管理员账号，只能使用知识库维护页面。"
+MAINTAINERS_ONLY = "仅知识库管理员可以进行此操作。"
 
 
 def too_many(retry_after_s: int) -> str:

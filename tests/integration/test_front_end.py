@@ -16,7 +16,7 @@ from queue_service.console import pages as console_pages
 from queue_service.identity import routes as portal_routes
 from queue_service.static_files import SHARED_DIR
 
-PAGES = ["/", "/console", "/portal/demo"]
+PAGES = ["/", "/console", "/console/knowledge", "/portal/demo"]
 STATIC_DIRS = {
     "/static/": SHARED_DIR,
     "/webchat/static/": webchat_routes.STATIC_DIR,

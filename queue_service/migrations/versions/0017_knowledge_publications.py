@@ -1,7 +1,7 @@
 """knowledge publications: every publish of the knowledge base, and the published models
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0014"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -13,6 +13,7 @@ var STAFF_ROLES = { agent: "客服", supervisor: "班长" };
 var ui = {
   meName: $(".swa-me-name"),
   meRole: $(".swa-me-role"),
+  knowledgeLink: $(".swa-knowledge-link"),
   status: $("#swa-status"),
   load: $(".swa-load"),
   loadValue: $(".swa-load-value"),
@@ -33,6 +34,8 @@ export function applyMe(me) {
   ui.offHours.textContent = service.open ? "" : service.notice;
   state.chats.forEach(function (chat) { fillDispositions(chat); });
   var supervisor = me.role === "supervisor";
+  // A supervisor given the knowledge studio reaches it from the header (知识库维护).
+  ui.knowledgeLink.hidden = !me.maintainer;
   showSupervisorTabs(supervisor);
   setSearchScope(supervisor);
 }

@@ -1,6 +1,6 @@
 // Login, logout and the session between them: what starts and stops with an agent's login.
 
-import { api } from "./api.js";
+import { api, whenExpired } from "./api.js";
 import { loadCanned, resetCanned } from "./canned.js";
 import { dropChats, loadChats, openChatCount, TITLE, updateTitle } from "./chats.js";
 import { $ } from "./dom.js";
@@ -16,6 +16,7 @@ import { activate, showSupervisorTabs } from "./tabs.js";
 import { clearTickets, loadTicketCount, loadTickets } from "./tickets.js";
 import { closeTransfer } from "./transfer.js";
 
+var KNOWLEDGE_PAGE = "/console/knowledge";
 var POLL_MS = 10000;            // the safety net beside the websocket (poll)
 var TICKET_POLL_MS = 60000;     // the 留言 badge
 
@@ -44,6 +45,8 @@ export function loggedIn() {
   return !ui.app.hidden;
 }
 
+whenExpired(sessionExpired);
+
 export function sessionExpired(detail) {
   if (ui.app.hidden) return;
   // The same agent most likely logs in again: only the password is asked for.
@@ -64,8 +67,13 @@ ui.loginForm.addEventListener("submit", function (event) {
   ui.loginSubmit.disabled = true;
   ui.loginError.hidden = true;
   api("POST", "/console/api/login", { username: username, password: password }, { login: true })
-    .then(function () {
+    .then(function (who) {
       ui.password.value = "";
+      // A maintainer account keeps the knowledge base only: its page is the studio.
+      if (who.role === "maintainer") {
+        window.location.assign(KNOWLEDGE_PAGE);
+        return new Promise(function () {});
+      }
       return api("GET", "/console/api/me", undefined, { login: true });
     })
     .then(startApp)
@@ -141,6 +149,10 @@ window.addEventListener("beforeunload", function (event) {
 // The page opens on the workspace if the session cookie still holds, else on the login.
 export function start() {
   api("GET", "/console/api/me", undefined, { login: true }).then(startApp, function (error) {
+    if (error.status === 403) {
+      window.location.assign(KNOWLEDGE_PAGE);  // a maintainer's session: the studio is theirs
+      return;
+    }
     showLogin(error.status === 401 ? "" : error.message);
   });
 }
