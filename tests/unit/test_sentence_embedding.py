@@ -27,7 +27,11 @@ print(json.dumps({"vectors": vectors.tolist(), "cpu_ms": milliseconds}))
 def _probe(texts: list[str]) -> dict:
     result = subprocess.run(
         [str(RASA_VENV / "bin" / "python"), "-c", PROBE, json.dumps(texts)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"},
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -42,23 +46,27 @@ def _cosine(a: list[float], b: list[float]) -> float:
 
 
 def test_numbers_and_complaint_words_do_not_move_the_embedding() -> None:
-    one, other, complaint, plain = _embed([
-        "报关单 010220250000000071 能打印吗",
-        "报关单 120120250000456789 能打印吗",
-        "垃圾系统，法人卡锁了怎么解锁",
-        "法人卡锁了怎么解锁",
-    ])
+    one, other, complaint, plain = _embed(
+        [
+            "报关单 010220250000000071 能打印吗",
+            "报关单 120120250000456789 能打印吗",
+            "垃圾系统，法人卡锁了怎么解锁",
+            "法人卡锁了怎么解锁",
+        ]
+    )
     assert len(one) == 384
     assert _cosine(one, other) > 0.999
     assert _cosine(complaint, plain) > 0.999
 
 
 def test_a_paraphrase_is_nearer_than_a_look_alike() -> None:
-    question, paraphrase, look_alike = _embed([
-        "卡介质密码忘了怎么办",
-        "ikey的口令想不起来了",
-        "今天北京天气怎么样",
-    ])
+    question, paraphrase, look_alike = _embed(
+        [
+            "卡介质密码忘了怎么办",
+            "ikey的口令想不起来了",
+            "今天北京天气怎么样",
+        ]
+    )
     assert _cosine(question, paraphrase) > _cosine(question, look_alike)
 
 
