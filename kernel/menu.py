@@ -8,6 +8,7 @@ bot's greeting, so the bot cannot tell the channels apart; the titles are the sa
 from kernel import payloads
 from kernel.messages import Button
 
-FAQ_MENU = Button(title="常见问题", payload=payloads.FAQ_MENU)
-QUERY_RECORDS = Button(title="自助查询", payload=payloads.QUERY_RECORDS)
-HANDOFF = Button(title="转人工", payload=payloads.HANDOFF)
+_TITLES = {payload: title for title, payload in payloads.MENU.items()}
+FAQ_MENU = Button(title=_TITLES[payloads.FAQ_MENU], payload=payloads.FAQ_MENU)
+QUERY_RECORDS = Button(title=_TITLES[payloads.QUERY_RECORDS], payload=payloads.QUERY_RECORDS)
+HANDOFF = Button(title=_TITLES[payloads.HANDOFF], payload=payloads.HANDOFF)

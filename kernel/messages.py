@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from kernel import payloads
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -37,6 +39,7 @@ MAX_ENTITIES = 10
 MAX_ENTITY_CHARS = 64
 # Rasa strips a message and reads one that starts with "/" as an intent with entities.
 _LEADING_SLASHES = re.compile(r"^[\s/]+")
+_NOT_WORDS = re.compile(r"[\s\W_]+")
 FULLWIDTH_SLASH = "／"
 
 
@@ -94,6 +97,8 @@ class InboundMessage(BaseModel):
     def for_bot(self) -> str:
         """What Rasa gets: a button's payload if it is shaped like the bot's own, else text.
 
+        A menu button's title typed alone is that button (payloads.MENU: typed equals clicked).
+
         Typed text and any payload a client made up are text, so nobody can type or forge an
         intent with entities the actions never offered. A payload without a leading slash is a
         button that answers with text (a quick pick such as 近7天) and is sent as it is.
@@ -102,7 +107,7 @@ class InboundMessage(BaseModel):
             return self.payload
         if self.payload and not self.payload.strip().startswith("/"):
             return self.payload
-        return as_typed(self.text)
+        return payloads.MENU.get(_NOT_WORDS.sub("", self.text)) or as_typed(self.text)
 
 
 class OutboundMessage(BaseModel):

@@ -65,6 +65,11 @@ class LinearResponseSelector(GraphComponent):
             "retrieval_intent": "faq",
             # Names (aliases) of the featurizers whose sentence features are used; all if empty.
             "featurizers": [],
+            # Dense featurizers (a sentence embedding, nlu_components/sentence_embedding.py) whose
+            # sentence features are appended, scaled by dense_weight against the L2-normalised
+            # n-grams; none if empty.
+            "dense_featurizers": [],
+            "dense_weight": 1.0,
             # Intents trained as a "none of the entries" class, never ranked.
             "none_intents": ["out_of_scope"],
             # SVM regularisation: 1.0 did best in 5-fold cross-validation on the phrasings.
@@ -107,11 +112,19 @@ class LinearResponseSelector(GraphComponent):
 
     def _features(self, messages: list[Message]) -> scipy.sparse.csr_matrix | None:
         rows = []
+        dense_names = self._config["dense_featurizers"]
         for message in messages:
             _, sentence = message.get_sparse_features(TEXT, self._config["featurizers"])
             if sentence is None:
                 return None
-            rows.append(scipy.sparse.csr_matrix(sentence.features))
+            row = scipy.sparse.csr_matrix(sentence.features)
+            if dense_names:
+                _, dense = message.get_dense_features(TEXT, dense_names)
+                if dense is None:
+                    return None
+                weighted = np.asarray(dense.features, dtype=np.float32).reshape(1, -1)
+                row = scipy.sparse.hstack([row, weighted * self._config["dense_weight"]])
+            rows.append(scipy.sparse.csr_matrix(row))
         return scipy.sparse.vstack(rows).tocsr() if rows else None
 
     def train(self, training_data: TrainingData) -> Resource:

@@ -1,7 +1,9 @@
-"""The December 2026 fresh set (issue 17): questions that tempt a confident wrong answer.
+"""The December 2026 fresh sets (issue 17): questions that tempt a confident wrong answer.
 
-knowledge/evaluation/fresh_2026_12.yml holds out-of-scope questions in the domain's words,
-number-bearing questions, noise and complaints, and two more in-scope questions per entry.
+knowledge/evaluation/fresh_2026_12.yml (and fresh_2026_12b.yml, written after the first had
+been tuned on: the honest measure of the second round) hold out-of-scope questions in the
+domain's words, number-bearing questions, noise and complaints, and two more in-scope questions
+per entry.
 It is scored with the same `understand` the bot uses; unlike the held-out and fresh phrasings
 in knowledge/faq it measures what a wrong answer costs, not only top-1: the share of
 out-of-scope questions declined or clarified, number-bearing questions answered by an unrelated
@@ -19,7 +21,10 @@ from actions.faq.evaluation import Case, Parsed, Parser, collect
 from actions.faq.knowledge import KnowledgeBase
 from actions.faq.understanding import Answer, NotSure, understand
 
-SET_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "evaluation" / "fresh_2026_12.yml"
+EVALUATION_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "evaluation"
+SET_PATH = EVALUATION_DIR / "fresh_2026_12.yml"
+# The second set (2026-12-05), never tuned on: its figures are printed as b_* beside new_*.
+SET_B_PATH = EVALUATION_DIR / "fresh_2026_12b.yml"
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,11 @@ class FreshScores:
     offered: float  # ... or their entry among the closest offered
     misses: list[tuple[str, Case, str]]
 
-    def line(self) -> str:
-        return (f"new_oos_declined={self.oos_declined:.3f} new_noise_declined="
-                f"{self.noise_declined:.3f} new_numbers_wrong={self.numbers_wrong} "
-                f"new_complaints_right={self.complaints_right:.3f} new_top1={self.top1:.3f} "
-                f"new_offered={self.offered:.3f}")
+    def line(self, prefix: str = "new") -> str:
+        return (f"{prefix}_oos_declined={self.oos_declined:.3f} {prefix}_noise_declined="
+                f"{self.noise_declined:.3f} {prefix}_numbers_wrong={self.numbers_wrong} "
+                f"{prefix}_complaints_right={self.complaints_right:.3f} "
+                f"{prefix}_top1={self.top1:.3f} {prefix}_offered={self.offered:.3f}")
 
 
 def _outcome(parse: dict, kb: KnowledgeBase) -> tuple[str | None, tuple[str, ...]]:

@@ -16,6 +16,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -62,6 +63,17 @@ def _rating(inbound: InboundMessage) -> int | None:
             return score
     typed = _RATING_TYPED.match(inbound.text)
     return int(typed.group(1)) if typed else None
+
+
+def _bare_contact(inbound: InboundMessage) -> bool:
+    """Whether a typed message is nothing but a phone number or e-mail address (issue 17)."""
+    if inbound.payload:
+        return False
+    try:
+        valid_contact(inbound.text)
+    except TicketError:
+        return False
+    return True
 
 
 def _message_offer(reason: str) -> list[OutboundMessage]:
@@ -185,6 +197,12 @@ class HandoffDesk:
     ) -> list[OutboundMessage] | None:
         if _chose(inbound, LEAVE_MESSAGE):
             return await self._ask_text(inbound, conversation.skill)
+        if _bare_contact(inbound) and await self._queue.write(
+            inbound.conversation_id, conversation.skill or Skill.OTHER
+        ):
+            # The offer says "we will contact you": a number typed now answers it; it is the
+            # message's contact, never a question for the bot.
+            return await self._message(inbound, replace(conversation, phase=Phase.MESSAGE_TEXT))
         # Anything else is a new question for the bot.
         await self._queue.back_to_bot(inbound.conversation_id)
         return None
@@ -194,16 +212,21 @@ class HandoffDesk:
     ) -> list[OutboundMessage]:
         """A step of leaving a message: its text, then the contact that sends it."""
         conversation_id = inbound.conversation_id
+        text = conversation.text
         try:
             if conversation.phase is Phase.MESSAGE_TEXT:
-                await self._queue.give_text(conversation_id, valid_text(inbound.text))
-                return [_system(texts.ASK_CONTACT_TEXT, BACK_TO_BOT)]
+                if not _bare_contact(inbound):
+                    await self._queue.give_text(conversation_id, valid_text(inbound.text))
+                    return [_system(texts.ASK_CONTACT_TEXT, BACK_TO_BOT)]
+                # Only a phone number or e-mail where the text was asked: that is the contact
+                # (issue 17), and the help desk calls back to hear the problem.
+                text = texts.CONTACT_ONLY_TICKET_TEXT
             valid_contact(inbound.text)  # checked first: a typo must not use up a ticket
             if not await self._caps.tickets.hit(conversation_id, inbound.client):
                 await self._queue.back_to_bot(conversation_id)
                 return [_system(texts.TOO_MANY_TICKETS_TEXT)]
             ticket = await self._tickets.leave(
-                conversation_id, conversation.skill, conversation.text, inbound.text
+                conversation_id, conversation.skill, text or "", inbound.text
             )
         except TicketError as exc:
             return [_system(str(exc), BACK_TO_BOT)]

@@ -45,6 +45,8 @@ ASK_CONTACT_TEXT = "请留下您的联系方式（手机号码、带区号的固
 TICKET_FAILED_TEXT = (
     f"非常抱歉，留言暂时无法提交。请稍后再发送一次联系方式，或拨打{HOTLINE}。"
 )
+# The text of a message whose user gave only a phone number or e-mail (for the help desk).
+CONTACT_ONLY_TICKET_TEXT = "（用户只留下了联系方式，未描述问题，请联系用户了解情况）"
 TICKET_TEXT = "留言已提交，编号 {id}。客服会在工作时间尽快与您联系。您可以继续向智能客服提问。"
 TOO_MANY_HANDOFFS_TEXT = (
     f"非常抱歉，转接人工客服的请求过于频繁，请稍后再试，或拨打{HOTLINE}。"

@@ -121,3 +121,17 @@ async def test_oversized_frame_is_refused_without_harm(stack) -> None:
     assert closed.value.rcvd.code == 1009  # message too big
     _, replies = await converse(stack.ws_url, "谢谢", secret)
     assert replies and replies[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("title", "payload"), [("常见问题", "/faq_menu"), ("自助查询", "/query_records")]
+)
+async def test_a_menu_title_typed_does_what_the_menu_button_does(stack, title, payload) -> None:
+    """Typed equals clicked (issue 17) for the menu every channel shows, not only for the buttons
+    under the last message: 自助查询 typed is the self-service menu, not the FAQ's how-to."""
+    async with connect_chat(stack.ws_url) as ws:
+        await ws.recv()
+        clicked = await turn(ws, {"type": "message", "text": title, "payload": payload})
+        typed = await turn(ws, {"type": "message", "text": f" {title}！"})
+    assert typed[0]["text"] == clicked[0]["text"]
+    assert typed[0].get("buttons") == clicked[0].get("buttons")

@@ -19,29 +19,44 @@ from tests.e2e.conftest import RASA_TOKEN
 
 pytestmark = pytest.mark.e2e
 
-HELDOUT_TOP1_FLOOR = 0.90  # measured 0.916 with the linear SVM selector (0.865 before)
+# Measured 0.916 with the linear SVM selector (0.865 before), 0.926 with the sentence embedding
+# beside the n-grams (issue 17, second round).
+HELDOUT_TOP1_FLOOR = 0.91
 # Measured 0.971 of 68 after issue 17 (0.941 before its subject checks and negatives).
 OOS_REJECT_FLOOR = 0.94
 # Answering with the wrong entry is worse than admitting doubt: at most this share of
-# in-scope held-out questions may get a wrong answer (measured 34 of 475, 7.2%; 55 before).
+# in-scope held-out questions may get a wrong answer (measured 34 of 475, 7.2%; 55 before;
+# 32 after the second round of issue 17).
 WRONG_ANSWER_CEILING = 0.09
 # Fresh set, measured 2026-11-25 on the committed model and again after a cold retraining
 # (identical): top-1 0.996 (227 of 228), rejection 0.850 (34 of 40), 1 wrong answer. One
 # out-of-scope question is 0.025 here, so the rejection floor leaves room for one more miss.
 FRESH_TOP1_FLOOR = 0.975
-FRESH_OOS_REJECT_FLOOR = 0.90  # 0.950 after issue 17 (2 of 40 missed)
+FRESH_OOS_REJECT_FLOOR = 0.90  # 0.950 after issue 17 (2 of 40 missed), also after its 2nd round
 FRESH_WRONG_ANSWER_CEILING = 0.02
 
 
 # The fresh set of December 2026 (issue 17, knowledge/evaluation/fresh_2026_12.yml), measured
 # 2026-12-05 after the changes: OOS declined or clarified 0.913 (target 0.95: not reached),
 # 10 of 50 number-bearing questions answered by another entry (target 0), in-scope top-1 0.991
-# and offered 0.991, noise 1.000. Floors leave a margin for DIET's training noise.
-NEW_OOS_DECLINED_FLOOR = 0.88
-NEW_NUMBERS_WRONG_CEILING = 13
+# and offered 0.991, noise 1.000; after the second round (tuned on by then) 0.963 and 10. Floors
+# leave a margin for DIET's training noise.
+NEW_OOS_DECLINED_FLOOR = 0.94
+NEW_NUMBERS_WRONG_CEILING = 12
 NEW_TOP1_FLOOR = 0.97
 NEW_OFFERED_FLOOR = 0.97
 NEW_NOISE_DECLINED_FLOOR = 0.9
+
+# The second fresh set (knowledge/evaluation/fresh_2026_12b.yml), never tuned on: before the
+# second round OOS declined 0.734, 13 numbers answered wrongly, complaints 0.800, in-scope top-1
+# 0.930, offered 0.939; after it 0.854 (target 0.95: not reached), 14 (target 0), 0.933, 0.952
+# and 0.952 (targets 0.95 / 0.99). Floors a few questions below, for training noise.
+B_OOS_DECLINED_FLOOR = 0.83
+B_NUMBERS_WRONG_CEILING = 17
+B_TOP1_FLOOR = 0.93
+B_OFFERED_FLOOR = 0.93
+B_NOISE_DECLINED_FLOOR = 0.9
+B_COMPLAINTS_RIGHT_FLOOR = 0.86
 
 
 def _scores(stack, which: str) -> tuple[Scores, str]:
@@ -74,7 +89,7 @@ def test_fresh_accuracy_and_out_of_scope_rejection(stack) -> None:
     assert result.wrong_answers <= FRESH_WRONG_ANSWER_CEILING * in_scope, misses
 
 
-def test_fresh_set_of_december_2026(stack) -> None:
+def _fresh_set(stack, path) -> tuple[fresh_set.FreshScores, str]:
     kb = knowledge.default()
     with httpx.Client(base_url=stack.rasa_url, params={"token": RASA_TOKEN}, timeout=30) as http:
 
@@ -83,10 +98,25 @@ def test_fresh_set_of_december_2026(stack) -> None:
             response.raise_for_status()
             return response.json()
 
-        result = fresh_set.run(parse, kb)
+        result = fresh_set.run(parse, kb, fresh_set.load(path))
     misses = "\n".join(f"[{g}] {c.text} → {o} (expected {c.expected})" for g, c, o in result.misses)
+    return result, misses
+
+
+def test_fresh_set_of_december_2026(stack) -> None:
+    result, misses = _fresh_set(stack, fresh_set.SET_PATH)
     assert result.oos_declined >= NEW_OOS_DECLINED_FLOOR, misses
     assert result.numbers_wrong <= NEW_NUMBERS_WRONG_CEILING, misses
     assert result.top1 >= NEW_TOP1_FLOOR, misses
     assert result.offered >= NEW_OFFERED_FLOOR, misses
     assert result.noise_declined >= NEW_NOISE_DECLINED_FLOOR, misses
+
+
+def test_second_fresh_set_of_december_2026(stack) -> None:
+    result, misses = _fresh_set(stack, fresh_set.SET_B_PATH)
+    assert result.oos_declined >= B_OOS_DECLINED_FLOOR, misses
+    assert result.numbers_wrong <= B_NUMBERS_WRONG_CEILING, misses
+    assert result.top1 >= B_TOP1_FLOOR, misses
+    assert result.offered >= B_OFFERED_FLOOR, misses
+    assert result.noise_declined >= B_NOISE_DECLINED_FLOOR, misses
+    assert result.complaints_right >= B_COMPLAINTS_RIGHT_FLOOR, misses

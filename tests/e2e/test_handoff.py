@@ -66,6 +66,27 @@ async def test_no_agent_online_the_user_picks_a_skill_and_leaves_a_message(stack
     ]
 
 
+async def test_a_phone_number_typed_during_a_message_is_its_contact(stack) -> None:
+    """Issue 17: the number is the contact of the message, not a question the FAQ answers."""
+    async with connect_chat(stack.ws_url) as ws:
+        session = json.loads(await ws.recv())
+        [ask] = await turn(ws, say("转人工"))
+        skills = {b["title"]: b for b in ask["buttons"]}
+        [offer] = await turn(ws, click(skills["跨境电商"]))
+        [leave, _] = offer["buttons"]
+        assert (await turn(ws, click(leave)))[0]["text"] == texts.ASK_TEXT_TEXT
+        [done] = await turn(ws, say("13812345678"))
+        assert done["role"] == "system" and done["text"].startswith("留言已提交，编号")
+    mine = [
+        t
+        for t in await open_tickets(stack.env["SWA_DATABASE_URL"])
+        if t.conversation_id == f"webchat:{session['conversation_id']}"
+    ]
+    assert [(t.skill, t.text, t.contact) for t in mine] == [
+        (Skill.CROSS_BORDER, texts.CONTACT_ONLY_TICKET_TEXT, "13812345678")
+    ]
+
+
 async def test_with_an_agent_online_the_user_queues_for_the_topic_and_cancels(stack) -> None:
     redis = aioredis.from_url(stack.env["SWA_REDIS_URL"], decode_responses=True)
     queue = HandoffQueue(redis)

@@ -31,6 +31,15 @@ async def test_another_organisations_card_or_limit_is_declined(stack) -> None:
         assert "没解决？转人工" in [b["title"] for b in reply["buttons"]]
 
 
+async def test_another_organisations_login_or_the_trades_exams_are_declined(stack) -> None:
+    """knowledge/subjects.yml's other_organisation and careers groups (second round)."""
+    for text in ("工商银行网银登录密码忘了怎么办", "公积金网站登录不上", "报关员证考试怎么报名"):
+        [reply] = await say(stack.ws_url, text)
+        assert reply["text"] == replies.DECLINE_TEXT, text
+    [ours, *_] = await say(stack.ws_url, "法人卡的密码忘了怎么办")
+    assert ours["text"].startswith("【卡介质密码忘记了怎么办？】")
+
+
 async def test_numbers_never_drive_the_faq(stack) -> None:
     [phone] = await say(stack.ws_url, "13800138000")
     assert phone["text"] == lookup.PHONE_TEXT

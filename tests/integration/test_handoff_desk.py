@@ -275,3 +275,32 @@ async def test_a_ticket_over_the_cap_at_its_last_step_is_not_created(redis_clien
     [refused] = await desk.handle(said("13812345678"))
     assert refused.text == texts.TOO_MANY_TICKETS_TEXT
     assert await tickets.with_status(TicketStatus.OPEN) == []
+
+
+async def test_a_phone_number_typed_for_the_text_is_the_contact(redis_client, tickets) -> None:
+    """Issue 17: during 留言 a bare phone number is the contact, never a question or the text."""
+    desk = make_desk(redis_client, tickets, EVENING)
+    await desk.request("webchat:u1", Skill.CROSS_BORDER)
+    assert (await desk.handle(click(desk_buttons.LEAVE_MESSAGE)))[0].text == texts.ASK_TEXT_TEXT
+    [done] = await desk.handle(said(" 138 1234 5678 "))
+    [ticket] = await tickets.with_status(TicketStatus.OPEN)
+    assert done.text == texts.TICKET_TEXT.format(id=ticket.id)
+    assert (ticket.skill, ticket.text, ticket.contact) == (
+        Skill.CROSS_BORDER, texts.CONTACT_ONLY_TICKET_TEXT, "13812345678"
+    )
+    assert await desk.handle(said("卡介质怎么登录")) is None  # back with the bot
+
+
+async def test_a_contact_typed_in_answer_to_the_offer_leaves_a_message(
+    redis_client, tickets
+) -> None:
+    desk = make_desk(redis_client, tickets, EVENING)
+    await desk.request("webchat:u2", Skill.AIRPORT)
+    [done] = await desk.handle(said("lisi@example.com", who="webchat:u2"))
+    [ticket] = await tickets.with_status(TicketStatus.OPEN)
+    assert done.text == texts.TICKET_TEXT.format(id=ticket.id)
+    assert (ticket.skill, ticket.contact) == (Skill.AIRPORT, "lisi@example.com")
+    # A question typed in answer to the offer is still the bot's.
+    await desk.request("webchat:u3", Skill.AIRPORT)
+    assert await desk.handle(said("车辆备案怎么做", who="webchat:u3")) is None
+    assert len(await tickets.with_status(TicketStatus.OPEN)) == 1

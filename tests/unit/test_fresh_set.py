@@ -1,4 +1,6 @@
-"""The December 2026 fresh set: its size as issue 17 asks, unseen by training, and its scoring."""
+"""The December 2026 fresh sets: their size as issue 17 asks, unseen by training, and scoring."""
+
+import pytest
 
 from actions.faq import fresh_set, knowledge
 from actions.faq.evaluation import Case, Parsed
@@ -7,9 +9,10 @@ from stack import model
 from tests.faq_fixtures import parse, small_kb
 
 
-def test_the_set_has_what_the_issue_asks_for_and_nothing_trained() -> None:
+@pytest.mark.parametrize("path", [fresh_set.SET_PATH, fresh_set.SET_B_PATH], ids=["a", "b"])
+def test_the_set_has_what_the_issue_asks_for_and_nothing_trained(path) -> None:
     kb = knowledge.default()
-    fresh = fresh_set.load()
+    fresh = fresh_set.load(path)
     assert len(fresh.out_of_scope) >= 150
     assert len(fresh.numbers) >= 50
     assert len(fresh.noise) + len(fresh.complaints) >= 30
@@ -26,8 +29,15 @@ def test_the_set_has_what_the_issue_asks_for_and_nothing_trained() -> None:
     assert len(set(texts)) == len(texts)
 
 
-def test_the_set_is_not_a_training_input() -> None:
+def test_the_sets_are_not_training_inputs() -> None:
     assert fresh_set.SET_PATH not in [path for _, path in model.training_inputs()]
+    assert fresh_set.SET_B_PATH not in [path for _, path in model.training_inputs()]
+
+
+def test_the_second_set_repeats_nothing_of_the_first() -> None:
+    first = {normalise(case.text) for _, case in fresh_set.load().all()} - {""}
+    second = [case.text for _, case in fresh_set.load(fresh_set.SET_B_PATH).all()]
+    assert not [text for text in second if normalise(text) in first]  # "。", "？" may repeat
 
 
 def test_scores_count_answers_offers_and_wrong_number_answers() -> None:
@@ -51,3 +61,4 @@ def test_scores_count_answers_offers_and_wrong_number_answers() -> None:
     assert scores.oos_declined == 0.5
     assert scores.numbers_wrong == 1
     assert "new_numbers_wrong=1" in scores.line()
+    assert "b_numbers_wrong=1 " in scores.line("b") and "b_top1=0.500" in scores.line("b")

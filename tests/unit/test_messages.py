@@ -119,3 +119,17 @@ def test_the_client_address_is_never_serialised() -> None:
     assert inbound.client == "203.0.113.9"
     assert "client" not in inbound.model_dump()
     assert "203.0.113.9" not in inbound.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("typed", "bot_gets"),
+    [
+        ("自助查询", "/query_records"),
+        (" 常见问题 ", "/faq_menu"),
+        ("转人工！", "/handoff"),
+        ("自助查询怎么用", "自助查询怎么用"),
+        ("我要转人工客服", "我要转人工客服"),
+    ],
+)
+def test_a_menu_title_typed_alone_is_that_button(typed: str, bot_gets: str) -> None:
+    assert InboundMessage(conversation_id="webchat:x", text=typed).for_bot == bot_gets
