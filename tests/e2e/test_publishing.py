@@ -1,5 +1,6 @@
 """发布 on the real stack: a knowledge snapshot trained, gated, and served to the running Rasa
-and action servers without a restart; a harmful one refused; a rollback restoring a version.
+and action servers without a restart; a harmful one refused; then, in Chromium, a maintainer
+sees why, rolls back, edits an answer in the studio and publishes it.
 
 Its own stack (publishing changes what every later test would be answered), its own Redis
 database. The publisher here is the service's class on the stack's SQL and Redis, as the
@@ -9,10 +10,12 @@ server, which pulls it, and the action server reads the published snapshot from 
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
+from playwright.sync_api import expect
 from redis.asyncio import Redis
 
 from actions.faq import knowledge
@@ -20,6 +23,9 @@ from queue_service import db
 from queue_service.publishing.publisher import PublishConfig, Publisher
 from queue_service.publishing.store import PublicationStore, State
 from stack.model import ensure_model
+from tests.e2e.test_console_browser import PASSWORD, console_page, create_agent
+from tests.e2e.test_webchat_browser import SCREENSHOT_DIR
+from tests.e2e.test_webchat_browser import browser as browser  # the fixture, shared
 from tests.support.servers import RedisProcess
 from tests.support.stack import Stack, started_stack
 from tests.support.webchat import connect_chat
@@ -117,7 +123,7 @@ def own_stack(redis_process: RedisProcess, tmp_path_factory: pytest.TempPathFact
         yield stack
 
 
-async def test_publish_gate_and_rollback_without_a_restart(own_stack: Stack, tmp_path: Path):
+async def test_publish_and_gate_without_a_restart(own_stack: Stack, tmp_path: Path):
     stack = own_stack
     engine = db.create_engine(stack.env["SWA_DATABASE_URL"])
     redis = Redis.from_url(stack.env["SWA_REDIS_URL"], decode_responses=True)
@@ -151,17 +157,6 @@ async def test_publish_gate_and_rollback_without_a_restart(own_stack: Stack, tmp
         assert (await store.published()).id == second.id
         assert NEW_ANSWER in await ask(stack, NEW_PHRASING)
 
-        # Rollback to the first version: its model and its answers, at once.
-        restored = await publisher.rollback(first.id, "kb-wang")
-        assert (await store.published()).id == restored
-        for _ in range(30):
-            answer = await ask(stack, NEW_PHRASING)
-            if NEW_ANSWER not in answer:
-                break
-            await asyncio.sleep(1)
-        assert NEW_ANSWER not in answer
-        assert NEW_ANSWER in await ask(stack, "卡介质初始密码是多少")
-
         # Nothing restarted.
         assert (stack.procs["rasa"].pid, stack.procs["actions"].pid) == (rasa_pid, actions_pid)
         assert stack.procs["rasa"].poll() is None and stack.procs["actions"].poll() is None
@@ -169,3 +164,59 @@ async def test_publish_gate_and_rollback_without_a_restart(own_stack: Stack, tmp
         await publisher.aclose()
         await redis.aclose()
         await engine.dispose()
+
+
+def blocking(coroutine):
+    """A coroutine's result from a sync (browser) test: pytest's loop runs in this thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+STUDIO_ANSWER = "【测试】初始密码为 88888888，领卡后请立即修改（知识库页面发布）。"
+
+
+@pytest.mark.browser
+def test_a_maintainer_sees_the_refusal_rolls_back_and_publishes(own_stack: Stack, browser) -> None:
+    """After the test above: its last publish was refused, the second is online."""
+    stack = own_stack
+    maintainer = create_agent(stack, "--role", "maintainer", name="知识库小发")
+    with console_page(stack, browser, 1440, 900) as page:
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto(f"{stack.service_url}/console/knowledge")
+        page.fill("#kb-login-username", maintainer)
+        page.fill("#kb-login-password", PASSWORD)
+        page.locator(".swa-login-submit").click()
+        # The refusal, with its reason and the questions it would have answered worse.
+        expect(page.locator(".kb-publish-status")).to_contain_text("未通过评测")
+        expect(page.locator(".kb-publish-reasons")).to_contain_text("问题识别准确率由")
+        assert page.locator(".kb-publish-changed tr").count() > 5
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOT_DIR / "knowledge-publish-refused.png")
+
+        # Rollback to the first publish: its answer, and the phrasing it did not know.
+        page.locator(".kb-publish-history summary").click()
+        published = page.locator(".kb-publication")
+        expect(published).to_have_count(2)
+        first = published.last
+        first_id = int(first.get_attribute("data-id"))
+        first.locator(".kb-publication-rollback").click()
+        newest = page.locator(".kb-publication").first
+        expect(newest).to_contain_text(f"回滚至第 {first_id} 次")
+        expect(newest).to_contain_text("线上版本")
+        assert NEW_ANSWER in blocking(ask(stack, "卡介质初始密码是多少"))
+        reverted = blocking(answered_by_model(stack, NEW_PHRASING, "猜你想问"))
+        assert NEW_ANSWER not in reverted
+
+        # An answer edited in the studio and published from the page: online at once.
+        page.locator(".kb-category-button", has_text="登录与卡介质").click()
+        page.locator(f'.kb-entry-button[data-entry-id="{ENTRY}"]').click()
+        page.fill(".kb-answer", STUDIO_ANSWER)
+        page.locator(".kb-save").click()
+        expect(page.locator(".kb-version")).to_have_text("第 2 版")
+        page.locator(".kb-publish-start").click()
+        # Published: one more version in the record, online (the page asks while it runs).
+        expect(page.locator(".kb-publication")).to_have_count(4, timeout=300_000)
+        expect(page.locator(".kb-publication").first).to_contain_text("线上版本")
+        expect(page.locator(".kb-publish-status")).to_contain_text(f"（{maintainer}）：已发布")
+        page.screenshot(path=SCREENSHOT_DIR / "knowledge-publish.png")
+        assert STUDIO_ANSWER in blocking(ask(stack, "卡介质初始密码是多少"))

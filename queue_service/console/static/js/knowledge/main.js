@@ -9,6 +9,7 @@
 //               phrasings already asked of another entry flagged as they are typed
 //   preview.js  the answer as web chat, WeChat and Telegram show it
 //   history.js  an entry's versions with what changed, and restoring one
+//   publish.js  发布 (trained, gated, then online without a restart), the publishes, rollback
 //   state.js    what is shown now
 
 import { start } from "./session.js";

@@ -5,6 +5,7 @@ import { api, whenExpired } from "../api.js";
 import { $ } from "../dom.js";
 import { loadBrowse, resetBrowse } from "./browse.js";
 import { closeEditor } from "./editor.js";
+import { load as loadPublish, resetPublish } from "./publish.js";
 import { KB, state } from "./state.js";
 
 var ui = {
@@ -36,12 +37,14 @@ function startApp(me) {
   ui.name.textContent = me.display_name + (me.role === "supervisor" ? "（主管）" : "（知识库管理员）");
   ui.consoleLink.hidden = me.role !== "supervisor";
   loadBrowse();
+  loadPublish();
 }
 
 function teardown() {
   state.me = null;
   closeEditor();
   resetBrowse();
+  resetPublish();
 }
 
 whenExpired(function (detail) {
