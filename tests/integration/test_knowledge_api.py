@@ -249,13 +249,16 @@ def test_rules_duplicates_and_the_channel_preview(studio) -> None:
     ).json()
     assert shown["webchat"] == {
         "text": "【怎么登录？】\n两种方式。",
-        "buttons": ["卡介质登录怎么操作？", HANDOFF],
+        "buttons": ["卡介质登录怎么操作？", "有用", "没用", HANDOFF],
     }
     assert shown["wechat"]["text"].startswith(
-        f"【怎么登录？】\n两种方式。\n1. 卡介质登录怎么操作？\n2. {HANDOFF}\n"
+        f"【怎么登录？】\n两种方式。\n1. 卡介质登录怎么操作？\n2. 有用\n3. 没用\n4. {HANDOFF}\n"
     )
     assert shown["telegram"] == [
-        {"text": "【怎么登录？】\n两种方式。", "buttons": ["卡介质登录怎么操作？", HANDOFF]}
+        {
+            "text": "【怎么登录？】\n两种方式。",
+            "buttons": ["卡介质登录怎么操作？", "有用", "没用", HANDOFF],
+        }
     ]
 
     new = {
