@@ -296,8 +296,9 @@ def test_the_service_is_ready_only_after_one_bot_turn_went_through(
     redis_process, database_url
 ) -> None:
     with (
-        recording_rasa(delay_s=0.3) as rasa,
-        make_client(redis_process.url, database_url, rasa.url) as client,
+        # The warm-up turn takes longer than the first /readyz (its checks included) can.
+        recording_rasa(delay_s=1.5) as rasa,
+        make_client(redis_process.url, database_url, rasa.url, rasa_timeout_s=5) as client,
     ):
         first = client.get("/readyz").json()
         deadline = time.monotonic() + 5

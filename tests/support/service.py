@@ -22,8 +22,7 @@ def make_client(
         redis_url=redis_url,
         database_url=database_url,
         rasa_url=rasa_url,
-        rasa_timeout_s=0.5,
-        **overrides,
+        **{"rasa_timeout_s": 0.5, **overrides},
     )
     return TestClient(create_app(settings), raise_server_exceptions=raise_server_exceptions)
 

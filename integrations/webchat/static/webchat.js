@@ -407,6 +407,9 @@ function unanswered() {
 }
 
 function onSession(frame) {
+  // Online once the conversation is here: the log is redrawn from its history just below, so
+  // a line typed before that would be wiped from view (it is kept in the outbox and resent).
+  setStatus("online", "在线");
   if (frame.secret) store.set(STORAGE_KEY, frame.secret);  // only a new conversation has one
   refusal = null;
   document.documentElement.dataset.conversation = frame.conversation_id;
@@ -444,7 +447,6 @@ function connect() {
     var secret = store.get(STORAGE_KEY);
     this.send(JSON.stringify(secret ? { type: "resume", secret: secret } : { type: "new" }));
     reconnect.reset();
-    setStatus("online", "在线");
   };
   socket.onmessage = function (event) {
     var frame = JSON.parse(event.data);
