@@ -32,7 +32,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from kernel.published_knowledge import SNAPSHOT_PREFIX, VERSION_KEY
-from queue_service.publishing.store import FINISHED, PublicationStore, State, now
+from queue_service.publishing.store import PublicationStore, State, now
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class Publisher:
                     raise ValueError(f"a snapshot file outside the knowledge base: {name}")
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
-            baseline = await self._published_model_file()
+            baseline = await self.model_file()
             result = await self._command(publication_id, knowledge, baseline)
             await self._finish(publication_id, snapshot, result)
         except Exception as exc:  # the row says what happened; the service goes on
@@ -214,9 +214,10 @@ class Publisher:
         )
         await self.sync()
 
-    async def _published_model_file(self) -> Path | None:
+    async def model_file(self) -> Path | None:
         """A local file of the published model (copied from SQL when this host lacks it); the
-        repository's model before anything was published."""
+        repository's model before anything was published. The Rasa servers run it
+        (model_route.py serves it) and a publish's gate compares against it."""
         published = await self._store.published()
         repository = self._config.repository_model
         # Through a link (the production profile's model.tar.gz) to the file named by content,
@@ -234,10 +235,6 @@ class Publisher:
             partial.write_bytes(archive)
             partial.replace(path)
         return path
-
-    async def model_file(self) -> Path | None:
-        """The model the Rasa servers should run now (model_route.py serves it)."""
-        return await self._published_model_file()
 
     async def sync(self) -> None:
         """The action servers' copy of the published snapshot (Redis) made true again."""
@@ -266,7 +263,7 @@ class Publisher:
         publish still runs somewhere (the lock is held)."""
         running = await self._redis.get(LOCK_KEY)
         for publication in await self._store.unfinished():
-            if running == str(publication.id) or publication.state in FINISHED:
+            if running == str(publication.id):
                 continue
             await self._store.update(
                 publication.id,
