@@ -20,7 +20,7 @@ from kernel.messages import OutboundMessage, Role
 from kernel.skills import SKILL_TITLES, Skill
 from queue_service import db, session_keys
 from queue_service.handoff import texts
-from queue_service.outcomes import Outcome, SessionJob, bot_sessions
+from queue_service.outcomes import ROUND_LOCK, Outcome, SessionJob, bot_sessions
 from queue_service.transcripts import TranscriptStore
 from tests.faq_fixtures import parse, small_kb
 from tests.integration.test_console_api import create_account, log_in, open_console
@@ -317,11 +317,17 @@ def test_sessions_get_one_outcome_each_counted_once(service, database_url, redis
     # Again: nothing new; then a new session, closed by two service instances at once.
     assert run(service, job.round, later).written == []
     more = f"webchat:{uuid.uuid4()}"
+
+    async def hold_round_lock() -> None:
+        await part(service, Redis).set(ROUND_LOCK, 1, px=3_600_000)
+
+    # The other instance's background round would race the rounds below (it may run at any
+    # point after it starts): the interval's lock, held here, keeps it out.
+    run(service, hold_round_lock)
     with (
         recording_rasa() as rasa,
         make_client(redis_process.url, database_url, rasa.url, session_round_s=3600) as other,
     ):
-        # The other instance's own round ran at its start; the new session comes after it.
         assert run(other, part(other, SessionJob).round, later).written == []
         asyncio.run(
             append_old(database_url, more, [(Role.USER, 90, None), (Role.BOT, 90, answered)])
