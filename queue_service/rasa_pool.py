@@ -18,7 +18,7 @@ import logging
 from typing import Any
 
 from kernel.messages import OutboundMessage
-from queue_service.rasa_client import RasaClient, RasaUnreachable
+from queue_service.rasa_client import RasaClient, RasaUnavailable, RasaUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,17 @@ class RasaPool:
     ) -> list[OutboundMessage] | None:
         """Asked of the server the conversation sticks to (its tracker is shared anyway)."""
         return await self.ranked(sender)[0].answered_since(sender, message, since)
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        """`text` parsed by the first server that answers (RasaUnavailable if none does)."""
+        failed: RasaUnavailable | None = None
+        for client in [*self.up(), *(c for c in self.clients if c not in self.up())]:
+            try:
+                return await client.parse(text)
+            except RasaUnavailable as exc:
+                failed = exc
+        assert failed is not None
+        raise failed
 
     async def is_ready(self, timeout_s: float = 2.0) -> bool:
         """Ready when any server is: the others' conversations move to it."""

@@ -1,0 +1,136 @@
+"""Questions grouped into clusters of the same question, for the inbox (未知问题).
+
+Users ask one question many ways: with typos, extra words (请问、你好、一下), other punctuation,
+and numbers that differ (masked or not, an 18-digit record number must not split a group).
+Each question is folded (width, case, punctuation, filler words, every number as one mark)
+and turned into character 2- and 3-grams weighted by TF-IDF over the questions clustered
+together; two questions are alike by the cosine of their vectors. Clustering is greedy
+("leader"): questions in order of how often they were asked, each joining the cluster with the
+most similar member (among its first few) when that similarity reaches the threshold, else
+starting a cluster of its own. So the most asked wording leads its cluster, and the result is
+the same for the same counts.
+
+No library of the environment does this (no scikit-learn in the service's dependencies), and
+the whole is a few dozen lines; an inverted index over the grams keeps it to the pairs that
+share a gram, so a thousand distinct questions cluster in milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# Two questions this alike (cosine of their TF-IDF vectors) are one question.
+THRESHOLD = 0.45
+# A question is compared with this many members of each cluster (its most asked ones).
+MEMBERS_COMPARED = 8
+
+_NUMBER = re.compile(r"[0-9*＊#]*[0-9*＊][0-9*＊#]*")
+_NOT_WORD = re.compile(r"[\s\W_]+")
+# Words that say nothing of the question: greetings, politeness, particles at the end.
+_FILLERS = (
+    "麻烦问一下",
+    "请问一下",
+    "想问一下",
+    "问一下",
+    "请问",
+    "你好",
+    "您好",
+    "麻烦",
+    "谢谢",
+    "一下",
+    "我想",
+    "我要",
+    "我的",
+)
+_TRAILING = re.compile(r"[呢吗嘛啊呀吧哦哈]+$")
+
+
+def fold(text: str) -> str:
+    """The question as compared: width and case folded, numbers one mark (#), punctuation,
+    spaces and filler words gone."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    folded = _NUMBER.sub("#", folded)
+    folded = _NOT_WORD.sub("", folded.replace("#", "＃")).replace("＃", "#")
+    for filler in _FILLERS:
+        folded = folded.replace(filler, "")
+    return _TRAILING.sub("", folded) or folded
+
+
+def grams(folded: str) -> Counter[str]:
+    """Character 2- and 3-grams (a one-character question is its own gram)."""
+    if len(folded) < 2:
+        return Counter([folded]) if folded else Counter()
+    found: Counter[str] = Counter()
+    for size in (2, 3):
+        found.update(folded[i : i + size] for i in range(len(folded) - size + 1))
+    return found
+
+
+def vectors(texts: list[str]) -> list[dict[str, float]]:
+    """TF-IDF vectors of the texts' grams, each of unit length."""
+    counted = [grams(fold(t)) for t in texts]
+    df: Counter[str] = Counter()
+    for each in counted:
+        df.update(each.keys())
+    n = len(texts)
+    result = []
+    for each in counted:
+        weights = {g: tf * (math.log((1 + n) / (1 + df[g])) + 1) for g, tf in each.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        result.append({g: w / norm for g, w in weights.items()})
+    return result
+
+
+def similarity(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(g, 0.0) for g, w in a.items())
+
+
+@dataclass
+class Cluster:
+    """Questions asked as one; the first (most asked) names it."""
+
+    questions: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.questions[0][0]
+
+    @property
+    def count(self) -> int:
+        return sum(n for _, n in self.questions)
+
+
+def cluster(counted: Iterable[tuple[str, int]], threshold: float = THRESHOLD) -> list[Cluster]:
+    """`(question, times)` pairs grouped; clusters by times asked, most first."""
+    ordered = sorted(counted, key=lambda pair: (-pair[1], pair[0]))
+    found: list[Cluster] = []
+    vecs = vectors([q for q, _ in ordered])
+    # gram -> [(cluster index, weight)] over the compared members of every cluster
+    postings: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
+    compared: list[int] = []
+    for (question, times), vec in zip(ordered, vecs, strict=True):
+        scores: dict[tuple[int, int], float] = defaultdict(float)
+        for gram, weight in vec.items():
+            for index, member, other in postings.get(gram, ()):
+                scores[(index, member)] += weight * other
+        best = max(scores.items(), key=lambda item: item[1], default=None)
+        if best is not None and best[1] >= threshold:
+            index = best[0][0]
+        else:
+            index = len(found)
+            found.append(Cluster())
+            compared.append(0)
+        found[index].questions.append((question, times))
+        if compared[index] < MEMBERS_COMPARED:
+            member = compared[index]
+            compared[index] += 1
+            for gram, weight in vec.items():
+                postings[gram].append((index, member, weight))
+    return sorted(found, key=lambda c: (-c.count, c.text))
