@@ -23,7 +23,7 @@ from queue_service.console.pages import STATIC_DIR
 from queue_service.page_policy import content_security_policy
 from queue_service.services import part
 from queue_service.static_files import REVALIDATE
-from studio import publishing_api, texts
+from studio import inbox_api, publishing_api, texts
 from studio.entries import Entries, NotFound
 from studio.exchange import CATEGORY, ENTRY, Item
 from studio.preview import preview
@@ -387,3 +387,4 @@ def install(app: FastAPI) -> None:
     app.include_router(pages)
     app.include_router(router, dependencies=[Depends(same_origin)])
     app.include_router(publishing_api.router, dependencies=[Depends(same_origin)])
+    app.include_router(inbox_api.router, dependencies=[Depends(same_origin)])

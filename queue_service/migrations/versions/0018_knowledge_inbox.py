@@ -1,4 +1,6 @@
-"""knowledge inbox: the questions a session left open beyond declines, and what a maintainer
+"""knowledge inbox: open questions per session beyond declines; maintainers' marks on them
+
+The questions a session left open beyond declines, and what a maintainer
 did with each question of the studio's inbox (未知问题)
 
 Revision ID: 0018
