@@ -104,4 +104,3 @@ class RasaPool:
     async def aclose(self) -> None:
         for client in self.clients:
             await client.aclose()
-

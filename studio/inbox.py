@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from actions.faq.knowledge import normalise
 from kernel.clock import china_now
 from kernel.messages import utcnow
+from queue_service.rasa_client import RasaUnavailable
 from queue_service.session_keys import INBOX, MAX_KEY, UNANSWERED, bot_daily_keys
 from studio import tables
 from studio.clusters import Cluster, cluster
@@ -158,7 +159,7 @@ class Inbox:
             return []
         try:
             parsed = await asyncio.wait_for(self._parse(text), PARSE_TIMEOUT_S)
-        except Exception as exc:  # noqa: BLE001 - the inbox works without suggestions
+        except (TimeoutError, RasaUnavailable) as exc:  # the inbox works without them
             log.info("inbox: no suggestions", extra={"error": f"{type(exc).__name__}: {exc}"})
             return []
         selector = (parsed.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
