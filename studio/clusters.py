@@ -25,13 +25,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # Two questions this alike (cosine of their TF-IDF vectors) are one question.
-THRESHOLD = 0.45
+THRESHOLD = 0.4
 # A question is compared with this many members of each cluster (its most asked ones).
 MEMBERS_COMPARED = 8
 
 _NUMBER = re.compile(r"[0-9*＊#]*[0-9*＊][0-9*＊#]*")
 _NOT_WORD = re.compile(r"[\s\W_]+")
-# Words that say nothing of the question: greetings, politeness, particles at the end.
+# Words that say nothing of the question: greetings, politeness.
 _FILLERS = (
     "麻烦问一下",
     "请问一下",
@@ -47,7 +47,8 @@ _FILLERS = (
     "我要",
     "我的",
 )
-_TRAILING = re.compile(r"[呢吗嘛啊呀吧哦哈]+$")
+# Particles, and the "what do I do" that closes a question without saying which.
+_TRAILING = re.compile(r"(怎么办|咋办|怎么弄|怎么回事)?[呢吗嘛啊呀吧哦哈]*$")
 
 
 def fold(text: str) -> str:
