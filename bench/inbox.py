@@ -111,6 +111,21 @@ def with_inbox_kinds(daily: list[dict], seed: int = 13) -> list[dict]:
     return daily + more
 
 
+def question_of(text: str) -> tuple[str, str] | str:
+    """Which generated question a wording asks (subject and ask), for the clusters' purity."""
+    for other in OTHER:
+        if text.startswith(other):
+            return other
+    subject = max((s for s in SUBJECTS if s in text), key=len, default="")
+    ask = max((a for a in ASKS if a in text), key=len, default="")
+    return subject, ask
+
+
+def mixed(page: dict) -> int:
+    """Clusters on the page holding wordings of more than one generated question."""
+    return sum(1 for c in page["clusters"] if len({question_of(q) for q in c["all"]}) > 1)
+
+
 class _NoEntries:
     """The page's clusters read no entry (suggestions are asked per cluster, from Rasa)."""
 
@@ -152,7 +167,8 @@ def main(args: argparse.Namespace) -> str:
         figures, page = asyncio.run(measure(url, args.rounds))
     print(
         f"30 days: {page['questions']} distinct questions clustered (of the most asked), "
-        f"{page['total']} clusters; first: "
+        f"{page['total']} clusters, {mixed(page)} of the page's {len(page['clusters'])} mixing "
+        "generated questions; first: "
         + "; ".join(f"{c['text']} ×{c['count']} ({len(c['all'])})" for c in page["clusters"][:5])
     )
     count = percentile(figures["count"], 0.5)
@@ -162,7 +178,7 @@ def main(args: argparse.Namespace) -> str:
     verdict = "ok" if p99["inbox_page"] < 200 else "SLOW"
     return (
         f"inbox: lines={len(transcript)} sessions={len(rows)} daily_keys={len(daily)} "
-        f"questions={page['questions']} clusters={page['total']} "
+        f"questions={page['questions']} clusters={page['total']} mixed_on_page={mixed(page)} "
         + " ".join(f"{k}_p99_ms={v:.1f}" for k, v in p99.items())
         + f" under_200ms={verdict}"
     )

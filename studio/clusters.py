@@ -2,7 +2,7 @@
 
 Users ask one question many ways: with typos, extra words (请问、你好、一下), other punctuation,
 and numbers that differ (masked or not, an 18-digit record number must not split a group).
-Each question is folded (width, case, punctuation, filler words, every number as one mark)
+Each question is folded (width, case, punctuation, filler words and numbers dropped)
 and turned into character 2- and 3-grams weighted by TF-IDF over the questions clustered
 together; two questions are alike by the cosine of their vectors. Clustering is greedy
 ("leader"): questions in order of how often they were asked, each joining the cluster with the
@@ -29,7 +29,8 @@ THRESHOLD = 0.4
 # A question is compared with this many members of each cluster (its most asked ones).
 MEMBERS_COMPARED = 8
 
-_NUMBER = re.compile(r"[0-9*＊#]*[0-9*＊][0-9*＊#]*")
+# A number as typed or as the transcript masked it (138****5678): digits and stars.
+_NUMBER = re.compile(r"[0-9*]+")
 _NOT_WORD = re.compile(r"[\s\W_]+")
 # Words that say nothing of the question: greetings, politeness.
 _FILLERS = (
@@ -52,11 +53,10 @@ _TRAILING = re.compile(r"(怎么办|咋办|怎么弄|怎么回事)?[呢吗嘛啊
 
 
 def fold(text: str) -> str:
-    """The question as compared: width and case folded, numbers one mark (#), punctuation,
-    spaces and filler words gone."""
+    """The question as compared: width and case folded; numbers (which differ on every ask and
+    say nothing of the question), punctuation, spaces and filler words gone."""
     folded = unicodedata.normalize("NFKC", text).lower()
-    folded = _NUMBER.sub("#", folded)
-    folded = _NOT_WORD.sub("", folded.replace("#", "＃")).replace("＃", "#")
+    folded = _NOT_WORD.sub("", _NUMBER.sub("", folded))
     for filler in _FILLERS:
         folded = folded.replace(filler, "")
     return _TRAILING.sub("", folded) or folded

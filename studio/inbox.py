@@ -28,6 +28,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actions.faq.knowledge import normalise
+from actions.faq.understanding import ANSWER_THRESHOLD
 from kernel.clock import china_now
 from kernel.messages import utcnow
 from queue_service.rasa_client import RasaUnavailable
@@ -50,6 +51,8 @@ SHOWN = 8
 # Suggested entries per question (the model's ranking).
 SUGGESTED = 3
 PARSE_TIMEOUT_S = 3.0
+# New phrasings of an entry checked against the model at once (the editor asks as one types).
+MAX_CHECKED = 10
 RETRIEVAL_INTENT = "faq"
 OUT_OF_SCOPE_PHRASINGS = "phrasings"  # the out-of-scope item trained as negatives
 
@@ -178,6 +181,27 @@ class Inbox:
                 )
             if len(found) == SUGGESTED:
                 break
+        return found
+
+    async def sent_elsewhere(
+        self, entry_id: str | None, phrasings: list[str]
+    ) -> list[dict[str, Any]]:
+        """The entry's new phrasings (not saved yet) that the published model answers with
+        another entry, confidently enough to answer: adding one would pull against the model
+        until it is retrained, and it often means the phrasing belongs there. None without Rasa.
+        """
+        if self._parse is None:
+            return []
+        stored = await self._entries.store.get("entry", entry_id or "")
+        known = {normalise(p) for p in (stored.item.data.get("phrasings", []) if stored else [])}
+        new = [p for p in dict.fromkeys(p.strip() for p in phrasings) if p]
+        new = [p for p in new if normalise(p) not in known][:MAX_CHECKED]
+        ranked = await asyncio.gather(*(self.suggestions(p) for p in new))
+        found = []
+        for phrasing, entries in zip(new, ranked, strict=True):
+            top = entries[0] if entries else None
+            if top and top["id"] != entry_id and top["confidence"] >= ANSWER_THRESHOLD:
+                found.append({"phrasing": phrasing, **top})
         return found
 
     async def add_phrasing(

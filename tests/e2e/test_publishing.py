@@ -292,6 +292,7 @@ def test_a_question_from_the_inbox_is_answered_after_publishing(own_stack: Stack
         expect(first.locator(".kb-inbox-count")).to_have_text("9 次")
         expect(first.locator(".kb-inbox-questions li")).to_have_count(3)
         expect(page.locator(".kb-inbox-cluster")).to_have_count(4)
+        expect(first.locator(".kb-inbox-suggestion")).to_have_count(3)
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOT_DIR / "knowledge-inbox.png")
 

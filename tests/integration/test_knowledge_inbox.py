@@ -222,3 +222,36 @@ def test_each_action_changes_the_base_and_empties_the_cluster(inbox_service) -> 
     assert _clusters(client) == []
     revisions = client.get("/console/api/knowledge/revisions").json()
     assert [r["author"] for r in revisions[:2]] == [maintainer, maintainer]
+
+
+def test_a_new_phrasing_the_model_sends_elsewhere_is_flagged(inbox_service) -> None:
+    """Issue 18 item 1: beside phrasings of another entry, a new one that the published model
+    answers with another entry, confidently enough to answer, is flagged as it is typed."""
+    client, url = inbox_service
+    _as(client, create_account(url, Role.MAINTAINER))
+    entry = client.get("/console/api/knowledge/entries/card_initial_password").json()
+    guesses = {
+        "初始密码忘了": ("card_forgot_password", 0.8),  # elsewhere, confidently: flagged
+        "卡的出厂密码": ("card_initial_password", 0.9),  # this entry: fine
+        "密码那个事": ("card_forgot_password", 0.1),  # elsewhere, unsure: not flagged
+    }
+
+    async def parse(text: str) -> dict:
+        entry_id, confidence = guesses.get(text, ("login_methods", 0.99))
+        ranking = [{"intent_response_key": f"faq/{entry_id}", "confidence": confidence}]
+        return {"text": text, "response_selector": {"faq": {"ranking": ranking}}}
+
+    part(client, Inbox)._parse = parse
+    flagged = client.post(
+        "/console/api/knowledge/duplicates",
+        headers=SAME_ORIGIN,
+        json={
+            "entry_id": "card_initial_password",
+            # The saved phrasings are not asked again (the model says login_methods for them).
+            "phrasings": [*entry["phrasings"], *guesses],
+        },
+    ).json()
+    assert [(f["phrasing"], f["entry_id"], f["model"]) for f in flagged] == [
+        ("初始密码忘了", "card_forgot_password", True)
+    ]
+    assert flagged[0]["confidence"] == 0.8 and flagged[0]["title"]

@@ -72,7 +72,7 @@ def test_paraphrases_together_different_questions_apart() -> None:
 def test_masked_and_unmasked_numbers_fold_alike() -> None:
     masked = mask_personal_numbers("手机号13812345678收不到验证码")
     assert "1234" not in fold(masked) and "138" not in fold(masked)
-    assert fold(masked) == fold("手机号 139 8765 4321 收不到验证码") == fold("手机号#收不到验证码")
+    assert fold(masked) == fold("手机号 139 8765 4321 收不到验证码") == "手机号收不到验证码"
 
 
 def test_a_stricter_threshold_splits_and_a_loose_one_merges() -> None:

@@ -218,7 +218,10 @@ function checkDuplicates() {
   api("POST", KB + "/duplicates", { entry_id: entryId(), phrasings: phrasings }).then(function (found) {
     ui.duplicates.replaceChildren();
     found.forEach(function (d) {
-      ui.duplicates.appendChild(el("li", "kb-duplicate", "“" + d.phrasing + "”已是“" + d.title + "”的问法"));
+      var text = d.model
+        ? "当前模型会把“" + d.phrasing + "”答为“" + d.title + "”（把握 " + Math.round(d.confidence * 100) + "%），请确认该问法属于本条目"
+        : "“" + d.phrasing + "”已是“" + d.title + "”的问法";
+      ui.duplicates.appendChild(el("li", d.model ? "kb-duplicate kb-duplicate-model" : "kb-duplicate", text));
     });
     ui.duplicates.hidden = found.length === 0;
   }, function () {});

@@ -159,7 +159,7 @@ function item(cluster) {
   api("POST", INBOX + "/suggestions", { text: cluster.text }).then(function (found) {
     found.forEach(function (suggested) {
       var choice = button(
-        "添加到：" + suggested.title + "（" + Math.round(suggested.confidence * 100) + "%）",
+        "添加到：" + suggested.title + "（" + percent(suggested.confidence) + "）",
         "kb-inbox-suggestion"
       );
       choice.dataset.entryId = suggested.id;
@@ -168,6 +168,10 @@ function item(cluster) {
     });
   }, function () {});
   return li;
+}
+
+function percent(confidence) {
+  return confidence < 0.01 ? "<1%" : Math.round(confidence * 100) + "%";
 }
 
 function button(text, className) {
