@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import random
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from bench import reports as reports_bench
@@ -100,15 +101,20 @@ def wordings(count: int, seed: int = 11) -> list[str]:
 
 
 def with_inbox_kinds(daily: list[dict], seed: int = 13) -> list[dict]:
-    """The declines' daily sums, and as many again counted as the inbox's other kinds."""
+    """The declines' daily sums, and about as many again counted as the inbox's other kinds
+    (summed per row of the table, as the service's upsert would)."""
     rng = random.Random(seed)
-    more = []
+    more: Counter[tuple] = Counter()
     for row in daily:
         if row["kind"] == UNANSWERED and rng.random() < 0.5:
             why = rng.choice(("suggested", "not_useful", "handoff"))
             question = row["key"].partition(":")[2]
-            more.append({**row, "kind": INBOX, "key": f"{why}:{question}"})
-    return daily + more
+            where = (row["day"], row["channel"], row["skill"], f"{why}:{question}")
+            more[where] += row["n"]
+    return daily + [
+        {"day": d, "kind": INBOX, "channel": c, "skill": s, "key": k, "n": n}
+        for (d, c, s, k), n in more.items()
+    ]
 
 
 def question_of(text: str) -> tuple[str, str] | str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 # Two questions this alike (cosine of their TF-IDF vectors) are one question.
 THRESHOLD = 0.4
-# A question is compared with this many members of each cluster (its most asked ones).
+# A question is compared with this many (folded) forms of each cluster (its most asked ones).
 MEMBERS_COMPARED = 8
 
 # A number as typed or as the transcript masked it (138****5678): digits and stars.
@@ -72,13 +72,13 @@ def grams(folded: str) -> Counter[str]:
     return found
 
 
-def vectors(texts: list[str]) -> list[dict[str, float]]:
-    """TF-IDF vectors of the texts' grams, each of unit length."""
-    counted = [grams(fold(t)) for t in texts]
+def vectors(folded: list[str]) -> list[dict[str, float]]:
+    """TF-IDF vectors of the (folded) texts' grams, each of unit length."""
+    counted = [grams(f) for f in folded]
     df: Counter[str] = Counter()
     for each in counted:
         df.update(each.keys())
-    n = len(texts)
+    n = len(folded)
     result = []
     for each in counted:
         weights = {g: tf * (math.log((1 + n) / (1 + df[g])) + 1) for g, tf in each.items()}
@@ -109,29 +109,39 @@ class Cluster:
 
 
 def cluster(counted: Iterable[tuple[str, int]], threshold: float = THRESHOLD) -> list[Cluster]:
-    """`(question, times)` pairs grouped; clusters by times asked, most first."""
-    ordered = sorted(counted, key=lambda pair: (-pair[1], pair[0]))
+    """`(question, times)` pairs grouped; clusters by times asked, most first.
+
+    Questions that fold alike are one from the start (and compared once); each folded form then
+    joins the cluster holding the most similar of the (first MEMBERS_COMPARED) forms compared.
+    """
+    same: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for question, times in sorted(counted, key=lambda pair: (-pair[1], pair[0])):
+        same[fold(question)].append((question, times))
+    forms = sorted(same, key=lambda f: (-sum(n for _, n in same[f]), same[f][0][0]))
     found: list[Cluster] = []
-    vecs = vectors([q for q, _ in ordered])
-    # gram -> [(cluster index, weight)] over the compared members of every cluster
-    postings: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
-    compared: list[int] = []
-    for (question, times), vec in zip(ordered, vecs, strict=True):
-        scores: dict[tuple[int, int], float] = defaultdict(float)
+    # gram -> [(compared form's number, weight)]; the form's cluster by its number
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    cluster_of: list[int] = []
+    compared: list[int] = []  # per cluster, forms compared so far
+    for form, vec in zip(forms, vectors(forms), strict=True):
+        scores: dict[int, float] = defaultdict(float)
         for gram, weight in vec.items():
-            for index, member, other in postings.get(gram, ()):
-                scores[(index, member)] += weight * other
+            for number, other in postings.get(gram, ()):
+                scores[number] += weight * other
         best = max(scores.items(), key=lambda item: item[1], default=None)
         if best is not None and best[1] >= threshold:
-            index = best[0][0]
+            index = cluster_of[best[0]]
         else:
             index = len(found)
             found.append(Cluster())
             compared.append(0)
-        found[index].questions.append((question, times))
+        found[index].questions.extend(same[form])
         if compared[index] < MEMBERS_COMPARED:
-            member = compared[index]
             compared[index] += 1
+            number = len(cluster_of)
+            cluster_of.append(index)
             for gram, weight in vec.items():
-                postings[gram].append((index, member, weight))
+                postings[gram].append((number, weight))
+    for each in found:
+        each.questions.sort(key=lambda pair: (-pair[1], pair[0]))
     return sorted(found, key=lambda c: (-c.count, c.text))
