@@ -4,11 +4,15 @@ Users ask one question many ways: with typos, extra words (请问、你好、一
 and numbers that differ (masked or not, an 18-digit record number must not split a group).
 Each question is folded (width, case, punctuation, filler words and numbers dropped)
 and turned into character 2- and 3-grams weighted by TF-IDF over the questions clustered
-together; two questions are alike by the cosine of their vectors. Clustering is greedy
-("leader"): questions in order of how often they were asked, each joining the cluster with the
-most similar member (among its first few) when that similarity reaches the threshold, else
-starting a cluster of its own. So the most asked wording leads its cluster, and the result is
-the same for the same counts.
+together; two questions are alike by the cosine of their vectors. Questions that fold alike
+are one from the start. Clustering is greedy ("leader"): folded forms in order of how often
+they were asked, each joining the cluster with the most similar form (among its first few)
+when that similarity reaches the threshold, else starting a cluster of its own. So the most
+asked wording leads its cluster, and the result is the same for the same counts.
+
+Its known limit: characters weigh alike, so two questions sharing a long way of asking and
+differing in a short subject (税费单 / 船舶申报 + 被退回了什么原因) look alike and are merged
+(docs/performance.md measures it); the maintainer sees every wording of a cluster.
 
 No library of the environment does this (no scikit-learn in the service's dependencies), and
 the whole is a few dozen lines; an inverted index over the grams keeps it to the pairs that
@@ -35,9 +39,11 @@ _NOT_WORD = re.compile(r"[\s\W_]+")
 # Words that say nothing of the question: greetings, politeness.
 _FILLERS = (
     "麻烦问一下",
+    "麻烦问下",
     "请问一下",
     "想问一下",
     "问一下",
+    "问下",
     "请问",
     "你好",
     "您好",

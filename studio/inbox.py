@@ -36,7 +36,7 @@ from queue_service.session_keys import INBOX, MAX_KEY, UNANSWERED, bot_daily_key
 from studio import tables
 from studio.clusters import Cluster, cluster
 from studio.entries import Entries
-from studio.exchange import OUT_OF_SCOPE
+from studio.exchange import ENTRY, OUT_OF_SCOPE
 from studio.store import KnowledgeError, owners
 
 log = logging.getLogger(__name__)
@@ -166,11 +166,14 @@ class Inbox:
             log.info("inbox: no suggestions", extra={"error": f"{type(exc).__name__}: {exc}"})
             return []
         selector = (parsed.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
-        current = {s.item.key: s.item for s in await self._entries.store.current("entry")}
         found = []
         for candidate in selector.get("ranking") or []:
             key = str(candidate.get("intent_response_key") or "")
-            entry = current.get(key.removeprefix(f"{RETRIEVAL_INTENT}/"))
+            # One entry read at a time (a page asks for every cluster it shows at once).
+            stored = await self._entries.store.get(
+                "entry", key.removeprefix(f"{RETRIEVAL_INTENT}/")
+            )
+            entry = stored.item if stored is not None else None
             if entry is not None and not entry.retired:
                 found.append(
                     {
@@ -192,7 +195,7 @@ class Inbox:
         """
         if self._parse is None:
             return []
-        stored = await self._entries.store.get("entry", entry_id or "")
+        stored = await self._entries.store.get(ENTRY, entry_id or "")
         known = {normalise(p) for p in (stored.item.data.get("phrasings", []) if stored else [])}
         new = [p for p in dict.fromkeys(p.strip() for p in phrasings) if p]
         new = [p for p in new if normalise(p) not in known][:MAX_CHECKED]
