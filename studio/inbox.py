@@ -170,9 +170,7 @@ class Inbox:
         for candidate in selector.get("ranking") or []:
             key = str(candidate.get("intent_response_key") or "")
             # One entry read at a time (a page asks for every cluster it shows at once).
-            stored = await self._entries.store.get(
-                "entry", key.removeprefix(f"{RETRIEVAL_INTENT}/")
-            )
+            stored = await self._entries.store.get(ENTRY, key.removeprefix(f"{RETRIEVAL_INTENT}/"))
             entry = stored.item if stored is not None else None
             if entry is not None and not entry.retired:
                 found.append(
