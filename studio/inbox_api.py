@@ -26,6 +26,7 @@ Question = Annotated[str, Field(max_length=300)]
 PHRASING_MISSING = "请填写要添加的问法。"
 ENTRY_MISSING = "请选择要添加到的条目。"
 CONFLICT = "该条目刚被其他人修改，请重试。"
+MASKED = "问法中含有已隐去的号码（****），请删去号码后再添加。"
 
 
 class Suggest(BaseModel):
@@ -63,6 +64,8 @@ async def resolve(body: Resolve, staff: Maintainer, inbox: InboxDep) -> dict[str
     out of scope, or ignored; its questions leave the inbox."""
     phrasing = " ".join(body.phrasing.split())
     try:
+        if "**" in phrasing and body.action in ("phrasing", "out_of_scope"):
+            raise KnowledgeError(MASKED)  # a masked number is no wording a user would type
         if body.action == "phrasing":
             if not body.entry_id:
                 raise KnowledgeError(ENTRY_MISSING)

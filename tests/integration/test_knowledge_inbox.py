@@ -192,6 +192,19 @@ def test_each_action_changes_the_base_and_empties_the_cluster(inbox_service) -> 
     )
     assert again.status_code == 422 and "已属于" in again.json()["detail"]
 
+    # A wording with a masked number is not trained on.
+    masked = client.post(
+        f"{INBOX}/resolve",
+        json={
+            "action": "phrasing",
+            "entry_id": entry,
+            "phrasing": "手机号138****5678收不到验证码",
+            "questions": ["x"],
+        },
+        headers=SAME_ORIGIN,
+    )
+    assert masked.status_code == 422 and "已隐去的号码" in masked.json()["detail"]
+
     # Out of scope: trained as a negative; the export shows it in out_of_scope.yml alone.
     outside = client.post(
         f"{INBOX}/resolve",
