@@ -137,9 +137,10 @@ function item(cluster) {
   });
   create.addEventListener("click", function () {
     showView("entries");
+    // Wordings with a masked number (138****5678) are no phrasings a user would type: left out.
     var wordings = [phrasing.value.trim()].concat(cluster.all.filter(function (q) {
       return q !== phrasing.value.trim();
-    }));
+    })).filter(function (q) { return q && q.indexOf("**") < 0; });
     newEntryWith(wordings, function (created) {
       api("POST", INBOX + "/resolve", {
         action: "new_entry", entry_id: created.id, questions: cluster.all,
