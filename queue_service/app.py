@@ -74,6 +74,7 @@ from queue_service.turn_ledger import TurnLedger
 from queue_service.warmup import Warmup
 from studio import api as studio_api
 from studio.entries import Entries
+from studio.inbox import Inbox
 from studio.seed import seed_at_start
 from studio.store import KnowledgeStore
 
@@ -201,7 +202,9 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     services.add(Reports(sessions, for_name(engine.dialect.name)))
     knowledge = KnowledgeStore(engine)
     await seed_at_start(knowledge, background)
-    services.add(Entries(knowledge))
+    entries = Entries(knowledge)
+    services.add(entries)
+    services.add(Inbox(engine, entries, rasa.parse))
     wechat = WeChatChannel.from_settings(settings, redis_client, port)
     if wechat is not None:
         services.add(wechat)

@@ -119,6 +119,9 @@ bot_sessions = Table(
     Column("closed_at", DateTime(timezone=True), nullable=False),
     # {"<decline reason>:<the user's question, masked>": times} (migration 0015; null before).
     Column("unanswered", JSON),
+    # {"<why>:<question, masked>": times}: 猜你想问 offered, an answer rated 没用 or left for a
+    # person (migration 0018; null before). The studio's inbox (studio/inbox.py) reads its sums.
+    Column("inbox", JSON),
     UniqueConstraint("conversation_id", "started_at", name="uq_bot_sessions_start"),
 )
 bot_session_marks = Table(
@@ -127,6 +130,12 @@ bot_session_marks = Table(
     Column("name", String(32), primary_key=True),
     Column("value", Integer, nullable=False),
 )
+
+
+# Why a question the bot did not decline still goes to the studio's inbox (未知问题).
+INBOX_SUGGESTED = "suggested"  # 猜你想问 offered instead of an answer
+INBOX_NOT_USEFUL = "not_useful"  # answered, and the user rated the answer 没用
+INBOX_HANDOFF = "handoff"  # answered, and the user's next turn asked for a person
 
 
 class Outcome(StrEnum):
@@ -172,6 +181,8 @@ class Session:
     entries: Counter[str] = field(default_factory=Counter)
     suggested: Counter[str] = field(default_factory=Counter)
     unanswered: Counter[str] = field(default_factory=Counter)
+    # The inbox's other questions, "<why>:<question>" (INBOX_* below) -> times.
+    inbox: Counter[str] = field(default_factory=Counter)
     # The user's last 有用 (True) / 没用 (False) per entry in the session.
     verdicts: dict[str, bool] = field(default_factory=dict)
     # The entry answered last before the session's first request for a person.
@@ -212,6 +223,7 @@ class Session:
             "entries": dict(self.entries),
             "suggested": dict(self.suggested),
             "unanswered": dict(self.unanswered),
+            "inbox": dict(self.inbox),
             "useful": sum(self.verdicts.values()),
             "not_useful": len(self.verdicts) - sum(self.verdicts.values()),
             "feedback": {e: [int(v), int(not v)] for e, v in self.verdicts.items()},
@@ -252,11 +264,20 @@ def count(session: Session) -> None:
     answered = False
     asked = ""  # the user's last question, for the declines (texts are masked when written)
     last_entry: str | None = None
+    # The question each entry last answered, and the user turn of the last answer: a 没用 or
+    # a request for a person right after an answer sends that question to the inbox.
+    answered_question: dict[str, str] = {}
+    answer_turn = -1
+    handed_question: set[str] = set()
 
     def handoff() -> None:
         if not session.handoff_requested:
             session.handoff_after = last_entry
         session.handoff_requested = True
+        question = answered_question.get(last_entry or "")
+        if question and session.user_turns == answer_turn + 1 and question not in handed_question:
+            handed_question.add(question)
+            session.inbox[f"{INBOX_HANDOFF}:{question}"] += 1
 
     for line in session.lines:
         if line.role == Role.USER:
@@ -281,8 +302,15 @@ def count(session: Session) -> None:
                 session.answers += 1
                 last_entry = str(event.get("entry"))
                 session.entries[last_entry] += 1
+                if asked:
+                    answered_question[last_entry] = asked
+                    answer_turn = session.user_turns
             elif kind == bot_events.FEEDBACK:
-                session.verdicts[str(event.get("entry"))] = event.get("useful") is True
+                entry = str(event.get("entry"))
+                session.verdicts[entry] = event.get("useful") is True
+                question = answered_question.get(entry)
+                if event.get("useful") is False and question:
+                    session.inbox[f"{INBOX_NOT_USEFUL}:{question}"] += 1
             elif kind == bot_events.DECLINE:
                 session.declines += 1
                 if asked:
@@ -290,6 +318,8 @@ def count(session: Session) -> None:
             elif kind == bot_events.SUGGEST:
                 session.suggestions += 1
                 session.suggested.update(str(e) for e in event.get("entries") or [])
+                if asked:
+                    session.inbox[f"{INBOX_SUGGESTED}:{asked}"] += 1
             elif kind == bot_events.QUERY:
                 session.queries += 1
 

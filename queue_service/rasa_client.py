@@ -124,6 +124,24 @@ class RasaClient:
         ]
         return from_replies(answer) or None
 
+    async def parse(self, text: str, timeout_s: float = 3.0) -> dict[str, Any]:
+        """What the loaded model makes of `text` (intent, the FAQ selector's ranking), without
+        a conversation: the knowledge studio's suggestions (studio/inbox.py)."""
+        try:
+            response = await self._http.post(
+                "/model/parse",
+                params={"token": self._token},
+                json={"text": text},
+                timeout=timeout_s,
+            )
+            response.raise_for_status()
+            parsed = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if not isinstance(parsed, dict):
+            raise RasaUnavailable(f"unexpected parse: {parsed!r:.200}")
+        return parsed
+
     async def is_ready(self, timeout_s: float = 2.0) -> bool:
         """True when Rasa answers its authenticated status endpoint with a model loaded."""
         try:

@@ -18,7 +18,7 @@ import logging
 from typing import Any
 
 from kernel.messages import OutboundMessage
-from queue_service.rasa_client import RasaClient, RasaUnreachable
+from queue_service.rasa_client import RasaClient, RasaUnavailable, RasaUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,17 @@ class RasaPool:
         """Asked of the server the conversation sticks to (its tracker is shared anyway)."""
         return await self.ranked(sender)[0].answered_since(sender, message, since)
 
+    async def parse(self, text: str) -> dict[str, Any]:
+        """`text` parsed by the first server that answers (RasaUnavailable if none does)."""
+        failed: RasaUnavailable | None = None
+        for client in [*self.up(), *(c for c in self.clients if c not in self.up())]:
+            try:
+                return await client.parse(text)
+            except RasaUnavailable as exc:
+                failed = exc
+        assert failed is not None
+        raise failed
+
     async def is_ready(self, timeout_s: float = 2.0) -> bool:
         """Ready when any server is: the others' conversations move to it."""
         answers = await asyncio.gather(*(c.is_ready(timeout_s) for c in self.clients))
@@ -93,4 +104,3 @@ class RasaPool:
     async def aclose(self) -> None:
         for client in self.clients:
             await client.aclose()
-

@@ -1,6 +1,9 @@
 """Per-day sums of what sessions name by key (FAQ entries answered, 有用 / 没用 per entry, the
 entry before a handoff, the questions declined), for the reports' ranked tables.
 
+The studio's inbox of unanswered questions (studio/inbox.py) sums the declined (`unanswered`)
+and the otherwise open (`inbox`) questions of a period from here too.
+
 Each closed session's keyed counts (its JSON columns in `bot_sessions`) are added to
 `bot_daily_keys`, one row per China-local day (of the session's start), channel, skill, kind and
 key, in the same transaction as the session's insert and only if that insert took
@@ -27,6 +30,8 @@ AFTER = "after"  # the entry answered last before a request for a person (`hando
 USEFUL = "useful"  # 有用 per entry (`feedback[e][0]`)
 NOT_USEFUL = "not_useful"  # 没用 per entry (`feedback[e][1]`)
 UNANSWERED = "unanswered"  # "<reason>:<question>" per decline (`unanswered`)
+# "<why>:<question>" per 猜你想问, answer rated 没用 or left for a person (`inbox`)
+INBOX = "inbox"
 # Longer keys (a very long question) are cut: they are shown, not looked up.
 MAX_KEY = 300
 
@@ -60,6 +65,8 @@ def keyed(row: dict[str, Any]) -> Counter[tuple[str, str]]:
         counts[NOT_USEFUL, str(entry)[:MAX_KEY]] += int(pair[1])
     for question, n in (row.get("unanswered") or {}).items():
         counts[UNANSWERED, str(question)[:MAX_KEY]] += int(n)
+    for question, n in (row.get("inbox") or {}).items():
+        counts[INBOX, str(question)[:MAX_KEY]] += int(n)
     return +counts  # zero counts (a 没用 only, say) add nothing
 
 

@@ -23,9 +23,10 @@ from queue_service.console.pages import STATIC_DIR
 from queue_service.page_policy import content_security_policy
 from queue_service.services import part
 from queue_service.static_files import REVALIDATE
-from studio import publishing_api, texts
+from studio import inbox_api, publishing_api, texts
 from studio.entries import Entries, NotFound
 from studio.exchange import CATEGORY, ENTRY, Item
+from studio.inbox import Inbox
 from studio.preview import preview
 from studio.store import Conflict, KnowledgeError, Stored
 
@@ -33,6 +34,7 @@ router = APIRouter(prefix="/console/api/knowledge", tags=["knowledge"])
 pages = APIRouter()
 
 EntriesDep = Annotated[Entries, Depends(part(Entries))]
+InboxDep = Annotated[Inbox, Depends(part(Inbox))]
 MAX_LIST = 1000
 Phrasing = Annotated[str, Field(max_length=200)]
 
@@ -334,10 +336,29 @@ async def restore_version(
 
 
 @router.post("/duplicates")
-async def duplicates(body: Phrasings, staff: Maintainer, entries: EntriesDep) -> list[dict]:
-    """Phrasings that already belong to another entry (flagged before saving)."""
+async def duplicates(
+    body: Phrasings, staff: Maintainer, entries: EntriesDep, inbox: InboxDep
+) -> list[dict]:
+    """Phrasings that already belong to another entry (flagged before saving), and new ones
+    the published model answers with another entry (`model`: a warning, saving is allowed)."""
     found = await entries.duplicates(body.entry_id, body.phrasings)
-    return [{"phrasing": d.phrasing, "entry_id": d.owner, "title": d.title} for d in found]
+    taken = [
+        {"phrasing": d.phrasing, "entry_id": d.owner, "title": d.title, "model": False}
+        for d in found
+    ]
+    owned = {d.phrasing for d in found}
+    rest = [p for p in body.phrasings if p.strip() not in owned]
+    elsewhere = await inbox.sent_elsewhere(body.entry_id, rest)
+    return taken + [
+        {
+            "phrasing": e["phrasing"],
+            "entry_id": e["id"],
+            "title": e["title"],
+            "confidence": e["confidence"],
+            "model": True,
+        }
+        for e in elsewhere
+    ]
 
 
 @router.post("/preview")
@@ -387,3 +408,4 @@ def install(app: FastAPI) -> None:
     app.include_router(pages)
     app.include_router(router, dependencies=[Depends(same_origin)])
     app.include_router(publishing_api.router, dependencies=[Depends(same_origin)])
+    app.include_router(inbox_api.router, dependencies=[Depends(same_origin)])

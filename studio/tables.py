@@ -59,3 +59,14 @@ head = Table(
     Column("id", Integer, primary_key=True),
     Column("revision_id", Integer, nullable=False),
 )
+
+# What a maintainer did with a question of the inbox (migration 0018): it leaves the inbox.
+inbox_marks = Table(
+    "kb_inbox_marks",
+    metadata,
+    Column("question", String(300), primary_key=True),
+    Column("action", String(16), nullable=False),
+    Column("entry", String(64)),
+    Column("author", String(32), nullable=False),
+    Column("marked_at", DateTime(timezone=True), nullable=False),
+)

@@ -7,12 +7,16 @@ The stack lives for the whole session and its SQL base is seeded from knowledge/
 this test edits an entry no other browser test reads from SQL (the bot still answers from the
 repository's files until publishing exists, issue 18 items 5-6)."""
 
+import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from actions.faq.knowledge import default
+from queue_service import db, session_keys
 from tests.e2e.test_console_browser import PASSWORD, console_page, create_agent
 from tests.e2e.test_webchat_browser import SCREENSHOT_DIR
 from tests.e2e.test_webchat_browser import browser as browser  # the fixture, shared
@@ -126,3 +130,73 @@ def test_a_maintainer_edits_an_answer_adds_a_phrasing_and_sees_the_history(
     expect(page.locator(".kb-version")).to_have_text("第 4 版")
     expect(page.locator(".kb-answer")).to_have_value(theirs)
     expect(conflict).to_be_hidden()
+
+
+# The inbox (未知问题): questions of the week as the session job sums them.
+MAILING = ["电子口岸卡可以邮寄吗", "请问电子口岸卡能邮寄吗？"]
+GREETING_CARD = "帮我写一段新年祝福语"
+
+
+async def _asked_this_week(database_url: str) -> None:
+    engine = db.create_engine(database_url)
+    rows = [
+        {
+            "started_at": datetime.now(UTC) - timedelta(hours=3),
+            "channel": "webchat",
+            "unanswered": {f"not_understood:{MAILING[0]}": 3, f"out_of_scope:{GREETING_CARD}": 2},
+            "inbox": {f"suggested:{MAILING[1]}": 2},
+        }
+    ]
+    async with db.session_factory(engine)() as session, session.begin():
+        await session_keys.add(session, rows)
+    await engine.dispose()
+
+
+def test_a_maintainer_creates_an_entry_and_an_out_of_scope_question_from_the_inbox(
+    stack, studio: Page
+) -> None:
+    page = studio
+    page.set_viewport_size({"width": 1440, "height": 900})
+    with ThreadPoolExecutor(1) as pool:  # pytest's loop runs in this thread
+        pool.submit(asyncio.run, _asked_this_week(stack.env["SWA_DATABASE_URL"])).result()
+    maintainer = create_agent(stack, "--role", "maintainer", name="知识库小新")
+    page.goto(f"{stack.service_url}/console/knowledge")
+    page.fill("#kb-login-username", maintainer)
+    page.fill("#kb-login-password", PASSWORD)
+    page.locator(".swa-login-submit").click()
+    page.locator(".kb-tab", has_text="未知问题").click()
+    mailing = page.locator(".kb-inbox-cluster", has_text=MAILING[0])
+    expect(mailing.locator(".kb-inbox-count")).to_have_text("5 次")
+    expect(mailing.locator(".kb-inbox-questions li")).to_have_count(2)  # both wordings, one cluster
+
+    # Out of scope: trained as a negative; the cluster leaves the inbox.
+    greeting = page.locator(".kb-inbox-cluster", has_text=GREETING_CARD)
+    greeting.locator(".kb-inbox-outside").click()
+    expect(page.locator(".kb-notice")).to_contain_text("列为不在服务范围内的问题")
+    expect(greeting).to_have_count(0)
+    negatives = page.request.post(
+        f"{stack.service_url}/console/api/knowledge/duplicates",
+        data={"entry_id": None, "phrasings": [GREETING_CARD]},
+        headers={"origin": stack.service_url},
+    ).json()
+    assert [d["entry_id"] for d in negatives if not d["model"]] == ["out_of_scope"]
+
+    # A new entry, its phrasings filled from the cluster; saved, the cluster is handled.
+    mailing.locator(".kb-inbox-create").click()
+    expect(page.locator(".kb-editor")).to_be_visible()
+    expect(page.locator(".kb-editor-title")).to_have_text("新建条目")
+    phrasings = page.locator(".kb-phrasings")
+    assert phrasings.input_value().split("\n") == MAILING
+    more = [f"电子口岸卡邮寄问题{n}" for n in range(1, 9)]
+    phrasings.fill("\n".join([*MAILING, *more]))
+    page.fill(".kb-id", "card_mailing")
+    page.select_option(".kb-category", "login")
+    page.fill(".kb-title", "电子口岸卡可以邮寄吗？")
+    page.fill(".kb-answer", "可以。请在制卡机构办理时选择邮寄到付，并填写收件地址。")
+    page.fill(".kb-heldout", "口岸卡能寄到公司吗\n卡介质可以快递吗\n电子口岸卡邮寄怎么办理")
+    page.locator(".kb-save").click()
+    expect(page.locator(".kb-notice")).to_contain_text("已保存（第 1 版）")
+    page.locator(".kb-tab", has_text="未知问题").click()
+    expect(page.locator(".kb-inbox-summary")).not_to_have_text("正在加载……")
+    expect(mailing).to_have_count(0)
+    _shot(page, "knowledge-inbox-handled.png")

@@ -10,7 +10,9 @@ server, which pulls it, and the action server reads the published snapshot from 
 
 import asyncio
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,9 @@ from playwright.sync_api import expect
 from redis.asyncio import Redis
 
 from actions.faq import knowledge
-from queue_service import db
+from queue_service import db, session_keys
+from queue_service.handoff.queue import HandoffQueue
+from queue_service.outcomes import SessionJob
 from queue_service.publishing.publisher import PublishConfig, Publisher
 from queue_service.publishing.store import PublicationStore, State
 from stack.model import ensure_model
@@ -220,3 +224,98 @@ def test_a_maintainer_sees_the_refusal_rolls_back_and_publishes(own_stack: Stack
         expect(page.locator(".kb-publish-status")).to_contain_text(f"（{maintainer}）：已发布")
         page.screenshot(path=SCREENSHOT_DIR / "knowledge-publish.png")
         assert STUDIO_ANSWER in blocking(ask(stack, "卡介质初始密码是多少"))
+
+
+# Other users' sessions of the week (as the session job sums them), so the inbox has clusters
+# to group: wordings with filler, punctuation and masked numbers.
+OTHER_SESSIONS = [
+    {
+        "started_at": datetime.now(UTC) - timedelta(days=1),
+        "channel": "webchat",
+        "unanswered": {
+            "not_understood:手机号138****5678收不到验证码": 4,
+            "not_understood:请问手机收不到验证码怎么办？": 3,
+            "out_of_scope:今天天气怎么样": 2,
+        },
+        "inbox": {
+            "suggested:手机号 150****1111 一直收不到验证码": 2,
+            "not_useful:报关单号223320231000999999状态怎么查询": 2,
+            "handoff:请问报关单状态怎么查？": 1,
+        },
+    }
+]
+
+
+async def close_sessions(stack: Stack) -> int:
+    """The stack's sessions closed now (as the service's round would after the gap): what the
+    users asked reaches the daily sums the inbox reads; and other users' sessions added. The
+    sessions written."""
+    engine = db.create_engine(stack.env["SWA_DATABASE_URL"])
+    redis = Redis.from_url(stack.env["SWA_REDIS_URL"], decode_responses=True)
+    try:
+        job = SessionJob(db.session_factory(engine), redis, HandoffQueue(redis))
+        later = datetime.now(UTC) + timedelta(hours=2)
+        written = len((await job.round(later)).written)
+        async with db.session_factory(engine)() as session, session.begin():
+            await session_keys.add(session, OTHER_SESSIONS)
+        return written
+    finally:
+        await redis.aclose()
+        await engine.dispose()
+
+
+@pytest.mark.browser
+def test_a_question_from_the_inbox_is_answered_after_publishing(own_stack: Stack, browser) -> None:
+    """After the tests above: the published model offers 猜你想问 for NEW_PHRASING, asked in
+    the web chat by the tests above. A maintainer finds it in 未知问题, adds it as a phrasing
+    of ENTRY, publishes (trained), and the web chat answers it with ENTRY, nothing restarted."""
+    stack = own_stack
+    pids = (stack.procs["rasa"].pid, stack.procs["actions"].pid, stack.procs["service"].pid)
+    asked = blocking(answered_by_model(stack, NEW_PHRASING, "猜你想问"))
+    assert "卡介质初始密码" not in asked
+    assert blocking(close_sessions(stack)) > 0
+    maintainer = create_agent(stack, "--role", "maintainer", name="知识库小收")
+    with console_page(stack, browser, 1440, 900) as page:
+        page.on("dialog", lambda dialog: dialog.accept())  # 发布's confirmation
+        page.goto(f"{stack.service_url}/console/knowledge")
+        page.fill("#kb-login-username", maintainer)
+        page.fill("#kb-login-password", PASSWORD)
+        page.locator(".swa-login-submit").click()
+        page.locator(".kb-tab", has_text="未知问题").click()
+        cluster = page.locator(".kb-inbox-cluster", has_text=NEW_PHRASING)
+        expect(cluster).to_have_count(1)
+        expect(cluster.locator(".kb-inbox-why").first).to_contain_text("猜你想问")
+        # The model's three best guesses, from the Rasa server the service talks to.
+        expect(cluster.locator(".kb-inbox-suggestion")).to_have_count(3)
+        # Other questions grouped: the phone code's four wordings are one cluster, first.
+        first = page.locator(".kb-inbox-cluster").first
+        expect(first.locator(".kb-inbox-count")).to_have_text("9 次")
+        expect(first.locator(".kb-inbox-questions li")).to_have_count(3)
+        expect(page.locator(".kb-inbox-cluster")).to_have_count(4)
+        expect(first.locator(".kb-inbox-suggestion")).to_have_count(3)
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOT_DIR / "knowledge-inbox.png")
+
+        cluster.locator(".kb-inbox-entry").fill(ENTRY)
+        cluster.locator(".kb-inbox-add").click()
+        expect(page.locator(".kb-notice")).to_contain_text(f"已将“{NEW_PHRASING}”添加为")
+        expect(cluster).to_have_count(0)
+
+        # The entry has it, as a new version.
+        page.locator(".kb-tab", has_text="知识条目").click()
+        page.locator(".kb-category-button", has_text="登录与卡介质").click()
+        page.locator(f'.kb-entry-button[data-entry-id="{ENTRY}"]').click()
+        expect(page.locator(".kb-phrasings")).to_have_value(re.compile(NEW_PHRASING))
+        answer = page.locator(".kb-answer").input_value()
+
+        expect(page.locator(".kb-publish-current")).to_contain_text("线上版本")
+        published = page.locator(".kb-publication").count()
+        page.locator(".kb-publish-start").click()
+        # A phrasing added: trained, gated, published (the page asks while it runs).
+        expect(page.locator(".kb-publication")).to_have_count(published + 1, timeout=600_000)
+        expect(page.locator(".kb-publication").first).to_contain_text("线上版本")
+    answered = blocking(answered_by_model(stack, NEW_PHRASING, answer[:20]))
+    assert answer[:20] in answered
+    now = (stack.procs["rasa"].pid, stack.procs["actions"].pid, stack.procs["service"].pid)
+    assert now == pids
+    assert all(p.poll() is None for p in stack.procs.values())

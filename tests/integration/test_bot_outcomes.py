@@ -278,6 +278,8 @@ def test_sessions_get_one_outcome_each_counted_once(service, database_url, redis
     assert bot["entries"] == {"card_unlock_legal": 1}
     assert bot["suggested"] == {"card_unlock_legal": 1, "card_password": 1}
     assert bot["unanswered"] == {"out_of_scope:讲个笑话": 1}  # the question declined
+    # The studio's inbox: 猜你想问 offered, and the answer rated 没用 (its question).
+    assert bot["inbox"] == {"suggested:那个东西怎么弄": 1, "not_useful:法人卡锁了": 1}
     assert bot["handoff_requested"] is False
     assert (bot["useful"], bot["not_useful"]) == (0, 1)
     assert bot["feedback"] == {"card_unlock_legal": [0, 1]}
@@ -289,6 +291,7 @@ def test_sessions_get_one_outcome_each_counted_once(service, database_url, redis
     assert handed["queued"] is True
     # The answer given just before 转人工: the entry that did not settle it.
     assert handed["handoff_after"] == {"card_unlock_legal": 1}
+    assert handed["inbox"] == {"handoff:法人卡锁了": 1}  # 转人工 right after the answer
     assert (handed["useful"], handed["not_useful"], handed["feedback"]) == (0, 0, {})
 
     [abandoned] = by_id[ids["abandoned"]]

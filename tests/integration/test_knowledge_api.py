@@ -234,6 +234,7 @@ def test_rules_duplicates_and_the_channel_preview(studio) -> None:
             "phrasing": "卡介质登录步骤",
             "entry_id": "login_card_steps",
             "title": "卡介质登录怎么操作？",
+            "model": False,
         }
     ]
 

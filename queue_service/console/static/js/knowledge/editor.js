@@ -40,6 +40,7 @@ var ui = {
 };
 
 var newer = null;       // the entry as another maintainer saved it (after a 409)
+var onCreated = null;   // told of the entry a new-entry form created (the inbox's 新建条目)
 var duplicateTimer = null;
 
 function lines(text) {
@@ -71,6 +72,7 @@ function fillCategories(selected) {
 }
 
 function fill(entry) {
+  if (entry) onCreated = null;
   state.entry = entry;
   newer = null;
   ui.conflict.hidden = true;
@@ -127,8 +129,17 @@ export function openEntry(id) {
 export function newEntry() {
   closeHistory();
   notice("");
+  onCreated = null;
   fill(null);
   ui.id.focus();
+}
+
+// A new entry with these phrasings filled in; `created(entry)` once it is saved.
+export function newEntryWith(phrasings, created) {
+  newEntry();
+  ui.phrasings.value = phrasings.join("\n");
+  onCreated = created;
+  checkDuplicates();
 }
 
 export function closeEditor() {
@@ -171,8 +182,10 @@ ui.form.addEventListener("submit", function (event) {
   }
   ui.save.disabled = true;
   notice("");
+  var created = state.entry ? null : onCreated;
   request.then(function (entry) {
     showSaved(entry, "已保存（第 " + entry.version + " 版）。修改将在下次发布模型后对用户生效。");
+    if (created) created(entry);
   }, refused).then(function () { ui.save.disabled = false; });
 });
 
@@ -205,7 +218,10 @@ function checkDuplicates() {
   api("POST", KB + "/duplicates", { entry_id: entryId(), phrasings: phrasings }).then(function (found) {
     ui.duplicates.replaceChildren();
     found.forEach(function (d) {
-      ui.duplicates.appendChild(el("li", "kb-duplicate", "“" + d.phrasing + "”已是“" + d.title + "”的问法"));
+      var text = d.model
+        ? "当前模型会把“" + d.phrasing + "”答为“" + d.title + "”（把握 " + Math.round(d.confidence * 100) + "%），请确认该问法属于本条目"
+        : "“" + d.phrasing + "”已是“" + d.title + "”的问法";
+      ui.duplicates.appendChild(el("li", d.model ? "kb-duplicate kb-duplicate-model" : "kb-duplicate", text));
     });
     ui.duplicates.hidden = found.length === 0;
   }, function () {});

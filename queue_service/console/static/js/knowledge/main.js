@@ -9,6 +9,8 @@
 //               phrasings already asked of another entry flagged as they are typed
 //   preview.js  the answer as web chat, WeChat and Telegram show it
 //   history.js  an entry's versions with what changed, and restoring one
+//   inbox.js    未知问题: unanswered questions in clusters, one click each (phrasing, new
+//               entry, out of scope, ignore)
 //   publish.js  发布 (trained, gated, then online without a restart), the publishes, rollback
 //   state.js    what is shown now
 

@@ -5,6 +5,7 @@ import { api, whenExpired } from "../api.js";
 import { $ } from "../dom.js";
 import { loadBrowse, resetBrowse } from "./browse.js";
 import { closeEditor } from "./editor.js";
+import { resetInbox } from "./inbox.js";
 import { load as loadPublish, resetPublish } from "./publish.js";
 import { KB, state } from "./state.js";
 
@@ -45,6 +46,7 @@ function teardown() {
   closeEditor();
   resetBrowse();
   resetPublish();
+  resetInbox();
 }
 
 whenExpired(function (detail) {
