@@ -2,17 +2,21 @@
 
 Users ask one question many ways: with typos, extra words (请问、你好、一下), other punctuation,
 and numbers that differ (masked or not, an 18-digit record number must not split a group).
-Each question is folded (width, case, punctuation, filler words and numbers dropped)
-and turned into character 2- and 3-grams weighted by TF-IDF over the questions clustered
-together; two questions are alike by the cosine of their vectors. Questions that fold alike
-are one from the start. Clustering is greedy ("leader"): folded forms in order of how often
-they were asked, each joining the cluster with the most similar form (among its first few)
-when that similarity reaches the threshold, else starting a cluster of its own. So the most
-asked wording leads its cluster, and the result is the same for the same counts.
+Each question is folded (width, case, punctuation, filler words and numbers dropped, one
+spelling for ways of asking that say the same: 如何 / 怎么, 能否 / 可以 / 能) and turned into
+character 2- and 3-grams weighted by TF-IDF over the questions clustered together; two
+questions are alike by the cosine of their vectors. Questions that fold alike are one from the
+start. Clustering is greedy ("leader"): folded forms in order of how often they were asked,
+each joining the most similar cluster (by its first few forms) when that similarity reaches
+the threshold, else starting a cluster of its own. So the most asked wording leads its
+cluster, and the result is the same for the same counts.
 
-Its known limit: characters weigh alike, so two questions sharing a long way of asking and
-differing in a short subject (税费单 / 船舶申报 + 被退回了什么原因) look alike and are merged
-(docs/performance.md measures it); the maintainer sees every wording of a cluster.
+N-grams weigh every character alike, so two questions sharing a long way of asking and
+differing in a short subject (税费单 / 船舶申报 + 被退回了什么原因) look alike; before a form
+joins, `same_question` compares it with the cluster's most alike form character by character
+and refuses a word put in another's place or more than a few characters added. Its price: a
+synonym it does not know (企业 / 公司) splits a question in two clusters, which a maintainer
+handles as two; a merge would hide a question inside another's cluster.
 
 No library of the environment does this (no scikit-learn in the service's dependencies), and
 the whole is a few dozen lines; an inverted index over the grams keeps it to the pairs that
@@ -27,11 +31,17 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 # Two questions this alike (cosine of their TF-IDF vectors) are one question.
 THRESHOLD = 0.4
 # A question is compared with this many (folded) forms of each cluster (its most asked ones).
 MEMBERS_COMPARED = 8
+# The most alike clusters a form is checked against with same_question (the rest score lower).
+CLUSTERS_CHECKED = 3
+# Characters two forms of one question may differ by (added, dropped or a typo), or a quarter
+# of the shorter form when that is more (same_question).
+MAX_CHANGED = 2
 
 # A number as typed or as the transcript masked it (138****5678): digits and stars.
 _NUMBER = re.compile(r"[0-9*]+")
@@ -54,6 +64,23 @@ _FILLERS = (
     "我要",
     "我的",
 )
+# Ways of asking that say the same (如何 / 怎么, 能否 / 可以 / 能): one spelling each, so that a
+# question asked with the other is not "a word in another's place" (same_question).
+_SAME_ASKING = re.compile(r"如何|怎样|咋样|怎么样|能否|可否|能不能|可不可以|可以|哪里|哪儿|需要")
+_ASKED_AS = {
+    "如何": "怎么",
+    "怎样": "怎么",
+    "咋样": "怎么",
+    "怎么样": "怎么",
+    "能否": "能",
+    "可否": "能",
+    "能不能": "能",
+    "可不可以": "能",
+    "可以": "能",
+    "哪里": "哪",
+    "哪儿": "哪",
+    "需要": "要",
+}
 # Particles, and the "what do I do" that closes a question without saying which.
 _TRAILING = re.compile(r"(怎么办|咋办|怎么弄|怎么回事)?[呢吗嘛啊呀吧哦哈]*$")
 
@@ -65,6 +92,7 @@ def fold(text: str) -> str:
     folded = _NOT_WORD.sub("", _NUMBER.sub("", folded))
     for filler in _FILLERS:
         folded = folded.replace(filler, "")
+    folded = _SAME_ASKING.sub(lambda m: _ASKED_AS[m.group()], folded)
     return _TRAILING.sub("", folded) or folded
 
 
@@ -99,6 +127,24 @@ def similarity(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(w * b.get(g, 0.0) for g, w in a.items())
 
 
+def same_question(a: str, b: str) -> bool:
+    """Whether two alike forms may be one question: one may add or drop a word or two (的, 已经,
+    一直) or have a typo (one character for one), but a word put in another's place (报关 / 税费,
+    查询 / 修改) or several words more make another question, however much of the rest they
+    share (char n-grams alone join 报关单 / 快件报关 + 收费标准是多少)."""
+    if abs(len(a) - len(b)) > max(MAX_CHANGED, min(len(a), len(b)) // 4):
+        return False
+    changes = [
+        (i2 - i1, j2 - j1)
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+        if tag != "equal"
+    ]
+    if any(min(gone, added) and max(gone, added) >= 2 for gone, added in changes):
+        return False
+    changed = sum(max(gone, added) for gone, added in changes)
+    return changed <= max(MAX_CHANGED, min(len(a), len(b)) // 4)
+
+
 @dataclass
 class Cluster:
     """Questions asked as one; the first (most asked) names it."""
@@ -128,16 +174,23 @@ def cluster(counted: Iterable[tuple[str, int]], threshold: float = THRESHOLD) ->
     # gram -> [(compared form's number, weight)]; the form's cluster by its number
     postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
     cluster_of: list[int] = []
+    compared_forms: list[str] = []  # the folded form by its number
     compared: list[int] = []  # per cluster, forms compared so far
     for form, vec in zip(forms, vectors(forms), strict=True):
         scores: dict[int, float] = defaultdict(float)
         for gram, weight in vec.items():
             for number, other in postings.get(gram, ()):
                 scores[number] += weight * other
-        best = max(scores.items(), key=lambda item: item[1], default=None)
-        if best is not None and best[1] >= threshold:
-            index = cluster_of[best[0]]
-        else:
+        # Per cluster its most alike form; the few most alike clusters are checked in turn.
+        nearest: dict[int, int] = {}
+        for number, score in scores.items():
+            if score >= threshold and (
+                (held := nearest.get(cluster_of[number])) is None or score > scores[held]
+            ):
+                nearest[cluster_of[number]] = number
+        alike = sorted(nearest.items(), key=lambda item: -scores[item[1]])[:CLUSTERS_CHECKED]
+        index = next((i for i, n in alike if same_question(form, compared_forms[n])), None)
+        if index is None:
             index = len(found)
             found.append(Cluster())
             compared.append(0)
@@ -146,6 +199,7 @@ def cluster(counted: Iterable[tuple[str, int]], threshold: float = THRESHOLD) ->
             compared[index] += 1
             number = len(cluster_of)
             cluster_of.append(index)
+            compared_forms.append(form)
             for gram, weight in vec.items():
                 postings[gram].append((number, weight))
     for each in found:
