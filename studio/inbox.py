@@ -7,7 +7,7 @@ job counts these per closed session (queue_service/outcomes.py) and sums them pe
 transaction as the session's row, so each is counted once however many service instances run;
 the texts are the transcript's, personal numbers masked. The inbox reads a period's sums (the
 most asked questions, at most MAX_QUESTIONS of them), drops those a maintainer already handled
-(`kb_inbox_marks`) and groups the rest into clusters of one question (studio/clusters.py).
+(`kb_inbox_marks`) and groups the rest into clusters of one question (kernel/clusters.py).
 
 What a maintainer does with a cluster is one revision of the knowledge base (a phrasing added
 to an entry, or an out-of-scope question, which is trained as a negative) and a mark on each of
@@ -30,11 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from actions.faq.knowledge import normalise
 from actions.faq.understanding import ANSWER_THRESHOLD
 from kernel.clock import china_now
+from kernel.clusters import Cluster, cluster
 from kernel.messages import utcnow
 from queue_service.rasa_client import RasaUnavailable
 from queue_service.session_keys import INBOX, MAX_KEY, UNANSWERED, bot_daily_keys
 from studio import tables
-from studio.clusters import Cluster, cluster
 from studio.entries import Entries
 from studio.exchange import ENTRY, OUT_OF_SCOPE
 from studio.store import KnowledgeError, owners

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from kernel.clusters import cluster
 from queue_service import session_keys
 from queue_service.db import Chat
 from queue_service.handoff.chats import AGENT_DISPOSITIONS
@@ -77,9 +78,38 @@ class StaffRow:
 
 @dataclass(frozen=True)
 class Unanswered:
-    text: str
+    text: str  # the cluster's most asked wording
     count: int
     reasons: dict[str, int]
+    wordings: tuple[str, ...] = ()  # the cluster's other wordings, most asked first
+
+
+# The declined wordings clustered (the most asked), as the studio's inbox caps them.
+MAX_CLUSTERED = 1000
+
+
+def clustered(keys: dict[str, int]) -> list[Unanswered]:
+    """`{"<reason>:<question>": times}` as clusters of one question (kernel/clusters.py), most
+    asked first, each with its reasons summed; beyond MAX_CLUSTERED wordings, one row each."""
+    counts: Counter[str] = Counter()
+    reasons: dict[str, Counter[str]] = {}
+    for key, n in keys.items():
+        reason, _, text = key.partition(":")
+        counts[text] += n
+        reasons.setdefault(text, Counter())[reason] += n
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    rows = []
+    for found in cluster(ranked[:MAX_CLUSTERED]):
+        summed: Counter[str] = Counter()
+        for text, _ in found.questions:
+            summed.update(reasons[text])
+        rows.append(
+            Unanswered(
+                found.text, found.count, dict(summed), tuple(q for q, _ in found.questions[1:])
+            )
+        )
+    rows += [Unanswered(text, n, dict(reasons[text])) for text, n in ranked[MAX_CLUSTERED:]]
+    return sorted(rows, key=lambda r: (-r.count, r.text))
 
 
 def _sum_if(condition: Any) -> Any:
@@ -169,16 +199,10 @@ class Reports:
         return sorted(rows, key=lambda row: (-(row[1] + row[2]), row[0]))
 
     async def unanswered(self, f: Filters) -> list[Unanswered]:
-        """The user's question before each decline, identical (masked) texts together, most
-        first, with the declines' reasons."""
-        counts: Counter[str] = Counter()
-        reasons: dict[str, Counter[str]] = {}
-        for (_, key), n in (await self._keys(f, session_keys.UNANSWERED)).items():
-            reason, _, text = key.partition(":")
-            counts[text] += n
-            reasons.setdefault(text, Counter())[reason] += n
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        return [Unanswered(text, n, dict(reasons[text])) for text, n in ranked]
+        """The user's question before each decline, the same question asked alike together
+        (masked texts), most first, with the declines' reasons."""
+        found = await self._keys(f, session_keys.UNANSWERED)
+        return clustered({key: n for (_, key), n in found.items()})
 
     async def hours(self, f: Filters) -> list[HourRow]:
         """Queue waits and abandonment by China-local hour of day (0-23)."""

@@ -20,6 +20,8 @@ from queue_service.reports.queries import HourRow, StaffRow, TrendRow, Unanswere
 
 # Rows kept in a ranked table (questions, unanswered): the page and the CSV show the same.
 TOP = 100
+# Other wordings shown beside an unanswered question (the cluster's most asked).
+WORDINGS = 5
 BOM = "\ufeff"
 REASON_TITLES = {
     "out_of_scope": "超出服务范围",
@@ -138,8 +140,11 @@ def unanswered(rows: Sequence[Unanswered]) -> Table:
     return Table(
         "unanswered",
         "未能回答的问题",
-        ["排名", "用户问题（已脱敏）", "次数", "原因"],
-        [[rank, r.text, r.count, reasons(r.reasons)] for rank, r in enumerate(rows[:TOP], 1)],
+        ["排名", "用户问题（已脱敏）", "次数", "原因", "同类问法"],
+        [
+            [rank, r.text, r.count, reasons(r.reasons), "；".join(r.wordings[:WORDINGS])]
+            for rank, r in enumerate(rows[:TOP], 1)
+        ],
     )
 
 

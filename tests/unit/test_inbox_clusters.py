@@ -1,10 +1,10 @@
-"""The inbox's clustering (studio/clusters.py) on questions as users type them: paraphrases of
+"""The inbox's clustering (kernel/clusters.py) on questions as users type them: paraphrases of
 one question together, different questions apart, however the numbers and the filler differ."""
 
 import itertools
 
+from kernel.clusters import cluster, fold, same_question, similarity, vectors
 from kernel.privacy import mask_personal_numbers
-from studio.clusters import cluster, fold, same_question, similarity, vectors
 
 # Each group is one question as users typed it (typos, extra words, punctuation, numbers that
 # the transcript masked or that are record numbers); the groups are different questions, some

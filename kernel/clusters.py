@@ -1,4 +1,5 @@
-"""Questions grouped into clusters of the same question, for the inbox (未知问题).
+"""Questions grouped into clusters of the same question: the studio's inbox (未知问题) and the
+reports' unanswered questions.
 
 Users ask one question many ways: with typos, extra words (请问、你好、一下), other punctuation,
 and numbers that differ (masked or not, an 18-digit record number must not split a group).
