@@ -21,7 +21,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc vendor bench bench-nlu bench-queue bench-records bench-connections bench-cards bench-load bench-reports bench-inbox bench-publish \
+.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc vendor bench bench-nlu bench-queue bench-records bench-connections bench-cards bench-load bench-reports bench-inbox bench-publish bench-cluster \
 	test-faults cluster cluster-stop
 
 run: $(APP_STAMP) $(RASA_STAMP) $(VENDOR_STAMP)
@@ -112,6 +112,12 @@ bench-cards: $(APP_STAMP)
 test-faults: model
 	stack/ensure-cluster
 	$(VENV)/bin/pytest tests/faults
+
+# Beyond one Rasa (issue 21): the production profile of its own (nginx, 2 services, 2 Rasa),
+# web chat through nginx and the hub beside one Rasa server directly, at 32 and 128 users.
+bench-cluster: model
+	stack/ensure-cluster
+	$(VENV)/bin/python -m bench.chat --cluster
 
 bench-load: model
 	$(VENV)/bin/python -m bench.load

@@ -6,12 +6,19 @@ then the other way round) so that both see the same machine; the budget is state
 (DESIGN section 7): hub p50 within 10% of direct, hub throughput at least 90% of direct.
 
     python -m bench.chat [--service URL] [--rasa URL] [--rounds N] [--turns N]
+    python -m bench.chat --cluster [--rounds N]      # make bench-cluster
 
 Starts its own stack (bench/own_stack.py), whose web chat pace lets a machine through: every
 simulated user sends its turns back to back, far faster than a person. With --service it runs
 against a running stack instead, which must be started with that pace, e.g.
 
     SWA_WEBCHAT_MESSAGE_BURST=100000 SWA_WEBCHAT_MESSAGES_PER_S=100000 make run
+
+--cluster (issue 21): the production profile of its own (bench/own_cluster.py: nginx, two
+service instances, two Rasa servers, one action server, PostgreSQL, Redis with Sentinel); the
+hub side talks through nginx to both Rasa servers, the direct side posts to one of those Rasa
+servers, in the same run, at 32 and 128 users. Goal: hub throughput at least 1.6x direct, hub
+p99 no worse than direct.
 
 The last line is machine-readable.
 """
@@ -27,6 +34,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from bench.own_stack import own_stack
+from queue_service.handoff.texts import BOT_UNAVAILABLE_TEXT
 from tests.support.webchat import connect_chat
 
 MESSAGES = [
@@ -39,12 +47,16 @@ MESSAGES = [
     "谢谢",
     "怎么登录单一窗口",
 ]
+CLUSTER_USERS = (32, 128)
 
 
 @dataclass
 class Sample:
     latencies_ms: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    # Hub turns answered with the apology (no place in line in time, Rasa failed): fast, and
+    # no answer, so they are counted apart and must be 0 for the figures to mean anything.
+    apologies: int = 0
 
     @property
     def turns_per_s(self) -> float:
@@ -55,20 +67,28 @@ class Sample:
         return data[min(len(data) - 1, int(q * len(data)))]
 
 
-async def hub_user(ws_base: str, turns: int, offset: int, out: list[float]) -> None:
-    async with connect_chat(f"{ws_base}/channels/webchat/ws") as ws:
+async def hub_user(
+    ws_base: str, turns: int, offset: int, sample: Sample, ready: asyncio.Barrier
+) -> None:
+    async with connect_chat(f"{ws_base}/channels/webchat/ws", open_timeout=60) as ws:
         await ws.recv()  # session frame
+        await ready.wait()  # every socket open: the round's clock starts
         for i in range(turns):
             started = time.perf_counter()
             await ws.send(json.dumps({"type": "message", "text": MESSAGES[(offset + i) % 8]}))
             while (frame := json.loads(await ws.recv()))["type"] == "busy":
                 pass  # the turn waits in line for Rasa (queue_service/admission.py)
-            out.append((time.perf_counter() - started) * 1000)
+            sample.latencies_ms.append((time.perf_counter() - started) * 1000)
             assert frame["type"] == "messages", frame  # rate_limited: see the docstring
+            if any(m.get("text") == BOT_UNAVAILABLE_TEXT for m in frame["messages"]):
+                sample.apologies += 1
 
 
-async def direct_user(http: httpx.AsyncClient, turns: int, offset: int, out: list[float]) -> None:
+async def direct_user(
+    http: httpx.AsyncClient, turns: int, offset: int, sample: Sample, ready: asyncio.Barrier
+) -> None:
     sender = f"bench-direct:{uuid.uuid4()}"
+    await ready.wait()
     for i in range(turns):
         started = time.perf_counter()
         response = await http.post(
@@ -76,23 +96,38 @@ async def direct_user(http: httpx.AsyncClient, turns: int, offset: int, out: lis
             json={"sender": sender, "message": MESSAGES[(offset + i) % 8], "metadata": {}},
         )
         response.raise_for_status()
-        out.append((time.perf_counter() - started) * 1000)
+        sample.latencies_ms.append((time.perf_counter() - started) * 1000)
 
 
 async def run_round(mode: str, users: int, turns: int, args: argparse.Namespace) -> Sample:
+    """One round of `users` users sending `turns` turns each; the clock runs from when every
+    user is connected (opening 128 sockets is not a bot turn) until the last answer."""
     sample = Sample()
-    started = time.perf_counter()
+    started = 0.0
+
+    def start_clock() -> None:
+        nonlocal started
+        started = time.perf_counter()
+
+    ready = asyncio.Barrier(users + 1)
     if mode == "hub":
         ws_base = args.service.replace("http", "ws", 1)
-        await asyncio.gather(
-            *(hub_user(ws_base, turns, u, sample.latencies_ms) for u in range(users))
+        users_done = asyncio.gather(
+            *(hub_user(ws_base, turns, u, sample, ready) for u in range(users))
         )
+        await ready.wait()
+        start_clock()
+        await users_done
     else:
+        # One connection per user, as separate clients would have.
         limits = httpx.Limits(max_connections=users)
-        async with httpx.AsyncClient(base_url=args.rasa, timeout=60, limits=limits) as http:
-            await asyncio.gather(
-                *(direct_user(http, turns, u, sample.latencies_ms) for u in range(users))
+        async with httpx.AsyncClient(base_url=args.rasa, timeout=120, limits=limits) as http:
+            users_done = asyncio.gather(
+                *(direct_user(http, turns, u, sample, ready) for u in range(users))
             )
+            await ready.wait()
+            start_clock()
+            await users_done
     sample.seconds = time.perf_counter() - started
     return sample
 
@@ -102,6 +137,32 @@ def merge(samples: list[Sample]) -> Sample:
     for s in samples:
         merged.latencies_ms += s.latencies_ms
         merged.seconds += s.seconds
+        merged.apologies += s.apologies
+    return merged
+
+
+async def measure(args: argparse.Namespace, plan: dict[int, int]) -> dict[tuple[str, int], Sample]:
+    """Each users count (with its turns per user), hub and direct alternating over the rounds."""
+    results: dict[tuple[str, int], list[Sample]] = {}
+    for users, turns in plan.items():
+        for r in range(args.rounds):
+            order = ("hub", "direct") if r % 2 == 0 else ("direct", "hub")
+            for mode in order:
+                sample = await run_round(mode, users, turns, args)
+                results.setdefault((mode, users), []).append(sample)
+                print(
+                    f"  round {r} users={users} {mode:<6} turns_per_s={sample.turns_per_s:6.1f} "
+                    f"p99_ms={sample.percentile(0.99):7.1f}",
+                    flush=True,
+                )
+    merged = {key: merge(samples) for key, samples in results.items()}
+    for (mode, users), s in merged.items():
+        print(
+            f"users={users:>3} {mode:<6} turns={len(s.latencies_ms):>5} "
+            f"p50_ms={s.percentile(0.5):7.1f} p99_ms={s.percentile(0.99):7.1f} "
+            f"mean_ms={statistics.fmean(s.latencies_ms):7.1f} turns_per_s={s.turns_per_s:6.1f}"
+            + (f" apologies={s.apologies}" if mode == "hub" else "")
+        )
     return merged
 
 
@@ -109,24 +170,10 @@ async def main(args: argparse.Namespace) -> str:
     # Warm both paths so model loading and connection set-up are not measured.
     await run_round("direct", 2, 8, args)
     await run_round("hub", 2, 8, args)
-    results: dict[tuple[str, int], list[Sample]] = {}
-    for users in (1, 32):
-        turns = args.turns if users == 1 else max(2, args.turns // 4)
-        for r in range(args.rounds):
-            order = ("hub", "direct") if r % 2 == 0 else ("direct", "hub")
-            for mode in order:
-                results.setdefault((mode, users), []).append(
-                    await run_round(mode, users, turns, args)
-                )
+    results = await measure(args, {1: args.turns, 32: max(2, args.turns // 4)})
     line = ""
     for users in (1, 32):
-        hub, direct = merge(results["hub", users]), merge(results["direct", users])
-        for name, s in (("hub", hub), ("direct", direct)):
-            print(
-                f"users={users:>2} {name:<6} turns={len(s.latencies_ms):>5} "
-                f"p50_ms={s.percentile(0.5):7.1f} p99_ms={s.percentile(0.99):7.1f} "
-                f"mean_ms={statistics.fmean(s.latencies_ms):7.1f} turns_per_s={s.turns_per_s:6.1f}"
-            )
+        hub, direct = results["hub", users], results["direct", users]
         line = (
             f"chat: users={users} hub_p50_ms={hub.percentile(0.5):.1f} "
             f"direct_p50_ms={direct.percentile(0.5):.1f} "
@@ -138,7 +185,37 @@ async def main(args: argparse.Namespace) -> str:
     return line
 
 
+async def cluster_main(args: argparse.Namespace, rasa_servers: int) -> str:
+    """Hub through nginx to `rasa_servers` Rasa servers against one Rasa server directly."""
+    # Both Rasa servers warm: enough conversations that the hashing sends some to each.
+    await run_round("direct", 2, 8, args)
+    await run_round("hub", 8, 8, args)
+    plan = {users: max(2, args.turns // (4 if users <= 32 else 8)) for users in CLUSTER_USERS}
+    results = await measure(args, plan)
+    lines = []
+    for users in CLUSTER_USERS:
+        hub, direct = results["hub", users], results["direct", users]
+        hub_p99, direct_p99 = hub.percentile(0.99), direct.percentile(0.99)
+        lines.append(
+            f"cluster: users={users} rasa={rasa_servers} "
+            f"hub_turns_per_s={hub.turns_per_s:.1f} direct_turns_per_s={direct.turns_per_s:.1f} "
+            f"throughput_ratio={hub.turns_per_s / direct.turns_per_s:.3f} "
+            f"hub_p99_ms={hub_p99:.1f} direct_p99_ms={direct_p99:.1f} "
+            f"p99_ratio={hub_p99 / direct_p99:.3f}"
+            + (f" hub_apologies={hub.apologies}" if hub.apologies else "")
+        )
+    print("\n".join(lines[:-1]))
+    return lines[-1]
+
+
 def run(args: argparse.Namespace) -> str:
+    if args.cluster:
+        from bench.own_cluster import own_cluster
+
+        with own_cluster(rasa=args.rasa_servers) as cluster:
+            args.service = cluster.url
+            args.rasa = f"http://127.0.0.1:{cluster.settings.rasa_port(0)}"
+            return asyncio.run(cluster_main(args, args.rasa_servers))
     if args.service:
         return asyncio.run(main(args))
     with own_stack() as stack:
@@ -152,4 +229,8 @@ if __name__ == "__main__":
     parser.add_argument("--rasa", default="http://127.0.0.1:5005", help="with --service")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--turns", type=int, default=40, help="turns per user per round (1 user)")
+    parser.add_argument(
+        "--cluster", action="store_true", help="the production profile: hub via nginx vs 1 Rasa"
+    )
+    parser.add_argument("--rasa-servers", type=int, default=2, help="with --cluster")
     print(run(parser.parse_args()))
