@@ -25,8 +25,9 @@ def own_cluster(
         SWA_CLUSTER_SERVICES=str(services),
         SWA_CLUSTER_RASA=str(rasa),
         SWA_CLUSTER_ACTIONS=str(actions),
-        # nginx's per-address socket limit: every simulated user comes from 127.0.0.1.
-        SWA_CLUSTER_SOCKETS_PER_IP="100000",
+        # nginx's per-address socket limit (below 65536, nginx's ceiling): every simulated
+        # user comes from 127.0.0.1.
+        SWA_CLUSTER_SOCKETS_PER_IP="10000",
         **{**LOAD, **env},
     ) as cluster:
         yield cluster

@@ -63,7 +63,12 @@ async def _sql(engine: AsyncEngine) -> str:
 
 
 async def _rasa(rasa: RasaPool) -> str:
-    return OK if await rasa.is_ready(CHECK_TIMEOUT_S) else "unreachable or no model loaded"
+    """The pool's watcher knows which servers are up; asked again here, a Rasa server busy
+    with turns answered /status after CHECK_TIMEOUT_S and /readyz flapped under load. Only
+    when the watcher has no server up (or has not looked yet) are they asked now."""
+    if rasa.serving() or await rasa.is_ready(CHECK_TIMEOUT_S):
+        return OK
+    return "unreachable or no model loaded"
 
 
 async def _actions(url: str) -> str:

@@ -5,12 +5,19 @@ failures we can see are transport ones: those become `RasaUnavailable` and the h
 user itself instead of leaving them waiting.
 """
 
+import enum
 from typing import Any
 
 import httpx
 
 from kernel import bot_events, record_tables
 from kernel.messages import Button, OutboundMessage
+
+
+class ServerStatus(enum.Enum):
+    UP = "up"
+    SLOW = "slow"
+    DOWN = "down"
 
 
 class RasaUnavailable(Exception):
@@ -63,11 +70,18 @@ def from_replies(replies: list[Any]) -> list[OutboundMessage]:
 
 
 class RasaClient:
-    def __init__(self, base_url: str, token: str, timeout_s: float) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        timeout_s: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.url = base_url
         self._token = token
         self._http = httpx.AsyncClient(
             base_url=base_url,
+            transport=transport,
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0)),
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=64),
         )
@@ -144,10 +158,22 @@ class RasaClient:
 
     async def is_ready(self, timeout_s: float = 2.0) -> bool:
         """True when Rasa answers its authenticated status endpoint with a model loaded."""
+        return await self.status(timeout_s) is ServerStatus.UP
+
+    async def status(self, timeout_s: float = 2.0) -> ServerStatus:
+        """UP: the status endpoint answered with a model loaded. SLOW: no answer in time, which
+        a Rasa server busy with turns also gives (its event loop runs NLU between requests), so
+        it says nothing of being down. DOWN: refused, an error status, or no model."""
         try:
             response = await self._http.get(
                 "/status", params={"token": self._token}, timeout=timeout_s
             )
+        except httpx.TimeoutException:
+            return ServerStatus.SLOW
         except httpx.HTTPError:
-            return False
-        return response.status_code == 200 and bool(response.json().get("model_id"))
+            return ServerStatus.DOWN
+        try:
+            loaded = response.status_code == 200 and bool(response.json().get("model_id"))
+        except (ValueError, AttributeError):
+            loaded = False
+        return ServerStatus.UP if loaded else ServerStatus.DOWN

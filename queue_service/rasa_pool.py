@@ -8,6 +8,12 @@ server only when it never reached the first (connection refused): one that reach
 and timed out may still be running there, so it gets the apology instead of a second, maybe
 half-answered, run. A watcher asks each server's /status every `check_s` and keeps the list of
 those that are up; a refused connection marks a server down at once.
+
+A server that does not answer /status in time is not down for that: a Rasa server busy with
+turns answers late (its event loop runs NLU between requests). Marked down at the first slow
+answer, both servers of the benchmark (bench/chat.py --cluster) went down and back every few
+seconds at 32 users, each time sending every conversation to the other one. Only
+`SLOW_CHECKS_DOWN` slow answers in a row (a hung server) mark it down.
 """
 
 from __future__ import annotations
@@ -18,11 +24,13 @@ import logging
 from typing import Any
 
 from kernel.messages import OutboundMessage
-from queue_service.rasa_client import RasaClient, RasaUnavailable, RasaUnreachable
+from queue_service.rasa_client import RasaClient, RasaUnavailable, RasaUnreachable, ServerStatus
 
 log = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_S = 1.0
+# Slow answers in a row that make a server down: about 3 x (check_s + CHECK_TIMEOUT_S) of silence.
+SLOW_CHECKS_DOWN = 3
 
 
 def _weight(sender: str, url: str) -> int:
@@ -36,6 +44,8 @@ class RasaPool:
         self.clients = clients
         self._down: set[str] = set()
         self._check_s = check_s
+        self._slow: dict[str, int] = {}  # slow answers in a row, per server
+        self._checked = False  # the watcher has asked every server at least once
 
     def ranked(self, sender: str) -> list[RasaClient]:
         """The servers in this conversation's order: those up first, each group by weight."""
@@ -85,13 +95,27 @@ class RasaPool:
         answers = await asyncio.gather(*(c.is_ready(timeout_s) for c in self.clients))
         return any(answers)
 
+    def serving(self) -> bool:
+        """The watcher's last checks found a server up: readiness without asking a Rasa server
+        that may be busy (a busy server is not an unready service)."""
+        return self._checked and bool(self.up())
+
     async def watch(self) -> None:
         """Keep the list of servers that are up, for as long as the service runs."""
         while True:
-            answers = await asyncio.gather(*(c.is_ready(CHECK_TIMEOUT_S) for c in self.clients))
-            for client, up in zip(self.clients, answers, strict=True):
-                self._mark(client, up)
+            await self.check()
             await asyncio.sleep(self._check_s)
+
+    async def check(self) -> None:
+        """Ask every server once: up or down as it answers; a slow answer counts towards down."""
+        answers = await asyncio.gather(*(c.status(CHECK_TIMEOUT_S) for c in self.clients))
+        for client, status in zip(self.clients, answers, strict=True):
+            slow = self._slow[client.url] = (
+                self._slow.get(client.url, 0) + 1 if status is ServerStatus.SLOW else 0
+            )
+            if status is not ServerStatus.SLOW or slow >= SLOW_CHECKS_DOWN:
+                self._mark(client, status is ServerStatus.UP)
+        self._checked = True
 
     def _mark(self, client: RasaClient, up: bool) -> None:
         if up and client.url in self._down:

@@ -4,8 +4,10 @@ others without a user seeing an apology (issue 21). Stand-in Rasa servers, real 
 
 from contextlib import ExitStack
 
+from queue_service.rasa_pool import RasaPool
 from tests.support.rasa_standins import recording_rasa
-from tests.support.service import make_client
+from tests.support.servers import wait_until
+from tests.support.service import make_client, part
 from tests.support.webchat import open_chat
 
 CONVERSATIONS = 12
@@ -65,3 +67,23 @@ def test_a_server_that_goes_away_hands_its_conversations_over(redis_process, dat
         assert moved <= senders(stays)  # they moved, and nobody got the apology
         checks = client.get("/readyz").json()["checks"]
         assert checks["rasa"] == "ok"  # one server is enough to serve
+
+
+def test_a_busy_server_keeps_the_service_ready(redis_process, database_url) -> None:
+    """A Rasa server busy with turns answers /status late; /readyz, which answers within a
+    second, takes the pool watcher's word for it instead of failing on the late answer."""
+    with ExitStack() as stack:
+        first = stack.enter_context(recording_rasa())
+        second = stack.enter_context(recording_rasa())
+        client = stack.enter_context(
+            make_client(
+                redis_process.url, database_url, first.url, rasa_urls=f"{first.url},{second.url}"
+            )
+        )
+        pool = part(client, RasaPool)
+        wait_until(pool.serving, 20, "the pool's watcher has found the servers up")
+        first.status_delay_s = second.status_delay_s = 1.5  # both busy: /status answers late
+        for _ in range(3):  # (no action server here: only the Rasa check is read)
+            assert client.get("/readyz").json()["checks"]["rasa"] == "ok"
+        # Late is not down: the conversations stay where they are.
+        assert len(pool.up()) == 2

@@ -58,6 +58,8 @@ class RecordingRasa:
     received: list[dict[str, Any]] = field(default_factory=list)
     # The service's own warm-up turns (queue_service/warmup.py), kept apart from users' turns.
     warmups: list[dict[str, Any]] = field(default_factory=list)
+    # How late /status answers (set while running: a Rasa server busy with turns).
+    status_delay_s: float = 0.0
 
     def last(self) -> dict[str, Any]:
         assert self.received, "the stand-in Rasa received nothing"
@@ -83,6 +85,8 @@ def recording_rasa(
             self.wfile.write(data)
 
         def do_GET(self) -> None:
+            if rasa.status_delay_s:
+                time.sleep(rasa.status_delay_s)
             self._json({"model_id": "stand-in"})
 
         def do_POST(self) -> None:

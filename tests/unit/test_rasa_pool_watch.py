@@ -1,0 +1,94 @@
+"""The pool's watcher (queue_service/rasa_pool.py): a Rasa server busy with turns answers
+/status late, and that alone must not move its conversations elsewhere; a refused connection
+or a server without its model is down at once, a server silent check after check is down too.
+Stand-in servers through httpx's mock transport."""
+
+import asyncio
+
+import httpx
+
+from queue_service.rasa_client import RasaClient, ServerStatus
+from queue_service.rasa_pool import SLOW_CHECKS_DOWN, RasaPool
+
+
+class StandIn:
+    """A Rasa server's /status: answering, too slow, refusing, or without a model."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.behaviour = "up"
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if self.behaviour == "slow":
+            raise httpx.ReadTimeout("no answer in time", request=request)
+        if self.behaviour == "refused":
+            raise httpx.ConnectError("connection refused", request=request)
+        model = "a-model" if self.behaviour == "up" else None
+        return httpx.Response(200, json={"model_id": model})
+
+    def client(self) -> RasaClient:
+        return RasaClient(self.url, "token", 5.0, transport=httpx.MockTransport(self.handler))
+
+
+def pool_of(*servers: StandIn) -> RasaPool:
+    return RasaPool([s.client() for s in servers])
+
+
+def up_urls(pool: RasaPool) -> set[str]:
+    return {c.url for c in pool.up()}
+
+
+def test_status_tells_slow_from_down() -> None:
+    server = StandIn("http://rasa-a")
+    client = server.client()
+    for behaviour, status in (
+        ("up", ServerStatus.UP),
+        ("slow", ServerStatus.SLOW),
+        ("refused", ServerStatus.DOWN),
+        ("no model", ServerStatus.DOWN),
+    ):
+        server.behaviour = behaviour
+        assert asyncio.run(client.status()) is status, behaviour
+
+
+def test_a_busy_server_stays_up_until_it_is_silent_check_after_check() -> None:
+    busy, other = StandIn("http://rasa-a"), StandIn("http://rasa-b")
+    pool = pool_of(busy, other)
+
+    async def scenario() -> None:
+        await pool.check()
+        assert up_urls(pool) == {busy.url, other.url} and pool.serving()
+        busy.behaviour = "slow"
+        for _ in range(SLOW_CHECKS_DOWN - 1):
+            await pool.check()
+            assert up_urls(pool) == {busy.url, other.url}  # busy, not down
+        busy.behaviour = "up"  # it answers again: the count starts over
+        await pool.check()
+        busy.behaviour = "slow"
+        for _ in range(SLOW_CHECKS_DOWN - 1):
+            await pool.check()
+        assert busy.url in up_urls(pool)
+        await pool.check()  # silent SLOW_CHECKS_DOWN times in a row: hung
+        assert up_urls(pool) == {other.url}
+        busy.behaviour = "up"
+        await pool.check()
+        assert up_urls(pool) == {busy.url, other.url}
+
+    asyncio.run(scenario())
+
+
+def test_refused_or_without_model_is_down_at_once() -> None:
+    first, second = StandIn("http://rasa-a"), StandIn("http://rasa-b")
+    pool = pool_of(first, second)
+
+    async def scenario() -> None:
+        first.behaviour, second.behaviour = "refused", "no model"
+        await pool.check()
+        assert up_urls(pool) == set()
+        assert not pool.serving()
+
+    asyncio.run(scenario())
+
+
+def test_not_serving_before_the_first_check() -> None:
+    assert not pool_of(StandIn("http://rasa-a")).serving()
