@@ -28,7 +28,11 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from rasa_addons import action_validation
 from rasa_addons.redis_stores import pop_sentinel_options, store_client
+
+# Rasa imports this module in its server process: the hook for the schema check once.
+action_validation.install()
 
 DEFAULT_MAX_EVENTS = 100
 
