@@ -14,6 +14,11 @@ turns answers late (its event loop runs NLU between requests). Marked down at th
 answer, both servers of the benchmark (bench/chat.py --cluster) went down and back every few
 seconds at 32 users, each time sending every conversation to the other one. Only
 `SLOW_CHECKS_DOWN` slow answers in a row (a hung server) mark it down.
+
+Sticking is a preference, not a rule: a turn whose server has `IMBALANCE` more turns in flight
+(from this instance) than the least busy one goes to that one. Hashed alone, 32 conversations
+split unevenly over two servers, and the busier server's turns made the hub's p99 1.6x that of
+32 clients on one Rasa server (bench/chat.py --cluster, docs/performance.md).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ log = logging.getLogger(__name__)
 CHECK_TIMEOUT_S = 1.0
 # Slow answers in a row that make a server down: about 3 x (check_s + CHECK_TIMEOUT_S) of silence.
 SLOW_CHECKS_DOWN = 3
+# Turns in flight beyond the least busy server's before a conversation's turn goes there.
+IMBALANCE = 2
 
 
 def _weight(sender: str, url: str) -> int:
@@ -46,13 +53,19 @@ class RasaPool:
         self._check_s = check_s
         self._slow: dict[str, int] = {}  # slow answers in a row, per server
         self._checked = False  # the watcher has asked every server at least once
+        self._in_flight: dict[str, int] = {c.url: 0 for c in clients}
 
     def ranked(self, sender: str) -> list[RasaClient]:
-        """The servers in this conversation's order: those up first, each group by weight."""
+        """The servers in this conversation's order: those up first, each group by weight;
+        the least busy server first instead when the conversation's own is far busier."""
         by_weight = sorted(self.clients, key=lambda c: _weight(sender, c.url), reverse=True)
-        return [c for c in by_weight if c.url not in self._down] + [
-            c for c in by_weight if c.url in self._down
-        ]
+        up = [c for c in by_weight if c.url not in self._down]
+        if len(up) > 1:
+            least = min(up, key=lambda c: self._in_flight[c.url])
+            if self._in_flight[up[0].url] - self._in_flight[least.url] >= IMBALANCE:
+                up.remove(least)
+                up.insert(0, least)
+        return up + [c for c in by_weight if c.url in self._down]
 
     def up(self) -> list[RasaClient]:
         return [c for c in self.clients if c.url not in self._down]
@@ -62,12 +75,15 @@ class RasaPool:
     ) -> list[OutboundMessage]:
         unreachable: RasaUnreachable | None = None
         for client in self.ranked(sender):
+            self._in_flight[client.url] += 1
             try:
                 replies = await client.send(sender, message, metadata)
             except RasaUnreachable as exc:
                 self._mark(client, up=False)
                 unreachable = exc
                 continue
+            finally:
+                self._in_flight[client.url] -= 1
             self._mark(client, up=True)
             return replies
         assert unreachable is not None

@@ -1,14 +1,16 @@
-"""The pool's watcher (queue_service/rasa_pool.py): a Rasa server busy with turns answers
-/status late, and that alone must not move its conversations elsewhere; a refused connection
-or a server without its model is down at once, a server silent check after check is down too.
-Stand-in servers through httpx's mock transport."""
+"""The pool (queue_service/rasa_pool.py): a Rasa server busy with turns answers /status late,
+and that alone must not move its conversations elsewhere; a refused connection or a server
+without its model is down at once, a server silent check after check is down too; a turn leaves
+its conversation's server only when that one is far busier. Stand-in servers through httpx's
+mock transport."""
 
 import asyncio
+import json
 
 import httpx
 
 from queue_service.rasa_client import RasaClient, ServerStatus
-from queue_service.rasa_pool import SLOW_CHECKS_DOWN, RasaPool
+from queue_service.rasa_pool import IMBALANCE, SLOW_CHECKS_DOWN, RasaPool
 
 
 class StandIn:
@@ -92,3 +94,38 @@ def test_refused_or_without_model_is_down_at_once() -> None:
 
 def test_not_serving_before_the_first_check() -> None:
     assert not pool_of(StandIn("http://rasa-a")).serving()
+
+
+def test_turns_stick_unless_their_server_is_far_busier() -> None:
+    """Alone, every turn of a conversation goes to its own server; when that server has
+    IMBALANCE more turns in flight than another, the next turn goes to the other."""
+    first, second = StandIn("http://rasa-a"), StandIn("http://rasa-b")
+    received: dict[str, list[str]] = {first.url: [], second.url: []}
+    release = asyncio.Event()
+
+    def answering(server: StandIn) -> RasaClient:
+        async def handler(request: httpx.Request) -> httpx.Response:
+            received[server.url].append(json.loads(request.content)["sender"])
+            await release.wait()
+            return httpx.Response(200, json=[{"text": "收到"}])
+
+        return RasaClient(server.url, "token", 5.0, transport=httpx.MockTransport(handler))
+
+    pool = RasaPool([answering(first), answering(second)])
+    senders = [f"webchat:{n}" for n in range(40)]
+    on_first = [s for s in senders if pool.ranked(s)[0].url == first.url][: IMBALANCE + 1]
+
+    async def scenario() -> None:
+        release.set()
+        for _ in range(3):  # one at a time: each conversation on its own server
+            await asyncio.gather(*(pool.send(s, "你好") for s in on_first[:1]))
+        assert received[first.url] == [on_first[0]] * 3
+        release.clear()
+        turns = [asyncio.create_task(pool.send(s, "你好")) for s in on_first]
+        await asyncio.sleep(0.05)
+        # IMBALANCE turns were in flight on the first server: the last went to the second.
+        assert received[second.url] == [on_first[-1]]
+        release.set()
+        await asyncio.gather(*turns)
+
+    asyncio.run(scenario())
