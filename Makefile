@@ -73,7 +73,10 @@ browser:
 pcsc:
 	@stack/ensure-pcsc
 
-bench: $(APP_STAMP)
+# Every benchmark on stacks of its own: bench.chat needs the Rasa model (and its venv), bench.reports
+# a PostgreSQL installation (stack/ensure-cluster installs Debian's when missing).
+bench: model
+	stack/ensure-cluster
 	$(VENV)/bin/python -m bench.chat
 	$(VENV)/bin/python -m bench.queue
 	$(VENV)/bin/python -m bench.records
@@ -85,6 +88,7 @@ bench: $(APP_STAMP)
 # The reports page's queries on a PostgreSQL of its own: 1,000,000 transcript lines and 100,000
 # sessions, p99 per chart beside a plain indexed count (docs/performance.md).
 bench-reports: $(APP_STAMP)
+	stack/ensure-cluster
 	$(VENV)/bin/python -m bench.reports
 
 # The studio inbox page (未知问题) on the same data, its unanswered questions as users word them:
