@@ -52,7 +52,8 @@ class RasaPool:
         self._down: set[str] = set()
         self._check_s = check_s
         self._slow: dict[str, int] = {}  # slow answers in a row, per server
-        self._checked = False  # the watcher has asked every server at least once
+        # Servers that answered (a turn, or /status with the model) since last marked down.
+        self._answered: set[str] = set()
         self._in_flight: dict[str, int] = {c.url: 0 for c in clients}
 
     def ranked(self, sender: str) -> list[RasaClient]:
@@ -112,9 +113,10 @@ class RasaPool:
         return any(answers)
 
     def serving(self) -> bool:
-        """The watcher's last checks found a server up: readiness without asking a Rasa server
-        that may be busy (a busy server is not an unready service)."""
-        return self._checked and bool(self.up())
+        """A server has answered and is not down since: readiness without asking a Rasa server
+        that may be busy (a busy server is not an unready service). One that never answered,
+        hung from its start, does not count."""
+        return any(c.url in self._answered for c in self.up())
 
     async def watch(self) -> None:
         """Keep the list of servers that are up, for as long as the service runs."""
@@ -131,9 +133,12 @@ class RasaPool:
             )
             if status is not ServerStatus.SLOW or slow >= SLOW_CHECKS_DOWN:
                 self._mark(client, status is ServerStatus.UP)
-        self._checked = True
 
     def _mark(self, client: RasaClient, up: bool) -> None:
+        if up:
+            self._answered.add(client.url)
+        else:
+            self._answered.discard(client.url)
         if up and client.url in self._down:
             self._down.discard(client.url)
             log.warning("rasa server back", extra={"rasa": client.url})

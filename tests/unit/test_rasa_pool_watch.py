@@ -92,8 +92,14 @@ def test_refused_or_without_model_is_down_at_once() -> None:
     asyncio.run(scenario())
 
 
-def test_not_serving_before_the_first_check() -> None:
-    assert not pool_of(StandIn("http://rasa-a")).serving()
+def test_not_serving_before_a_server_has_answered() -> None:
+    """A server hung from its start was never up: slow answers alone never make it serving."""
+    hung = StandIn("http://rasa-a")
+    hung.behaviour = "slow"
+    pool = pool_of(hung)
+    assert not pool.serving()
+    asyncio.run(pool.check())
+    assert not pool.serving()
 
 
 def test_turns_stick_unless_their_server_is_far_busier() -> None:
