@@ -9,8 +9,8 @@ entries of each set; the last line is machine-readable:
     nlu: heldout_top1=.. oos_reject=.. parse_p50_ms=.. parse_p99_ms=.. train_s=..
          fresh_top1=.. fresh_oos_reject=.. new_oos_declined=.. new_numbers_wrong=..
          new_top1=.. new_offered=.. ... b_oos_declined=.. b_numbers_wrong=.. b_top1=.. ...
-         (on the same line; new_*: fresh_2026_12.yml, b_*: fresh_2026_12b.yml, scored by
-         actions/faq/fresh_set.py)
+         (on the same line; new_*: fresh_2026_12.yml, b_*: fresh_2026_12b.yml, c_*:
+         fresh_2026_12c.yml, scored by actions/faq/fresh_set.py)
 
 The held-out set was partly tuned on; the fresh set never was (docs/faq.md). Parse latency is
 measured on the held-out questions.
@@ -100,6 +100,7 @@ def main() -> None:
             fresh = collect(parse, cases(kb, "fresh"))
             new = fresh_set.run(parse, kb)
             newer = fresh_set.run(parse, kb, fresh_set.load(fresh_set.SET_B_PATH))
+            third = fresh_set.run(parse, kb, fresh_set.load(fresh_set.SET_C_PATH))
     finally:
         stop_process(server)
     parses = workdir / "parses.json"
@@ -113,6 +114,13 @@ def main() -> None:
     result = report(kb, parsed, "heldout")
     fresh_result = report(kb, fresh, "fresh")
 
+    # Set c's misses go to a file, not the screen: they are not read while tuning (docs/faq.md).
+    third_misses = workdir / "c-misses.txt"
+    third_misses.write_text("".join(
+        f"[{group}] {case.text!r}: expected {case.expected or '-'}, got {outcome}\n"
+        for group, case, outcome in third.misses
+    ))
+    print(f"set c's misses saved to {third_misses} (not printed)", file=sys.stderr)
     for path, scores in ((fresh_set.SET_PATH, new), (fresh_set.SET_B_PATH, newer)):
         print(f"\n== fresh set of December 2026 ({path.name}): misses")
         for group, case, outcome in scores.misses:
@@ -124,7 +132,8 @@ def main() -> None:
         f"parse_p50_ms={percentile(latencies, 0.5):.1f} "
         f"parse_p99_ms={percentile(latencies, 0.99):.1f} train_s={train_s:.0f} "
         f"fresh_top1={fresh_result.heldout_top1:.3f} "
-        f"fresh_oos_reject={fresh_result.oos_reject:.3f} {new.line()} {newer.line('b')}"
+        f"fresh_oos_reject={fresh_result.oos_reject:.3f} {new.line()} {newer.line('b')} "
+        f"{third.line('c')}"
     )
 
 

@@ -25,6 +25,8 @@ EVALUATION_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "evaluation
 SET_PATH = EVALUATION_DIR / "fresh_2026_12.yml"
 # The second set (2026-12-05), never tuned on: its figures are printed as b_* beside new_*.
 SET_B_PATH = EVALUATION_DIR / "fresh_2026_12b.yml"
+# The third set (2026-12-05, third round), written after the second had been tuned on: c_*.
+SET_C_PATH = EVALUATION_DIR / "fresh_2026_12c.yml"
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,31 @@ def test_the_set_has_what_the_issue_asks_for_and_nothing_trained(path) -> None:
     assert len(set(texts)) == len(texts)
 
 
+def test_the_third_set_has_what_the_third_round_asks_for_and_nothing_seen() -> None:
+    kb = knowledge.default()
+    third = fresh_set.load(fresh_set.SET_C_PATH)
+    assert len(third.out_of_scope) >= 100
+    assert len(third.numbers) >= 40
+    assert len(third.noise) + len(third.complaints) >= 20
+    per_entry = {e.id: 0 for e in kb.entries}
+    for case in third.in_scope:
+        per_entry[case.expected] += 1
+    assert set(per_entry.values()) == {1}
+    for case in third.numbers + third.complaints:
+        assert case.expected is None or kb.entry(case.expected) is not None, case
+    seen = {normalise(t) for e in kb.entries for t in (*e.phrasings, *e.heldout, *e.fresh)}
+    seen |= {normalise(t) for t in (*kb.out_of_scope.phrasings, *kb.out_of_scope.heldout)}
+    for earlier in (fresh_set.SET_PATH, fresh_set.SET_B_PATH):
+        seen |= {normalise(case.text) for _, case in fresh_set.load(earlier).all()}
+    texts = [case.text for _, case in third.all()]
+    assert not [t for t in texts if normalise(t) in seen - {""}]
+    assert len(set(texts)) == len(texts)
+
+
 def test_the_sets_are_not_training_inputs() -> None:
-    assert fresh_set.SET_PATH not in [path for _, path in model.training_inputs()]
-    assert fresh_set.SET_B_PATH not in [path for _, path in model.training_inputs()]
+    trained = [path for _, path in model.training_inputs()]
+    for path in (fresh_set.SET_PATH, fresh_set.SET_B_PATH, fresh_set.SET_C_PATH):
+        assert path not in trained
 
 
 def test_the_second_set_repeats_nothing_of_the_first() -> None:
