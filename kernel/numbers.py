@@ -82,3 +82,33 @@ def mask(text: str) -> str:
     for pattern in (_PHONE, _PLATE, _RECORD):
         lowered = pattern.sub(" ", lowered)
     return lowered
+
+
+# Everything else numeric a user types that names no record: e-mail addresses, dates, years,
+# times, amounts, codes. Not masked for the selector (the model's features stay as trained);
+# understand() uses them to tell a message that is little more than such a thing from a
+# question (issue 17, third round: "邮编 100176", "2027年1月1日", "wang@qq.com", "工号 8023").
+EMAIL = "email"
+_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+_DATE = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*(?:[-/.月]\s*\d{1,2}\s*[日号]?|月)?"
+    r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]?|\d{4}\s*年"
+)
+_TIME = re.compile(r"\d{1,2}\s*[:点]\s*(?:\d{1,2}分?|半)?")
+_ANY_NUMBER = re.compile(r"(?<![a-z0-9])\d[0-9a-z.,，万千]*")
+
+
+def emails(text: str) -> list[Number]:
+    """The e-mail addresses in `text`, in order."""
+    return [Number(EMAIL, m.group()) for m in _EMAIL.finditer(_lowered(text))]
+
+
+def without_numbers(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """`text` with every number-like thing removed: records, phones, plates, e-mails, dates,
+    years, times, amounts and codes (lower-cased), except the words in `keep` (numbers that
+    name something, such as 12360 or ie10). What is left is what the message says."""
+    lowered = _EMAIL.sub(" ", _lowered(text))
+    lowered = mask(lowered)
+    for pattern in (_DATE, _TIME):
+        lowered = pattern.sub(" ", lowered)
+    return _ANY_NUMBER.sub(lambda m: m.group() if m.group() in keep else " ", lowered)

@@ -16,7 +16,7 @@ from actions.faq import knowledge, lookup, replies, typed
 from actions.faq.hot import HotQuestions
 from actions.faq.knowledge import KnowledgeBase
 from actions.faq.published import default_published
-from actions.faq.understanding import Answer, Decline, Lookup, NotSure, understand
+from actions.faq.understanding import Answer, Decline, Lookup, NotSure, QuotaYear, understand
 from actions.queries.actions import APPLY_HERE, ENTRY_APPLICATIONS, ENTRY_QUERIES, QueryRunner
 from actions.queries.conditions import names_quota_year
 from actions.queries.render import Query, button
@@ -104,15 +104,20 @@ class ActionAnswerFaq(_FaqAction):
         entry_id = given.get("faq_entry", "")
         if kb.entry(entry_id):
             parse = {**parse, "entities": [{"entity": "faq_entry", "value": entry_id}]}
-        decision = understand(parse, kb, previous)
+        decision = understand(parse, kb, previous, today=self._clock().date())
 
         if isinstance(decision, Lookup):
             for message in await lookup.reply(decision.number, self._queries, tracker):
                 dispatcher.utter_message(**message)
             return [SlotSet(FAILURES_SLOT, 0.0)]
+        if isinstance(decision, QuotaYear):
+            reply = replies.quota_year(decision.year, decision.this_year)
+            bot_events.mark(reply, bot_events.DECLINE, reason="not_understood")
+            dispatcher.utter_message(**reply)
+            return [SlotSet(FAILURES_SLOT, 0.0)]
         complaint = complaints.is_complaint(str(tracker.latest_message.get("text") or ""))
         if isinstance(decision, Answer):
-            messages = await self._answer(decision.entry, kb, tracker)
+            messages = await self._answer(decision.entry, kb, tracker, decision.also)
             if complaint:  # acknowledged, and the problem inside it still answered
                 messages[0]["text"] = f"{replies.COMPLAINT_TEXT}\n{messages[0]['text']}"
             bot_events.mark(messages[-1], bot_events.ANSWER, entry=decision.entry.id)
@@ -159,7 +164,11 @@ class ActionAnswerFaq(_FaqAction):
         return [SlotSet(FAILURES_SLOT, 0.0)]
 
     async def _answer(
-        self, entry: knowledge.Entry, kb: KnowledgeBase, tracker: Tracker
+        self,
+        entry: knowledge.Entry,
+        kb: KnowledgeBase,
+        tracker: Tracker,
+        also: tuple[knowledge.Entry, ...] = (),
     ) -> list[dict[str, Any]]:
         """The entry's answer; for an entry about a query, a verified user's own records.
 
@@ -176,7 +185,7 @@ class ActionAnswerFaq(_FaqAction):
             # (or "not later than this year"), as the 查询…年额度 button gives.
             query = Query.QUOTA
         if query is None or _entity(tracker, PLAIN_ENTITY):
-            return [replies.answer(entry, kb)]
+            return [replies.answer(entry, kb, also=also)]
         if not self._queries.serves(query, tracker):
             return [replies.answer(entry, kb, then=[button("查询我的数据", query)])]
         messages = await self._queries.answer(query, tracker)

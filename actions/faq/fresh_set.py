@@ -78,7 +78,7 @@ def _outcome(parse: dict, kb: KnowledgeBase) -> tuple[str | None, tuple[str, ...
     """(entry answered or None, entries offered)."""
     decision = understand(parse, kb)
     if isinstance(decision, Answer):
-        return decision.entry.id, (decision.entry.id,)
+        return decision.entry.id, (decision.entry.id, *(entry.id for entry in decision.also))
     if isinstance(decision, NotSure):
         return None, tuple(entry.id for entry in decision.closest)
     return None, ()

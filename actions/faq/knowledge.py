@@ -200,6 +200,14 @@ class KnowledgeBase(_Strict):
         return frozenset(w for t in texts for w in re.findall(r"[a-z0-9]{2,}", normalise(t)))
 
     @cached_property
+    def named_numbers(self) -> frozenset[str]:
+        """Numbers the trained phrasings and titles name as things (12360, ie10, 1210, 5000):
+        not taken out of a question as a mere number (issue 17, understanding.py)."""
+        texts = (t for e in self.entries for t in (*e.phrasings, e.title))
+        found = (w for t in texts for w in re.findall(r"(?<![a-z0-9])\d[0-9a-z]*", normalise(t)))
+        return frozenset(found)
+
+    @cached_property
     def _by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}
 

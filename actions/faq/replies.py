@@ -43,6 +43,16 @@ FEEDBACK_ENTITY = "faq_feedback"
 USEFUL, NOT_USEFUL = "useful", "not_useful"
 FEEDBACK_TITLES = {USEFUL: "有用", NOT_USEFUL: "没用"}
 MENU_TEXT = "请选择您要咨询的问题类别："
+# Under an answer the selector was not sure of: the next closest questions (issue 17).
+ALSO_TEXT = "如果这不是您要问的，猜你想问："
+QUOTA_YEAR_FUTURE_TEXT = (
+    "个人年度额度按自然年计算，{year} 年还没有到，暂无该年度的额度数据；"
+    "目前可以查询今年（{this_year} 年）及以前年度的额度。"
+)
+QUOTA_YEAR_BEFORE_TEXT = (
+    "跨境电商零售进口个人年度交易限值自 2016 年起实施，{year} 年没有个人年度额度记录；"
+    "可以查询 2016 年至今年（{this_year} 年）的额度。"
+)
 
 
 def _payload(intent: str, **entities: str) -> str:
@@ -86,12 +96,23 @@ def answer(
     kb: KnowledgeBase,
     first: Sequence[Button] = (),
     then: Sequence[Button] = (),
+    also: Sequence[Entry] = (),
 ) -> Message:
-    """The answer, then `first`, up to three related questions, `then`, 有用 / 没用 and the way
-    to a human (last, where every channel's user looks for it)."""
+    """The answer, then `first`, the closest other questions of an unsure answer (`also`), up to
+    three related questions, `then`, 有用 / 没用 and the way to a human (last, where every
+    channel's user looks for it)."""
     related = [e for e in (kb.entry(r) for r in entry.related) if e is not None]
-    buttons = [*first, *map(entry_button, related), *then, *feedback_buttons(entry)]
-    return {"text": answer_text(entry), "buttons": [*buttons, HANDOFF_BUTTON]}
+    related = [e for e in related if e not in also]
+    buttons = [*first, *map(entry_button, also), *map(entry_button, related), *then]
+    text = f"{answer_text(entry)}\n\n{ALSO_TEXT}" if also else answer_text(entry)
+    return {"text": text, "buttons": [*buttons, *feedback_buttons(entry), HANDOFF_BUTTON]}
+
+
+def quota_year(year: int, this_year: int) -> Message:
+    """A year's quota that has no records: later than this year, or before the limit existed."""
+    template = QUOTA_YEAR_FUTURE_TEXT if year > this_year else QUOTA_YEAR_BEFORE_TEXT
+    text = template.format(year=year, this_year=this_year)
+    return {"text": text, "buttons": [MENU_BUTTON, HANDOFF_BUTTON]}
 
 
 def feedback_reply(useful: bool) -> Message:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from actions.faq.knowledge import Entry, KnowledgeBase, normalise
@@ -43,6 +44,8 @@ class Answer:
     confidence: float
     # "button" (clicked), "follow_up" (resolved from the previous answer) or "nlu".
     source: str = "nlu"
+    # An answer the selector was not sure of also offers the next closest entries (猜你想问).
+    also: tuple[Entry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,38 @@ class Lookup:
     number: numbers.Number
 
 
-Decision = Answer | NotSure | Decline | Lookup
+@dataclass(frozen=True)
+class QuotaYear:
+    """A year's quota asked for that has no records: later than this year, or before the
+    cross-border annual limit existed. Said so, instead of an answer about another year."""
+
+    year: int
+    this_year: int
+
+
+Decision = Answer | NotSure | Decline | Lookup | QuotaYear
 
 # A number with at most this many other characters ("税单…详情", "…的状态", "京A12345 备案通过了吗")
 # asks about that record; a longer question is matched, with the number masked, as any other.
 LOOKUP_MAX_OTHER_CHARS = 10
+# A message whose words, once every number-like thing (a date, a year, a time, an amount, a code,
+# an e-mail address; not the numbers the FAQ names, KnowledgeBase.named_numbers) is taken out,
+# are at most this many characters ("邮编 100176", "工号 8023", "验证码 000000", "2027年1月1日")
+# says nothing to match an entry by: it is asked to be put in words.
+NUMBER_ONLY_MAX_OTHER_CHARS = 3
+# Cross-border e-commerce retail imports have had a personal annual limit since 2016-04-08;
+# a year before it or after this one has no quota to show.
+QUOTA_RECORDS_SINCE = 2016
+_QUOTA_YEAR = re.compile(r"(?<!\d)(\d{4})\s*年[度的里内]{0,2}[^\d，。？！,.?!]{0,6}?额度")
+# Below this confidence an answer also offers the next closest entries (猜你想问), so a user
+# whose question was taken for its neighbour sees the right one beside it; at or above it the
+# answer stands alone. Chosen on the held-out and the second December set (docs/faq.md): about
+# one answer in seven carries them, and the right entry is then offered for 0.98-0.99.
+OFFER_MORE_BELOW = 0.99
+OFFER_MORE_COUNT = CLOSEST_COUNT
+# An entry is offered beside an unsure answer only if the selector gave it at least this.
+OFFER_MORE_MIN = 0.005
+_CHINA = timezone(timedelta(hours=8))
 
 
 def _entity(parse: dict[str, Any], name: str) -> str | None:
@@ -124,11 +154,18 @@ def _gibberish(folded: str, kb: KnowledgeBase) -> bool:
     return not any(w in kb.latin_words for w in re.findall(r"[a-z0-9]{2,}", folded))
 
 
+def quota_year(text: str) -> int | None:
+    """The year a question names beside 额度 ("2035年额度", "2019年的跨境额度"), if any."""
+    match = _QUOTA_YEAR.search(text)
+    return int(match.group(1)) if match else None
+
+
 def understand(
     parse: dict[str, Any],
     kb: KnowledgeBase,
     previous: Entry | None = None,
     threshold: float = ANSWER_THRESHOLD,
+    today: date | None = None,
 ) -> Decision:
     """Turn Rasa's parse of one message into what the bot should do about it."""
     clicked = kb.entry(_entity(parse, ENTRY_ENTITY) or "")
@@ -143,6 +180,19 @@ def understand(
     found = numbers.find(text)
     if found and len(normalise(numbers.mask(text))) <= LOOKUP_MAX_OTHER_CHARS:
         return Lookup(found[0])
+    words = normalise(numbers.without_numbers(text, kb.named_numbers))
+    mails = numbers.emails(text)
+    if mails and len(words) <= LOOKUP_MAX_OTHER_CHARS:
+        return Lookup(mails[0])  # an e-mail address is a contact, as a phone number is
+    year = quota_year(text)
+    this_year = (today or datetime.now(_CHINA).date()).year
+    if year is not None and not QUOTA_RECORDS_SINCE <= year <= this_year and not any(
+        kb.off_subject(entry, normalise(text)) for entry in kb.in_category("cbec")
+    ):
+        return QuotaYear(year, this_year)
+    # "2025年的额度" is that year's quota (the action runs the query for a verified consumer).
+    if year is None and words != normalise(text) and len(words) <= NUMBER_ONLY_MAX_OTHER_CHARS:
+        return NotSure(())
 
     if _gibberish(normalise(text), kb):
         return NotSure(())
@@ -161,5 +211,9 @@ def understand(
         return Decline()
     if ranking and ranking[0][1] >= threshold:
         entry, confidence = ranking[0]
-        return Answer(entry, confidence)
+        also = ()
+        if confidence < OFFER_MORE_BELOW:
+            runners_up = [e for e, c in on_subject[1:] if c >= OFFER_MORE_MIN]
+            also = tuple(runners_up[:OFFER_MORE_COUNT])
+        return Answer(entry, confidence, also=also)
     return NotSure(tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT]))

@@ -639,7 +639,9 @@ async def test_a_buttons_title_typed_does_what_the_button_does(runner, redis_cli
 
 
 async def test_a_year_named_with_the_quota_is_that_years_quota(runner, redis_client) -> None:
-    """Issue 17: "2030年的额度" says the year has not come, whichever quota entry NLU chose."""
+    """Issue 17: "2030年的额度" says the year has not come, whichever quota entry NLU chose, to
+    anyone (third round: its own message, before any query); a year with records is that
+    year's quota for a verified consumer."""
     action = ActionAnswerFaq(default_kb(), HotQuestions(redis_client), clock, runner)
 
     async def answer(text: str, identity: Identity | None) -> dict:
@@ -652,10 +654,15 @@ async def test_a_year_named_with_the_quota_is_that_years_quota(runner, redis_cli
 
     this_year = clock().year
     future = await answer(f"{this_year + 4}年的额度", ALICE)
-    assert YEAR_IN_FUTURE.format(year=this_year) in future["text"]
+    assert future["text"] == replies.quota_year(this_year + 4, this_year)["text"]
+    assert f"{this_year + 4} 年还没有到" in future["text"]
+    anyone = await answer(f"我想查{this_year + 4}年度的个人额度", None)
+    assert anyone["text"] == future["text"] and anyone["buttons"] == future["buttons"]
+    before = await answer("2012年的跨境额度还剩多少", None)
+    assert "2012 年没有个人年度额度记录" in before["text"]
     past = await answer(f"{this_year - 1}年的额度", ALICE)
     assert f"您 {this_year - 1} 年度的跨境电商个人额度" in past["text"]
-    anonymous = await answer(f"{this_year + 4}年的额度", None)
+    anonymous = await answer(f"{this_year - 1}年的额度还剩多少", None)
     assert "查询我的数据" in [b["title"] for b in anonymous["buttons"]]
     plain = await answer("额度什么时候清零", ALICE)
     assert plain["text"] == replies.answer_text(default_kb().entry("cbec_quota_reset"))
