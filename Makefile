@@ -21,7 +21,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc vendor bench bench-nlu bench-queue bench-records bench-connections bench-cards bench-load bench-reports bench-inbox bench-publish bench-cluster \
+.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc vendor bench bench-nlu bench-nlu-latency bench-queue bench-records bench-connections bench-cards bench-load bench-reports bench-inbox bench-publish bench-cluster \
 	test-faults cluster cluster-stop
 
 run: $(APP_STAMP) $(RASA_STAMP) $(VENDOR_STAMP)
@@ -134,6 +134,10 @@ bench-publish: model
 
 bench-nlu: $(APP_STAMP) $(RASA_STAMP)
 	$(VENV)/bin/python -m bench.nlu
+
+# Parse latency with and without the sentence embedding, both models served at once (docs/faq.md).
+bench-nlu-latency: model
+	$(VENV)/bin/python -m bench.nlu_latency
 
 $(APP_STAMP): pyproject.toml requirements/app.lock
 	stack/ensure-pcsc

@@ -3,7 +3,8 @@
 understand() returns Lookup for "税单000022000000000023详情", "京A12345" or a bare 18-digit
 number. A verified user gets the self-service query the number belongs to, scoped to their own
 records as every query is (actions/queries); anyone else is told how to log in (QueryRunner's
-admit). A phone number is a contact, not a question: the user is told what to do with it.
+admit). A phone number or an e-mail address is a contact, not a question: the user is told what
+to do with it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from kernel.signing import IdentityRejected
 PHONE_TEXT = (
     "您发送的似乎是一个电话号码。为保护您的隐私，我不会通过电话号码查询资料。"
     "如需客服与您联系，请转人工客服，或在留言时留下这个号码；如有其他问题，请直接描述您的问题。"
+)
+
+EMAIL_TEXT = (
+    "您发送的似乎是一个电子邮箱地址。我不会通过邮箱地址查询资料。"
+    "如需客服回复到这个邮箱，请转人工客服，或在留言时留下它；如有其他问题，请直接描述您的问题。"
 )
 
 QUERY_OF_KIND: dict[str, Query] = {
@@ -48,4 +54,6 @@ def query_for(number: numbers.Number, runner: QueryRunner, tracker: Tracker) -> 
 async def reply(number: numbers.Number, runner: QueryRunner, tracker: Tracker) -> list[Message]:
     if number.kind == numbers.PHONE:
         return [{"text": PHONE_TEXT, "buttons": [HANDOFF_BUTTON]}]
+    if number.kind == numbers.EMAIL:
+        return [{"text": EMAIL_TEXT, "buttons": [HANDOFF_BUTTON]}]
     return await runner.answer(query_for(number, runner, tracker), tracker)

@@ -91,6 +91,26 @@ def test_a_verified_users_record_number_typed_is_that_record(stack) -> None:
 
 
 def test_a_future_years_quota_gets_its_own_message(stack) -> None:
-    year = datetime.now(CHINA_TZ).year + 4
-    [future] = Chat(stack.rasa_url, ALICE).say(f"{year}年的额度")
-    assert "查询年份不能晚于今年" in future["text"]
+    """Third round: to anyone, and for a year before the cross-border limit existed too."""
+    this_year = datetime.now(CHINA_TZ).year
+    [future] = Chat(stack.rasa_url, ALICE).say(f"{this_year + 4}年的额度")
+    assert future["text"] == replies.quota_year(this_year + 4, this_year)["text"]
+    [before] = Chat(stack.rasa_url, None).say("2013年的跨境个人额度")
+    assert before["text"] == replies.quota_year(2013, this_year)["text"]
+
+
+async def test_travellers_own_things_through_customs_are_declined(stack) -> None:
+    """knowledge/subjects.yml's personal_imports group (third round): luggage, parcels from
+    abroad and duty-free shops name 海关 and 关税, yet no entry is about them."""
+    for text in ("从泰国带回来的行李要交关税吗", "国外朋友邮寄的包裹被海关扣留了"):
+        [reply] = await say(stack.ws_url, text)
+        assert reply["text"] == replies.DECLINE_TEXT, text
+    [ours, *_] = await say(stack.ws_url, "海淘的东西退货了额度能恢复吗")
+    assert ours["text"].startswith("【跨境商品退货后额度能恢复吗？】")
+
+
+async def test_a_short_number_or_an_email_is_no_faq_question(stack) -> None:
+    [code] = await say(stack.ws_url, "工号 9527")
+    assert code["text"] == replies.REPHRASE_TEXT
+    [mail] = await say(stack.ws_url, "zhao.li@example.org")
+    assert mail["text"] == lookup.EMAIL_TEXT

@@ -1,5 +1,7 @@
 """What the FAQ makes of a parsed message: answer, not sure, decline, follow-up."""
 
+from datetime import date
+
 import pytest
 
 from actions.faq import knowledge
@@ -9,10 +11,13 @@ from actions.faq.understanding import (
     SURE_DESPITE_OUT_OF_SCOPE,
     Answer,
     Decline,
+    Lookup,
     NotSure,
+    QuotaYear,
     follow_up,
     understand,
 )
+from kernel import numbers
 from tests.faq_fixtures import parse, small_kb
 
 KB = small_kb()
@@ -119,3 +124,40 @@ def test_an_answer_about_another_subject_is_declined() -> None:
 def test_the_projects_subject_checks_spare_every_phrasing_of_their_entries() -> None:
     kb = knowledge.default()
     assert {s.id for s in kb.subjects} >= {"eport_card", "cross_border_quota", "daxing_cargo"}
+
+
+# Issue 17, third round: numbers as entities first, and more offered when an answer is unsure.
+def test_a_message_that_is_little_more_than_a_number_date_or_code_is_not_matched() -> None:
+    for text in ("邮编 100176", "工号 8023", "2027年1月1日", "验证码 000000", "100"):
+        decision = understand(parse(text, [("cbec_quota", 0.9)]), KB)
+        assert decision == NotSure(()), text
+    # a question around a number is matched as any other
+    decision = understand(parse("一年26000的额度怎么查", [("cbec_quota", 0.9)]), KB)
+    assert isinstance(decision, Answer)
+
+
+def test_an_email_address_is_a_contact_not_a_question() -> None:
+    decision = understand(parse("我的邮箱 wang.ming@example.com", [("cbec_quota", 0.9)]), KB)
+    assert isinstance(decision, Lookup) and decision.number.kind == numbers.EMAIL
+
+
+def test_a_quota_year_without_records_gets_its_own_decision() -> None:
+    today = date(2026, 12, 5)
+    for text, year in (("2030年的额度", 2030), ("2012年的跨境额度还剩多少", 2012)):
+        decision = understand(parse(text, [("cbec_quota", 0.9)]), KB, today=today)
+        assert decision == QuotaYear(year, 2026), text
+    # a year with records is the quota entry's (the action runs that year's query)
+    decision = understand(parse("2025年的额度", [("cbec_quota", 0.9)]), KB, today=today)
+    assert isinstance(decision, Answer)
+    # a record number's digits are no year
+    decision = understand(parse("身份证110101199001011234查额度", [("cbec_quota", 0.9)]), KB)
+    assert not isinstance(decision, QuotaYear)
+
+
+def test_an_unsure_answer_also_offers_the_next_closest_entries() -> None:
+    ranking = [("card_password", 0.6), ("card_unlock_legal", 0.3), ("cbec_tax", 0.001)]
+    decision = understand(parse("卡密码怎么弄", ranking), KB)
+    assert isinstance(decision, Answer) and decision.entry.id == "card_password"
+    assert [e.id for e in decision.also] == ["card_unlock_legal"]  # 0.001: not close enough
+    sure = understand(parse("卡密码怎么弄", [("card_password", 0.995), ("cbec_tax", 0.005)]), KB)
+    assert isinstance(sure, Answer) and sure.also == ()
