@@ -1,7 +1,7 @@
 """The December 2026 fresh sets (issue 17): questions that tempt a confident wrong answer.
 
 knowledge/evaluation/fresh_2026_12.yml (and fresh_2026_12b.yml, written after the first had
-been tuned on: the honest measure of the second round) hold out-of-scope questions in the
+been tuned on: the honest measure of the second round; fresh_2026_12c.yml, of the third) hold out-of-scope questions in the
 domain's words, number-bearing questions, noise and complaints, and two more in-scope questions
 per entry.
 It is scored with the same `understand` the bot uses; unlike the held-out and fresh phrasings

@@ -7,7 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.entities import BAD_PAGE
-from actions.faq import replies
+from actions.faq import lookup, replies
 from actions.faq.actions import ActionAnswerFaq, ActionFaqMenu
 from actions.faq.hot import BUCKET_TTL_SECONDS, HotQuestions, bucket
 from actions.faq.understanding import ANSWER_THRESHOLD
@@ -71,6 +71,26 @@ async def test_answer_has_related_questions_and_handoff_and_is_counted(hot, redi
     assert slot_values(events) == {"faq_last_entry": "card_unlock_legal", "faq_failures": 0.0}
     assert await redis_client.zscore(bucket(TODAY), "card_unlock_legal") == 1
     assert 0 < await redis_client.ttl(bucket(TODAY)) <= BUCKET_TTL_SECONDS
+
+
+async def test_an_unsure_answer_also_offers_the_next_closest_questions(hot) -> None:
+    """Issue 17, third round: below OFFER_MORE_BELOW the answer is given with 猜你想问 under it."""
+    action = ActionAnswerFaq(KB, hot, clock)
+    ranking = [("card_unlock_legal", 0.7), ("card_password", 0.2), ("cbec_quota", 0.1)]
+    messages, _ = await run(action, parse("卡锁了", ranking))
+    text = messages[0]["text"]
+    assert text.startswith(replies.answer_text(KB.entry("card_unlock_legal")))
+    assert text.endswith(replies.ALSO_TEXT)
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles[:2] == [KB.entry("card_password").title, KB.entry("cbec_quota").title]
+    assert titles.count(KB.entry("card_password").title) == 1  # not again among the related
+    assert titles[-3:] == ["有用", "没用", "没解决？转人工"]
+
+
+async def test_an_email_address_is_taken_as_a_contact(hot) -> None:
+    action = ActionAnswerFaq(KB, hot, clock)
+    messages, _ = await run(action, parse("wang.ming@example.com", [("cbec_quota", 0.9)]))
+    assert messages[0]["text"] == lookup.EMAIL_TEXT
 
 
 def feedback_click(entry: str, verdict: str) -> dict:
