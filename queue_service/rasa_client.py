@@ -3,9 +3,17 @@
 Rasa's REST webhook swallows action errors and answers 200 with what it has, so the only
 failures we can see are transport ones: those become `RasaUnavailable` and the hub answers the
 user itself instead of leaving them waiting.
+
+A connection that drops before the answer (a reused keep-alive connection the server closed as
+the message went out, or a server that died mid-turn) is not an answer either way: the
+conversation's tracker says whether the message got there. Not there: it is sent once more on a
+new connection. Answered: that answer is the reply, and the turn is not run twice. Received but
+unanswered: the apology, as for a timeout, because the turn may still be running.
 """
 
 import enum
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -27,6 +35,21 @@ class RasaUnavailable(Exception):
 class RasaUnreachable(RasaUnavailable):
     """Rasa could not be connected to: the message never reached it, and another server may
     take it (queue_service/rasa_pool.py)."""
+
+
+# Idle pooled connections are dropped after this long: below Sanic's keep-alive timeout (5 s,
+# Rasa's server), so a connection is never reused just as the server closes it.
+KEEPALIVE_S = 2.0
+# Failures in which the connection went away before the answer came back.
+DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+@dataclass(frozen=True)
+class LastTurn:
+    """What a conversation's tracker says of a message sent at or after some time."""
+
+    received: bool
+    answer: list[OutboundMessage] | None  # None: not received, or its turn is not complete
 
 
 def to_outbound(reply: dict[str, Any]) -> OutboundMessage:
@@ -83,7 +106,9 @@ class RasaClient:
             base_url=base_url,
             transport=transport,
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0)),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=64),
+            limits=httpx.Limits(
+                max_connections=200, max_keepalive_connections=64, keepalive_expiry=KEEPALIVE_S
+            ),
         )
 
     async def aclose(self) -> None:
@@ -95,12 +120,34 @@ class RasaClient:
         body: dict[str, Any] = {"sender": sender, "message": message}
         if metadata:
             body["metadata"] = metadata
+        sent_at = time.time() - 1.0  # Rasa's clock may be a little behind ours
+        try:
+            return await self._post_message(body)
+        except DROPPED as exc:
+            dropped = exc
+        try:
+            turn = await self.last_turn(sender, message, sent_at)
+        except RasaUnavailable as exc:
+            raise RasaUnreachable(f"dropped, then {exc}") from dropped
+        if turn.answer is not None:
+            return turn.answer
+        if turn.received:
+            raise RasaUnavailable(f"{type(dropped).__name__} after Rasa received the message")
+        try:
+            return await self._post_message(body)
+        except DROPPED as exc:
+            raise RasaUnavailable(f"{type(exc).__name__}: dropped twice") from exc
+
+    async def _post_message(self, body: dict[str, Any]) -> list[OutboundMessage]:
+        """One post to the REST webhook; a dropped connection is the caller's to resolve."""
         try:
             response = await self._http.post("/webhooks/rest/webhook", json=body)
             response.raise_for_status()
             replies = response.json()
         except httpx.ConnectError as exc:
             raise RasaUnreachable(f"{type(exc).__name__}: {exc}") from exc
+        except DROPPED:
+            raise
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(replies, list):
@@ -113,6 +160,11 @@ class RasaClient:
         """What Rasa answered `message`, if it is the conversation's last user message,
         received at or after `since` (Unix time), and its turn is complete; else None. For a
         message run again after the run that sent it died: Rasa may have answered already."""
+        return (await self.last_turn(sender, message, since)).answer
+
+    async def last_turn(self, sender: str, message: str, since: float) -> LastTurn:
+        """Whether `message` is the conversation's last user message, received at or after
+        `since` (Unix time), and Rasa's answer to it if its turn is complete."""
         try:
             response = await self._http.get(
                 f"/conversations/{sender}/tracker",
@@ -124,19 +176,19 @@ class RasaClient:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
         asked = [i for i, event in enumerate(events) if event.get("event") == "user"]
         if not asked:
-            return None
+            return LastTurn(received=False, answer=None)
         question = events[asked[-1]]
         if question.get("text") != message or (question.get("timestamp") or 0) < since:
-            return None
+            return LastTurn(received=False, answer=None)
         after = events[asked[-1] + 1 :]
         if not any(e.get("event") == "action" and e.get("name") == "action_listen" for e in after):
-            return None  # the turn is still running, or died inside Rasa
+            return LastTurn(received=True, answer=None)  # still running, or died inside Rasa
         answer = [
             {"text": e.get("text"), **(e.get("data") or {})}
             for e in after
             if e.get("event") == "bot"
         ]
-        return from_replies(answer) or None
+        return LastTurn(received=True, answer=from_replies(answer) or None)
 
     async def parse(self, text: str, timeout_s: float = 3.0) -> dict[str, Any]:
         """What the loaded model makes of `text` (intent, the FAQ selector's ranking), without

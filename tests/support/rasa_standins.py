@@ -108,3 +108,71 @@ def recording_rasa(
     with http_server(Handler) as url:
         rasa.url = url
         yield rasa
+
+
+@dataclass
+class DroppingRasa:
+    """A Rasa that keeps connections alive and drops some as a message arrives."""
+
+    url: str
+    posts: list[str] = field(default_factory=list)  # messages it heard, drops included
+    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # its trackers
+
+
+@contextmanager
+def dropping_rasa(
+    unheard: tuple[str, ...] = (), answered: tuple[str, ...] = (), running: tuple[str, ...] = ()
+) -> Iterator[DroppingRasa]:
+    """Answers "收到：<message>" over HTTP/1.1 keep-alive; the first post of a message in
+    `unheard` is dropped before Rasa saw it (a keep-alive connection closed as it went out), in
+    `answered` after its turn was complete and in `running` while its turn runs (a server dying
+    mid-turn): the connection closes without a response. GET /conversations/<id>/tracker shows
+    the turns as Rasa's tracker does (user, bot, action_listen events)."""
+    rasa = DroppingRasa(url="")
+    dropped: set[str] = set()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _json(self, body: object) -> None:
+            data = json.dumps(body, ensure_ascii=False).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            sender = self.path.split("/conversations/", 1)[-1].split("/", 1)[0]
+            self._json({"model_id": "stand-in", "events": rasa.events.get(sender, [])})
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            sender, message = body["sender"], body["message"]
+            first = message not in dropped
+            if first and message in unheard:
+                dropped.add(message)
+                self.close_connection = True
+                return
+            rasa.posts.append(message)
+            events = rasa.events.setdefault(sender, [])
+            events.append({"event": "user", "text": message, "timestamp": time.time()})
+            if first and message in running:
+                dropped.add(message)
+                self.close_connection = True
+                return
+            answer = f"收到：{message}"
+            events.append({"event": "bot", "text": answer, "timestamp": time.time()})
+            events.append({"event": "action", "name": "action_listen"})
+            if first and message in answered:
+                dropped.add(message)
+                self.close_connection = True
+                return
+            self._json([{"text": answer}])
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with http_server(Handler) as url:
+        rasa.url = url
+        yield rasa
