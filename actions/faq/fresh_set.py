@@ -1,9 +1,9 @@
 """The December 2026 fresh sets (issue 17): questions that tempt a confident wrong answer.
 
 knowledge/evaluation/fresh_2026_12.yml (and fresh_2026_12b.yml, written after the first had
-been tuned on: the honest measure of the second round; fresh_2026_12c.yml, of the third) hold out-of-scope questions in the
-domain's words, number-bearing questions, noise and complaints, and two more in-scope questions
-per entry.
+been tuned on: the honest measure of the second round; fresh_2026_12c.yml, of the third) hold
+out-of-scope questions in the domain's words, number-bearing questions, noise and complaints,
+and two more in-scope questions per entry (one in set c).
 It is scored with the same `understand` the bot uses; unlike the held-out and fresh phrasings
 in knowledge/faq it measures what a wrong answer costs, not only top-1: the share of
 out-of-scope questions declined or clarified, number-bearing questions answered by an unrelated
