@@ -3,7 +3,7 @@
 Only PNG, JPEG, GIF and WebP are kept. A file is also cut at its format's end marker where the
 format has one (PNG's IEND chunk, JPEG's last EOI, WebP's RIFF length): bytes appended after an
 image (a ZIP or a script glued behind it, to make a file that is two things at once) are not
-kept. Without an image library in the service's environment, the pixels are not re-encoded.
+kept. Whether the rest decodes, and what metadata it carries, is clean.py's part.
 """
 
 from __future__ import annotations

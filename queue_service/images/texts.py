@@ -4,6 +4,7 @@ NOT_AN_IMAGE = "仅支持发送 PNG、JPEG、GIF 或 WebP 格式的图片，请�
 BROKEN = "图片文件不完整，请重新选择。"
 EMPTY = "没有收到图片内容，请重新选择。"
 TOO_LARGE = "图片不能超过 {mb} MB，请压缩后重新发送。"
+TOO_MANY_PIXELS = "图片尺寸过大（超过 {mp} 百万像素），请缩小后重新发送。"
 TOO_MANY = "图片发送过于频繁，请 {seconds} 秒后再试。"
 NOT_WITH_AGENT = "图片仅能在人工客服为您服务期间发送。如需人工帮助，请发送“转人工”。"
 NO_CONVERSATION = "会话已失效，请刷新页面后重试。"

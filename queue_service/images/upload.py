@@ -3,18 +3,21 @@
 In order, cheapest first: the sender's pace (a count per conversation in Redis, shared by every
 instance), the size (a declared length over the limit is refused unread, any other body is
 counted while it is read, so an oversized upload never sits in memory whole), then the type by
-the first bytes and the cut at the format's end (sniff.py). Every refusal is an
+the first bytes and the cut at the format's end (sniff.py), last the decoding, which also
+drops what the camera wrote into the picture (clean.py). Every refusal is an
 ``ImageRefused``: an HTTP error whose detail is the Chinese sentence to show.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from fastapi import HTTPException, Request, status
 from redis.asyncio import Redis
 
 from queue_service.images import texts
+from queue_service.images.clean import MAX_PIXELS, NotDecodable, TooManyPixels, cleaned
 from queue_service.images.sniff import ImageKind, sniff, trimmed
 from queue_service.images.store import Image, ImageStore
 from queue_service.limits import WindowLimit
@@ -38,6 +41,18 @@ def checked(data: bytes) -> tuple[ImageKind, bytes]:
     if image is None:
         raise ImageRefused(status.HTTP_422_UNPROCESSABLE_CONTENT, texts.BROKEN)
     return kind, image
+
+
+def decoded(kind: ImageKind, data: bytes) -> bytes:
+    """The image as kept (clean.py); ImageRefused when it does not decode or is too big."""
+    try:
+        return cleaned(kind, data)
+    except TooManyPixels as exc:
+        mp = f"{MAX_PIXELS / 1_000_000:g}"
+        detail = texts.TOO_MANY_PIXELS.format(mp=mp)
+        raise ImageRefused(status.HTTP_413_CONTENT_TOO_LARGE, detail) from exc
+    except NotDecodable as exc:
+        raise ImageRefused(status.HTTP_422_UNPROCESSABLE_CONTENT, texts.BROKEN) from exc
 
 
 async def read_capped(chunks: AsyncIterator[bytes], declared: str | None, max_bytes: int) -> bytes:
@@ -84,4 +99,5 @@ class Images:
         if len(data) > self.max_bytes:
             raise too_large(self.max_bytes)
         kind, image = checked(data)
+        image = await asyncio.to_thread(decoded, kind, image)
         return await self.store.add(conversation_id, kind, image, sender)

@@ -18,7 +18,7 @@ from queue_service.images import texts
 from queue_service.images.refs import PREFIX
 from tests.integration.test_console_api import SAME_ORIGIN, create_account
 from tests.integration.test_supervision import next_event, session_of
-from tests.support.images import GIF, png
+from tests.support.images import GIF, huge_png, photo, png
 from tests.support.rasa_standins import closed_port_url
 from tests.support.service import make_client, part
 from tests.support.webchat import TEST_ORIGIN, open_chat
@@ -133,6 +133,25 @@ def test_what_is_not_an_image_is_refused_whatever_it_is_called(service, database
         image_id = glued.json()["image"][len(PREFIX) :]
         kept = service.get(f"{PATH}/{image_id}", headers=chat.holder)
         assert (kept.content, kept.headers["content-type"]) == (GIF, "image/gif")
+
+
+def test_a_photo_reaches_the_agent_without_where_it_was_taken(service, database_url) -> None:
+    sent_photo = photo("JPEG")
+    assert b"PhoneMaker" in sent_photo
+    with served(service, database_url) as chat:
+        sent = upload(service, sent_photo, chat.holder | {"content-type": "image/jpeg"})
+        assert sent.status_code == 200, sent.text
+        image_id = sent.json()["image"][len(PREFIX) :]
+        by_agent = service.get(f"/console/api/images/{image_id}", headers=chat.as_agent)
+        assert by_agent.status_code == 200
+        assert by_agent.headers["content-type"] == "image/jpeg"
+        assert by_agent.content.startswith(b"\xff\xd8")
+        assert b"PhoneMaker" not in by_agent.content
+        assert b"Exif" not in by_agent.content
+
+        refused = upload(service, huge_png(), chat.holder)
+        assert refused.status_code == 413
+        assert refused.json()["detail"] == texts.TOO_MANY_PIXELS.format(mp="40")
 
 
 def test_an_oversized_image_is_refused_before_it_is_read(service, database_url) -> None:
