@@ -21,11 +21,21 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+# PostgreSQL connections a process keeps open. SQLAlchemy's default (5, and 10 more opened
+# and closed again as needed) made a service instance open and close a connection for most
+# transcript writes at 128 users (a backend process forked each time; bench.chat --cluster,
+# docs/performance.md). Beyond the pool, a query waits for a connection (bounded by the
+# timeout) instead of opening one: PostgreSQL's 100 connections are shared by every process.
+POSTGRES_POOL_SIZE = 20
+
+
 def create_engine(url: str, timeout_s: float | None = None) -> AsyncEngine:
     """The engine for `url`; with `timeout_s`, a PostgreSQL that does not answer (down, its
     connections blocked, a statement stuck) fails within that long instead of hanging a turn:
     connecting, waiting for a pooled connection and each statement are bounded by it."""
     options: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        options.update(pool_size=POSTGRES_POOL_SIZE, max_overflow=0)
     if timeout_s is not None and url.startswith("postgresql"):
         options["pool_timeout"] = timeout_s
         options["connect_args"] = {

@@ -120,6 +120,9 @@ def supervisord_conf(settings: ClusterSettings, layout: Layout, model: Path) -> 
                 str(layout.run),
                 "-c",
                 "listen_addresses=127.0.0.1",
+                # Each service and action server keeps up to 20 (kernel/sql.py).
+                "-c",
+                "max_connections=200",
             ],
             {},
             autostart="true",

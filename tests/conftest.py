@@ -87,6 +87,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
         yield url
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The service's schema on PostgreSQL alone, for what only PostgreSQL has."""
+    with _postgres_database() as url:
+        db.upgrade(url)
+        yield url
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def empty_records_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
     """A records database (the Single Window stand-in's), migrated and empty, on both databases."""

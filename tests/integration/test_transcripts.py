@@ -1,11 +1,13 @@
 """The transcript store on SQLite and PostgreSQL, schema from the Alembic migration."""
 
+import asyncio
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from kernel.messages import Button, OutboundMessage, Role
+from kernel.sql import POSTGRES_POOL_SIZE
 from queue_service import db
 from queue_service.transcripts import TranscriptStore
 
@@ -107,3 +109,20 @@ async def test_history_keeps_the_newest_and_other_conversations_apart(store: Tra
 
 def test_upgrade_is_idempotent(database_url: str) -> None:
     db.upgrade(database_url)  # already at head: must not fail or duplicate anything
+
+
+async def test_bursts_of_writes_reuse_the_pools_connections(postgres_url: str) -> None:
+    # 128 users answered at once: each burst of transcript writes must not open (and close
+    # again) connections beyond the pool, a backend process forked each time.
+    engine = db.create_engine(postgres_url, timeout_s=5.0)
+    opened = []
+    event.listen(engine.sync_engine, "connect", lambda *_: opened.append(1))
+    store = TranscriptStore(db.session_factory(engine))
+    try:
+        for burst in range(4):
+            lines = [OutboundMessage(role=Role.USER, text=f"第{burst}轮") for _ in range(40)]
+            writes = [store.append(f"webchat:pool-{n}", [line]) for n, line in enumerate(lines)]
+            assert len(await asyncio.gather(*writes)) == 40
+    finally:
+        await engine.dispose()
+    assert 0 < len(opened) <= POSTGRES_POOL_SIZE
