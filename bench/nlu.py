@@ -72,6 +72,8 @@ def report(kb: knowledge.KnowledgeBase, parsed: list[Parsed], which: str) -> Sco
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="score this model instead of training one")
+    parser.add_argument("--without-d", action="store_true",
+                        help="leave set d out: it is scored once before and once after a round")
     args = parser.parse_args()
 
     kb = knowledge.default()
@@ -99,10 +101,12 @@ def main() -> None:
             parsed = collect(parse, cases(kb))
             fresh = collect(parse, cases(kb, "fresh"))
             sets = {name: fresh_set.collect_set(parse, fresh_set.load(path))
-                    for name, path in fresh_set.SETS.items()}
+                    for name, path in fresh_set.SETS.items()
+                    if not (args.without_d and name == "d")}
     finally:
         stop_process(server)
-    new, newer, third, fourth = (fresh_set.score(sets[name], kb) for name in "abcd")
+    new, newer, third = (fresh_set.score(sets[name], kb) for name in "abc")
+    fourth = fresh_set.score(sets["d"], kb) if "d" in sets else None
     # The parses, for re-scoring run-time changes without the model (bench/nlu_rescore.py);
     # set d's apart, in their own file, scored once before and once after a round.
     parses = workdir / "parses.json"
@@ -114,9 +118,10 @@ def main() -> None:
         [name, group, p.case.text, p.case.expected, p.parse]
         for name in "abc" for group, p in sets[name]
     ]))
-    (workdir / "d-parses.json").write_text(json.dumps([
-        ["d", group, p.case.text, p.case.expected, p.parse] for group, p in sets["d"]
-    ]))
+    if fourth is not None:
+        (workdir / "d-parses.json").write_text(json.dumps([
+            ["d", group, p.case.text, p.case.expected, p.parse] for group, p in sets["d"]
+        ]))
     print(f"parses saved to {parses} (set d's to d-parses.json)", file=sys.stderr)
 
     result = report(kb, parsed, "heldout")
@@ -125,6 +130,8 @@ def main() -> None:
     # Sets c's and d's misses go to files, not the screen (docs/faq.md): set d's are never read
     # while tuning; set c's were read from the fourth round on, to tune on.
     for name, scores in (("c", third), ("d", fourth)):
+        if scores is None:
+            continue
         misses = workdir / f"{name}-misses.txt"
         misses.write_text("".join(
             f"[{group}] {case.text!r}: expected {case.expected or '-'}, got {outcome}\n"
@@ -143,7 +150,7 @@ def main() -> None:
         f"parse_p99_ms={percentile(latencies, 0.99):.1f} train_s={train_s:.0f} "
         f"fresh_top1={fresh_result.heldout_top1:.3f} "
         f"fresh_oos_reject={fresh_result.oos_reject:.3f} {new.line()} {newer.line('b')} "
-        f"{third.line('c')} {fourth.line('d')}"
+        f"{third.line('c')}{' ' + fourth.line('d') if fourth else ''}"
     )
 
 
