@@ -105,3 +105,22 @@ def test_scores_count_answers_offers_and_wrong_number_answers() -> None:
     assert scores.numbers_wrong == 1
     assert "new_numbers_wrong=1" in scores.line()
     assert "b_numbers_wrong=1 " in scores.line("b") and "b_top1=0.500" in scores.line("b")
+
+
+def _bigrams(text: str) -> set[str]:
+    folded = normalise(text)
+    return {folded[i : i + 2] for i in range(len(folded) - 1)} or {folded}
+
+
+def test_nothing_trained_is_a_near_copy_of_a_fourth_set_question() -> None:
+    """Set d is never tuned on: no trained phrasing or negative within character-bigram
+    Jaccard 0.5 of one of its questions (the check the fourth round's negatives passed)."""
+    kb = knowledge.default()
+    trained = [_bigrams(t) for e in kb.entries for t in e.phrasings]
+    trained += [_bigrams(t) for t in kb.out_of_scope.phrasings]
+    near = []
+    for _, case in fresh_set.load(fresh_set.SET_D_PATH).all():
+        grams = _bigrams(case.text)
+        if any(len(grams & t) / len(grams | t) >= 0.5 for t in trained):
+            near.append(case.text)
+    assert not near
