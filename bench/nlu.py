@@ -10,7 +10,7 @@ entries of each set; the last line is machine-readable:
          fresh_top1=.. fresh_oos_reject=.. new_oos_declined=.. new_numbers_wrong=..
          new_top1=.. new_offered=.. ... b_oos_declined=.. b_numbers_wrong=.. b_top1=.. ...
          (on the same line; new_*: fresh_2026_12.yml, b_*: fresh_2026_12b.yml, c_*:
-         fresh_2026_12c.yml, scored by actions/faq/fresh_set.py)
+         fresh_2026_12c.yml, d_*: fresh_2026_12d.yml, scored by actions/faq/fresh_set.py)
 
 The held-out set was partly tuned on; the fresh set never was (docs/faq.md). Parse latency is
 measured on the held-out questions.
@@ -72,6 +72,8 @@ def report(kb: knowledge.KnowledgeBase, parsed: list[Parsed], which: str) -> Sco
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="score this model instead of training one")
+    parser.add_argument("--without-d", action="store_true",
+                        help="leave set d out: it is scored once before and once after a round")
     args = parser.parse_args()
 
     kb = knowledge.default()
@@ -98,29 +100,44 @@ def main() -> None:
 
             parsed = collect(parse, cases(kb))
             fresh = collect(parse, cases(kb, "fresh"))
-            new = fresh_set.run(parse, kb)
-            newer = fresh_set.run(parse, kb, fresh_set.load(fresh_set.SET_B_PATH))
-            third = fresh_set.run(parse, kb, fresh_set.load(fresh_set.SET_C_PATH))
+            sets = {name: fresh_set.collect_set(parse, fresh_set.load(path))
+                    for name, path in fresh_set.SETS.items()
+                    if not (args.without_d and name == "d")}
     finally:
         stop_process(server)
+    new, newer, third = (fresh_set.score(sets[name], kb) for name in "abc")
+    fourth = fresh_set.score(sets["d"], kb) if "d" in sets else None
+    # The parses, for re-scoring run-time changes without the model (bench/nlu_rescore.py);
+    # set d's apart, in their own file, scored once before and once after a round.
     parses = workdir / "parses.json"
     parses.write_text(json.dumps([
-        [which, p.case.text, p.case.expected, p.parse]
+        [which, "", p.case.text, p.case.expected, p.parse]
         for which, items in (("heldout", parsed), ("fresh", fresh))
         for p in items
+    ] + [
+        [name, group, p.case.text, p.case.expected, p.parse]
+        for name in "abc" for group, p in sets[name]
     ]))
-    print(f"parses saved to {parses}", file=sys.stderr)
+    if fourth is not None:
+        (workdir / "d-parses.json").write_text(json.dumps([
+            ["d", group, p.case.text, p.case.expected, p.parse] for group, p in sets["d"]
+        ]))
+    print(f"parses saved to {parses} (set d's to d-parses.json)", file=sys.stderr)
 
     result = report(kb, parsed, "heldout")
     fresh_result = report(kb, fresh, "fresh")
 
-    # Set c's misses go to a file, not the screen: they are not read while tuning (docs/faq.md).
-    third_misses = workdir / "c-misses.txt"
-    third_misses.write_text("".join(
-        f"[{group}] {case.text!r}: expected {case.expected or '-'}, got {outcome}\n"
-        for group, case, outcome in third.misses
-    ))
-    print(f"set c's misses saved to {third_misses} (not printed)", file=sys.stderr)
+    # Sets c's and d's misses go to files, not the screen (docs/faq.md): set d's are never read
+    # while tuning; set c's were read from the fourth round on, to tune on.
+    for name, scores in (("c", third), ("d", fourth)):
+        if scores is None:
+            continue
+        misses = workdir / f"{name}-misses.txt"
+        misses.write_text("".join(
+            f"[{group}] {case.text!r}: expected {case.expected or '-'}, got {outcome}\n"
+            for group, case, outcome in scores.misses
+        ))
+        print(f"set {name}'s misses saved to {misses} (not printed)", file=sys.stderr)
     for path, scores in ((fresh_set.SET_PATH, new), (fresh_set.SET_B_PATH, newer)):
         print(f"\n== fresh set of December 2026 ({path.name}): misses")
         for group, case, outcome in scores.misses:
@@ -133,7 +150,7 @@ def main() -> None:
         f"parse_p99_ms={percentile(latencies, 0.99):.1f} train_s={train_s:.0f} "
         f"fresh_top1={fresh_result.heldout_top1:.3f} "
         f"fresh_oos_reject={fresh_result.oos_reject:.3f} {new.line()} {newer.line('b')} "
-        f"{third.line('c')}"
+        f"{third.line('c')}{' ' + fourth.line('d') if fourth else ''}"
     )
 
 

@@ -1,9 +1,10 @@
 """The December 2026 fresh sets (issue 17): questions that tempt a confident wrong answer.
 
 knowledge/evaluation/fresh_2026_12.yml (and fresh_2026_12b.yml, written after the first had
-been tuned on: the honest measure of the second round; fresh_2026_12c.yml, of the third) hold
-out-of-scope questions in the domain's words, number-bearing questions, noise and complaints,
-and two more in-scope questions per entry (one in set c).
+been tuned on: the honest measure of the second round; fresh_2026_12c.yml, of the third;
+fresh_2026_12d.yml, of the fourth) hold out-of-scope questions in the domain's words,
+number-bearing questions, noise and complaints, and two more in-scope questions per entry (one
+in sets c and d).
 It is scored with the same `understand` the bot uses; unlike the held-out and fresh phrasings
 in knowledge/faq it measures what a wrong answer costs, not only top-1: the share of
 out-of-scope questions declined or clarified, number-bearing questions answered by an unrelated
@@ -27,6 +28,10 @@ SET_PATH = EVALUATION_DIR / "fresh_2026_12.yml"
 SET_B_PATH = EVALUATION_DIR / "fresh_2026_12b.yml"
 # The third set (2026-12-05, third round), written after the second had been tuned on: c_*.
 SET_C_PATH = EVALUATION_DIR / "fresh_2026_12c.yml"
+# The fourth set (2026-12-06, fourth round), written before set c's misses were read: d_*.
+SET_D_PATH = EVALUATION_DIR / "fresh_2026_12d.yml"
+# The sets by the prefix of their figures in bench.nlu's line ("a" prints as new_*).
+SETS = {"a": SET_PATH, "b": SET_B_PATH, "c": SET_C_PATH, "d": SET_D_PATH}
 
 
 @dataclass(frozen=True)
@@ -119,8 +124,13 @@ def score(parsed: list[tuple[str, Parsed]], kb: KnowledgeBase) -> FreshScores:
     )
 
 
-def run(parse: Parser, kb: KnowledgeBase, fresh: FreshSet | None = None) -> FreshScores:
-    fresh = fresh or load()
+def collect_set(parse: Parser, fresh: FreshSet) -> list[tuple[str, Parsed]]:
+    """Every question of a set parsed, with its group: kept so a run-time change (subject terms,
+    number rules, thresholds) can be re-scored through `understand` without the model."""
     pairs = fresh.all()
     parsed = collect(parse, [case for _, case in pairs])
-    return score([(group, p) for (group, _), p in zip(pairs, parsed, strict=True)], kb)
+    return [(group, p) for (group, _), p in zip(pairs, parsed, strict=True)]
+
+
+def run(parse: Parser, kb: KnowledgeBase, fresh: FreshSet | None = None) -> FreshScores:
+    return score(collect_set(parse, fresh or load()), kb)

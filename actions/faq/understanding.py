@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from actions.faq.knowledge import Entry, KnowledgeBase, normalise
-from kernel import numbers
+from kernel import complaints, numbers
 
 RETRIEVAL_INTENT = "faq"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
@@ -99,6 +99,28 @@ OFFER_MORE_COUNT = CLOSEST_COUNT
 # An entry is offered beside an unsure answer only if the selector gave it at least this.
 OFFER_MORE_MIN = 0.005
 _CHINA = timezone(timedelta(hours=8))
+# A message that is one bare number shorter than a service number (12360, 95198 have 5 digits)
+# names nothing: "100", "5000", "1210" alone are asked to be put in words (fourth round).
+BARE_NUMBER_MIN_DIGITS = 5
+_BARE_NUMBER = re.compile(r"\d+")
+# A record number beside words that ask how to solve a problem ("京QX7888 到卡口了不抬杆咋办")
+# is a question about the problem, not a lookup of the record: it is matched as any question.
+_HOW_TO_SOLVE = re.compile(
+    r"怎么办|咋办|咋整|怎么弄|怎么处理|如何处理|为什么|为啥|什么原因|怎么回事"
+)
+# A year with records beside 额度 asking how much is left or used is that year's quota query
+# (the entry the 查询…年额度 button answers), not the entry on which year a quota belongs to
+# that the year's digits draw the selector to.
+QUOTA_QUERY_ENTRY = "cbec_quota_query"
+QUOTA_YEAR_ENTRY = "cbec_quota_reset"
+_HOW_MUCH = re.compile(r"剩|余额|多少|查")
+# What is left of a complaint once its complaint words and the generic targets of a complaint
+# (客服, 系统, 你们…) are taken out; at most this many characters is a bare complaint, with no
+# problem inside to answer ("什么破客服", "你们系统真烂").
+BARE_COMPLAINT_MAX_CHARS = 2
+_COMPLAINT_TARGETS = re.compile(
+    r"什么|你们的?|这个|客服|系统|网站|机器人|服务|软件|平台|东西|玩意儿?|真的?|简直|太|了|啊|吧|呢|吗|的"
+)
 
 
 def _entity(parse: dict[str, Any], name: str) -> str | None:
@@ -154,6 +176,25 @@ def _gibberish(folded: str, kb: KnowledgeBase) -> bool:
     return not any(w in kb.latin_words for w in re.findall(r"[a-z0-9]{2,}", folded))
 
 
+def bare_short_number(folded: str) -> bool:
+    """Only digits, fewer than a service number's: "100", "5000" say nothing to match by."""
+    return bool(_BARE_NUMBER.fullmatch(folded)) and len(folded) < BARE_NUMBER_MIN_DIGITS
+
+
+def bare_complaint(text: str) -> bool:
+    """A complaint with no problem named ("什么破客服"): acknowledged, never matched to an entry
+    whose words it happens to share (客服 → 在线客服怎么使用)."""
+    if not complaints.is_complaint(text):
+        return False
+    problem = _COMPLAINT_TARGETS.sub("", normalise(complaints.strip(text)))
+    return len(problem) <= BARE_COMPLAINT_MAX_CHARS
+
+
+def asks_how_to_solve(text: str) -> bool:
+    """Words that ask how to solve a problem, not what a record says."""
+    return bool(_HOW_TO_SOLVE.search(text))
+
+
 def quota_year(text: str) -> int | None:
     """The year a question names beside 额度 ("2035年额度", "2019年的跨境额度"), if any."""
     match = _QUOTA_YEAR.search(text)
@@ -178,7 +219,8 @@ def understand(
 
     text = unicodedata.normalize("NFKC", str(parse.get("text") or ""))
     found = numbers.find(text)
-    if found and len(normalise(numbers.mask(text))) <= LOOKUP_MAX_OTHER_CHARS:
+    other = numbers.mask(text)
+    if found and len(normalise(other)) <= LOOKUP_MAX_OTHER_CHARS and not asks_how_to_solve(other):
         return Lookup(found[0])
     words = normalise(numbers.without_numbers(text, kb.named_numbers))
     mails = numbers.emails(text)
@@ -194,7 +236,9 @@ def understand(
     if year is None and words != normalise(text) and len(words) <= NUMBER_ONLY_MAX_OTHER_CHARS:
         return NotSure(())
 
-    if _gibberish(normalise(text), kb):
+    if _gibberish(normalise(text), kb) or bare_short_number(normalise(text)):
+        return NotSure(())
+    if bare_complaint(text):
         return NotSure(())
 
     intent = (parse.get("intent") or {}).get("name")
@@ -211,6 +255,9 @@ def understand(
         return Decline()
     if ranking and ranking[0][1] >= threshold:
         entry, confidence = ranking[0]
+        asked = kb.entry(QUOTA_QUERY_ENTRY)
+        if year is not None and entry.id == QUOTA_YEAR_ENTRY and _HOW_MUCH.search(text) and asked:
+            entry = asked  # "2025年的额度还剩多少": that year's quota, as its button gives
         also = ()
         if confidence < OFFER_MORE_BELOW:
             runners_up = [e for e, c in on_subject[1:] if c >= OFFER_MORE_MIN]

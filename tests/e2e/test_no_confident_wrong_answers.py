@@ -115,3 +115,30 @@ async def test_a_short_number_or_an_email_is_no_faq_question(stack) -> None:
     assert code["text"] == replies.REPHRASE_TEXT
     [mail] = await say(stack.ws_url, "zhao.li@example.org")
     assert mail["text"] == lookup.EMAIL_TEXT
+
+
+async def test_a_bare_number_or_a_bare_complaint_is_no_faq_question(stack) -> None:
+    """Fourth round: "100" alone is asked to be put in words; a complaint naming no problem is
+    acknowledged, not answered by the entry its target's word (客服, 平台) shares."""
+    [number] = await say(stack.ws_url, "100")
+    assert number["text"] == replies.REPHRASE_TEXT
+    [bare] = await say(stack.ws_url, "什么破平台")
+    assert bare["text"] == replies.COMPLAINT_ONLY_TEXT
+
+
+async def test_a_plate_beside_a_problem_gets_the_problems_answer(stack) -> None:
+    """Fourth round: a record number beside words asking how to solve a problem is a question."""
+    [reply, *_] = await say(stack.ws_url, "京B23456 卡口不抬杆怎么办")
+    assert reply["text"].startswith("【大兴机场卡口不抬杆怎么办？】")
+
+
+async def test_other_airports_computers_and_vehicles_are_declined(stack) -> None:
+    """knowledge/subjects.yml's fourth-round groups: other airports, a computer's own upkeep,
+    private vehicles' paperwork and other services' apps are no entry's subject."""
+    never_answered = (replies.DECLINE_TEXT, replies.NOT_SURE_TEXT)
+    for text in ("虹桥机场货站提货要先预约吗", "电脑中了病毒要怎么杀毒", "私家车年检要在网上预约吗",
+                 "钉钉总是登录失败怎么回事"):
+        [reply, *_] = await say(stack.ws_url, text)
+        assert reply["text"] in never_answered, text
+    [ours, *_] = await say(stack.ws_url, "大兴机场提货预约怎么做")
+    assert ours["text"].startswith("【大兴机场提货预约怎么做？】")

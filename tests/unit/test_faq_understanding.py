@@ -161,3 +161,86 @@ def test_an_unsure_answer_also_offers_the_next_closest_entries() -> None:
     assert [e.id for e in decision.also] == ["card_unlock_legal"]  # 0.001: not close enough
     sure = understand(parse("卡密码怎么弄", [("card_password", 0.995), ("cbec_tax", 0.005)]), KB)
     assert isinstance(sure, Answer) and sure.also == ()
+
+
+# Issue 17, fourth round: bare numbers and complaints, lookups that ask how to solve a problem,
+# a year's quota asked for, and the subject groups written after set c's misses were read.
+REAL = knowledge.default()
+
+
+@pytest.mark.parametrize("text", ["100", "5000", "1210", "８８"])
+def test_a_bare_number_shorter_than_a_service_number_is_not_matched(text: str) -> None:
+    decision = understand(parse(text, [("cbec_what_counts", 0.9)]), REAL)
+    assert decision == NotSure(())
+
+
+def test_a_service_number_alone_is_still_matched() -> None:
+    decision = understand(parse("12360", [("contact_12360", 0.9)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == "contact_12360"
+
+
+@pytest.mark.parametrize("text", ["什么破客服", "你们系统真烂", "破机器人，太难用了"])
+def test_a_bare_complaint_is_not_matched_by_the_words_of_its_target(text: str) -> None:
+    decision = understand(parse(text, [("contact_online", 0.9)]), REAL)
+    assert decision == NotSure(())
+
+
+def test_a_complaint_with_a_problem_inside_is_still_answered() -> None:
+    decision = understand(parse("你们的系统太烂了，天天登不上", [("login_methods", 0.9)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == "login_methods"
+
+
+def test_a_record_number_beside_a_problem_is_a_question_not_a_lookup() -> None:
+    asked = understand(parse("京B23456 卡口不抬杆怎么办", [("air_gate_barrier", 0.9)]), REAL)
+    assert isinstance(asked, Answer) and asked.entry.id == "air_gate_barrier"
+    looked = understand(parse("京B23456 备案通过了吗", [("air_vehicle_filing", 0.9)]), REAL)
+    assert isinstance(looked, Lookup) and looked.number.kind == numbers.PLATE
+
+
+def test_a_year_with_records_asking_how_much_is_the_quota_query() -> None:
+    today = date(2026, 12, 6)
+    reset = [("cbec_quota_reset", 0.8), ("cbec_quota_query", 0.1)]
+    decision = understand(parse("2025年的额度还剩多少", reset), REAL, today=today)
+    assert isinstance(decision, Answer) and decision.entry.id == "cbec_quota_query"
+    # the question of which year a quota belongs to stays where it is
+    decision = understand(parse("2025年的额度什么时候清零", reset), REAL, today=today)
+    assert isinstance(decision, Answer) and decision.entry.id == "cbec_quota_reset"
+    stolen = [("cbec_quota_stolen", 0.8)]
+    decision = understand(parse("2025年的额度被别人用了好多", stolen), REAL, today=today)
+    assert isinstance(decision, Answer) and decision.entry.id == "cbec_quota_stolen"
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("虹桥机场货站提货要先预约吗", "air_pickup_appointment"),
+        ("私家车年检要在网上预约吗", "air_vehicle_filing"),
+        ("电脑中了病毒要怎么杀毒", "env_os"),
+        ("钉钉总是登录失败怎么回事", "login_methods"),
+        ("税库银三方协议在哪里签", "tax_agreement_sign"),
+        ("报关行哪家靠谱", "declare_entrust"),
+        ("掌上12333的账号注册不了", "cbec_register_detail"),
+        ("云闪付的额度怎么提高", "cbec_quota_query"),
+        ("出国旅游回来行李要申报吗", "env_os"),
+        ("验证码一直提示错误", "reg_sms_expired"),
+    ],
+)
+def test_the_fourth_rounds_subject_groups_decline_look_alike_subjects(
+    text: str, entry_id: str
+) -> None:
+    assert isinstance(understand(parse(text, [(entry_id, 0.9)]), REAL), Decline), text
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("大兴机场提货预约怎么做", "air_pickup_appointment"),
+        ("跨境额度怎么查", "cbec_quota_query"),
+        ("单一窗口的三方协议在哪签", "tax_agreement_sign"),
+        ("有钉钉交流群吗", "contact_dingtalk"),
+        ("短信验证码过期了怎么办", "reg_sms_expired"),
+    ],
+)
+def test_the_fourth_rounds_subject_groups_keep_our_own_questions(text: str, entry_id: str) -> None:
+    decision = understand(parse(text, [(entry_id, 0.9)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == entry_id, text

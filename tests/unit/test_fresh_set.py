@@ -50,9 +50,30 @@ def test_the_third_set_has_what_the_third_round_asks_for_and_nothing_seen() -> N
     assert len(set(texts)) == len(texts)
 
 
+def test_the_fourth_set_has_what_the_issue_asks_for_and_nothing_seen() -> None:
+    kb = knowledge.default()
+    fourth = fresh_set.load(fresh_set.SET_D_PATH)
+    assert len(fourth.out_of_scope) >= 150
+    assert len(fourth.numbers) >= 50
+    assert len(fourth.noise) + len(fourth.complaints) >= 30
+    per_entry = {e.id: 0 for e in kb.entries}
+    for case in fourth.in_scope:
+        per_entry[case.expected] += 1
+    assert set(per_entry.values()) == {1}
+    for case in fourth.numbers + fourth.complaints:
+        assert case.expected is None or kb.entry(case.expected) is not None, case
+    seen = {normalise(t) for e in kb.entries for t in (*e.phrasings, *e.heldout, *e.fresh)}
+    seen |= {normalise(t) for t in (*kb.out_of_scope.phrasings, *kb.out_of_scope.heldout)}
+    for earlier in (fresh_set.SET_PATH, fresh_set.SET_B_PATH, fresh_set.SET_C_PATH):
+        seen |= {normalise(case.text) for _, case in fresh_set.load(earlier).all()}
+    texts = [case.text for _, case in fourth.all()]
+    assert not [t for t in texts if normalise(t) in seen - {""}]
+    assert len(set(texts)) == len(texts)
+
+
 def test_the_sets_are_not_training_inputs() -> None:
     trained = [path for _, path in model.training_inputs()]
-    for path in (fresh_set.SET_PATH, fresh_set.SET_B_PATH, fresh_set.SET_C_PATH):
+    for path in fresh_set.SETS.values():
         assert path not in trained
 
 
@@ -84,3 +105,22 @@ def test_scores_count_answers_offers_and_wrong_number_answers() -> None:
     assert scores.numbers_wrong == 1
     assert "new_numbers_wrong=1" in scores.line()
     assert "b_numbers_wrong=1 " in scores.line("b") and "b_top1=0.500" in scores.line("b")
+
+
+def _bigrams(text: str) -> set[str]:
+    folded = normalise(text)
+    return {folded[i : i + 2] for i in range(len(folded) - 1)} or {folded}
+
+
+def test_nothing_trained_is_a_near_copy_of_a_fourth_set_question() -> None:
+    """Set d is never tuned on: no trained phrasing or negative within character-bigram
+    Jaccard 0.5 of one of its questions (the check the fourth round's negatives passed)."""
+    kb = knowledge.default()
+    trained = [_bigrams(t) for e in kb.entries for t in e.phrasings]
+    trained += [_bigrams(t) for t in kb.out_of_scope.phrasings]
+    near = []
+    for _, case in fresh_set.load(fresh_set.SET_D_PATH).all():
+        grams = _bigrams(case.text)
+        if any(len(grams & t) / len(grams | t) >= 0.5 for t in trained):
+            near.append(case.text)
+    assert not near

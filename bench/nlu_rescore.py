@@ -1,0 +1,64 @@
+"""Re-score the parses a `bench.nlu` run saved, through today's `understand`, without the model.
+
+Why: subject terms (knowledge/subjects.yml), number rules and thresholds act after the model,
+at run time; their effect on the held-out, November fresh and December sets a-c is measured in
+seconds from the parses of one bench run instead of a new training. Set c's misses are written
+to a file beside the parses (read from the fourth round on, to tune on). Set d is left out
+unless `--with-d` is given: it is scored once before and once after a round, never tuned on
+(docs/faq.md).
+
+    python -m bench.nlu_rescore PARSES.json [--with-d] [--show-c]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from actions.faq import fresh_set, knowledge
+from actions.faq.evaluation import Case, Parsed, score
+from actions.faq.understanding import ANSWER_THRESHOLD
+
+
+def load_parses(path: Path) -> dict[str, list[tuple[str, Parsed]]]:
+    """Saved parses by set ("heldout", "fresh", "a".."d"), each with its group."""
+    sets: dict[str, list[tuple[str, Parsed]]] = {}
+    for which, group, text, expected, parse in json.loads(path.read_text()):
+        sets.setdefault(which, []).append((group, Parsed(Case(text, expected), parse, 0.0)))
+    return sets
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("parses", type=Path, help="parses.json written by bench.nlu")
+    parser.add_argument("--with-d", action="store_true", help="score set d (once per round)")
+    parser.add_argument("--show-c", action="store_true", help="print set c's misses")
+    args = parser.parse_args()
+
+    kb = knowledge.default()
+    sets = load_parses(args.parses)
+    if args.with_d:
+        sets.update(load_parses(args.parses.with_name("d-parses.json")))
+    heldout = score([p for _, p in sets["heldout"]], kb, ANSWER_THRESHOLD)
+    fresh = score([p for _, p in sets["fresh"]], kb, ANSWER_THRESHOLD)
+    line = (f"nlu(rescored): heldout_top1={heldout.heldout_top1:.3f} "
+            f"oos_reject={heldout.oos_reject:.3f} fresh_top1={fresh.heldout_top1:.3f} "
+            f"fresh_oos_reject={fresh.oos_reject:.3f}")
+    for name in ("a", "b", "c", "d"):
+        if name not in sets:
+            continue
+        scores = fresh_set.score(sets[name], kb)
+        line += " " + scores.line("new" if name == "a" else name)
+        if name == "c":
+            misses = args.parses.with_name("c-misses-rescored.txt")
+            text = "".join(f"[{group}] {case.text!r}: expected {case.expected or '-'}, got "
+                           f"{outcome}\n" for group, case, outcome in scores.misses)
+            misses.write_text(text)
+            if args.show_c:
+                print(text)
+    print(line)
+
+
+if __name__ == "__main__":
+    main()
