@@ -50,6 +50,16 @@ def closed_port_url() -> str:
         return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
+def send_json(handler: BaseHTTPRequestHandler, body: object) -> None:
+    """A 200 answer with `body` as JSON, its length given (the connection may be kept)."""
+    data = json.dumps(body, ensure_ascii=False).encode()
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 @dataclass
 class RecordingRasa:
     """A Rasa REST webhook that answers every message and keeps what it was sent."""
@@ -77,12 +87,7 @@ def recording_rasa(
 
     class Handler(BaseHTTPRequestHandler):
         def _json(self, body: object) -> None:
-            data = json.dumps(body, ensure_ascii=False).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, body)
 
         def do_GET(self) -> None:
             if rasa.status_delay_s:
@@ -135,12 +140,7 @@ def dropping_rasa(
         protocol_version = "HTTP/1.1"
 
         def _json(self, body: object) -> None:
-            data = json.dumps(body, ensure_ascii=False).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, body)
 
         def do_GET(self) -> None:
             sender = self.path.split("/conversations/", 1)[-1].split("/", 1)[0]
