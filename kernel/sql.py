@@ -24,9 +24,9 @@ def as_utc(moment: datetime) -> datetime:
 # PostgreSQL connections a process keeps open. SQLAlchemy's default (5, and 10 more opened
 # and closed again as needed) made a service instance open and close a connection for most
 # transcript writes at 128 users (a backend process forked each time; bench.chat --cluster,
-# docs/performance.md). Beyond the pool, a query waits for a connection (bounded by the
-# timeout) instead of opening one: PostgreSQL's 100 connections are shared by every process.
+# docs/performance.md). The 10 beyond the pool are still opened for a burst, not kept.
 POSTGRES_POOL_SIZE = 20
+POSTGRES_OVERFLOW = 10
 
 
 def create_engine(url: str, timeout_s: float | None = None) -> AsyncEngine:
@@ -35,7 +35,7 @@ def create_engine(url: str, timeout_s: float | None = None) -> AsyncEngine:
     connecting, waiting for a pooled connection and each statement are bounded by it."""
     options: dict[str, Any] = {}
     if url.startswith("postgresql"):
-        options.update(pool_size=POSTGRES_POOL_SIZE, max_overflow=0)
+        options.update(pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_OVERFLOW)
     if timeout_s is not None and url.startswith("postgresql"):
         options["pool_timeout"] = timeout_s
         options["connect_args"] = {

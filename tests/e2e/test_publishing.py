@@ -11,6 +11,7 @@ server, which pulls it, and the action server reads the published snapshot from 
 import asyncio
 import json
 import re
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -88,6 +89,38 @@ def scrambled(entries: list[dict]) -> bool:
     return True
 
 
+def scrambled_snapshot() -> dict[str, str]:
+    """The knowledge base with every file's entries scrambled where the loader still takes it:
+    a scrambled file whose phrasings a subject check refuses (knowledge/subjects.yml: a
+    traveller's parcel is not about tax rates) never reaches training, so it is left as it was;
+    the rest is what the accuracy gate must refuse."""
+    files = snapshot()
+    for name, text in list(files.items()):
+        if not name.startswith("faq/"):
+            continue
+        entries = yaml.safe_load(text)
+        if not scrambled(entries):
+            continue
+        files[name] = yaml.safe_dump(entries, allow_unicode=True, sort_keys=False)
+        if not loads(files):
+            files[name] = text
+    assert files != snapshot(), "nothing could be scrambled"
+    return files
+
+
+def loads(files: dict[str, str]) -> bool:
+    with tempfile.TemporaryDirectory() as folder:
+        for name, text in files.items():
+            path = Path(folder) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        try:
+            knowledge.load(Path(folder))
+        except ValueError:
+            return False
+    return True
+
+
 async def ask(stack: Stack, text: str) -> str:
     async with connect_chat(stack.ws_url) as ws:
         await ws.recv()
@@ -154,7 +187,7 @@ async def test_publish_and_gate_without_a_restart(own_stack: Stack, tmp_path: Pa
         assert NEW_ANSWER in await answered_by_model(stack, NEW_PHRASING, NEW_ANSWER)
 
         # Phrasings scrambled across entries: refused, with the reason and what changed.
-        third = await finished(store, await publisher.start(snapshot(scrambled), "kb-li"))
+        third = await finished(store, await publisher.start(scrambled_snapshot(), "kb-li"))
         assert third.state is State.REFUSED, third
         assert any("准确率" in reason for reason in third.reasons)
         assert third.evaluation["changed_count"] > 20 and third.evaluation["changed"]

@@ -120,9 +120,9 @@ async def test_bursts_of_writes_reuse_the_pools_connections(postgres_url: str) -
     store = TranscriptStore(db.session_factory(engine))
     try:
         for burst in range(4):
-            lines = [OutboundMessage(role=Role.USER, text=f"第{burst}轮") for _ in range(40)]
+            lines = [OutboundMessage(role=Role.USER, text=f"第{burst}轮") for _ in range(20)]
             writes = [store.append(f"webchat:pool-{n}", [line]) for n, line in enumerate(lines)]
-            assert len(await asyncio.gather(*writes)) == 40
+            assert len(await asyncio.gather(*writes)) == 20
     finally:
         await engine.dispose()
     assert 0 < len(opened) <= POSTGRES_POOL_SIZE
