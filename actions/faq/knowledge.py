@@ -122,9 +122,22 @@ class SubjectCheck(_Strict):
         return entry.category in self.categories or entry.id in self.entries
 
     def excludes(self, folded: str) -> bool:
-        """Whether a normalised question is about a foreign subject and not about this one."""
+        """Whether a normalised question is about a foreign subject and not about this one.
+
+        An own word counts only outside the foreign terms found: in "移动的客服怎么转人工" the
+        客服 is the operator's (移动的客服), not ours, so it does not vouch for the question. An
+        own word that holds a foreign term (退运申请 beside 退运) is the more specific, and counts.
+        """
         own, foreign = self._folded
-        return any(w in folded for w in foreign) and not any(w in folded for w in own)
+        found = [w for w in foreign if w in folded]
+        if not found:
+            return False
+        rest = folded
+        for word in found:
+            rest = rest.replace(word, " ")
+        return not any(
+            w in rest or (w in folded and any(term in w for term in found)) for w in own
+        )
 
     @cached_property
     def _folded(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
