@@ -221,6 +221,14 @@ class KnowledgeBase(_Strict):
         return frozenset(found)
 
     @cached_property
+    def asked_numbers(self) -> frozenset[str]:
+        """Numbers an entry is asked by on their own (a phrasing that is just "95198") or titled
+        with (12360): typed alone they are that entry's question, any other bare number is not."""
+        alone = (normalise(p) for e in self.entries for p in e.phrasings)
+        titled = (n for e in self.entries for n in re.findall(r"\d{5,}", e.title))
+        return frozenset(n for n in (*alone, *titled) if n.isdigit())
+
+    @cached_property
     def _by_id(self) -> dict[str, Entry]:
         return {e.id: e for e in self.entries}
 
