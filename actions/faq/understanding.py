@@ -122,7 +122,7 @@ LIMITS_ENTRY = "cbec_limits"
 BARE_COMPLAINT_MAX_CHARS = 2
 _COMPLAINT_TARGETS = re.compile(
     r"什么|你们的?|这个|客服|系统|网站|机器人|服务|态度|软件|平台|东西|玩意儿?|真的?|简直|太|了|啊|吧|呢|吗|的|"
-    r"我要|我想|给|马上|立刻|现在"
+    r"我要|我想|给|马上|立刻|现在|设计得?|做得?|搞得?|弄得?"
 )
 
 

@@ -278,7 +278,9 @@ def test_interjections_alone_are_not_matched(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["我要找领导", "叫你们经理出来", "服务态度太差，我要找你们负责人", "无语", "必须给你们一星"]
+    "text",
+    ["我要找领导", "叫你们经理出来", "服务态度太差，我要找你们负责人", "无语", "必须给你们一星",
+     "你们这个平台做得真反人类"],
 )
 def test_a_bare_complaint_or_a_demand_to_escalate_is_not_matched(text: str) -> None:
     decision = understand(parse(text, [("bj_data_center", 0.9)]), REAL)
@@ -291,6 +293,7 @@ def test_a_bare_complaint_or_a_demand_to_escalate_is_not_matched(text: str) -> N
         ("家里保险箱的密码记不起来了", "card_forgot_password"),
         ("小区物业费可以在网上交吗", "tax_pay_channel"),
         ("停车场的年卡到期了怎么续", "card_expired"),
+        ("超市的储值卡丢了能补吗", "card_replace"),
         ("联通的客服电话是多少", "contact_hotline"),
         ("移动的客服怎么找人工", "contact_online"),
         ("做报关员有没有前途", "print_signed"),

@@ -84,3 +84,4 @@ def test_gibberish_and_emoji_are_not_matched() -> None:
 )
 def test_amounts_are_read_as_users_write_them(text: str, expected: list[int]) -> None:
     assert numbers.amounts(text) == expected
+
