@@ -259,7 +259,9 @@ def test_a_number_an_entry_is_asked_by_alone_is_still_matched() -> None:
     assert isinstance(decision, Answer) and decision.entry.id == "contact_hotline"
 
 
-@pytest.mark.parametrize("text", ["额度是2万6一年吗", "一年两万六的额度是不是按年算", "26000元的额度是一年的吗"])
+@pytest.mark.parametrize(
+    "text", ["额度是2万6一年吗", "一年两万六的额度是不是按年算", "26000元的额度是一年的吗"]
+)
 def test_an_amount_beside_the_quota_asks_how_much_the_limit_is(text: str) -> None:
     reset = [("cbec_quota_reset", 0.7), ("cbec_limits", 0.2)]
     decision = understand(parse(text, reset), REAL)
