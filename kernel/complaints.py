@@ -3,6 +3,8 @@
 "你们的系统太烂了，天天登不上" is a login problem wrapped in a complaint. The NLU featurizer
 (nlu_components/folding.py) drops these words so the selector matches the problem alone, and the
 FAQ action (actions/faq/actions.py) opens its reply with an apology when they were there.
+A demand to escalate ("我要找领导", "叫你们经理来") is a complaint too (issue 17, fifth round):
+no FAQ entry answers it; it is acknowledged and offered a person (转人工).
 Plain standard-library Python: the Rasa environment imports it too.
 """
 
@@ -13,14 +15,26 @@ import re
 _COMPLAINT = re.compile(
     r"太烂了?|真烂|好烂|烂透了?|垃圾网站|垃圾系统|垃圾|什么破系统|破系统|破网站|气死我了|气死了?|"
     r"太差了?|太过分了?|烦死了?|效率太低了?|太坑了?|坑人|差评|我要投诉|投诉|我已经很生气了|很生气|"
-    r"太难用了?|难用死了|什么破|破客服|破机器人|破软件|破平台|破app"
+    r"太难用了?|难用死了|什么破|破客服|破机器人|破软件|破平台|破app|"
+    r"无语|打一星|一星|差劲|闹心|白问了?|浪费(我的?)?时间|反人类"
+)
+# Someone in charge asked for: 找/叫/见 + 领导, 经理, 主管…, not "找领导签字" (an approval) nor
+# "主管海关" (the customs office in charge of a company, the FAQ's own words).
+_ESCALATION = re.compile(
+    r"(?:找|叫|见)(?:你们的?|贵方的?|你们这的?)?(?:领导|经理|主管|负责人|上级|老板|管事的)"
+    r"(?!签|审|批|盖|海关)|升级投诉"
 )
 
 
 def is_complaint(text: str) -> bool:
-    return bool(_COMPLAINT.search(text))
+    return bool(_COMPLAINT.search(text) or _ESCALATION.search(text))
+
+
+def is_escalation(text: str) -> bool:
+    """Whether the message asks for someone in charge: answered with 转人工, never an entry."""
+    return bool(_ESCALATION.search(text))
 
 
 def strip(text: str) -> str:
     """`text` without its complaint words."""
-    return _COMPLAINT.sub(" ", text)
+    return _ESCALATION.sub(" ", _COMPLAINT.sub(" ", text))

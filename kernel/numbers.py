@@ -112,3 +112,31 @@ def without_numbers(text: str, keep: frozenset[str] = frozenset()) -> str:
     for pattern in (_DATE, _TIME):
         lowered = pattern.sub(" ", lowered)
     return _ANY_NUMBER.sub(lambda m: m.group() if m.group() in keep else " ", lowered)
+
+
+# Amounts of money as users write them: "2万6" (26,000), "2.6万", "3千", "1.5w", "5000元",
+# "两万六" (issue 17, fifth round: an amount in words is an amount, not a year or a code).
+_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+           "九": 9}
+_UNITS = {"万": 10_000, "w": 10_000, "千": 1_000, "k": 1_000}
+_AMOUNT_UNIT = re.compile(
+    r"(?<![0-9.])(\d+(?:\.\d+)?)\s*(万|w|千|k)(\d)?(?![0-9a-z])"
+    r"|([一二两三四五六七八九])(万|千)([一二两三四五六七八九])?(?![一二两三四五六七八九十百千万])"
+)
+_AMOUNT_YUAN = re.compile(r"(?<![0-9.])(\d+(?:\.\d+)?)\s*(?:元|块|rmb)")
+
+
+def amounts(text: str) -> list[int]:
+    """The amounts of money in `text`, in yuan, in order of the patterns (units first)."""
+    lowered = _lowered(text)
+    found = []
+    for m in _AMOUNT_UNIT.finditer(lowered):
+        if m.group(1):
+            number, unit, tail = float(m.group(1)), _UNITS[m.group(2)], m.group(3)
+        else:
+            number, unit = _DIGITS[m.group(4)], _UNITS[m.group(5)]
+            tail = str(_DIGITS[m.group(6)]) if m.group(6) else None
+        # "2万6" is 2.6万, "3千5" 3.5千: the digit after the unit is its next place.
+        found.append(round(number * unit + (int(tail) * unit // 10 if tail else 0)))
+    found += [round(float(m.group(1))) for m in _AMOUNT_YUAN.finditer(lowered)]
+    return found

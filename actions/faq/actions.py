@@ -130,7 +130,11 @@ class ActionAnswerFaq(_FaqAction):
         # Each reply carries what it was (kernel/bot_events.py), for the outcome statistics.
         declined = bot_events.DECLINE
         if complaint:
-            dispatcher.utter_message(**replies.complaint_only())
+            text = str(tracker.latest_message.get("text") or "")
+            escalated = complaints.is_escalation(text)
+            dispatcher.utter_message(
+                **(replies.escalation() if escalated else replies.complaint_only())
+            )
             failures = 0
         elif isinstance(decision, NotSure) and not decision.closest:
             reply = bot_events.mark(replies.rephrase(kb), declined, reason="not_understood")

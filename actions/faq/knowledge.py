@@ -122,9 +122,22 @@ class SubjectCheck(_Strict):
         return entry.category in self.categories or entry.id in self.entries
 
     def excludes(self, folded: str) -> bool:
-        """Whether a normalised question is about a foreign subject and not about this one."""
+        """Whether a normalised question is about a foreign subject and not about this one.
+
+        An own word counts only outside the foreign terms found: in "移动的客服怎么转人工" the
+        客服 is the operator's (移动的客服), not ours, so it does not vouch for the question. An
+        own word that holds a foreign term (退运申请 beside 退运) is the more specific, and counts.
+        """
         own, foreign = self._folded
-        return any(w in folded for w in foreign) and not any(w in folded for w in own)
+        found = [w for w in foreign if w in folded]
+        if not found:
+            return False
+        rest = folded
+        for word in found:
+            rest = rest.replace(word, " ")
+        return not any(
+            w in rest or (w in folded and any(term in w for term in found)) for w in own
+        )
 
     @cached_property
     def _folded(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -206,6 +219,14 @@ class KnowledgeBase(_Strict):
         texts = (t for e in self.entries for t in (*e.phrasings, e.title))
         found = (w for t in texts for w in re.findall(r"(?<![a-z0-9])\d[0-9a-z]*", normalise(t)))
         return frozenset(found)
+
+    @cached_property
+    def asked_numbers(self) -> frozenset[str]:
+        """Numbers an entry is asked by on their own (a phrasing that is just "95198") or titled
+        with (12360): typed alone they are that entry's question, any other bare number is not."""
+        alone = (normalise(p) for e in self.entries for p in e.phrasings)
+        titled = (n for e in self.entries for n in re.findall(r"\d{5,}", e.title))
+        return frozenset(n for n in (*alone, *titled) if n.isdigit())
 
     @cached_property
     def _by_id(self) -> dict[str, Entry]:

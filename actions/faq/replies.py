@@ -33,6 +33,10 @@ COMPLAINT_ONLY_TEXT = (
     COMPLAINT_TEXT + "请告诉我您遇到的具体问题（例如登录、卡介质、额度查询），我会尽力帮您解决；"
     "也可以转人工客服，或拨打客服热线。"
 )
+ESCALATION_TEXT = (
+    COMPLAINT_TEXT + "您的意见我们会如实反馈给相关负责人。如需进一步处理，请点击“转人工”，"
+    "由人工客服为您跟进；也可以告诉我您遇到的具体问题，我先帮您看看。"
+)
 OFFER_HUMAN_TEXT = "看来我没能帮您解决问题，非常抱歉。需要为您转接人工客服吗？"
 USEFUL_THANKS_TEXT = "感谢您的反馈，很高兴能帮到您！还有其他问题可以继续问我。"
 NOT_USEFUL_TEXT = (
@@ -129,6 +133,11 @@ def rephrase(kb: KnowledgeBase) -> Message:
 
 def complaint_only() -> Message:
     return {"text": COMPLAINT_ONLY_TEXT, "buttons": [MENU_BUTTON, HANDOFF_BUTTON]}
+
+
+def escalation() -> Message:
+    """A demand for someone in charge (我要找领导): acknowledged, a person offered first."""
+    return {"text": ESCALATION_TEXT, "buttons": [HANDOFF_BUTTON, MENU_BUTTON]}
 
 
 def not_sure(closest: Sequence[Entry]) -> Message:

@@ -114,12 +114,15 @@ _HOW_TO_SOLVE = re.compile(
 QUOTA_QUERY_ENTRY = "cbec_quota_query"
 QUOTA_YEAR_ENTRY = "cbec_quota_reset"
 _HOW_MUCH = re.compile(r"剩|余额|多少|查")
+# The entry on how much the personal limits are (5,000 a purchase, 26,000 a year).
+LIMITS_ENTRY = "cbec_limits"
 # What is left of a complaint once its complaint words and the generic targets of a complaint
 # (客服, 系统, 你们…) are taken out; at most this many characters is a bare complaint, with no
 # problem inside to answer ("什么破客服", "你们系统真烂").
 BARE_COMPLAINT_MAX_CHARS = 2
 _COMPLAINT_TARGETS = re.compile(
-    r"什么|你们的?|这个|客服|系统|网站|机器人|服务|软件|平台|东西|玩意儿?|真的?|简直|太|了|啊|吧|呢|吗|的"
+    r"什么|你们的?|这个|客服|系统|网站|机器人|服务|态度|软件|平台|东西|玩意儿?|真的?|简直|太|了|啊|吧|呢|吗|的|"
+    r"我要|我想|给|马上|立刻|现在|设计得?|做得?|搞得?|弄得?"
 )
 
 
@@ -169,8 +172,15 @@ def follow_up(text: str, previous: Entry | None, kb: KnowledgeBase) -> Entry | N
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
+# Interjections and fillers ("额额", "嗯嗯", "哦", "啊啊啊"): a message of them alone asks nothing.
+_FILLERS = re.compile(r"[嗯恩额呃哦噢喔啊阿哈呵嘿唉哎诶欸嗨哇呀吖咦嘛么哼]+")
+
+
 def _gibberish(folded: str, kb: KnowledgeBase) -> bool:
-    """No Chinese and no word the FAQ knows: "abc", "😀", "？？？", "1". Not a question to match."""
+    """No Chinese and no word the FAQ knows: "abc", "😀", "？？？", "1", or nothing but
+    interjections ("额额", "嗯嗯嗯"). Not a question to match."""
+    if _FILLERS.fullmatch(folded):
+        return True
     if _CHINESE.search(folded):
         return False
     return not any(w in kb.latin_words for w in re.findall(r"[a-z0-9]{2,}", folded))
@@ -179,6 +189,22 @@ def _gibberish(folded: str, kb: KnowledgeBase) -> bool:
 def bare_short_number(folded: str) -> bool:
     """Only digits, fewer than a service number's: "100", "5000" say nothing to match by."""
     return bool(_BARE_NUMBER.fullmatch(folded)) and len(folded) < BARE_NUMBER_MIN_DIGITS
+
+
+def bare_number(folded: str, kb: KnowledgeBase) -> bool:
+    """Only digits, and not a number an entry is asked by alone or titled with (95198, 12360):
+    "26000" or "88888888" typed alone may be an amount, a password or a code; the FAQ's trained
+    phrasings name them inside questions, not as questions (fifth round)."""
+    if bare_short_number(folded):
+        return True
+    return bool(_BARE_NUMBER.fullmatch(folded)) and folded not in kb.asked_numbers
+
+
+def amount_names_the_limit(text: str, entry: Entry) -> bool:
+    """An amount of money ("2万6", "26000元", "1.5w") asked about under the entry on which year a
+    quota belongs to: the question is how much the limit is, not when it resets (the amount's
+    digits and 一年 draw the selector to the year entry)."""
+    return entry.id == QUOTA_YEAR_ENTRY and bool(numbers.amounts(text))
 
 
 def bare_complaint(text: str) -> bool:
@@ -236,7 +262,7 @@ def understand(
     if year is None and words != normalise(text) and len(words) <= NUMBER_ONLY_MAX_OTHER_CHARS:
         return NotSure(())
 
-    if _gibberish(normalise(text), kb) or bare_short_number(normalise(text)):
+    if _gibberish(normalise(text), kb) or bare_number(normalise(text), kb):
         return NotSure(())
     if bare_complaint(text):
         return NotSure(())
@@ -258,6 +284,9 @@ def understand(
         asked = kb.entry(QUOTA_QUERY_ENTRY)
         if year is not None and entry.id == QUOTA_YEAR_ENTRY and _HOW_MUCH.search(text) and asked:
             entry = asked  # "2025年的额度还剩多少": that year's quota, as its button gives
+        limits = kb.entry(LIMITS_ENTRY)
+        if year is None and limits and amount_names_the_limit(text, entry):
+            entry = limits  # "额度2万6是一年的吗": how much the annual limit is
         also = ()
         if confidence < OFFER_MORE_BELOW:
             runners_up = [e for e, c in on_subject[1:] if c >= OFFER_MORE_MIN]

@@ -52,10 +52,10 @@ NEW_NOISE_DECLINED_FLOOR = 0.9
 # second round OOS declined 0.734, 13 numbers answered wrongly, complaints 0.800, in-scope top-1
 # 0.930, offered 0.939; after it 0.854 (target 0.95: not reached), 14 (target 0), 0.933, 0.952
 # and 0.952 (targets 0.95 / 0.99); after the third round (tuned on by then) 0.911, 12, 0.867,
-# 0.952 and 0.991; after the fourth 0.937, 12, 0.933, 0.952 and 0.991. Floors a few questions
-# below, for training noise.
-B_OOS_DECLINED_FLOOR = 0.90
-B_NUMBERS_WRONG_CEILING = 14
+# 0.952 and 0.991; after the fourth 0.937, 12, 0.933, 0.952 and 0.991; after the fifth 0.943, 11,
+# 0.933, 0.952 and 0.991. Floors a few questions below, for training noise.
+B_OOS_DECLINED_FLOOR = 0.92
+B_NUMBERS_WRONG_CEILING = 13
 B_TOP1_FLOOR = 0.93
 B_OFFERED_FLOOR = 0.97
 B_NOISE_DECLINED_FLOOR = 0.9
@@ -66,9 +66,10 @@ B_COMPLAINTS_RIGHT_FLOOR = 0.86
 # before the round OOS declined 0.734, 8 numbers answered wrongly, complaints 0.900, in-scope
 # top-1 0.982 and offered 0.982; after it 0.835 (target 0.95: not reached), 4 (target 0), 0.900,
 # 0.982 and 1.000 (docs/faq.md). Tuned on in the fourth round (its misses read): 1.000, 1, 1.000,
-# 0.982 and 1.000 after it. Floors a few questions below, for training noise.
+# 0.982 and 1.000 after it; after the fifth 1.000, 0, 1.000, 0.982 and 1.000. Floors a few
+# questions below, for training noise.
 C_OOS_DECLINED_FLOOR = 0.95
-C_NUMBERS_WRONG_CEILING = 3
+C_NUMBERS_WRONG_CEILING = 2
 C_TOP1_FLOOR = 0.96
 C_OFFERED_FLOOR = 0.98
 C_NOISE_DECLINED_FLOOR = 0.9
@@ -78,13 +79,14 @@ C_COMPLAINTS_RIGHT_FLOOR = 0.9
 # before the round OOS declined 0.882, 4 numbers answered wrongly, noise 0.933, complaints 0.933,
 # in-scope top-1 0.982 and offered 1.000; after it 0.929 (target 0.95: not reached), 4 (target
 # 0), 0.933, 0.800, 0.982 and 1.000 (docs/faq.md). Floors a few questions below, for training
-# noise. Its test reports counts only, never the questions missed: they are not read.
-D_OOS_DECLINED_FLOOR = 0.90
-D_NUMBERS_WRONG_CEILING = 6
+# noise. Tuned on in the fifth round (its misses read): OOS 1.000, 2 numbers, noise 1.000,
+# complaints 1.000, 0.982 and 1.000 after it.
+D_OOS_DECLINED_FLOOR = 0.97
+D_NUMBERS_WRONG_CEILING = 4
 D_TOP1_FLOOR = 0.96
 D_OFFERED_FLOOR = 0.98
-D_NOISE_DECLINED_FLOOR = 0.86
-D_COMPLAINTS_RIGHT_FLOOR = 0.73
+D_NOISE_DECLINED_FLOOR = 0.93
+D_COMPLAINTS_RIGHT_FLOOR = 0.93
 
 
 def _scores(stack, which: str) -> tuple[Scores, str]:
@@ -161,8 +163,8 @@ def test_third_fresh_set_of_december_2026(stack) -> None:
 
 
 def test_fourth_fresh_set_of_december_2026(stack) -> None:
-    result, _ = _fresh_set(stack, fresh_set.SET_D_PATH)  # figures only: set d's misses stay unread
-    figures = result.line("d")
+    result, misses = _fresh_set(stack, fresh_set.SET_D_PATH)  # tuned on since the fifth round
+    figures = f"{result.line('d')}\n{misses}"
     assert result.oos_declined >= D_OOS_DECLINED_FLOOR, figures
     assert result.numbers_wrong <= D_NUMBERS_WRONG_CEILING, figures
     assert result.top1 >= D_TOP1_FLOOR, figures

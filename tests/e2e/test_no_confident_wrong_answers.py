@@ -142,3 +142,39 @@ async def test_other_airports_computers_and_vehicles_are_declined(stack) -> None
         assert reply["text"] in never_answered, text
     [ours, *_] = await say(stack.ws_url, "大兴机场提货预约怎么做")
     assert ours["text"].startswith("【大兴机场提货预约怎么做？】")
+
+
+async def test_a_demand_to_escalate_is_acknowledged_and_offered_a_person(stack) -> None:
+    """Fifth round: "我要找领导" is a complaint no entry answers: an apology, 转人工 first."""
+    for text in ("我要找你们领导", "服务态度太差了，叫你们经理来"):
+        [reply] = await say(stack.ws_url, text)
+        assert reply["text"] == replies.ESCALATION_TEXT, text
+        assert reply["buttons"][0]["title"] == replies.HANDOFF_BUTTON["title"]
+    [bare] = await say(stack.ws_url, "无语")
+    assert bare["text"] == replies.COMPLAINT_ONLY_TEXT
+
+
+async def test_interjections_and_bare_numbers_are_asked_to_be_put_in_words(stack) -> None:
+    """Fifth round: "额额" alone, or a number no entry is asked by ("26000"), says nothing
+    ("嗯嗯" is the acknowledge intent's, answered as such)."""
+    for text in ("额额", "26000"):
+        [reply] = await say(stack.ws_url, text)
+        assert reply["text"] == replies.REPHRASE_TEXT, text
+    [hotline, *_] = await say(stack.ws_url, "95198")
+    assert hotline["text"].startswith("【")
+
+
+async def test_an_amount_beside_the_quota_gets_the_limits(stack) -> None:
+    """Fifth round: an amount in words (2万6) is an amount: how much the limit is."""
+    [reply, *_] = await say(stack.ws_url, "额度是2万6一年吗")
+    assert reply["text"].startswith("【跨境电商个人限额是多少？】")
+
+
+async def test_everyday_life_and_trade_regulation_are_declined(stack) -> None:
+    """knowledge/subjects.yml's fifth-round groups: a safe, a car park, a compound's fees, other
+    operators' service desks, inspection and a commodity's classification are no entry's."""
+    never_answered = (replies.DECLINE_TEXT, replies.NOT_SURE_TEXT)
+    for text in ("家里保险箱的密码记不起来了", "停车场的年卡到期了怎么续", "移动的客服怎么找人工",
+                 "这个商品的hs编码是多少"):
+        [reply, *_] = await say(stack.ws_url, text)
+        assert reply["text"] in never_answered, text

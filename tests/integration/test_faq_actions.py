@@ -93,6 +93,17 @@ async def test_an_email_address_is_taken_as_a_contact(hot) -> None:
     assert messages[0]["text"] == lookup.EMAIL_TEXT
 
 
+async def test_a_demand_to_escalate_is_acknowledged_with_a_person_first(hot) -> None:
+    """Fifth round: "我要找领导" is a complaint no entry answers: an apology, 转人工 first."""
+    action = ActionAnswerFaq(KB, hot, clock)
+    messages, events = await run(action, parse("我要找你们领导", [("cbec_quota", 0.9)]))
+    assert [m["text"] for m in messages] == [replies.ESCALATION_TEXT]
+    assert messages[0]["buttons"][0] == replies.HANDOFF_BUTTON
+    assert slot_values(events).get("faq_failures") in (None, 0.0)
+    [plain], _ = await run(action, parse("无语", [("cbec_quota", 0.9)]))
+    assert plain["text"] == replies.COMPLAINT_ONLY_TEXT
+
+
 def feedback_click(entry: str, verdict: str) -> dict:
     values = {"faq_entry": entry, "faq_feedback": verdict}
     return parse(

@@ -244,3 +244,83 @@ def test_the_fourth_rounds_subject_groups_decline_look_alike_subjects(
 def test_the_fourth_rounds_subject_groups_keep_our_own_questions(text: str, entry_id: str) -> None:
     decision = understand(parse(text, [(entry_id, 0.9)]), REAL)
     assert isinstance(decision, Answer) and decision.entry.id == entry_id, text
+
+
+# Issue 17, fifth round (set d's misses read): bare numbers the FAQ only names inside questions,
+# amounts in words, interjections, demands to escalate, and the subject groups of the round.
+@pytest.mark.parametrize("text", ["26000", "88888888", "123456789"])
+def test_a_bare_number_no_entry_is_asked_by_is_not_matched(text: str) -> None:
+    decision = understand(parse(text, [("cbec_limits", 0.9)]), REAL)
+    assert decision == NotSure(())
+
+
+def test_a_number_an_entry_is_asked_by_alone_is_still_matched() -> None:
+    decision = understand(parse("95198", [("contact_hotline", 0.9)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == "contact_hotline"
+
+
+@pytest.mark.parametrize(
+    "text", ["额度是2万6一年吗", "一年两万六的额度是不是按年算", "26000元的额度是一年的吗"]
+)
+def test_an_amount_beside_the_quota_asks_how_much_the_limit_is(text: str) -> None:
+    reset = [("cbec_quota_reset", 0.7), ("cbec_limits", 0.2)]
+    decision = understand(parse(text, reset), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == "cbec_limits", text
+
+
+def test_without_an_amount_the_year_entry_stays() -> None:
+    decision = understand(parse("额度是按自然年算的吗", [("cbec_quota_reset", 0.7)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == "cbec_quota_reset"
+
+
+@pytest.mark.parametrize("text", ["额额", "嗯嗯嗯", "哦", "啊啊啊啊"])
+def test_interjections_alone_are_not_matched(text: str) -> None:
+    decision = understand(parse(text, [("cbec_over_limit", 0.9)]), REAL)
+    assert decision == NotSure(())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我要找领导", "叫你们经理出来", "服务态度太差，我要找你们负责人", "无语", "必须给你们一星",
+     "你们这个平台做得真反人类"],
+)
+def test_a_bare_complaint_or_a_demand_to_escalate_is_not_matched(text: str) -> None:
+    decision = understand(parse(text, [("bj_data_center", 0.9)]), REAL)
+    assert decision == NotSure(()), text
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("家里保险箱的密码记不起来了", "card_forgot_password"),
+        ("小区物业费可以在网上交吗", "tax_pay_channel"),
+        ("停车场的年卡到期了怎么续", "card_expired"),
+        ("超市的储值卡丢了能补吗", "card_replace"),
+        ("联通的客服电话是多少", "contact_hotline"),
+        ("移动的客服怎么找人工", "contact_online"),
+        ("做报关员有没有前途", "print_signed"),
+        ("单一窗口招不招人", "contact_online"),
+        ("进口化妆品的中文标签怎么贴", "tip_move_tabs"),
+        ("这个商品的hs编码是多少", "cbec_tax_rate"),
+        ("报关单毛重填错了能改单吗", "tip_field_colors"),
+    ],
+)
+def test_the_fifth_rounds_subject_groups_decline_look_alike_subjects(
+    text: str, entry_id: str
+) -> None:
+    assert isinstance(understand(parse(text, [(entry_id, 0.9)]), REAL), Decline), text
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("客服电话是多少", "contact_hotline"),
+        ("在线客服怎么转人工", "contact_online"),
+        ("法人卡密码忘了", "card_forgot_password"),
+        ("退运申请在哪里", "bj_logistics"),
+        ("原产地证怎么打印", "declare_coo_print"),
+    ],
+)
+def test_the_fifth_rounds_subject_groups_keep_our_own_questions(text: str, entry_id: str) -> None:
+    decision = understand(parse(text, [(entry_id, 0.9)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == entry_id, text

@@ -62,3 +62,26 @@ def test_gibberish_and_emoji_are_not_matched() -> None:
     kb = small_kb()
     for text in ("abc", "😀", "？？？", "1"):
         assert understand(parse(text, [("cbec_quota", 0.9)]), kb) == NotSure(())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("额度2万6", [26000]),
+        ("2.6万", [26000]),
+        ("3千", [3000]),
+        ("3千5", [3500]),
+        ("1.5w", [15000]),
+        ("两万六", [26000]),
+        ("五千", [5000]),
+        ("5000元", [5000]),
+        ("买了300块的东西", [300]),
+        ("2025年额度", []),
+        ("京A12345", []),
+        ("千万别忘了", []),
+        ("万一超了怎么办", []),
+    ],
+)
+def test_amounts_are_read_as_users_write_them(text: str, expected: list[int]) -> None:
+    assert numbers.amounts(text) == expected
+

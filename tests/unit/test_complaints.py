@@ -1,0 +1,24 @@
+"""kernel/complaints.py: complaint words and demands to escalate (issue 17, fifth round)."""
+
+import pytest
+
+from kernel import complaints
+
+
+@pytest.mark.parametrize("text", ["我要找领导", "叫你们经理来", "见你们负责人", "我要升级投诉"])
+def test_a_demand_to_escalate_is_a_complaint(text: str) -> None:
+    assert complaints.is_escalation(text) and complaints.is_complaint(text)
+
+
+@pytest.mark.parametrize("text", ["这个要找领导签字吗", "去找主管海关的制卡点", "法人卡怎么解锁"])
+def test_an_approval_or_the_customs_office_in_charge_is_no_escalation(text: str) -> None:
+    assert not complaints.is_escalation(text)
+
+
+@pytest.mark.parametrize("text", ["无语", "给你们打一星", "真是浪费我的时间", "设计得反人类"])
+def test_the_fifth_rounds_complaint_words(text: str) -> None:
+    assert complaints.is_complaint(text)
+
+
+def test_escalation_words_are_stripped_for_the_selector() -> None:
+    assert "领导" not in complaints.strip("额度不更新，我要找你们领导")
