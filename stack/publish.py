@@ -54,6 +54,8 @@ DEFAULT_MAX_DROP = 0.02
 # Questions with a changed outcome listed in the result (all are counted).
 CHANGED_SHOWN = 50
 RASA_START_TIMEOUT_S = 300
+START_ATTEMPTS = 2
+LOG_TAIL_CHARS = 600
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class ServerExited(RuntimeError):
+    """The evaluation's Rasa server exited while starting."""
+
+
 class _Rasa:
     """A Rasa server of our own on a free loopback port, with a token of its own."""
 
     def __init__(self, first_model: Path, log: Path) -> None:
+        self._log = log
         self.port = _free_port()
         self.token = secrets.token_urlsafe(24)
         command = [str(RASA_BIN), "run", "--enable-api", "--model", str(first_model)]
@@ -107,7 +114,8 @@ class _Rasa:
         deadline = time.monotonic() + RASA_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError("the evaluation's Rasa server exited")
+                tail = self._log.read_text(errors="replace")[-LOG_TAIL_CHARS:].strip()
+                raise ServerExited(f"the evaluation's Rasa server exited: {tail}")
             try:
                 if self.http.get("/status", timeout=2).is_success:
                     return
@@ -203,9 +211,8 @@ def run(knowledge: Path, models: Path, baseline: Path | None, max_drop: float) -
         train_s = model.train(candidate, knowledge=knowledge)
     emit("evaluating", questions=len(questions(kb)), train_s=round(train_s, 1))
     started = time.monotonic()
-    server = _Rasa(candidate, models / f"evaluate-{os.getpid()}.log")
+    server = _started_rasa(candidate, models)
     try:
-        server.wait()
         server.parse("热身")  # the first parse pays for lazy loading, in neither model's figures
         after = collect(server.parse, questions(kb))
         before = None
@@ -232,6 +239,25 @@ def run(knowledge: Path, models: Path, baseline: Path | None, max_drop: float) -
         evaluate_s=round(time.monotonic() - started, 1),
     )
     return 0
+
+
+def _started_rasa(first_model: Path, models: Path) -> _Rasa:
+    """The evaluation's Rasa server, started once more if it exits while starting: its port
+    is chosen free but only bound once the model is loaded, and on a busy machine another
+    process may take it in between (seen once in CI, without its log)."""
+    for attempt in range(START_ATTEMPTS):
+        server = _Rasa(first_model, models / f"evaluate-{os.getpid()}-{attempt}.log")
+        try:
+            server.wait()
+            return server
+        except ServerExited:
+            server.stop()
+            if attempt == START_ATTEMPTS - 1:
+                raise
+        except BaseException:
+            server.stop()
+            raise
+    raise AssertionError("unreachable")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,8 @@
 """The publish gate (stack/publish.py) and the action server's published knowledge
 (actions/faq/published.py), without training."""
 
+from pathlib import Path
+
 import pytest
 import redis.asyncio as redis
 
@@ -8,6 +10,7 @@ from actions.faq import knowledge
 from actions.faq.evaluation import Case, Parsed
 from actions.faq.published import PublishedKnowledge, from_files
 from kernel.published_knowledge import SNAPSHOT_PREFIX, VERSION_KEY
+from stack import publish
 from stack.publish import Figures, changes, gate
 from tests.faq_fixtures import parse, small_kb
 
@@ -92,3 +95,33 @@ async def test_the_action_server_follows_the_published_version(redis_process) ->
     # Redis gone: the version loaded answers on.
     dead = PublishedKnowledge(redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2))
     assert await dead.current() is repository
+
+
+@pytest.mark.parametrize("exits", [1, publish.START_ATTEMPTS])
+def test_an_evaluation_server_that_exits_while_starting_is_started_once_more(
+    monkeypatch, tmp_path: Path, exits: int
+) -> None:
+    """Its port is free when chosen but bound only once the model is loaded: another process
+    may take it in between. A second start serves; when that exits too, the error says why."""
+    started: list[Path] = []
+
+    class Exiting:
+        def __init__(self, first_model: Path, log: Path) -> None:
+            started.append(log)
+            log.write_text("OSError: [Errno 98] address already in use")
+
+        def wait(self) -> None:
+            if len(started) <= exits:
+                raise publish.ServerExited(f"exited: {started[-1].read_text()}")
+
+        def stop(self) -> None:
+            pass
+
+    monkeypatch.setattr(publish, "_Rasa", Exiting)
+    if exits < publish.START_ATTEMPTS:
+        assert isinstance(publish._started_rasa(tmp_path / "m.tar.gz", tmp_path), Exiting)
+    else:
+        with pytest.raises(publish.ServerExited, match="address already in use"):
+            publish._started_rasa(tmp_path / "m.tar.gz", tmp_path)
+    assert len(started) == min(exits + 1, publish.START_ATTEMPTS)
+    assert len(set(started)) == len(started)  # each start keeps its own log
