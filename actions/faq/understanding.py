@@ -186,18 +186,14 @@ def _gibberish(folded: str, kb: KnowledgeBase) -> bool:
     return not any(w in kb.latin_words for w in re.findall(r"[a-z0-9]{2,}", folded))
 
 
-def bare_short_number(folded: str) -> bool:
-    """Only digits, fewer than a service number's: "100", "5000" say nothing to match by."""
-    return bool(_BARE_NUMBER.fullmatch(folded)) and len(folded) < BARE_NUMBER_MIN_DIGITS
-
-
 def bare_number(folded: str, kb: KnowledgeBase) -> bool:
-    """Only digits, and not a number an entry is asked by alone or titled with (95198, 12360):
-    "26000" or "88888888" typed alone may be an amount, a password or a code; the FAQ's trained
-    phrasings name them inside questions, not as questions (fifth round)."""
-    if bare_short_number(folded):
-        return True
-    return bool(_BARE_NUMBER.fullmatch(folded)) and folded not in kb.asked_numbers
+    """Only digits, and fewer than a service number's ("100", "5000") or not a number an entry
+    is asked by alone or titled with (95198, 12360): "26000" or "88888888" typed alone may be
+    an amount, a password or a code; the FAQ's trained phrasings name them inside questions,
+    not as questions (fifth round)."""
+    if not _BARE_NUMBER.fullmatch(folded):
+        return False
+    return len(folded) < BARE_NUMBER_MIN_DIGITS or folded not in kb.asked_numbers
 
 
 def amount_names_the_limit(text: str, entry: Entry) -> bool:
@@ -244,6 +240,7 @@ def understand(
         return Answer(sibling, 1.0, "follow_up")
 
     text = unicodedata.normalize("NFKC", str(parse.get("text") or ""))
+    folded = normalise(text)
     found = numbers.find(text)
     other = numbers.mask(text)
     if found and len(normalise(other)) <= LOOKUP_MAX_OTHER_CHARS and not asks_how_to_solve(other):
@@ -254,15 +251,17 @@ def understand(
         return Lookup(mails[0])  # an e-mail address is a contact, as a phone number is
     year = quota_year(text)
     this_year = (today or datetime.now(_CHINA).date()).year
-    if year is not None and not QUOTA_RECORDS_SINCE <= year <= this_year and not any(
-        kb.off_subject(entry, normalise(text)) for entry in kb.in_category("cbec")
+    if (
+        year is not None
+        and not QUOTA_RECORDS_SINCE <= year <= this_year
+        and not any(kb.off_subject(entry, folded) for entry in kb.in_category("cbec"))
     ):
         return QuotaYear(year, this_year)
     # "2025年的额度" is that year's quota (the action runs the query for a verified consumer).
-    if year is None and words != normalise(text) and len(words) <= NUMBER_ONLY_MAX_OTHER_CHARS:
+    if year is None and words != folded and len(words) <= NUMBER_ONLY_MAX_OTHER_CHARS:
         return NotSure(())
 
-    if _gibberish(normalise(text), kb) or bare_number(normalise(text), kb):
+    if _gibberish(folded, kb) or bare_number(folded, kb):
         return NotSure(())
     if bare_complaint(text):
         return NotSure(())
@@ -275,7 +274,6 @@ def understand(
         return Decline()
     # The subject check (knowledge/subjects.yml): an entry about the e-port card is no answer to
     # a question about a social-security card, however high the selector scored it.
-    folded = normalise(text)
     on_subject = [(e, c) for e, c in ranking if not kb.off_subject(e, folded)]
     if (ranking and not on_subject[:1]) or (on_subject and on_subject[0][0] != ranking[0][0]):
         return Decline()
