@@ -115,7 +115,7 @@ class SubjectCheck(_Strict):
     id: Identifier
     categories: tuple[Identifier, ...] = ()
     entries: tuple[Identifier, ...] = ()
-    own: tuple[Text, ...] = Field(min_length=1)
+    own: tuple[Text, ...] = ()  # none: a foreign term alone declines (the misuse group)
     foreign: tuple[Text, ...] = Field(min_length=1)
 
     def covers(self, entry: Entry) -> bool:
