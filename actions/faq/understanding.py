@@ -107,6 +107,44 @@ _BARE_NUMBER = re.compile(r"\d+")
 # is a question about the problem, not a lookup of the record: it is matched as any question.
 _HOW_TO_SOLVE = re.compile(
     r"怎么办|咋办|咋整|怎么弄|怎么处理|如何处理|为什么|为啥|什么原因|怎么回事"
+    # Sixth round: any "how do I" beside a record number asks how, not what the record says
+    # ("津C5W321 这车交完货了怎么出区", "津C12345 车辆备案怎么做").
+    r"|怎么|怎样|如何|咋"
+)
+# Words that only ask for a record ("查一下", "状态", "详情"): taken out before the other
+# characters beside a number of a known kind are counted, so "清单编号 … 查一下通关状态" or
+# "提货预约单号 … 现在什么状态" is the lookup it asks for (sixth round), not the how-to entry.
+# Not beside a number whose kind the words do not say ("身份证号…查一下额度" is the quota query).
+_LOOKUP_WORDS = re.compile(
+    r"帮我查|帮忙查|查一下|查下|查查|查询|看一下|看下|状态|详情|进度|到哪了?"
+)
+# A number's kind says what the question is about (issue 17, sixth round): a question carrying a
+# plate or an appointment number is about air cargo at Daxing, a declaration or application
+# number about declarations and their printing, a tax bill or an inventory (清单) number about a
+# cross-border order or a customs tax. When the selector's top entry is from none of the kind's
+# categories, the number did not drive the match and the words alone were too few to be sure:
+# the closest entries are offered instead (猜你想问). A number whose kind the words do not say
+# (RECORD: a card, an order, an ID number…) and a landline or 400 number say nothing of this.
+NUMBER_KIND_CATEGORIES: dict[str, frozenset[str]] = {
+    numbers.PLATE: frozenset({"airport"}),
+    numbers.APPOINTMENT: frozenset({"airport"}),
+    numbers.DECLARATION: frozenset({"print", "declare", "refund", "tax"}),
+    numbers.APPLICATION: frozenset({"print", "declare", "airport", "register"}),
+    numbers.TAX_BILL: frozenset({"cbec", "tax"}),
+    numbers.CLEARANCE: frozenset({"cbec"}),
+}
+# A mobile number is a person's: the contact entries answer about our service numbers (95198,
+# 12360, the card offices' landlines), so "13912345678 这个号码是你们的客服吗" is not theirs to
+# answer.
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+SERVICE_NUMBER_CATEGORY = "contact"
+# A year's total already spent ("今年在天猫国际买了23000元", "一年买了三万块") is the annual
+# limit's question, not the single item's above 5,000 that the amount's digits draw the selector
+# to (sixth round).
+SINGLE_ITEM_ENTRY = "cbec_single_item"
+_SPENT_THIS_YEAR = re.compile(
+    r"(今年|一年|全年|累计|总共|一共)[^，,。？?！!]{0,8}?(买了|花了|用了|消费了)[^，,。？?！!]{0,4}?"
+    r"(\d|[一二两三四五六七八九]万)"
 )
 # A year with records beside 额度 asking how much is left or used is that year's quota query
 # (the entry the 查询…年额度 button answers), not the entry on which year a quota belongs to
@@ -213,8 +251,38 @@ def bare_complaint(text: str) -> bool:
 
 
 def asks_how_to_solve(text: str) -> bool:
-    """Words that ask how to solve a problem, not what a record says."""
+    """Words that ask how to solve a problem or how to do something, not what a record says."""
     return bool(_HOW_TO_SOLVE.search(text))
+
+
+def asks_for_the_record(number: numbers.Number, other: str) -> bool:
+    """The words beside a record number are few, once the words that only ask for a record
+    (查一下, 状态, 详情…) are taken out beside a number of a known kind: the message asks for
+    that record. "How do I" beside it asks a question."""
+    if asks_how_to_solve(other):
+        return False
+    words = normalise(other)
+    if number.kind != numbers.RECORD:
+        words = _LOOKUP_WORDS.sub("", words)
+    return len(words) <= LOOKUP_MAX_OTHER_CHARS
+
+
+def number_misfits(found: list[numbers.Number], entry: Entry) -> bool:
+    """Whether a number in the question is of a kind the entry is not about: a plate beside an
+    entry outside air cargo, a mobile number beside our service numbers' entries."""
+    for number in found:
+        allowed = NUMBER_KIND_CATEGORIES.get(number.kind)
+        if allowed is not None and entry.category not in allowed:
+            return True
+        mobile = number.kind == numbers.PHONE and _MOBILE.fullmatch(number.value)
+        if mobile and entry.category == SERVICE_NUMBER_CATEGORY:
+            return True
+    return False
+
+
+def spent_this_year(text: str) -> bool:
+    """A year's total already spent is named ("今年买了23000元")."""
+    return bool(_SPENT_THIS_YEAR.search(text))
 
 
 def quota_year(text: str) -> int | None:
@@ -243,7 +311,7 @@ def understand(
     folded = normalise(text)
     found = numbers.find(text)
     other = numbers.mask(text)
-    if found and len(normalise(other)) <= LOOKUP_MAX_OTHER_CHARS and not asks_how_to_solve(other):
+    if found and asks_for_the_record(found[0], other):
         return Lookup(found[0])
     words = normalise(numbers.without_numbers(text, kb.named_numbers))
     mails = numbers.emails(text)
@@ -277,6 +345,8 @@ def understand(
     on_subject = [(e, c) for e, c in ranking if not kb.off_subject(e, folded)]
     if (ranking and not on_subject[:1]) or (on_subject and on_subject[0][0] != ranking[0][0]):
         return Decline()
+    if ranking and number_misfits(found, ranking[0][0]):
+        return NotSure(tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT]))
     if ranking and ranking[0][1] >= threshold:
         entry, confidence = ranking[0]
         asked = kb.entry(QUOTA_QUERY_ENTRY)
@@ -285,6 +355,8 @@ def understand(
         limits = kb.entry(LIMITS_ENTRY)
         if year is None and limits and amount_names_the_limit(text, entry):
             entry = limits  # "额度2万6是一年的吗": how much the annual limit is
+        if limits and entry.id == SINGLE_ITEM_ENTRY and spent_this_year(text):
+            entry = limits  # "今年买了23000元，还能再买一个4000的吗": the annual limit
         also = ()
         if confidence < OFFER_MORE_BELOW:
             runners_up = [e for e, c in on_subject[1:] if c >= OFFER_MORE_MIN]
