@@ -455,3 +455,26 @@ def test_a_group_with_no_own_words_declines_on_a_foreign_term_alone() -> None:
     check = SubjectCheck(id="t", categories=("cbec",), foreign=("伪造",))
     assert check.excludes("单一窗口上伪造报关单")
     assert not check.excludes("单一窗口上打印报关单")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "粤B·3C456 这辆车第一次去机场拉货，要办啥手续",
+        "2024年的那笔钱现在还能看到吗",
+        "去年买了3千多，怎么办",
+    ],
+)
+def test_a_number_bearing_question_the_selector_is_not_sure_enough_of_is_clarified(
+    text: str,
+) -> None:
+    ranking = [("air_before_daxing", 0.6), ("air_vehicle_filing", 0.3)]
+    decision = understand(parse(text, ranking), REAL)
+    assert isinstance(decision, NotSure), text
+    assert [e.id for e in decision.closest][:2] == ["air_before_daxing", "air_vehicle_filing"]
+
+
+def test_a_question_without_numbers_is_answered_at_the_same_confidence() -> None:
+    ranking = [("air_before_daxing", 0.6), ("air_vehicle_filing", 0.3)]
+    decision = understand(parse("第一次去大兴拉货，车要办啥", ranking), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == "air_before_daxing"
