@@ -8,6 +8,7 @@ from actions.faq import knowledge
 from actions.faq.knowledge import SubjectCheck
 from actions.faq.understanding import (
     ANSWER_THRESHOLD,
+    REDIRECTS,
     SURE_DESPITE_OUT_OF_SCOPE,
     Answer,
     Decline,
@@ -478,3 +479,41 @@ def test_a_question_without_numbers_is_answered_at_the_same_confidence() -> None
     ranking = [("air_before_daxing", 0.6), ("air_vehicle_filing", 0.3)]
     decision = understand(parse("第一次去大兴拉货，车要办啥", ranking), REAL)
     assert isinstance(decision, Answer) and decision.entry.id == "air_before_daxing"
+
+
+@pytest.mark.parametrize(
+    ("text", "top", "to"),
+    [
+        ("无签章版的申请已经提交了，生成后从哪个菜单下载", "print_unsigned", "print_where"),
+        ("打印申请好了，去哪打出来", "print_apply", "print_where"),
+        ("限额内买的面霜税率怎么定的", "cbec_tax_query", "cbec_tax_rate"),
+        ("ikey密码是不是00000000", "card_forgot_password", "card_initial_password"),
+        ("11111111是不是卡的密码，我改过忘了", "card_change_password", "card_initial_password"),
+    ],
+)
+def test_words_only_a_neighbour_answers_move_the_answer_to_it(text: str, top: str, to: str) -> None:
+    decision = understand(parse(text, [(top, 0.97)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == to, text
+
+
+@pytest.mark.parametrize(
+    ("text", "top"),
+    [
+        ("打印申请的时候选有签章还是无签章", "print_signed"),
+        ("个人税款在哪查", "cbec_tax_query"),
+        ("卡密码忘了怎么办", "card_forgot_password"),
+    ],
+)
+def test_without_those_words_the_answer_stays(text: str, top: str) -> None:
+    decision = understand(parse(text, [(top, 0.97)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == top, text
+
+
+def test_a_redirect_matches_no_phrasing_of_the_entries_it_moves_from() -> None:
+    for redirect in REDIRECTS:
+        for entry_id in redirect.among:
+            entry = REAL.entry(entry_id)
+            assert entry is not None, entry_id
+            for phrasing in (*entry.phrasings, *entry.heldout, *entry.fresh):
+                assert not redirect.pattern.search(phrasing), (entry_id, phrasing)
+        assert REAL.entry(redirect.to) is not None
