@@ -193,6 +193,13 @@ REDIRECTS = (
         ),
         "print_where",
     ),
+    # What happens to the year's quota at the year's end (清零, 结转, 留到明年, 按自然年算): the
+    # entry on which year a quota belongs to, not the limits' amounts the question also names.
+    Redirect(
+        frozenset({"cbec_limits", "cbec_single_item", "cbec_over_limit"}),
+        re.compile(r"结转|留到|累[计加]到|清零|一年一清|按自然年|自然年[算走]"),
+        QUOTA_YEAR_ENTRY,
+    ),
     # The rate asked for: how the tax is computed, not where the tax paid is looked up.
     Redirect(frozenset({"cbec_tax_query"}), re.compile(r"税率"), "cbec_tax_rate"),
     # A number offered as the card's password ("密码是不是12345678"): the initial password's

@@ -487,6 +487,7 @@ def test_a_question_without_numbers_is_answered_at_the_same_confidence() -> None
         ("无签章版的申请已经提交了，生成后从哪个菜单下载", "print_unsigned", "print_where"),
         ("打印申请好了，去哪打出来", "print_apply", "print_where"),
         ("限额内买的面霜税率怎么定的", "cbec_tax_query", "cbec_tax_rate"),
+        ("两万六的年度额度没用完能结转吗", "cbec_limits", "cbec_quota_reset"),
         ("ikey密码是不是00000000", "card_forgot_password", "card_initial_password"),
         ("11111111是不是卡的密码，我改过忘了", "card_change_password", "card_initial_password"),
     ],
