@@ -406,10 +406,9 @@ def understand(
         return Decline()
     if ranking and number_misfits(found, ranking[0][0]):
         return NotSure(tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT]))
-    if ranking and words != folded and ranking[0][1] < NUMBER_ANSWER_THRESHOLD:
-        return NotSure(tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT]))
     if ranking and ranking[0][1] >= threshold:
         entry, confidence = ranking[0]
+        top = entry
         asked = kb.entry(QUOTA_QUERY_ENTRY)
         if year is not None and entry.id == QUOTA_YEAR_ENTRY and _HOW_MUCH.search(text) and asked:
             entry = asked  # "2025年的额度还剩多少": that year's quota, as its button gives
@@ -419,6 +418,9 @@ def understand(
         if limits and entry.id == SINGLE_ITEM_ENTRY and spent_this_year(text):
             entry = limits  # "今年买了23000元，还能再买一个4000的吗": the annual limit
         entry = redirected(text, entry, kb)
+        if entry == top and words != folded and confidence < NUMBER_ANSWER_THRESHOLD:
+            # A number-bearing question no rule has read: not sure enough (sixth round).
+            return NotSure(tuple(e for e, _ in on_subject[:CLOSEST_COUNT]))
         also = ()
         if confidence < OFFER_MORE_BELOW:
             runners_up = [e for e, c in on_subject[1:] if c >= OFFER_MORE_MIN]

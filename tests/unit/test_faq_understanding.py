@@ -518,3 +518,9 @@ def test_a_redirect_matches_no_phrasing_of_the_entries_it_moves_from() -> None:
             for phrasing in (*entry.phrasings, *entry.heldout, *entry.fresh):
                 assert not redirect.pattern.search(phrasing), (entry_id, phrasing)
         assert REAL.entry(redirect.to) is not None
+
+
+def test_a_rule_that_reads_the_number_answers_below_the_number_bearing_band() -> None:
+    # the amount is read (the limits' question): the band is for numbers no rule has read
+    decision = understand(parse("额度是2万6一年吗", [("cbec_quota_reset", 0.5)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == "cbec_limits"
