@@ -418,7 +418,9 @@ def understand(
         if limits and entry.id == SINGLE_ITEM_ENTRY and spent_this_year(text):
             entry = limits  # "今年买了23000元，还能再买一个4000的吗": the annual limit
         entry = redirected(text, entry, kb)
-        if entry == top and words != folded and confidence < NUMBER_ANSWER_THRESHOLD:
+        # An amount beside the limits' entry is read: the limit it names is the question.
+        read = entry != top or (entry.id == LIMITS_ENTRY and bool(numbers.amounts(text)))
+        if not read and words != folded and confidence < NUMBER_ANSWER_THRESHOLD:
             # A number-bearing question no rule has read: not sure enough (sixth round).
             return NotSure(tuple(e for e, _ in on_subject[:CLOSEST_COUNT]))
         also = ()

@@ -54,7 +54,7 @@ NEW_NOISE_DECLINED_FLOOR = 0.9
 # 0.930, offered 0.939; after it 0.854 (target 0.95: not reached), 14 (target 0), 0.933, 0.952
 # and 0.952 (targets 0.95 / 0.99); after the third round (tuned on by then) 0.911, 12, 0.867,
 # 0.952 and 0.991; after the fourth 0.937, 12, 0.933, 0.952 and 0.991; after the fifth 0.943, 11,
-# 0.933, 0.952 and 0.991; after the sixth 0.943, 8, 0.933, 0.947 and 0.991 (a number-bearing
+# 0.933, 0.952 and 0.991; after the sixth 0.943, 8, 0.933, 0.952 and 0.991 (a number-bearing
 # question below 0.65 is clarified). Floors a few questions below, for training noise.
 B_OOS_DECLINED_FLOOR = 0.92
 B_NUMBERS_WRONG_CEILING = 11

@@ -524,3 +524,5 @@ def test_a_rule_that_reads_the_number_answers_below_the_number_bearing_band() ->
     # the amount is read (the limits' question): the band is for numbers no rule has read
     decision = understand(parse("额度是2万6一年吗", [("cbec_quota_reset", 0.5)]), REAL)
     assert isinstance(decision, Answer) and decision.entry.id == "cbec_limits"
+    decision = understand(parse("额度是2万6一年吗", [("cbec_limits", 0.5)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == "cbec_limits"
