@@ -9,6 +9,7 @@ it. Run it from the tree whose knowledge base the model was trained on.
 """
 
 import argparse
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -46,12 +47,19 @@ def main() -> None:
     finally:
         stop_process(server)
     scores = fresh_set.score(parsed, kb)
+    # The parses, so run-time changes are re-scored without the model (bench.nlu_rescore
+    # --with-e PARSES), once a set may be tuned on.
+    parses = workdir / f"{args.set}-parses.json"
+    parses.write_text(json.dumps([
+        [args.set, group, p.case.text, p.case.expected, p.parse] for group, p in parsed
+    ]))
     misses = workdir / f"{args.set}-misses.txt"
     misses.write_text("".join(
         f"[{group}] {case.text!r}: expected {case.expected or '-'}, got {outcome}\n"
         for group, case, outcome in scores.misses
     ))
-    print(f"set {args.set}'s misses saved to {misses} (not printed)", file=sys.stderr)
+    print(f"set {args.set}'s misses saved to {misses} (not printed), its parses to {parses}",
+          file=sys.stderr)
     print(f"{args.model.name}: {scores.line(args.set)}")
 
 

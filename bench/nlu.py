@@ -10,7 +10,8 @@ entries of each set; the last line is machine-readable:
          fresh_top1=.. fresh_oos_reject=.. new_oos_declined=.. new_numbers_wrong=..
          new_top1=.. new_offered=.. ... b_oos_declined=.. b_numbers_wrong=.. b_top1=.. ...
          (on the same line; new_*: fresh_2026_12.yml, b_*: fresh_2026_12b.yml, c_*:
-         fresh_2026_12c.yml, d_*: fresh_2026_12d.yml, scored by actions/faq/fresh_set.py)
+         fresh_2026_12c.yml, d_*: fresh_2026_12d.yml, e_*: fresh_2026_12e.yml (tuned on since
+         the sixth round), scored by actions/faq/fresh_set.py)
 
 The held-out set was partly tuned on; the fresh set never was (docs/faq.md). Parse latency is
 measured on the held-out questions.
@@ -116,7 +117,7 @@ def main() -> None:
         for p in items
     ] + [
         [name, group, p.case.text, p.case.expected, p.parse]
-        for name in "abc" for group, p in sets[name]
+        for name in "abce" for group, p in sets[name]
     ]))
     if fourth is not None:
         (workdir / "d-parses.json").write_text(json.dumps([
@@ -127,9 +128,10 @@ def main() -> None:
     result = report(kb, parsed, "heldout")
     fresh_result = report(kb, fresh, "fresh")
 
-    # Sets c's and d's misses go to files, not the screen (docs/faq.md): set c's were read from the
-    # fourth round on, set d's from the fifth, to tune on.
-    for name, scores in (("c", third), ("d", fourth)):
+    # Sets c's, d's and e's misses go to files, not the screen (docs/faq.md): set c's were read
+    # from the fourth round on, set d's from the fifth, set e's from the sixth, to tune on.
+    fifth = fresh_set.score(sets["e"], kb)
+    for name, scores in (("c", third), ("d", fourth), ("e", fifth)):
         if scores is None:
             continue
         misses = workdir / f"{name}-misses.txt"
@@ -150,7 +152,7 @@ def main() -> None:
         f"parse_p99_ms={percentile(latencies, 0.99):.1f} train_s={train_s:.0f} "
         f"fresh_top1={fresh_result.heldout_top1:.3f} "
         f"fresh_oos_reject={fresh_result.oos_reject:.3f} {new.line()} {newer.line('b')} "
-        f"{third.line('c')}{' ' + fourth.line('d') if fourth else ''}"
+        f"{third.line('c')}{' ' + fourth.line('d') if fourth else ''} {fifth.line('e')}"
     )
 
 

@@ -23,7 +23,7 @@ RECORD = "record"  # a record number whose kind the words do not say
 
 _PHONE = re.compile(r"(?<![0-9a-z])(?:1[3-9]\d{9}|400-?\d{3}-?\d{4}|0\d{2,3}-\d{7,8})(?![0-9a-z])")
 _PLATE = re.compile(
-    r"[京津冀沪渝晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新][a-z][a-z0-9]{5,6}(?![0-9a-z])"
+    r"[京津冀沪渝晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新][a-z][·•・.\-]?[a-z0-9]{5,6}(?![0-9a-z])"
 )
 # Declaration (18 digits), tax bill, inventory, appointment and application numbers: a run of
 # letters and digits, at least 10 long, with at least 6 digits in a row (so words like "ukey",

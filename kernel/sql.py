@@ -36,12 +36,12 @@ def create_engine(url: str, timeout_s: float | None = None) -> AsyncEngine:
     options: dict[str, Any] = {}
     if url.startswith("postgresql"):
         options.update(pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_OVERFLOW)
-    if timeout_s is not None and url.startswith("postgresql"):
-        options["pool_timeout"] = timeout_s
-        options["connect_args"] = {
-            "connect_timeout": max(1, math.ceil(timeout_s)),
-            "options": f"-c statement_timeout={int(timeout_s * 1000)}",
-        }
+        if timeout_s is not None:
+            options["pool_timeout"] = timeout_s
+            options["connect_args"] = {
+                "connect_timeout": max(1, math.ceil(timeout_s)),
+                "options": f"-c statement_timeout={int(timeout_s * 1000)}",
+            }
     engine = create_async_engine(url, pool_pre_ping=True, **options)
     if engine.dialect.name == "sqlite":
         # WAL lets the service read history while another connection writes; with WAL,

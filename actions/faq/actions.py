@@ -115,7 +115,8 @@ class ActionAnswerFaq(_FaqAction):
             bot_events.mark(reply, bot_events.DECLINE, reason="not_understood")
             dispatcher.utter_message(**reply)
             return [SlotSet(FAILURES_SLOT, 0.0)]
-        complaint = complaints.is_complaint(str(tracker.latest_message.get("text") or ""))
+        said = str(tracker.latest_message.get("text") or "")
+        complaint = complaints.is_complaint(said)
         if isinstance(decision, Answer):
             messages = await self._answer(decision.entry, kb, tracker, decision.also)
             if complaint:  # acknowledged, and the problem inside it still answered
@@ -130,8 +131,7 @@ class ActionAnswerFaq(_FaqAction):
         # Each reply carries what it was (kernel/bot_events.py), for the outcome statistics.
         declined = bot_events.DECLINE
         if complaint:
-            text = str(tracker.latest_message.get("text") or "")
-            escalated = complaints.is_escalation(text)
+            escalated = complaints.is_escalation(said)
             dispatcher.utter_message(
                 **(replies.escalation() if escalated else replies.complaint_only())
             )

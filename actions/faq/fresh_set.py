@@ -30,14 +30,14 @@ SET_B_PATH = EVALUATION_DIR / "fresh_2026_12b.yml"
 SET_C_PATH = EVALUATION_DIR / "fresh_2026_12c.yml"
 # The fourth set (2026-12-06, fourth round), written before set c's misses were read: d_*.
 SET_D_PATH = EVALUATION_DIR / "fresh_2026_12d.yml"
-# The fifth set (2026-12-06, fifth round), written blind while set d was tuned on; not yet
-# printed by bench.nlu (add "e" to SETS to print e_*).
+# The fifth set (2026-12-06, fifth round), written blind while set d was tuned on, scored blind
+# by bench.fresh_score; its misses were read in the sixth round, to tune on: e_*.
 SET_E_PATH = EVALUATION_DIR / "fresh_2026_12e.yml"
 # The sixth set (2026-12-06, sixth round), written blind while set e was tuned on, two in-scope
 # questions per entry; not in SETS: scored only by bench.fresh_score (--set f).
 SET_F_PATH = EVALUATION_DIR / "fresh_2026_12f.yml"
 # The sets by the prefix of their figures in bench.nlu's line ("a" prints as new_*).
-SETS = {"a": SET_PATH, "b": SET_B_PATH, "c": SET_C_PATH, "d": SET_D_PATH}
+SETS = {"a": SET_PATH, "b": SET_B_PATH, "c": SET_C_PATH, "d": SET_D_PATH, "e": SET_E_PATH}
 
 
 @dataclass(frozen=True)

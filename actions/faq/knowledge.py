@@ -115,7 +115,7 @@ class SubjectCheck(_Strict):
     id: Identifier
     categories: tuple[Identifier, ...] = ()
     entries: tuple[Identifier, ...] = ()
-    own: tuple[Text, ...] = Field(min_length=1)
+    own: tuple[Text, ...] = ()  # none: a foreign term alone declines (the misuse group)
     foreign: tuple[Text, ...] = Field(min_length=1)
 
     def covers(self, entry: Entry) -> bool:
@@ -133,7 +133,8 @@ class SubjectCheck(_Strict):
         if not found:
             return False
         rest = folded
-        for word in found:
+        # The longest first: "电商卖家" is taken out whole before "卖家" inside it.
+        for word in sorted(found, key=len, reverse=True):
             rest = rest.replace(word, " ")
         return not any(
             w in rest or (w in folded and any(term in w for term in found)) for w in own

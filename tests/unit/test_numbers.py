@@ -18,6 +18,8 @@ from tests.faq_fixtures import parse, small_kb
         ("清单编号 2025110100000012345 的通关情况", numbers.CLEARANCE, "2025110100000012345"),
         ("预约号yy20251201001查不到", numbers.APPOINTMENT, "YY20251201001"),
         ("京ad12345 车辆备案通过了吗", numbers.PLATE, "京AD12345"),
+        # as plates are printed, a dot after the city's letter (sixth round)
+        ("苏E·8K321 这辆车", numbers.PLATE, "苏E·8K321"),
         ("010220251000000088", numbers.RECORD, "010220251000000088"),
     ],
 )
