@@ -20,7 +20,7 @@ from actions.faq import fresh_set, knowledge
 from bench.nlu import serve
 from tests.support.servers import free_port, stop_process, wait_until
 
-PATHS = {**fresh_set.SETS, "e": fresh_set.SET_E_PATH, "f": fresh_set.SET_F_PATH}
+PATHS = {**fresh_set.SETS, "f": fresh_set.SET_F_PATH}
 
 
 def main() -> None:

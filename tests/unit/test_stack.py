@@ -1,5 +1,6 @@
 """The launcher's decisions: when to retrain, where Redis is, how Python 3.10 is found."""
 
+import ast
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ def _copy_training_tree(target: Path) -> Path:
     shutil.copytree(ROOT / "nlu_components", target / "nlu_components")
     (target / "stack").mkdir()
     shutil.copy(ROOT / "stack" / "bot_data.py", target / "stack" / "bot_data.py")
+    shutil.copytree(ROOT / "kernel", target / "kernel")
     return target
 
 
@@ -121,3 +123,16 @@ def test_rasa_keeps_a_conversation_lock_just_past_the_hubs_turn_timeout() -> Non
     env = processes.environment("redis://127.0.0.1:6380/0", processes.Ports(), "t", "sqlite://", 10)
     assert env["TICKET_LOCK_LIFETIME"] == "12"
     assert processes.rasa_lock_lifetime_s(0.5) == 3
+
+
+def test_every_module_the_nlu_components_import_names_the_model() -> None:
+    """A model is named by what it learned: a change to what nlu_components/ import from the
+    project (kernel/numbers.py masks numbers in every phrasing before it is learnt) is a new
+    model, as a change to the components themselves is."""
+    names = {name for name, _ in model.training_inputs()}
+    imported = set()
+    for source in (ROOT / "nlu_components").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("kernel."):
+                imported.add(node.module.replace(".", "/") + ".py")
+    assert imported and imported <= names
