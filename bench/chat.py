@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from bench.cpu_account import CpuAccount
 from bench.own_stack import own_stack
 from queue_service.handoff.texts import BOT_UNAVAILABLE_TEXT
 from tests.support.webchat import connect_chat
@@ -142,13 +143,20 @@ def merge(samples: list[Sample]) -> Sample:
 
 
 async def measure(args: argparse.Namespace, plan: dict[int, int]) -> dict[tuple[str, int], Sample]:
-    """Each users count (with its turns per user), hub and direct alternating over the rounds."""
+    """Each users count (with its turns per user), hub and direct alternating over the rounds;
+    with args.cpu_programs (the profile's programs), the CPU each kind of process spent."""
     results: dict[tuple[str, int], list[Sample]] = {}
+    accounts: dict[tuple[str, int], CpuAccount] = {}
     for users, turns in plan.items():
         for r in range(args.rounds):
             order = ("hub", "direct") if r % 2 == 0 else ("direct", "hub")
             for mode in order:
+                account = accounts.setdefault((mode, users), CpuAccount(args.cpu_programs))
+                if args.cpu_programs:
+                    account.start()
                 sample = await run_round(mode, users, turns, args)
+                if args.cpu_programs:
+                    account.stop(len(sample.latencies_ms))
                 results.setdefault((mode, users), []).append(sample)
                 print(
                     f"  round {r} users={users} {mode:<6} turns_per_s={sample.turns_per_s:6.1f} "
@@ -163,6 +171,9 @@ async def measure(args: argparse.Namespace, plan: dict[int, int]) -> dict[tuple[
             f"mean_ms={statistics.fmean(s.latencies_ms):7.1f} turns_per_s={s.turns_per_s:6.1f}"
             + (f" apologies={s.apologies}" if mode == "hub" else "")
         )
+    if args.cpu_programs:
+        for (mode, users), account in accounts.items():
+            print(f"cpu_ms_per_turn users={users:>3} {mode:<6} {account.line()}")
     return merged
 
 
@@ -213,9 +224,14 @@ def run(args: argparse.Namespace) -> str:
         from bench.own_cluster import own_cluster
 
         with own_cluster(rasa=args.rasa_servers) as cluster:
+            supervisor = cluster.rpc().supervisor
+            args.cpu_programs = lambda: {
+                p["name"]: p["pid"] for p in supervisor.getAllProcessInfo()
+            }
             args.service = cluster.url
             args.rasa = f"http://127.0.0.1:{cluster.settings.rasa_port(0)}"
             return asyncio.run(cluster_main(args, args.rasa_servers))
+    args.cpu_programs = None
     if args.service:
         return asyncio.run(main(args))
     with own_stack() as stack:

@@ -9,6 +9,10 @@ the message went out, or a server that died mid-turn) is not an answer either wa
 conversation's tracker says whether the message got there. Not there: it is sent once more on a
 new connection. Answered: that answer is the reply, and the turn is not run twice. Received but
 unanswered: the apology, as for a timeout, because the turn may still be running.
+
+Why aiohttp and not httpx, which the rest of the project uses: every bot turn of every user goes
+through this client, and measured apart (docs/performance.md) httpx costs 0.7-1.5 ms of CPU a
+request against aiohttp's 0.1 ms, on the cores the Rasa servers need.
 """
 
 import enum
@@ -16,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import aiohttp
 
 from kernel import bot_events, record_tables
 from kernel.messages import Button, OutboundMessage
@@ -40,8 +44,16 @@ class RasaUnreachable(RasaUnavailable):
 # Idle pooled connections are dropped after this long: below Sanic's keep-alive timeout (5 s,
 # Rasa's server), so a connection is never reused just as the server closes it.
 KEEPALIVE_S = 2.0
-# Failures in which the connection went away before the answer came back.
-DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+# Failures in which the connection went away before the answer came back. A refused connection
+# (aiohttp.ClientConnectorError, itself a ClientOSError) is told apart before these.
+DROPPED = (
+    aiohttp.ServerDisconnectedError,
+    aiohttp.ClientOSError,
+    aiohttp.ClientConnectionResetError,
+    aiohttp.ClientPayloadError,
+)
+# Every other failure of a request: an error status, a timeout, a body that is not JSON.
+FAILED = (aiohttp.ClientError, TimeoutError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -93,26 +105,27 @@ def from_replies(replies: list[Any]) -> list[OutboundMessage]:
 
 
 class RasaClient:
-    def __init__(
-        self,
-        base_url: str,
-        token: str,
-        timeout_s: float,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    def __init__(self, base_url: str, token: str, timeout_s: float) -> None:
         self.url = base_url
         self._token = token
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            transport=transport,
-            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 3.0)),
-            limits=httpx.Limits(
-                max_connections=200, max_keepalive_connections=64, keepalive_expiry=KEEPALIVE_S
-            ),
-        )
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=min(timeout_s, 3.0))
+        self._session: aiohttp.ClientSession | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        """The connection pool, made on first use: aiohttp binds it to the running loop."""
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=200, keepalive_timeout=KEEPALIVE_S)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
+        return self._session
+
+    def _at(self, path: str) -> str:
+        """`path` under the server's URL, which may itself carry a path (a proxy's prefix)."""
+        return self.url.rstrip("/") + path
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def send(
         self, sender: str, message: str, metadata: dict[str, Any] | None = None
@@ -141,14 +154,15 @@ class RasaClient:
     async def _post_message(self, body: dict[str, Any]) -> list[OutboundMessage]:
         """One post to the REST webhook; a dropped connection is the caller's to resolve."""
         try:
-            response = await self._http.post("/webhooks/rest/webhook", json=body)
-            response.raise_for_status()
-            replies = response.json()
-        except httpx.ConnectError as exc:
+            async with self._http().post(
+                self._at("/webhooks/rest/webhook"), json=body, raise_for_status=True
+            ) as response:
+                replies = await response.json(content_type=None)
+        except aiohttp.ClientConnectorError as exc:
             raise RasaUnreachable(f"{type(exc).__name__}: {exc}") from exc
         except DROPPED:
             raise
-        except (httpx.HTTPError, ValueError) as exc:
+        except FAILED as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(replies, list):
             raise RasaUnavailable(f"unexpected reply: {replies!r:.200}")
@@ -166,13 +180,13 @@ class RasaClient:
         """Whether `message` is the conversation's last user message, received at or after
         `since` (Unix time), and Rasa's answer to it if its turn is complete."""
         try:
-            response = await self._http.get(
-                f"/conversations/{sender}/tracker",
+            async with self._http().get(
+                self._at(f"/conversations/{sender}/tracker"),
                 params={"token": self._token, "include_events": "AFTER_RESTART"},
-            )
-            response.raise_for_status()
-            events = response.json().get("events") or []
-        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+                raise_for_status=True,
+            ) as response:
+                events = (await response.json(content_type=None)).get("events") or []
+        except (*FAILED, AttributeError) as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
         asked = [i for i, event in enumerate(events) if event.get("event") == "user"]
         if not asked:
@@ -194,15 +208,15 @@ class RasaClient:
         """What the loaded model makes of `text` (intent, the FAQ selector's ranking), without
         a conversation: the knowledge studio's suggestions (studio/inbox.py)."""
         try:
-            response = await self._http.post(
-                "/model/parse",
+            async with self._http().post(
+                self._at("/model/parse"),
                 params={"token": self._token},
                 json={"text": text},
-                timeout=timeout_s,
-            )
-            response.raise_for_status()
-            parsed = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
+                timeout=aiohttp.ClientTimeout(total=timeout_s),
+                raise_for_status=True,
+            ) as response:
+                parsed = await response.json(content_type=None)
+        except FAILED as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(parsed, dict):
             raise RasaUnavailable(f"unexpected parse: {parsed!r:.200}")
@@ -217,15 +231,15 @@ class RasaClient:
         a Rasa server busy with turns also gives (its event loop runs NLU between requests), so
         it says nothing of being down. DOWN: refused, an error status, or no model."""
         try:
-            response = await self._http.get(
-                "/status", params={"token": self._token}, timeout=timeout_s
-            )
-        except httpx.TimeoutException:
+            async with self._http().get(
+                self._at("/status"),
+                params={"token": self._token},
+                timeout=aiohttp.ClientTimeout(total=timeout_s),
+            ) as response:
+                status = await response.json(content_type=None) if response.status == 200 else {}
+        except TimeoutError:
             return ServerStatus.SLOW
-        except httpx.HTTPError:
+        except (aiohttp.ClientError, ValueError):
             return ServerStatus.DOWN
-        try:
-            loaded = response.status_code == 200 and bool(response.json().get("model_id"))
-        except (ValueError, AttributeError):
-            loaded = False
+        loaded = isinstance(status, dict) and bool(status.get("model_id"))
         return ServerStatus.UP if loaded else ServerStatus.DOWN

@@ -1,7 +1,10 @@
 """The transcript: what was said in a conversation, in order, by whom.
 
 Channels replay it (a web chat page reload shows the whole conversation) and, later, agents and
-supervisors read it. Writing is on the hot path of every turn, so an append is one transaction.
+supervisors read it. Writing is on the hot path of every turn (twice: the user's line, then the
+replies), so an append is one INSERT of all its lines in autocommit: atomic by itself, and one
+round trip to the database where a transaction takes three (BEGIN, INSERT, COMMIT), each a
+system call on both sides and a wake-up of the database's process (docs/performance.md).
 Personal numbers are masked before they are written, wherever a line carries them: the bot saw
 the message as typed, nobody reading the transcript needs them.
 """
@@ -9,7 +12,7 @@ the message as typed, nobody reading the transcript needs them.
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from kernel.messages import Button, OutboundMessage, Role, StoredMessage
@@ -73,24 +76,41 @@ def _stored(row: TranscriptMessage) -> StoredMessage:
 class TranscriptStore:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self._sessions = sessions
+        self._autocommit = sessions.kw["bind"].execution_options(isolation_level="AUTOCOMMIT")
 
     async def append(
         self, conversation_id: str, messages: Sequence[OutboundMessage]
     ) -> list[StoredMessage]:
         rows = [
-            TranscriptMessage(
-                conversation_id=conversation_id,
-                role=m.role.value,
-                text=m.text,
-                agent=m.agent,
-                extra=_extra(m),
-                created_at=m.created_at,
-            )
+            {
+                "conversation_id": conversation_id,
+                "role": m.role.value,
+                "text": m.text,
+                "agent": m.agent,
+                "extra": _extra(m),
+                "created_at": m.created_at,
+            }
             for m in map(_masked, messages)
         ]
-        async with self._sessions() as session, session.begin():
-            session.add_all(rows)
-        return [_stored(r) for r in rows]
+        if not rows:
+            return []
+        statement = insert(TranscriptMessage).returning(
+            TranscriptMessage.id, sort_by_parameter_order=True
+        )
+        async with self._autocommit.connect() as connection:
+            ids = (await connection.execute(statement, rows)).scalars().all()
+        return [
+            StoredMessage(
+                id=row_id,
+                conversation_id=conversation_id,
+                role=Role(row["role"]),
+                text=row["text"],
+                agent=row["agent"],
+                created_at=as_utc(row["created_at"]),
+                **row["extra"],
+            )
+            for row_id, row in zip(ids, rows, strict=True)
+        ]
 
     async def history(self, conversation_id: str, limit: int) -> list[StoredMessage]:
         """The newest `limit` messages of a conversation, oldest first."""

@@ -145,9 +145,10 @@ def service_command(ports: Ports, host: str = "0.0.0.0") -> list[str]:
         "--ws-max-size",
         str(64 * 1024),
         "--no-access-log",
-        # The loop the benchmarks ran on; uvloop measured no different (docs/performance.md).
+        # A quarter less of the service's CPU a bot turn than asyncio's loop, on the cores the
+        # Rasa servers need (bench.chat --cluster's cpu_ms_per_turn, docs/performance.md).
         "--loop",
-        "asyncio",
+        "uvloop",
     ]
 
 

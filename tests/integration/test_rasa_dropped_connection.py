@@ -49,7 +49,12 @@ def test_idle_connections_are_let_go_before_rasas_keep_alive_ends() -> None:
     # Sanic, Rasa's server, closes an idle keep-alive connection after 5 s; a client that kept
     # it as long would now and then send a message down a connection the server is closing.
     assert KEEPALIVE_S < 5
-    client = RasaClient("http://127.0.0.1:1", token="t", timeout_s=5.0)
-    pool = client._http._transport._pool
-    assert pool._keepalive_expiry == KEEPALIVE_S
-    asyncio.run(client.aclose())
+
+    async def keepalive_of_a_new_client() -> float:
+        client = RasaClient("http://127.0.0.1:1", token="t", timeout_s=5.0)
+        try:
+            return client._http().connector._keepalive_timeout
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(keepalive_of_a_new_client()) == KEEPALIVE_S

@@ -126,3 +126,26 @@ async def test_bursts_of_writes_reuse_the_pools_connections(postgres_url: str) -
     finally:
         await engine.dispose()
     assert 0 < len(opened) <= POSTGRES_POOL_SIZE
+
+
+async def test_an_append_is_one_statement_outside_a_transaction(postgres_url: str) -> None:
+    # Every turn appends twice: each append is one INSERT of all its lines in autocommit (one
+    # round trip), not BEGIN, INSERT, COMMIT; the lines come back in order with their ids.
+    engine = db.create_engine(postgres_url)
+    executed: list[tuple[str, bool]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany) -> None:
+        executed.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    store = TranscriptStore(db.session_factory(engine))
+    try:
+        lines = [OutboundMessage(role=Role.USER, text=f"第{n}句") for n in range(3)]
+        stored = await store.append("webchat:one-statement", lines)
+        history = await store.history("webchat:one-statement", limit=10)
+    finally:
+        await engine.dispose()
+    assert executed[0] == ("INSERT", True) and len(executed) == 2  # then history's SELECT
+    assert [m.text for m in stored] == ["第0句", "第1句", "第2句"]
+    assert [(m.id, m.text) for m in history] == [(m.id, m.text) for m in stored]
+    assert stored[0].id < stored[1].id < stored[2].id
