@@ -102,15 +102,20 @@ class Fold:
     test_answerable: tuple[str, ...]  # its number-bearing questions and complaints with an entry
 
 
-def leave_one_set_out(examples: Examples) -> Iterator[Fold]:
+def leave_one_set_out(examples: Examples, earlier_only: bool = False) -> Iterator[Fold]:
     """One fold per December set: the other sets' questions join the training examples.
 
     A training example whose normalised text is also a question of the scored set is dropped
     (the early sets were not checked for overlap with each other), so no fold sees its answers.
+    `earlier_only`: only the sets written before the scored one are trained on (none for the
+    first), as a seventh set will be scored by a scorer trained on a-f: later sets spread their
+    topics on purpose beyond earlier ones, which a fold trained on them would not face.
     """
-    for scored, questions in examples.sets.items():
+    letters = list(examples.sets)
+    for position, (scored, questions) in enumerate(examples.sets.items()):
         unseen = {normalise(t) for t in (*questions.out_of_scope, *questions.in_scope)}
-        others = [q for letter, q in examples.sets.items() if letter != scored]
+        chosen = letters[:position] if earlier_only else [x for x in letters if x != scored]
+        others = [examples.sets[letter] for letter in chosen]
 
         def keep(texts: Sequence[str], unseen: set[str] = unseen) -> tuple[str, ...]:
             return tuple(t for t in texts if normalise(t) not in unseen)

@@ -58,6 +58,13 @@ def test_each_fold_trains_without_its_set_and_without_near_copies_of_it() -> Non
     assert b.test_answerable == ("税单 123 打印",)
 
 
+def test_a_forward_fold_trains_on_the_earlier_sets_alone() -> None:
+    folds = {fold.scored: fold for fold in leave_one_set_out(_examples(), earlier_only=True)}
+    assert folds["a"].train_in == ("卡介质密码", "额度查询")  # nothing was written before a
+    assert folds["a"].train_out == ("天气",)
+    assert folds["b"].train_in == ("卡介质密码", "额度查询", "卡介质锁了")
+
+
 def test_the_files_read_as_the_project_reads_them() -> None:
     kb = knowledge.default()
     examples = oos_examples.load()
