@@ -10,6 +10,8 @@ The fresh set (2 questions per entry, 40 out of scope) was written once and neve
 its floors guard what unseen questions get; never add phrasings because a fresh question missed.
 """
 
+from dataclasses import dataclass
+
 import httpx
 import pytest
 
@@ -38,16 +40,33 @@ FRESH_OOS_REJECT_FLOOR = 0.95
 FRESH_WRONG_ANSWER_CEILING = 0.02
 
 
+@dataclass(frozen=True)
+class Floors:
+    """What a fresh set of December 2026 must keep scoring (fresh_set.FreshScores), each a few
+    questions below what was measured, for DIET's training noise."""
+
+    oos_declined: float
+    numbers_wrong: int
+    top1: float
+    offered: float
+    noise_declined: float
+    complaints_right: float | None = None  # the first set has no complaints
+
+
+FLOORS: dict[str, Floors] = {}
+
 # The fresh set of December 2026 (issue 17, knowledge/evaluation/fresh_2026_12.yml), measured
 # 2026-12-05 after the changes: OOS declined or clarified 0.913 (target 0.95: not reached),
 # 10 of 50 number-bearing questions answered by another entry (target 0), in-scope top-1 0.991
 # and offered 0.991, noise 1.000; after the second round (tuned on by then) 0.963 and 10. Floors
 # leave a margin for DIET's training noise.
-NEW_OOS_DECLINED_FLOOR = 0.96  # 0.969 after the third round, 0.988 after the fourth
-NEW_NUMBERS_WRONG_CEILING = 7  # 9 after the third round, 8 after the fourth, 5 after the sixth
-NEW_TOP1_FLOOR = 0.97
-NEW_OFFERED_FLOOR = 0.98  # 0.996 after the third round
-NEW_NOISE_DECLINED_FLOOR = 0.9
+FLOORS["a"] = Floors(
+    oos_declined=0.96,  # 0.969 after the third round, 0.988 after the fourth
+    numbers_wrong=7,  # 9 after the third round, 8 after the fourth, 5 after the sixth
+    top1=0.97,
+    offered=0.98,  # 0.996 after the third round
+    noise_declined=0.9,
+)
 
 # The second fresh set (knowledge/evaluation/fresh_2026_12b.yml), never tuned on: before the
 # second round OOS declined 0.734, 13 numbers answered wrongly, complaints 0.800, in-scope top-1
@@ -56,12 +75,14 @@ NEW_NOISE_DECLINED_FLOOR = 0.9
 # 0.952 and 0.991; after the fourth 0.937, 12, 0.933, 0.952 and 0.991; after the fifth 0.943, 11,
 # 0.933, 0.952 and 0.991; after the sixth 0.943, 8, 0.933, 0.952 and 0.991 (a number-bearing
 # question below 0.65 is clarified). Floors a few questions below, for training noise.
-B_OOS_DECLINED_FLOOR = 0.92
-B_NUMBERS_WRONG_CEILING = 11
-B_TOP1_FLOOR = 0.93
-B_OFFERED_FLOOR = 0.97
-B_NOISE_DECLINED_FLOOR = 0.9
-B_COMPLAINTS_RIGHT_FLOOR = 0.86
+FLOORS["b"] = Floors(
+    oos_declined=0.92,
+    numbers_wrong=11,
+    top1=0.93,
+    offered=0.97,
+    noise_declined=0.9,
+    complaints_right=0.86,
+)
 
 
 # The third fresh set (knowledge/evaluation/fresh_2026_12c.yml, third round), never tuned on:
@@ -70,12 +91,14 @@ B_COMPLAINTS_RIGHT_FLOOR = 0.86
 # 0.982 and 1.000 (docs/faq.md). Tuned on in the fourth round (its misses read): 1.000, 1, 1.000,
 # 0.982 and 1.000 after it; after the fifth 1.000, 0, 1.000, 0.982 and 1.000. Floors a few
 # questions below, for training noise.
-C_OOS_DECLINED_FLOOR = 0.95
-C_NUMBERS_WRONG_CEILING = 2
-C_TOP1_FLOOR = 0.96
-C_OFFERED_FLOOR = 0.98
-C_NOISE_DECLINED_FLOOR = 0.9
-C_COMPLAINTS_RIGHT_FLOOR = 0.9
+FLOORS["c"] = Floors(
+    oos_declined=0.95,
+    numbers_wrong=2,
+    top1=0.96,
+    offered=0.98,
+    noise_declined=0.9,
+    complaints_right=0.9,
+)
 
 # The fourth fresh set (knowledge/evaluation/fresh_2026_12d.yml, fourth round), never tuned on:
 # before the round OOS declined 0.882, 4 numbers answered wrongly, noise 0.933, complaints 0.933,
@@ -83,24 +106,28 @@ C_COMPLAINTS_RIGHT_FLOOR = 0.9
 # 0), 0.933, 0.800, 0.982 and 1.000 (docs/faq.md). Floors a few questions below, for training
 # noise. Tuned on in the fifth round (its misses read): OOS 1.000, 2 numbers, noise 1.000,
 # complaints 1.000, 0.982 and 1.000 after it; after the sixth the same with 0 numbers.
-D_OOS_DECLINED_FLOOR = 0.97
-D_NUMBERS_WRONG_CEILING = 2
-D_TOP1_FLOOR = 0.96
-D_OFFERED_FLOOR = 0.98
-D_NOISE_DECLINED_FLOOR = 0.93
-D_COMPLAINTS_RIGHT_FLOOR = 0.93
+FLOORS["d"] = Floors(
+    oos_declined=0.97,
+    numbers_wrong=2,
+    top1=0.96,
+    offered=0.98,
+    noise_declined=0.93,
+    complaints_right=0.93,
+)
 
 # The fifth fresh set (knowledge/evaluation/fresh_2026_12e.yml), scored blind by bench.fresh_score
 # before and after the fifth round: OOS declined 0.896 → 0.919, 7 → 7 numbers answered by another
 # entry, noise 1.000, complaints 0.938, in-scope top-1 and offered 0.974. Tuned on in the sixth
 # round (its misses read): 1.000, 0, 1.000, 0.938, 1.000 and 1.000 after it (a fit, not a
 # measure). Floors a few questions below, for training noise.
-E_OOS_DECLINED_FLOOR = 0.97
-E_NUMBERS_WRONG_CEILING = 2
-E_TOP1_FLOOR = 0.97
-E_OFFERED_FLOOR = 0.98
-E_NOISE_DECLINED_FLOOR = 0.93
-E_COMPLAINTS_RIGHT_FLOOR = 0.87
+FLOORS["e"] = Floors(
+    oos_declined=0.97,
+    numbers_wrong=2,
+    top1=0.97,
+    offered=0.98,
+    noise_declined=0.93,
+    complaints_right=0.87,
+)
 
 
 def _scores(stack, which: str) -> tuple[Scores, str]:
@@ -147,52 +174,15 @@ def _fresh_set(stack, path) -> tuple[fresh_set.FreshScores, str]:
     return result, misses
 
 
-def test_fresh_set_of_december_2026(stack) -> None:
-    result, misses = _fresh_set(stack, fresh_set.SET_PATH)
-    assert result.oos_declined >= NEW_OOS_DECLINED_FLOOR, misses
-    assert result.numbers_wrong <= NEW_NUMBERS_WRONG_CEILING, misses
-    assert result.top1 >= NEW_TOP1_FLOOR, misses
-    assert result.offered >= NEW_OFFERED_FLOOR, misses
-    assert result.noise_declined >= NEW_NOISE_DECLINED_FLOOR, misses
-
-
-def test_second_fresh_set_of_december_2026(stack) -> None:
-    result, misses = _fresh_set(stack, fresh_set.SET_B_PATH)
-    assert result.oos_declined >= B_OOS_DECLINED_FLOOR, misses
-    assert result.numbers_wrong <= B_NUMBERS_WRONG_CEILING, misses
-    assert result.top1 >= B_TOP1_FLOOR, misses
-    assert result.offered >= B_OFFERED_FLOOR, misses
-    assert result.noise_declined >= B_NOISE_DECLINED_FLOOR, misses
-    assert result.complaints_right >= B_COMPLAINTS_RIGHT_FLOOR, misses
-
-
-def test_third_fresh_set_of_december_2026(stack) -> None:
-    result, misses = _fresh_set(stack, fresh_set.SET_C_PATH)
-    assert result.oos_declined >= C_OOS_DECLINED_FLOOR, misses
-    assert result.numbers_wrong <= C_NUMBERS_WRONG_CEILING, misses
-    assert result.top1 >= C_TOP1_FLOOR, misses
-    assert result.offered >= C_OFFERED_FLOOR, misses
-    assert result.noise_declined >= C_NOISE_DECLINED_FLOOR, misses
-    assert result.complaints_right >= C_COMPLAINTS_RIGHT_FLOOR, misses
-
-
-def test_fourth_fresh_set_of_december_2026(stack) -> None:
-    result, misses = _fresh_set(stack, fresh_set.SET_D_PATH)  # tuned on since the fifth round
-    figures = f"{result.line('d')}\n{misses}"
-    assert result.oos_declined >= D_OOS_DECLINED_FLOOR, figures
-    assert result.numbers_wrong <= D_NUMBERS_WRONG_CEILING, figures
-    assert result.top1 >= D_TOP1_FLOOR, figures
-    assert result.offered >= D_OFFERED_FLOOR, figures
-    assert result.noise_declined >= D_NOISE_DECLINED_FLOOR, figures
-    assert result.complaints_right >= D_COMPLAINTS_RIGHT_FLOOR, figures
-
-
-def test_fifth_fresh_set_of_december_2026(stack) -> None:
-    result, misses = _fresh_set(stack, fresh_set.SET_E_PATH)  # tuned on since the sixth round
-    figures = f"{result.line('e')}\n{misses}"
-    assert result.oos_declined >= E_OOS_DECLINED_FLOOR, figures
-    assert result.numbers_wrong <= E_NUMBERS_WRONG_CEILING, figures
-    assert result.top1 >= E_TOP1_FLOOR, figures
-    assert result.offered >= E_OFFERED_FLOOR, figures
-    assert result.noise_declined >= E_NOISE_DECLINED_FLOOR, figures
-    assert result.complaints_right >= E_COMPLAINTS_RIGHT_FLOOR, figures
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_fresh_sets_of_december_2026(stack, name: str) -> None:
+    result, misses = _fresh_set(stack, fresh_set.SETS[name])
+    floors = FLOORS[name]
+    figures = f"{result.line(name)}\n{misses}"
+    assert result.oos_declined >= floors.oos_declined, figures
+    assert result.numbers_wrong <= floors.numbers_wrong, figures
+    assert result.top1 >= floors.top1, figures
+    assert result.offered >= floors.offered, figures
+    assert result.noise_declined >= floors.noise_declined, figures
+    if floors.complaints_right is not None:
+        assert result.complaints_right >= floors.complaints_right, figures
