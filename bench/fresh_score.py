@@ -54,10 +54,7 @@ def main() -> None:
         [args.set, group, p.case.text, p.case.expected, p.parse] for group, p in parsed
     ]))
     misses = workdir / f"{args.set}-misses.txt"
-    misses.write_text("".join(
-        f"[{group}] {case.text!r}: expected {case.expected or '-'}, got {outcome}\n"
-        for group, case, outcome in scores.misses
-    ))
+    misses.write_text(scores.misses_text())
     print(f"set {args.set}'s misses saved to {misses} (not printed), its parses to {parses}",
           file=sys.stderr)
     print(f"{args.model.name}: {scores.line(args.set)}")

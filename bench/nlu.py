@@ -24,6 +24,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import httpx
@@ -135,15 +136,11 @@ def main() -> None:
         if scores is None:
             continue
         misses = workdir / f"{name}-misses.txt"
-        misses.write_text("".join(
-            f"[{group}] {case.text!r}: expected {case.expected or '-'}, got {outcome}\n"
-            for group, case, outcome in scores.misses
-        ))
+        misses.write_text(scores.misses_text())
         print(f"set {name}'s misses saved to {misses} (not printed)", file=sys.stderr)
     for path, scores in ((fresh_set.SET_PATH, new), (fresh_set.SET_B_PATH, newer)):
         print(f"\n== fresh set of December 2026 ({path.name}): misses")
-        for group, case, outcome in scores.misses:
-            print(f"  [{group}] {case.text!r}: expected {case.expected or '-'}, got {outcome}")
+        print(textwrap.indent(scores.misses_text(), "  "), end="")
 
     latencies = [p.milliseconds for p in parsed]
     print(

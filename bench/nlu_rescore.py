@@ -59,8 +59,7 @@ def main() -> None:
         if name in ("c", "d", "e"):
             beside = args.with_e if name == "e" else args.parses
             misses = beside.with_name(f"{name}-misses-rescored.txt")
-            text = "".join(f"[{group}] {case.text!r}: expected {case.expected or '-'}, got "
-                           f"{outcome}\n" for group, case, outcome in scores.misses)
+            text = scores.misses_text()
             misses.write_text(text)
             if args.show_c and name == "c":
                 print(text)

@@ -88,6 +88,13 @@ class FreshScores:
                 f"{prefix}_complaints_right={self.complaints_right:.3f} "
                 f"{prefix}_top1={self.top1:.3f} {prefix}_offered={self.offered:.3f}")
 
+    def misses_text(self) -> str:
+        """One line per miss, as the benches write them to their misses files."""
+        return "".join(
+            f"[{group}] {case.text!r}: expected {case.expected or '-'}, got {outcome}\n"
+            for group, case, outcome in self.misses
+        )
+
 
 def _outcome(parse: dict, kb: KnowledgeBase) -> tuple[str | None, tuple[str, ...]]:
     """(entry answered or None, entries offered)."""

@@ -184,3 +184,22 @@ def test_the_sixth_and_seventh_sets_are_no_near_copy_of_any_phrasing_or_earlier_
         if any(len(grams & t) / len(grams | t) >= 0.5 for t in (*seen, *mine[:i]))
     ]
     assert not near
+
+
+def test_misses_are_written_one_line_each_with_what_was_expected() -> None:
+    scores = fresh_set.FreshScores(
+        oos_declined=1.0,
+        noise_declined=1.0,
+        numbers_wrong=0,
+        complaints_right=1.0,
+        top1=1.0,
+        offered=1.0,
+        misses=[
+            ("numbers", Case("13800138000", None), "answered cbec_single_item"),
+            ("in_scope", Case("卡锁了", "card_locked_legal"), "not sure"),
+        ],
+    )
+    assert scores.misses_text() == (
+        "[numbers] '13800138000': expected -, got answered cbec_single_item\n"
+        "[in_scope] '卡锁了': expected card_locked_legal, got not sure\n"
+    )
