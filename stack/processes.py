@@ -122,9 +122,14 @@ def rasa_command(ports: Ports, model: Path, rasa_token: str) -> list[str]:
         "--port",
         str(ports.rasa),
         "--enable-api",
-        "--auth-token",
-        rasa_token,
+        auth_token_option(rasa_token),
     ]
+
+
+def auth_token_option(token: str) -> str:
+    """One argument, not two: argparse reads a value after a space as an option when it begins
+    with "-", and a random url-safe token does so once in 64 (Rasa then exits with status 2)."""
+    return f"--auth-token={token}"
 
 
 def actions_command(ports: Ports) -> list[str]:

@@ -45,7 +45,7 @@ from actions.faq.knowledge import KnowledgeBase, load
 from actions.faq.understanding import ANSWER_THRESHOLD, Answer, understand
 from stack import model
 from stack.paths import MODELS, RASA_BIN, ROOT
-from stack.processes import RASA_QUIET
+from stack.processes import RASA_QUIET, auth_token_option
 
 # How much lower than the published model's a candidate's top-1 or out-of-scope rejection may
 # be (absolute, on the held-out and fresh questions together: about 740 questions, so 0.02 is
@@ -96,7 +96,7 @@ class _Rasa:
         self.token = secrets.token_urlsafe(24)
         command = [str(RASA_BIN), "run", "--enable-api", "--model", str(first_model)]
         command += ["--interface", "127.0.0.1", "--port", str(self.port)]
-        command += ["--auth-token", self.token]
+        command.append(auth_token_option(self.token))
         with log.open("wb") as out:
             self._process = subprocess.Popen(
                 command,

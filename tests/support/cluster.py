@@ -146,7 +146,7 @@ def running_cluster(**overrides: str) -> Iterator[Cluster]:
     try:
         result = _cluster_command("up", env)
         assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n" + "\n".join(
-            f"--- {n}\n{cluster.log(n)}" for n in ("supervisord", "service-0")
+            f"--- {n}\n{cluster.log(n)}" for n in ("supervisord", "service-0", "rasa-0")
         )
         yield cluster
     finally:

@@ -1,5 +1,6 @@
 """The launcher's decisions: when to retrain, where Redis is, how Python 3.10 is found."""
 
+import argparse
 import ast
 import os
 import shutil
@@ -123,6 +124,15 @@ def test_rasa_keeps_a_conversation_lock_just_past_the_hubs_turn_timeout() -> Non
     env = processes.environment("redis://127.0.0.1:6380/0", processes.Ports(), "t", "sqlite://", 10)
     assert env["TICKET_LOCK_LIFETIME"] == "12"
     assert processes.rasa_lock_lifetime_s(0.5) == 3
+
+
+def test_a_rasa_token_beginning_with_a_dash_is_still_the_tokens_value(tmp_path: Path) -> None:
+    # Rasa's CLI is argparse: "--auth-token -x..." made it exit with status 2 (one token in 64).
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--auth-token")
+    command = processes.rasa_command(processes.Ports(), tmp_path / "m.tar.gz", "-tok_en")
+    options, _ = parser.parse_known_args(command[2:])
+    assert options.auth_token == "-tok_en"
 
 
 def test_every_module_the_nlu_components_import_names_the_model() -> None:
