@@ -21,7 +21,7 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc vendor bench bench-nlu bench-nlu-latency bench-oos-boundary bench-queue bench-records bench-connections bench-cards bench-load bench-reports bench-inbox bench-publish bench-cluster \
+.PHONY: run test lint bot-data validate model rasa-test pytest browser pcsc vendor bench bench-nlu bench-nlu-latency bench-oos-boundary bench-queue bench-records bench-connections bench-cards bench-load bench-reports bench-inbox bench-publish bench-transcripts bench-cluster \
 	test-faults cluster cluster-stop
 
 run: $(APP_STAMP) $(RASA_STAMP) $(VENDOR_STAMP)
@@ -84,6 +84,7 @@ bench: model
 	$(VENV)/bin/python -m bench.card_signatures
 	$(VENV)/bin/python -m bench.reports
 	$(VENV)/bin/python -m bench.inbox
+	$(VENV)/bin/python -m bench.transcript_appends
 
 # The reports page's queries on a PostgreSQL of its own: 1,000,000 transcript lines and 100,000
 # sessions, p99 per chart beside a plain indexed count (docs/performance.md).
@@ -122,6 +123,10 @@ test-faults: model
 bench-cluster: model
 	stack/ensure-cluster
 	$(VENV)/bin/python -m bench.chat --cluster
+
+# A transcript append's CPU on PostgreSQL: psycopg's own pool beside SQLAlchemy's async engine.
+bench-transcripts: $(APP_STAMP)
+	$(VENV)/bin/python -m bench.transcript_appends
 
 bench-load: model
 	$(VENV)/bin/python -m bench.load

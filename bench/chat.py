@@ -160,7 +160,12 @@ async def measure(args: argparse.Namespace, plan: dict[int, int]) -> dict[tuple[
                 results.setdefault((mode, users), []).append(sample)
                 print(
                     f"  round {r} users={users} {mode:<6} turns_per_s={sample.turns_per_s:6.1f} "
-                    f"p99_ms={sample.percentile(0.99):7.1f}",
+                    f"p99_ms={sample.percentile(0.99):7.1f}"
+                    + (
+                        f" rasa_cores={account.cores('rasa', sample.seconds)}"
+                        if args.cpu_programs
+                        else ""
+                    ),
                     flush=True,
                 )
     merged = {key: merge(samples) for key, samples in results.items()}

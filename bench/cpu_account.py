@@ -44,9 +44,9 @@ def group_of(program: str) -> str:
     return program.split("-")[0]
 
 
-def snapshot(programs: Mapping[str, int]) -> dict[str, float]:
-    """CPU seconds so far of each group of `programs` (name: pid; 0 when not running), and of
-    this process under BENCH."""
+def program_seconds(programs: Mapping[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each of `programs` (name: pid; 0 when not running), and of this
+    process under BENCH."""
     stats = _stats()
     children: dict[int, list[int]] = {}
     for pid, (parent, _) in stats.items():
@@ -59,7 +59,7 @@ def snapshot(programs: Mapping[str, int]) -> dict[str, float]:
             if pid in stats:
                 total += stats[pid][1]
                 tree.extend(children.get(pid, ()))
-        seconds[group_of(name)] = seconds.get(group_of(name), 0.0) + total
+        seconds[name] = total
     return seconds
 
 
@@ -71,15 +71,24 @@ class CpuAccount:
         self.seconds: dict[str, float] = {}
         self.turns = 0
         self._start: dict[str, float] = {}
+        # The last interval's CPU seconds per program: whether both Rasa servers were busy.
+        self.last: dict[str, float] = {}
 
     def start(self) -> None:
-        self._start = snapshot(self._programs())
+        self._start = program_seconds(self._programs())
 
     def stop(self, turns: int) -> None:
-        end = snapshot(self._programs())
-        for group, spent in end.items():
-            self.seconds[group] = self.seconds.get(group, 0.0) + spent - self._start.get(group, 0.0)
+        end = program_seconds(self._programs())
+        self.last = {name: spent - self._start.get(name, 0.0) for name, spent in end.items()}
+        for name, spent in self.last.items():
+            group = group_of(name)
+            self.seconds[group] = self.seconds.get(group, 0.0) + spent
         self.turns += turns
+
+    def cores(self, group: str, seconds: float) -> str:
+        """The last interval's cores used by each program of `group`, e.g. "0.71,0.68"."""
+        last = sorted(self.last.items())
+        return ",".join(f"{spent / seconds:.2f}" for name, spent in last if group_of(name) == group)
 
     def line(self) -> str:
         """CPU ms a turn per group, the largest first, and their total."""

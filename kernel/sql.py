@@ -29,6 +29,16 @@ POSTGRES_POOL_SIZE = 20
 POSTGRES_OVERFLOW = 10
 
 
+def postgres_connect_args(timeout_s: float | None) -> dict[str, Any]:
+    """psycopg's connection arguments that bound connecting and each statement by `timeout_s`."""
+    if timeout_s is None:
+        return {}
+    return {
+        "connect_timeout": max(1, math.ceil(timeout_s)),
+        "options": f"-c statement_timeout={int(timeout_s * 1000)}",
+    }
+
+
 def create_engine(url: str, timeout_s: float | None = None) -> AsyncEngine:
     """The engine for `url`; with `timeout_s`, a PostgreSQL that does not answer (down, its
     connections blocked, a statement stuck) fails within that long instead of hanging a turn:
@@ -38,10 +48,7 @@ def create_engine(url: str, timeout_s: float | None = None) -> AsyncEngine:
         options.update(pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_OVERFLOW)
         if timeout_s is not None:
             options["pool_timeout"] = timeout_s
-            options["connect_args"] = {
-                "connect_timeout": max(1, math.ceil(timeout_s)),
-                "options": f"-c statement_timeout={int(timeout_s * 1000)}",
-            }
+            options["connect_args"] = postgres_connect_args(timeout_s)
     engine = create_async_engine(url, pool_pre_ping=True, **options)
     if engine.dialect.name == "sqlite":
         # WAL lets the service read history while another connection writes; with WAL,

@@ -99,7 +99,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     bus = Bus(redis_client)
     await bus.start()
     chats = ChatStore(sessions)
-    transcripts = TranscriptStore(sessions)
+    transcripts = TranscriptStore(sessions, settings.sql_timeout_s)
     identity_store = IdentityStore(redis_client, sessions)
 
     async def who_is(conversation_id: str) -> Identity | None:
@@ -249,6 +249,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         await bus.stop()
         await rasa.aclose()
         await redis_client.aclose()
+        await transcripts.close()
         await engine.dispose()
 
 

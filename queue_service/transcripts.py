@@ -4,7 +4,8 @@ Channels replay it (a web chat page reload shows the whole conversation) and, la
 supervisors read it. Writing is on the hot path of every turn (twice: the user's line, then the
 replies), so an append is one INSERT of all its lines in autocommit: atomic by itself, and one
 round trip to the database where a transaction takes three (BEGIN, INSERT, COMMIT), each a
-system call on both sides and a wake-up of the database's process (docs/performance.md).
+system call on both sides and a wake-up of the database's process (docs/performance.md); on
+PostgreSQL it runs on psycopg's own pool (queue_service/transcript_appends.py).
 Personal numbers are masked before they are written, wherever a line carries them: the bot saw
 the message as typed, nobody reading the transcript needs them.
 """
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from kernel.messages import Button, OutboundMessage, Role, StoredMessage
 from kernel.privacy import mask_personal_numbers
 from queue_service.db import TranscriptMessage, as_utc
+from queue_service.transcript_appends import PostgresAppends
 
 
 def _masked_strings(value: Any) -> Any:
@@ -74,9 +76,23 @@ def _stored(row: TranscriptMessage) -> StoredMessage:
 
 
 class TranscriptStore:
-    def __init__(self, sessions: async_sessionmaker) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker, timeout_s: float | None = None, *, own_pool: bool = True
+    ) -> None:
+        """`own_pool=False` keeps appends on SQLAlchemy on PostgreSQL too: the benchmark's
+        baseline (bench/transcript_appends.py)."""
         self._sessions = sessions
-        self._autocommit = sessions.kw["bind"].execution_options(isolation_level="AUTOCOMMIT")
+        engine = sessions.kw["bind"]
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._postgres = (
+            PostgresAppends(engine, TranscriptMessage.__tablename__, timeout_s)
+            if own_pool and engine.dialect.name == "postgresql"
+            else None
+        )
+
+    async def close(self) -> None:
+        if self._postgres is not None:
+            await self._postgres.close()
 
     async def append(
         self, conversation_id: str, messages: Sequence[OutboundMessage]
@@ -94,11 +110,14 @@ class TranscriptStore:
         ]
         if not rows:
             return []
-        statement = insert(TranscriptMessage).returning(
-            TranscriptMessage.id, sort_by_parameter_order=True
-        )
-        async with self._autocommit.connect() as connection:
-            ids = (await connection.execute(statement, rows)).scalars().all()
+        if self._postgres is not None:
+            ids = await self._postgres.insert(rows)
+        else:
+            statement = insert(TranscriptMessage).returning(
+                TranscriptMessage.id, sort_by_parameter_order=True
+            )
+            async with self._autocommit.connect() as connection:
+                ids = (await connection.execute(statement, rows)).scalars().all()
         return [
             StoredMessage(
                 id=row_id,

@@ -2,20 +2,27 @@
 
 import asyncio
 import json
+import time
 
+import psycopg
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, make_url, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from kernel.messages import Button, OutboundMessage, Role
 from kernel.sql import POSTGRES_POOL_SIZE
 from queue_service import db
+from queue_service.transcript_appends import APPLICATION_NAME
 from queue_service.transcripts import TranscriptStore
+from tests.support.servers import free_port
 
 
 @pytest.fixture
 async def store(database_url: str):
     engine = db.create_engine(database_url)
-    yield TranscriptStore(db.session_factory(engine))
+    store = TranscriptStore(db.session_factory(engine))
+    yield store
+    await store.close()
     await engine.dispose()
 
 
@@ -111,41 +118,111 @@ def test_upgrade_is_idempotent(database_url: str) -> None:
     db.upgrade(database_url)  # already at head: must not fail or duplicate anything
 
 
+async def _append_backends(postgres_url: str) -> set[int]:
+    """The server processes of the transcript appends' connections (pg_stat_activity)."""
+    conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as connection:
+        cursor = await connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (APPLICATION_NAME,)
+        )
+        return {pid for (pid,) in await cursor.fetchall()}
+
+
 async def test_bursts_of_writes_reuse_the_pools_connections(postgres_url: str) -> None:
     # 128 users answered at once: each burst of transcript writes must not open (and close
     # again) connections beyond the pool, a backend process forked each time.
     engine = db.create_engine(postgres_url, timeout_s=5.0)
-    opened = []
-    event.listen(engine.sync_engine, "connect", lambda *_: opened.append(1))
-    store = TranscriptStore(db.session_factory(engine))
+    store = TranscriptStore(db.session_factory(engine), timeout_s=5.0)
+    seen: set[int] = set()
     try:
         for burst in range(4):
             lines = [OutboundMessage(role=Role.USER, text=f"第{burst}轮") for _ in range(20)]
             writes = [store.append(f"webchat:pool-{n}", [line]) for n, line in enumerate(lines)]
             assert len(await asyncio.gather(*writes)) == 20
+            seen |= await _append_backends(postgres_url)
     finally:
+        await store.close()
         await engine.dispose()
-    assert 0 < len(opened) <= POSTGRES_POOL_SIZE
+    assert 0 < len(seen) <= POSTGRES_POOL_SIZE
+    for _ in range(50):  # closed with the store (a backend exits just after its client)
+        if not seen & await _append_backends(postgres_url):
+            break
+        await asyncio.sleep(0.1)
+    assert not seen & await _append_backends(postgres_url)
 
 
 async def test_an_append_is_one_statement_outside_a_transaction(postgres_url: str) -> None:
     # Every turn appends twice: each append is one INSERT of all its lines in autocommit (one
-    # round trip), not BEGIN, INSERT, COMMIT; the lines come back in order with their ids.
+    # round trip), on psycopg's own pool (SQLAlchemy's async layer cost ~1 ms of CPU an
+    # append); the lines come back in order with their ids, visible to others at once.
     engine = db.create_engine(postgres_url)
-    executed: list[tuple[str, bool]] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany) -> None:
-        executed.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    executed: list[str] = []
+    event.listen(
+        engine.sync_engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *_: executed.append(statement.split()[0]),
+    )
     store = TranscriptStore(db.session_factory(engine))
     try:
-        lines = [OutboundMessage(role=Role.USER, text=f"第{n}句") for n in range(3)]
+        lines = [OutboundMessage(role=Role.USER, text=f"第{n}句") for n in range(12)]
         stored = await store.append("webchat:one-statement", lines)
-        history = await store.history("webchat:one-statement", limit=10)
+        assert executed == []  # not through SQLAlchemy's pool
+        conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+        async with await psycopg.AsyncConnection.connect(conninfo) as other:
+            cursor = await other.execute(
+                "SELECT id, text FROM transcript_messages WHERE conversation_id = %s ORDER BY id",
+                ("webchat:one-statement",),
+            )
+            committed = await cursor.fetchall()
     finally:
+        await store.close()
         await engine.dispose()
-    assert executed[0] == ("INSERT", True) and len(executed) == 2  # then history's SELECT
-    assert [m.text for m in stored] == ["第0句", "第1句", "第2句"]
-    assert [(m.id, m.text) for m in history] == [(m.id, m.text) for m in stored]
-    assert stored[0].id < stored[1].id < stored[2].id
+    assert [m.text for m in stored] == [f"第{n}句" for n in range(12)]
+    assert committed == [(m.id, m.text) for m in stored]
+
+
+async def test_a_database_that_is_down_fails_the_append_as_sqlalchemy_would(
+    postgres_url: str,
+) -> None:
+    # Callers (the hub's outbox, the desk, the console) catch SQLAlchemyError: the psycopg path
+    # must fail the same way, within the configured timeout, and not hang a turn.
+    down = make_url(postgres_url).set(host="127.0.0.1", port=free_port())
+    engine = db.create_engine(down.render_as_string(hide_password=False), timeout_s=1.0)
+    store = TranscriptStore(db.session_factory(engine), timeout_s=1.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(SQLAlchemyError):
+            await store.append("webchat:down", [OutboundMessage(role=Role.USER, text="在吗")])
+    finally:
+        await store.close()
+        await engine.dispose()
+    assert time.monotonic() - started < 5
+
+
+async def test_connections_the_database_dropped_cost_one_append_at_most(postgres_url: str) -> None:
+    # A PostgreSQL restart (or an administrator's pg_terminate_backend) breaks every idle
+    # connection of the append pool: the next append may fail (the outbox keeps its lines), the
+    # one after must not, however many broken connections the pool held.
+    engine = db.create_engine(postgres_url, timeout_s=5.0)
+    store = TranscriptStore(db.session_factory(engine), timeout_s=5.0)
+    line = [OutboundMessage(role=Role.USER, text="断线重连")]
+    try:
+        await asyncio.gather(*(store.append(f"webchat:drop-{n}", line) for n in range(8)))
+        backends = await _append_backends(postgres_url)
+        conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+        async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as admin:
+            for pid in backends:
+                await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        failures = 0
+        for _ in range(3):
+            try:
+                await store.append("webchat:drop-after", line)
+            except SQLAlchemyError:
+                failures += 1
+        history = await store.history("webchat:drop-after", limit=10)
+    finally:
+        await store.close()
+        await engine.dispose()
+    assert len(backends) >= 2
+    assert failures <= 1
+    assert len(history) == 3 - failures
