@@ -4,7 +4,7 @@ A turn appends twice (the user's line, then the replies), so the CPU of an appen
 a turn by every service instance, on cores the Rasa servers need (issue 21). Both paths run the
 same INSERT … RETURNING in autocommit through `TranscriptStore.append` (masking and rows
 included) against one PostgreSQL of the benchmark's own, in alternating rounds in one run;
-`own_pool=False` is the path every append took before. CPU is this process's own
+`pooled_appends=False` is the path every append took before. CPU is this process's own
 (time.process_time), per append, at 32 appends in flight.
 
     python -m bench.transcript_appends [--rounds 4] [--appends 1000]
@@ -28,10 +28,10 @@ IN_FLIGHT = 32
 LINE = OutboundMessage(role=Role.USER, text="卡介质密码忘了怎么办，我试了好几次都不对")
 
 
-async def _round(url: str, own_pool: bool, appends: int) -> tuple[float, float]:
+async def _round(url: str, pooled: bool, appends: int) -> tuple[float, float]:
     """CPU and wall milliseconds an append."""
     engine = db.create_engine(url, timeout_s=5.0)
-    store = TranscriptStore(db.session_factory(engine), 5.0, own_pool=own_pool)
+    store = TranscriptStore(db.session_factory(engine), 5.0, pooled_appends=pooled)
     slots = asyncio.Semaphore(IN_FLIGHT)
 
     async def one(n: int) -> None:

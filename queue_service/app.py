@@ -99,7 +99,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     bus = Bus(redis_client)
     await bus.start()
     chats = ChatStore(sessions)
-    transcripts = TranscriptStore(sessions, settings.sql_timeout_s)
+    transcripts = TranscriptStore(sessions, settings.sql_timeout_s, pooled_appends=True)
     identity_store = IdentityStore(redis_client, sessions)
 
     async def who_is(conversation_id: str) -> Identity | None:

@@ -8,6 +8,10 @@ docs/performance.md). On 2 cores every millisecond of a turn outside Rasa is thr
 does not get (issue 21). TranscriptStore still builds and masks the rows and owns the schema;
 this module only runs the INSERT. SQLite keeps SQLAlchemy's path.
 
+Its owner must `close()` it: psycopg_pool's maintenance workers swallow a cancellation, so an
+event loop that ends with the pool still open (an integration test did) can hang in its shutdown.
+Hence the pool is opt-in (`TranscriptStore(pooled_appends=True)`, the service), not the default.
+
 A failure is raised as `AppendFailed`, a SQLAlchemyError, so that every caller handles it as
 before on either path (the hub's outbox, the desk, the console).
 """

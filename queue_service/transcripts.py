@@ -77,16 +77,21 @@ def _stored(row: TranscriptMessage) -> StoredMessage:
 
 class TranscriptStore:
     def __init__(
-        self, sessions: async_sessionmaker, timeout_s: float | None = None, *, own_pool: bool = True
+        self,
+        sessions: async_sessionmaker,
+        timeout_s: float | None = None,
+        *,
+        pooled_appends: bool = False,
     ) -> None:
-        """`own_pool=False` keeps appends on SQLAlchemy on PostgreSQL too: the benchmark's
-        baseline (bench/transcript_appends.py)."""
+        """`pooled_appends`: on PostgreSQL, appends run on a psycopg pool of their own
+        (queue_service/transcript_appends.py), for the service, which appends twice a turn; its
+        owner must `close()` the store. Short-lived users (tools, tests) stay on SQLAlchemy."""
         self._sessions = sessions
         engine = sessions.kw["bind"]
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._postgres = (
             PostgresAppends(engine, TranscriptMessage.__tablename__, timeout_s)
-            if own_pool and engine.dialect.name == "postgresql"
+            if pooled_appends and engine.dialect.name == "postgresql"
             else None
         )
 

@@ -20,7 +20,7 @@ from tests.support.servers import free_port
 @pytest.fixture
 async def store(database_url: str):
     engine = db.create_engine(database_url)
-    store = TranscriptStore(db.session_factory(engine))
+    store = TranscriptStore(db.session_factory(engine), pooled_appends=True)  # as the service
     yield store
     await store.close()
     await engine.dispose()
@@ -132,7 +132,7 @@ async def test_bursts_of_writes_reuse_the_pools_connections(postgres_url: str) -
     # 128 users answered at once: each burst of transcript writes must not open (and close
     # again) connections beyond the pool, a backend process forked each time.
     engine = db.create_engine(postgres_url, timeout_s=5.0)
-    store = TranscriptStore(db.session_factory(engine), timeout_s=5.0)
+    store = TranscriptStore(db.session_factory(engine), timeout_s=5.0, pooled_appends=True)
     seen: set[int] = set()
     try:
         for burst in range(4):
@@ -162,7 +162,7 @@ async def test_an_append_is_one_statement_outside_a_transaction(postgres_url: st
         "before_cursor_execute",
         lambda conn, cursor, statement, *_: executed.append(statement.split()[0]),
     )
-    store = TranscriptStore(db.session_factory(engine))
+    store = TranscriptStore(db.session_factory(engine), pooled_appends=True)
     try:
         lines = [OutboundMessage(role=Role.USER, text=f"第{n}句") for n in range(12)]
         stored = await store.append("webchat:one-statement", lines)
@@ -188,7 +188,7 @@ async def test_a_database_that_is_down_fails_the_append_as_sqlalchemy_would(
     # must fail the same way, within the configured timeout, and not hang a turn.
     down = make_url(postgres_url).set(host="127.0.0.1", port=free_port())
     engine = db.create_engine(down.render_as_string(hide_password=False), timeout_s=1.0)
-    store = TranscriptStore(db.session_factory(engine), timeout_s=1.0)
+    store = TranscriptStore(db.session_factory(engine), timeout_s=1.0, pooled_appends=True)
     started = time.monotonic()
     try:
         with pytest.raises(SQLAlchemyError):
@@ -204,7 +204,7 @@ async def test_connections_the_database_dropped_cost_one_append_at_most(postgres
     # connection of the append pool: the next append may fail (the outbox keeps its lines), the
     # one after must not, however many broken connections the pool held.
     engine = db.create_engine(postgres_url, timeout_s=5.0)
-    store = TranscriptStore(db.session_factory(engine), timeout_s=5.0)
+    store = TranscriptStore(db.session_factory(engine), timeout_s=5.0, pooled_appends=True)
     line = [OutboundMessage(role=Role.USER, text="断线重连")]
     try:
         await asyncio.gather(*(store.append(f"webchat:drop-{n}", line) for n in range(8)))
