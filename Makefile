@@ -146,7 +146,8 @@ bench-nlu-latency: model
 
 # A learned in-scope / out-of-scope boundary, measured leave-one-set-out on the December sets
 # (docs/faq.md, issue 17); OOS_PARSES (saved parses of bench.nlu and bench.fresh_score) adds
-# today's mechanism on the same questions. Not wired into the bot.
+# today's mechanism on the same questions. The bot runs the best of them since round 7
+# (nlu_components/oos_boundary.py, the same code).
 OOS_PARSES ?=
 bench-oos-boundary: $(APP_STAMP) $(RASA_STAMP)
 	$(RASA_VENV)/bin/python -m bench.oos_boundary $(if $(OOS_PARSES),--parses $(OOS_PARSES))

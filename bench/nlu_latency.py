@@ -31,12 +31,15 @@ from stack.processes import RASA_QUIET
 from tests.support.servers import free_port, stop_process, wait_until
 
 EMBEDDING = "nlu_components.sentence_embedding.SentenceEmbeddingFeaturizer"
+# The learned out-of-scope boundary (round 7) scores the embedding: it goes with it.
+BOUNDARY = "nlu_components.oos_boundary.OutOfScopeBoundary"
 
 
 def config_without_embedding(target: Path) -> Path:
-    """config.yml without the embedding featurizer and the selector's dense features."""
+    """config.yml without the embedding featurizer, the boundary that reads it and the
+    selector's dense features."""
     config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
-    pipeline = [c for c in config["pipeline"] if c["name"] != EMBEDDING]
+    pipeline = [c for c in config["pipeline"] if c["name"] not in (EMBEDDING, BOUNDARY)]
     for component in pipeline:
         component.pop("dense_featurizers", None)
         component.pop("dense_weight", None)

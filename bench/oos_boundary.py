@@ -4,8 +4,10 @@ Why: six rounds of hand-written subject terms fitted each tuning set to 1.000 ou
 declined while the next blind set stayed at 0.90-0.92; lists of foreign terms do not close an
 open set of topics. These scorers learn the boundary from examples instead: in scope, the
 entries' trained phrasings and the December sets' in-scope questions; out of scope,
-knowledge/out_of_scope.yml and the sets' out-of-scope questions. Nothing here is wired into the
-bot; it only measures.
+knowledge/out_of_scope.yml (not its `boundary` list: that is the sets' questions again) and
+the sets' out-of-scope questions. The scorers are nlu_components/oos_boundary.py's
+`BoundaryScorer`, the code the bot runs since round 7 (the last candidate, trained on the faq
+phrasings against the out_of_scope ones and the boundary list); this bench only measures them.
 
 The honest figure is leave-one-set-out (bench/oos_examples.py): for each set X of a-f, train
 without X's questions, set the threshold so that at most 1% of the entries' held-out phrasings
@@ -35,20 +37,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from bench import oos_examples
-from bench.oos_examples import Examples, Fold, normalise, share_above, threshold
+from bench.oos_examples import Examples, Fold, share_above, threshold
+from nlu_components.oos_boundary import BoundaryScorer, neighbours
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "var" / "oos-boundary"
-# As the selector weighs the embedding beside L2-normalised character n-grams (config.yml).
-DENSE_WEIGHT = 1.5
-# Neighbours averaged for the nearest-neighbour features.
-K = 5
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
@@ -72,87 +68,27 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     return np.vstack([known[p] for p in prepared]).astype(np.float32)
 
 
-def neighbours(queries: np.ndarray, pool: np.ndarray, self_pool: bool = False) -> np.ndarray:
-    """Nearest-neighbour cosine features against one pool: the closest and the mean of the K
-    closest. A training row is not its own neighbour (`self_pool`), or its features would
-    promise a closeness no new question has."""
-    sims = queries @ pool.T
-    if self_pool:
-        np.fill_diagonal(sims, -1.0)
-    top = -np.partition(-sims, K - 1, axis=1)[:, :K]
-    return np.column_stack([top.max(axis=1), top.mean(axis=1)])
-
-
 @dataclass
-class Scorer:
-    """A candidate: fits on (texts, vectors, labels) and scores P(out of scope) per question."""
-
-    name: str
-    ngrams: bool = False  # character 1-2-grams beside the embedding
-    knn: bool = False  # nearest-neighbour closeness to in-scope and to out-of-scope examples
-    embedding: bool = True  # the 384 numbers themselves
-    # Chosen once on the leave-one-set-out mean among 0.3-100 (10 and above are a plateau:
-    # 0.935-0.940 for e5+ngrams+knn, 0.915 at 1), and kept for every candidate.
-    C: float = 10.0
-
-    def _features(self, texts: Sequence[str], vectors: np.ndarray, training: bool) -> object:
-        parts: list[object] = []
-        if self.embedding:
-            parts.append(DENSE_WEIGHT * vectors)
-        if self.knn:
-            if training:
-                # Rows are the in-scope examples, then the out-of-scope ones: each skips itself.
-                n_in = len(self._in)
-                inside = np.vstack([neighbours(vectors[:n_in], self._in, self_pool=True),
-                                    neighbours(vectors[n_in:], self._in)])
-                outside = np.vstack([neighbours(vectors[:n_in], self._out),
-                                     neighbours(vectors[n_in:], self._out, self_pool=True)])
-            else:
-                inside, outside = neighbours(vectors, self._in), neighbours(vectors, self._out)
-            parts.append(4.0 * np.column_stack([inside, outside, outside - inside]))
-        if self.ngrams:
-            parts.append(self._vectorizer.transform([normalise(t) for t in texts]))
-        if any(sparse.issparse(p) for p in parts):
-            return sparse.hstack([sparse.csr_matrix(p) for p in parts]).tocsr()
-        return np.hstack(parts)
-
-    def fit(self, inside: Sequence[str], outside: Sequence[str],
-            v_in: np.ndarray, v_out: np.ndarray) -> Scorer:
-        self._in, self._out = v_in, v_out
-        texts = [*inside, *outside]
-        if self.ngrams:
-            self._vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2),
-                                               sublinear_tf=True).fit([normalise(t) for t in texts])
-        labels = np.r_[np.zeros(len(inside)), np.ones(len(outside))]
-        features = self._features(texts, np.vstack([v_in, v_out]), training=True)
-        self._model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
-        self._model.fit(features, labels)
-        return self
-
-    def score(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        return self._model.predict_proba(self._features(texts, vectors, training=False))[:, 1]
-
-
-@dataclass
-class KnnMargin(Scorer):
+class KnnMargin(BoundaryScorer):
     """No learning but the threshold: how much closer the question is to an out-of-scope
     example than to an in-scope one. The baseline a learned weighting must beat."""
 
     def fit(self, inside: Sequence[str], outside: Sequence[str],
-            v_in: np.ndarray, v_out: np.ndarray) -> Scorer:
-        self._in, self._out = v_in, v_out
+            v_in: np.ndarray, v_out: np.ndarray) -> BoundaryScorer:
+        self.inside, self.outside = v_in, v_out
         return self
 
     def score(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        return neighbours(vectors, self._out)[:, 1] - neighbours(vectors, self._in)[:, 1]
+        return neighbours(vectors, self.outside)[:, 1] - neighbours(vectors, self.inside)[:, 1]
 
 
-CANDIDATES: list[Callable[[], Scorer]] = [
+# The bot's scorer is the last (nlu_components/oos_boundary.py, all three kinds of features).
+CANDIDATES: list[Callable[[], BoundaryScorer]] = [
     lambda: KnnMargin("knn-margin"),
-    lambda: Scorer("e5-lr"),
-    lambda: Scorer("e5+ngrams-lr", ngrams=True),
-    lambda: Scorer("e5+knn-lr", knn=True),
-    lambda: Scorer("e5+ngrams+knn-lr", ngrams=True, knn=True),
+    lambda: BoundaryScorer("e5-lr", ngrams=False, knn=False),
+    lambda: BoundaryScorer("e5+ngrams-lr", knn=False),
+    lambda: BoundaryScorer("e5+knn-lr", ngrams=False),
+    lambda: BoundaryScorer("e5+ngrams+knn-lr"),
 ]
 
 
@@ -170,7 +106,7 @@ class FoldResult:
     declined_in: tuple[bool, ...]
 
 
-def run_fold(make: Callable[[], Scorer], fold: Fold, fresh: Sequence[str],
+def run_fold(make: Callable[[], BoundaryScorer], fold: Fold, fresh: Sequence[str],
              vectors: dict[str, np.ndarray]) -> FoldResult:
     def v(texts: Sequence[str]) -> np.ndarray:
         return np.vstack([vectors[t] for t in texts])
@@ -197,7 +133,7 @@ def run_fold(make: Callable[[], Scorer], fold: Fold, fresh: Sequence[str],
     )
 
 
-def cpu_per_question(make: Callable[[], Scorer], examples: Examples,
+def cpu_per_question(make: Callable[[], BoundaryScorer], examples: Examples,
                      vectors: dict[str, np.ndarray], questions: Sequence[str]) -> float:
     """Microseconds of CPU to score one question alone, its embedding given (as at parse
     time), with the scorer trained on everything."""

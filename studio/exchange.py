@@ -42,7 +42,7 @@ ENTRY_KEYS = (
     "heldout",
     "fresh",
 )
-OUT_OF_SCOPE_KEYS = ("phrasings", "heldout", "fresh")
+OUT_OF_SCOPE_KEYS = ("phrasings", "heldout", "fresh", "boundary")
 
 
 @dataclass(frozen=True)

@@ -97,11 +97,19 @@ class OutOfScope(_Strict):
     phrasings: tuple[Text, ...] = Field(min_length=MIN_PHRASINGS)
     heldout: tuple[Text, ...] = Field(min_length=MIN_HELDOUT)
     fresh: tuple[Text, ...] = ()
+    # Boundary negatives (round 7): trained by the learned boundary alone
+    # (nlu_components/oos_boundary.py), not as the out_of_scope intent.
+    boundary: tuple[Text, ...] = ()
 
     @model_validator(mode="after")
     def _heldout_is_unseen(self) -> OutOfScope:
-        _check_unseen(self.phrasings, self.heldout, self.fresh)
+        _check_unseen((*self.phrasings, *self.boundary), self.heldout, self.fresh)
         return self
+
+    @property
+    def every(self) -> tuple[str, ...]:
+        """Every list's questions: none may be an entry's phrasing."""
+        return (*self.phrasings, *self.heldout, *self.fresh, *self.boundary)
 
 
 class SubjectCheck(_Strict):
@@ -176,10 +184,7 @@ class KnowledgeBase(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> KnowledgeBase:
-        check_consistency(
-            list(self.entries),
-            (*self.out_of_scope.phrasings, *self.out_of_scope.heldout, *self.out_of_scope.fresh),
-        )
+        check_consistency(list(self.entries), self.out_of_scope.every)
         for entry in self.entries:
             for phrasing in (*entry.phrasings, *entry.heldout, *entry.fresh):
                 if self.off_subject(entry, normalise(phrasing)):

@@ -33,6 +33,11 @@ CLOSEST_COUNT = 3
 # the selector put at 1.0; no held-out out-of-scope question got more than 0.80 from it.
 SURE_DESPITE_OUT_OF_SCOPE = 0.95
 
+# The learned boundary's output in the parse (nlu_components/oos_boundary.py, round 7): the
+# question's score and the two thresholds set at training time, read as plain numbers so the
+# action server needs no numpy.
+BOUNDARY = "oos_boundary"
+
 # A follow-up is short and leans on the previous answer: "那操作员卡呢", "操作员卡的呢？".
 FOLLOW_UP_MAX_CHARS = 16
 _FOLLOW_UP_CUES = re.compile(r"^(那|那么|那如果|如果是|还有|换成|要是)|(呢|的话|一样吗|也是吗)$")
@@ -242,6 +247,17 @@ def _ranking(parse: dict[str, Any], kb: KnowledgeBase) -> list[tuple[Entry, floa
     return ranked
 
 
+def boundary(parse: dict[str, Any]) -> tuple[float, float, float] | None:
+    """The learned boundary's (score, clarify, decline), or None for a model without it."""
+    found = parse.get(BOUNDARY)
+    if not isinstance(found, dict):
+        return None
+    try:
+        return float(found["score"]), float(found["clarify"]), float(found["decline"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _mentions(text: str, words: tuple[str, ...]) -> bool:
     return any(normalise(word) in text for word in words)
 
@@ -406,6 +422,18 @@ def understand(
         return Decline()
     if ranking and number_misfits(found, ranking[0][0]):
         return NotSure(tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT]))
+    # The learned boundary (round 7): a question scored beyond what all but 1% of the trained
+    # phrasings score is clarified (猜你想问, one click from its entry if it was ours), beyond
+    # 0.2% declined, unless the selector is all but certain. Number-bearing questions keep
+    # their own band (NUMBER_ANSWER_THRESHOLD below).
+    learned = boundary(parse)
+    sure = bool(ranking) and ranking[0][1] >= SURE_DESPITE_OUT_OF_SCOPE
+    if learned is not None and words == folded and not sure:
+        score, clarify, decline = learned
+        if score >= decline:
+            return Decline()
+        if score >= clarify:
+            return NotSure(tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT]))
     if ranking and ranking[0][1] >= threshold:
         entry, confidence = ranking[0]
         top = entry

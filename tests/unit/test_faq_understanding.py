@@ -526,3 +526,93 @@ def test_a_rule_that_reads_the_number_answers_below_the_number_bearing_band() ->
     assert isinstance(decision, Answer) and decision.entry.id == "cbec_limits"
     decision = understand(parse("额度是2万6一年吗", [("cbec_limits", 0.5)]), REAL)
     assert isinstance(decision, Answer) and decision.entry.id == "cbec_limits"
+
+
+# Round 7: the learned boundary (nlu_components/oos_boundary.py) adds its score and two
+# thresholds to the parse; `understand` clarifies above the first and declines above the second
+# unless the selector is all but certain, after every rule and the subject check.
+CLARIFY, DECLINE = 0.6, 0.9
+
+
+def _bounded(text: str, ranking: list[tuple[str, float]], score: float, **kwargs) -> dict:
+    message = parse(text, ranking, **kwargs)
+    message["oos_boundary"] = {"score": score, "clarify": CLARIFY, "decline": DECLINE}
+    return message
+
+
+RANKING = [("card_unlock_legal", 0.8), ("card_unlock_operator", 0.1), ("card_password", 0.05)]
+
+
+def test_a_question_below_the_clarify_threshold_is_answered_as_before() -> None:
+    decision = understand(_bounded("法人卡锁了", RANKING, CLARIFY - 0.01), KB)
+    assert decision == understand(parse("法人卡锁了", RANKING), KB)
+    assert isinstance(decision, Answer) and decision.entry.id == "card_unlock_legal"
+
+
+def test_a_question_past_the_clarify_threshold_is_offered_the_closest_entries() -> None:
+    decision = understand(_bounded("银行卡锁了", RANKING, CLARIFY), KB)
+    assert isinstance(decision, NotSure)
+    assert [e.id for e in decision.closest] == [
+        "card_unlock_legal", "card_unlock_operator", "card_password"]
+
+
+def test_a_question_past_the_decline_threshold_is_declined() -> None:
+    assert isinstance(understand(_bounded("银行卡锁了", RANKING, DECLINE), KB), Decline)
+    assert isinstance(understand(_bounded("银行卡锁了", RANKING, 0.999), KB), Decline)
+
+
+def test_a_low_confidence_question_past_the_decline_threshold_is_declined_not_offered() -> None:
+    ranking = [("card_password", 0.2), ("cbec_tax", 0.1)]
+    assert isinstance(understand(parse("卡怎么弄", ranking), KB), NotSure)
+    assert isinstance(understand(_bounded("卡怎么弄", ranking, 0.95), KB), Decline)
+
+
+def test_a_selector_all_but_certain_of_an_entry_overrules_the_boundary() -> None:
+    ranking = [("card_unlock_legal", SURE_DESPITE_OUT_OF_SCOPE)]
+    decision = understand(_bounded("法人卡锁了", ranking, 0.99), KB)
+    assert decision == Answer(KB.entry("card_unlock_legal"), SURE_DESPITE_OUT_OF_SCOPE)
+    just_below = [("card_unlock_legal", SURE_DESPITE_OUT_OF_SCOPE - 0.01)]
+    assert isinstance(understand(_bounded("法人卡锁了", just_below, 0.99), KB), Decline)
+
+
+@pytest.mark.parametrize(
+    "boundary", [None, {}, {"score": 0.99}, {"score": "x", "clarify": 0.6, "decline": 0.9}]
+)
+def test_a_parse_without_the_boundary_is_understood_as_before(boundary) -> None:
+    """An older model's parse (no `oos_boundary`), or a malformed one, changes nothing."""
+    message = parse("银行卡锁了", RANKING)
+    if boundary is not None:
+        message["oos_boundary"] = boundary
+    assert understand(message, KB) == Answer(KB.entry("card_unlock_legal"), 0.8, also=(
+        KB.entry("card_unlock_operator"), KB.entry("card_password")))
+
+
+def test_a_number_bearing_question_keeps_its_own_band() -> None:
+    """The boundary does not judge number-bearing questions: answered from the band
+    (NUMBER_ANSWER_THRESHOLD), clarified below it, whatever the boundary's score."""
+    text = "2026年3月法人卡锁了怎么办"
+    answered = understand(_bounded(text, RANKING, 0.99), KB)
+    assert isinstance(answered, Answer) and answered.entry.id == "card_unlock_legal"
+    below = [("card_unlock_legal", 0.5), ("card_unlock_operator", 0.1)]
+    assert isinstance(understand(_bounded(text, below, 0.99), KB), NotSure)
+
+
+def test_the_rules_and_the_subject_check_go_first() -> None:
+    """A click, the out-of-scope intent, noise and the subject check decide before the
+    boundary is read."""
+    click = parse("法人卡锁了怎么解锁？", entities=[{"entity": "faq_entry",
+                                                    "value": "card_password"}])
+    click["oos_boundary"] = {"score": 0.99, "clarify": CLARIFY, "decline": DECLINE}
+    assert understand(click, KB) == Answer(KB.entry("card_password"), 1.0, "button")
+    declined = _bounded("明天下雨吗", RANKING, 0.0, intent="out_of_scope")
+    assert isinstance(understand(declined, KB), Decline)
+    noise = understand(_bounded("abc", RANKING, 0.99), KB)
+    assert noise == NotSure(())
+
+
+def test_the_real_thresholds_come_from_the_parse_not_the_code() -> None:
+    message = parse("银行卡锁了", RANKING)
+    message["oos_boundary"] = {"score": 0.5, "clarify": 0.4, "decline": 0.45}
+    assert isinstance(understand(message, KB), Decline)
+    message["oos_boundary"] = {"score": 0.5, "clarify": 0.4, "decline": 0.55}
+    assert isinstance(understand(message, KB), NotSure)

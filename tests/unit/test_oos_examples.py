@@ -99,7 +99,7 @@ def test_today_counts_an_answer_a_clarification_and_a_decline() -> None:
 NEIGHBOURS_PROBE = """
 import json
 import numpy as np
-from bench.oos_boundary import K, neighbours
+from nlu_components.oos_boundary import K, neighbours
 pool = np.eye(K + 1, dtype=np.float32)
 print(json.dumps({
     "self": neighbours(pool, pool, self_pool=True).tolist(),

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from stack import model, processes
+from actions.faq import knowledge
+from stack import bot_data, model, processes
 from stack.paths import ROOT
 
 
@@ -59,6 +60,32 @@ def test_hash_changes_with_training_data_only(tmp_path: Path) -> None:
     with (root / "nlu_components" / "char_ngrams.py").open("a", encoding="utf-8") as f:
         f.write("\n# edited\n")
     assert model.content_hash(root) != edited
+
+
+def test_the_boundary_negatives_name_the_model_and_train_the_boundary_alone(
+    tmp_path: Path,
+) -> None:
+    """knowledge/out_of_scope.yml `boundary` (round 7) is written as the lookup table that only
+    nlu_components/oos_boundary.py reads: a question added there is a new model, and it is no
+    example of the out_of_scope intent (DIET and the selector do not learn it)."""
+    root = _copy_training_tree(tmp_path)
+    original = model.content_hash(root)
+    path = root / "knowledge" / "out_of_scope.yml"
+    text = path.read_text(encoding="utf-8")
+    assert text.rstrip().splitlines()[-1].startswith("  - ")  # the boundary list comes last
+    path.write_text(text + "  - 邻居家的狗半夜一直叫怎么办\n", encoding="utf-8")
+    assert model.content_hash(root) != original
+
+    generated = yaml.safe_load(bot_data.generated_text(knowledge.load(root / "knowledge")))
+    tables = [item for item in generated["nlu"] if "lookup" in item]
+    assert [t["lookup"] for t in tables] == [bot_data.BOUNDARY_TABLE]
+    assert "- 邻居家的狗半夜一直叫怎么办\n" in tables[0]["examples"]
+    intents = "".join(item["examples"] for item in generated["nlu"] if "intent" in item)
+    assert "邻居家的狗半夜一直叫怎么办" not in intents
+    boundary = knowledge.load(root / "knowledge").out_of_scope.boundary
+    assert len(boundary) > 900 and not any(f"- {q}\n" in intents for q in boundary)
+    component = (ROOT / "nlu_components" / "oos_boundary.py").read_text(encoding="utf-8")
+    assert f'BOUNDARY_TABLE = "{bot_data.BOUNDARY_TABLE}"' in component
 
 
 def test_model_path_is_named_by_content() -> None:
