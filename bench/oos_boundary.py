@@ -50,9 +50,9 @@ CACHE = ROOT / "var" / "oos-boundary"
 def embed(texts: Sequence[str]) -> np.ndarray:
     """The selector's e5 embedding of each text (numbers and complaint words masked), cached:
     the bot computes it at parse time already, so a scorer's own cost starts after it."""
-    from nlu_components.sentence_embedding import _query, prepare
+    from nlu_components import sentence_embedding
 
-    prepared = [prepare(t) for t in texts]
+    prepared = [sentence_embedding.prepare(t) for t in texts]
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / "e5.npz"
     known: dict[str, np.ndarray] = {}
@@ -60,10 +60,8 @@ def embed(texts: Sequence[str]) -> np.ndarray:
         stored = np.load(path)
         known = dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
     todo = sorted({p for p in prepared if p not in known})
-    for start in range(0, len(todo), 64):
-        batch = todo[start : start + 64]
-        known.update(zip(batch, _query(batch), strict=True))
     if todo:
+        known.update(zip(todo, sentence_embedding.embed(todo), strict=True))
         np.savez(path, texts=np.array(list(known)), vectors=np.vstack(list(known.values())))
     return np.vstack([known[p] for p in prepared]).astype(np.float32)
 

@@ -14,13 +14,13 @@ questions (and near-duplicates by normalised text) it was neither trained nor ca
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from nlu_components.folding import normalise
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parents[1] / "knowledge"
 # The December sets that may be read (a-f). The seventh (g) is being written blind: never here.
@@ -34,12 +34,6 @@ SET_FILES = {
 }
 # At most this share of in-scope questions (held-out phrasings) may be declined by a scorer.
 MAX_INSCOPE_DECLINED = 0.01
-
-
-def normalise(text: str) -> str:
-    """As `actions.faq.knowledge.normalise`: width, case and punctuation folded."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return re.sub(r"[\s\W_]+", "", folded)
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,13 @@ def fold(text: str) -> str:
     return folded
 
 
+def normalise(text: str) -> str:
+    """Width, case and punctuation folded, nothing else (as `actions.faq.knowledge.normalise`,
+    which the action server keeps for itself): the learned boundary's n-grams and the boundary
+    bench's near-duplicate check."""
+    return _PUNCTUATION.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
 def ngrams(text: str, smallest: int, largest: int) -> list[str]:
     return [
         text[start : start + size]

@@ -28,8 +28,6 @@ import functools
 import json
 import logging
 import math
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,6 +44,8 @@ from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu_components.folding import normalise
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +66,6 @@ def one_blas_thread() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")
-
-
-def normalise(text: str) -> str:
-    """Width, case and punctuation folded (as `actions.faq.knowledge.normalise`)."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return re.sub(r"[\s\W_]+", "", folded)
 
 
 def char_ngrams(text: str) -> list[str]:
@@ -278,7 +272,7 @@ class OutOfScopeBoundary(GraphComponent):
         return np.vstack(rows) if rows else None
 
     def train(self, training_data: TrainingData) -> Resource:
-        from nlu_components.sentence_embedding import BATCH, _query, prepare
+        from nlu_components.sentence_embedding import embed, prepare
 
         def of(intents: Sequence[str]) -> list[Message]:
             return [m for m in training_data.intent_examples
@@ -294,9 +288,7 @@ class OutOfScopeBoundary(GraphComponent):
                     if table.get("name") == BOUNDARY_TABLE for t in table.get("elements") or []]
         texts_out = [m.get(TEXT) for m in outside] + boundary
         if boundary:
-            prepared = [prepare(t) for t in boundary]
-            v_out = np.vstack([v_out, *(_query(prepared[i : i + BATCH])
-                                        for i in range(0, len(prepared), BATCH))])
+            v_out = np.vstack([v_out, embed([prepare(t) for t in boundary])])
         texts_in = [m.get(TEXT) for m in inside]
         one_blas_thread()
         scores = out_of_fold(texts_in, texts_out, v_in, v_out, self._config["folds"],

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import logging
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,13 @@ def _query(texts: list[str]) -> np.ndarray:
     return np.asarray(model.query(texts), dtype=np.float32).reshape(len(texts), -1)
 
 
+def embed(prepared: Sequence[str]) -> np.ndarray:
+    """Embeddings of at least one text already `prepare`d, BATCH at a time: a row each."""
+    return np.vstack(
+        [_query(list(prepared[i : i + BATCH])) for i in range(0, len(prepared), BATCH)]
+    )
+
+
 def prepare(text: str) -> str:
     """What is embedded: the message with numbers and complaint words masked."""
     return strip(mask(unicodedata.normalize("NFKC", text))).strip() or text
@@ -106,11 +114,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     def _featurize(self, messages: list[Message]) -> None:
         todo = [m for m in messages if m.get(TEXT) and m.get(TOKENS_NAMES[TEXT])]
-        texts = [prepare(m.get(TEXT)) for m in todo]
-        vectors = [_query(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
-        if not vectors:
+        if not todo:
             return
-        for message, vector in zip(todo, np.vstack(vectors), strict=True):
+        for message, vector in zip(todo, embed([prepare(m.get(TEXT)) for m in todo]), strict=True):
             tokens = message.get(TOKENS_NAMES[TEXT])
             # One row per token as the pipeline expects; only the sentence row carries meaning.
             sequence = np.zeros((len(tokens), vector.shape[0]), dtype=np.float32)

@@ -118,10 +118,16 @@ def test_upgrade_is_idempotent(database_url: str) -> None:
     db.upgrade(database_url)  # already at head: must not fail or duplicate anything
 
 
+def _libpq(url: str) -> str:
+    """psycopg's own connection string for a SQLAlchemy URL."""
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
 async def _append_backends(postgres_url: str) -> set[int]:
     """The server processes of the transcript appends' connections (pg_stat_activity)."""
-    conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as connection:
+    async with await psycopg.AsyncConnection.connect(
+        _libpq(postgres_url), autocommit=True
+    ) as connection:
         cursor = await connection.execute(
             "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (APPLICATION_NAME,)
         )
@@ -167,8 +173,7 @@ async def test_an_append_is_one_statement_outside_a_transaction(postgres_url: st
         lines = [OutboundMessage(role=Role.USER, text=f"第{n}句") for n in range(12)]
         stored = await store.append("webchat:one-statement", lines)
         assert executed == []  # not through SQLAlchemy's pool
-        conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-        async with await psycopg.AsyncConnection.connect(conninfo) as other:
+        async with await psycopg.AsyncConnection.connect(_libpq(postgres_url)) as other:
             cursor = await other.execute(
                 "SELECT id, text FROM transcript_messages WHERE conversation_id = %s ORDER BY id",
                 ("webchat:one-statement",),
@@ -209,8 +214,9 @@ async def test_connections_the_database_dropped_cost_one_append_at_most(postgres
     try:
         await asyncio.gather(*(store.append(f"webchat:drop-{n}", line) for n in range(8)))
         backends = await _append_backends(postgres_url)
-        conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-        async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as admin:
+        async with await psycopg.AsyncConnection.connect(
+            _libpq(postgres_url), autocommit=True
+        ) as admin:
             for pid in backends:
                 await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         failures = 0
