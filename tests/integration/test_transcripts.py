@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 import time
 
 import psycopg
@@ -187,21 +188,27 @@ async def test_an_append_is_one_statement_outside_a_transaction(postgres_url: st
 
 
 async def test_a_database_that_is_down_fails_the_append_as_sqlalchemy_would(
-    postgres_url: str,
+    postgres_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Callers (the hub's outbox, the desk, the console) catch SQLAlchemyError: the psycopg path
-    # must fail the same way, within the configured timeout, and not hang a turn.
-    down = make_url(postgres_url).set(host="127.0.0.1", port=free_port())
+    # must fail the same way, within the configured timeout, and not hang a turn; neither the
+    # error nor the pool's log lines carry the database password of the URL it was given.
+    password = "append-pool-password-7f3a"
+    down = make_url(postgres_url).set(host="127.0.0.1", port=free_port(), password=password)
     engine = db.create_engine(down.render_as_string(hide_password=False), timeout_s=1.0)
     store = TranscriptStore(db.session_factory(engine), timeout_s=1.0, pooled_appends=True)
     started = time.monotonic()
+    caplog.set_level(logging.DEBUG)
     try:
-        with pytest.raises(SQLAlchemyError):
+        with pytest.raises(SQLAlchemyError) as raised:
             await store.append("webchat:down", [OutboundMessage(role=Role.USER, text="在吗")])
     finally:
         await store.close()
         await engine.dispose()
     assert time.monotonic() - started < 5
+    assert password not in str(raised.value)
+    assert caplog.records  # the pool did log its failed attempts
+    assert password not in caplog.text
 
 
 async def test_connections_the_database_dropped_cost_one_append_at_most(postgres_url: str) -> None:
