@@ -50,7 +50,7 @@ def test_the_third_set_has_what_the_third_round_asks_for_and_nothing_seen() -> N
     assert len(set(texts)) == len(texts)
 
 
-_EARLIER = {**fresh_set.SETS, "f": fresh_set.SET_F_PATH}
+_EARLIER = {**fresh_set.SETS, "f": fresh_set.SET_F_PATH, "g": fresh_set.SET_G_PATH}
 
 
 @pytest.mark.parametrize(
@@ -60,10 +60,11 @@ _EARLIER = {**fresh_set.SETS, "f": fresh_set.SET_F_PATH}
         (fresh_set.SET_E_PATH, ("a", "b", "c", "d"), 1),
         (fresh_set.SET_F_PATH, ("a", "b", "c", "d", "e"), 2),
         (fresh_set.SET_G_PATH, ("a", "b", "c", "d", "e", "f"), 2),
+        (fresh_set.SET_H_PATH, ("a", "b", "c", "d", "e", "f", "g"), 2),
     ],
-    ids=["d", "e", "f", "g"],
+    ids=["d", "e", "f", "g", "h"],
 )
-def test_the_fourth_to_seventh_sets_have_what_the_issue_asks_for_and_nothing_seen(
+def test_the_fourth_to_eighth_sets_have_what_the_issue_asks_for_and_nothing_seen(
     path, earlier, per_entry_count
 ) -> None:
     kb = knowledge.default()
@@ -95,9 +96,19 @@ def test_the_seventh_set_has_the_sizes_its_round_asked_for() -> None:
     assert len(seventh.noise) >= 18 and len(seventh.complaints) >= 18
 
 
+def test_the_eighth_set_has_the_sizes_its_round_asked_for() -> None:
+    """Set h was asked for 160 out-of-scope questions, 60 number-bearing ones (some with no
+    entry to answer them), and 20 each of noise and complaints."""
+    eighth = fresh_set.load(fresh_set.SET_H_PATH)
+    assert len(eighth.out_of_scope) >= 160
+    assert len(eighth.numbers) >= 60
+    assert sum(case.expected is None for case in eighth.numbers) >= 10
+    assert len(eighth.noise) >= 20 and len(eighth.complaints) >= 20
+
+
 def test_the_sets_are_not_training_inputs() -> None:
     trained = [path for _, path in model.training_inputs()]
-    for path in (*fresh_set.SETS.values(), fresh_set.SET_F_PATH, fresh_set.SET_G_PATH):
+    for path in (*fresh_set.SETS.values(), *(_EARLIER[n] for n in "fg"), fresh_set.SET_H_PATH):
         assert path not in trained
 
 
@@ -138,14 +149,20 @@ def _bigrams(text: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "path",
-    [fresh_set.SET_D_PATH, fresh_set.SET_E_PATH, fresh_set.SET_F_PATH, fresh_set.SET_G_PATH],
-    ids=["d", "e", "f", "g"],
+    [
+        fresh_set.SET_D_PATH,
+        fresh_set.SET_E_PATH,
+        fresh_set.SET_F_PATH,
+        fresh_set.SET_G_PATH,
+        fresh_set.SET_H_PATH,
+    ],
+    ids=["d", "e", "f", "g", "h"],
 )
-def test_nothing_trained_is_a_near_copy_of_a_fourth_to_seventh_set_question(path) -> None:
+def test_nothing_trained_is_a_near_copy_of_a_fourth_to_eighth_set_question(path) -> None:
     """No trained phrasing or negative within character-bigram Jaccard 0.5 of one of set d's,
-    e's, f's or g's questions (the check the fourth round's negatives passed; set d is tuned on
-    since the fifth round, by rules and subject terms, never by copying its questions; set e is
-    tuned on in the sixth round; set f in the seventh; set g never)."""
+    e's, f's, g's or h's questions (the check the fourth round's negatives passed; set d is tuned
+    on since the fifth round, by rules and subject terms, never by copying its questions; set e
+    is tuned on in the sixth round; set f in the seventh; set g in the eighth; set h never)."""
     kb = knowledge.default()
     trained = [_bigrams(t) for e in kb.entries for t in e.phrasings]
     trained += [_bigrams(t) for t in kb.out_of_scope.phrasings]
@@ -162,15 +179,16 @@ def test_nothing_trained_is_a_near_copy_of_a_fourth_to_seventh_set_question(path
     [
         (fresh_set.SET_F_PATH, ("a", "b", "c", "d", "e")),
         (fresh_set.SET_G_PATH, ("a", "b", "c", "d", "e", "f")),
+        (fresh_set.SET_H_PATH, ("a", "b", "c", "d", "e", "f", "g")),
     ],
-    ids=["f", "g"],
+    ids=["f", "g", "h"],
 )
-def test_the_sixth_and_seventh_sets_are_no_near_copy_of_any_phrasing_or_earlier_question(
+def test_the_sixth_to_eighth_sets_are_no_near_copy_of_any_phrasing_or_earlier_question(
     path, earlier
 ) -> None:
-    """Sets f and g were checked as written: no question within character-bigram Jaccard 0.5 of
-    a trained, held-out or fresh phrasing, an out-of-scope phrasing, a question of an earlier set
-    (a-e for f, a-f for g), or another question of the same set."""
+    """Sets f, g and h were checked as written: no question within character-bigram Jaccard 0.5
+    of a trained, held-out or fresh phrasing, an out-of-scope phrasing, a question of an earlier
+    set (a-e for f, a-f for g, a-g for h), or another question of the same set."""
     kb = knowledge.default()
     texts = [t for e in kb.entries for t in (*e.phrasings, *e.heldout, *e.fresh)]
     texts += [*kb.out_of_scope.phrasings, *kb.out_of_scope.heldout, *kb.out_of_scope.fresh]
