@@ -41,7 +41,7 @@ from queue_service.rasa_client import RasaClient, RasaUnavailable
 from queue_service.rasa_pool import RasaPool
 from queue_service.transcript_outbox import TranscriptOutbox
 from queue_service.transcripts import TranscriptStore
-from queue_service.turn_ledger import StillRunning, TurnLedger
+from queue_service.turn_ledger import Answered, StillRunning, TurnLedger
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +109,9 @@ class Hub:
         except StillRunning:
             log.warning("message still running elsewhere", extra={"message_id": message_id})
             return await self._append(conversation_id, [not_delivered()])
-        if before is not None:
+        if isinstance(before, Answered):
             return before.lines
-        said = None  # the user's line, if a run of this message died after writing it
-        with contextlib.suppress(RedisError):
-            said = await self._ledger.said(conversation_id, message_id)
+        said = before.said  # the user's line, if a run of this message died after writing it
         renewing = asyncio.create_task(self._keep_claim(conversation_id, message_id))
         try:
             answer = await self._handle(inbound, on_wait, said)

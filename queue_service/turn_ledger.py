@@ -47,9 +47,26 @@ def _loaded(raw: str) -> list[StoredMessage]:
     return [StoredMessage.model_validate(line) for line in json.loads(raw)]
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """This call runs the turn (and must renew, then finish or release it). `said`: the
+    message's user line, if an earlier run that died had written it."""
+
+    said: StoredMessage | None
+
+
 class StillRunning(Exception):
     """The same message is still being processed elsewhere after the whole lease."""
 
+
+# Claims a message in one round trip: {1, its said line or nil} when this call takes it, else
+# {0, what the key holds} ("pending", or the answer's lines).
+_CLAIM = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {1, redis.call('GET', KEYS[2])}
+end
+return {0, redis.call('GET', KEYS[1])}
+"""
 
 # Renews a claim's lease if it is still pending (a finished turn's answer is left alone).
 _RENEW = """
@@ -65,6 +82,7 @@ class TurnLedger:
         self._redis = redis
         self._lease_ms = int(lease_s * 1000)
         self._wait_s = wait_s
+        self._claim = redis.register_script(_CLAIM)
         self._renew = redis.register_script(_RENEW)
 
     @property
@@ -75,15 +93,15 @@ class TurnLedger:
     def _key(conversation_id: str, message_id: str) -> str:
         return f"{PREFIX}{conversation_id}:{message_id}"
 
-    async def claim(self, conversation_id: str, message_id: str) -> Answered | None:
-        """None: this call runs the turn (and must renew, then finish or release it).
-        Answered: it ran before. A turn under way elsewhere is waited for, at most wait_s."""
+    async def claim(self, conversation_id: str, message_id: str) -> Claimed | Answered:
+        """Claimed: this call runs the turn. Answered: it ran before. A turn under way
+        elsewhere is waited for, at most wait_s."""
         key = self._key(conversation_id, message_id)
         deadline = time.monotonic() + self._wait_s
         while True:
-            if await self._redis.set(key, PENDING, nx=True, px=self._lease_ms):
-                return None
-            value = await self._redis.get(key)
+            taken, value = await self._claim(keys=[key, key + SAID], args=[PENDING, self._lease_ms])
+            if taken:
+                return Claimed(_loaded(value)[0] if value is not None else None)
             if value is not None and value != PENDING:
                 return Answered(_loaded(value))
             if time.monotonic() > deadline:
@@ -100,11 +118,6 @@ class TurnLedger:
         """The user's line of this message is in the transcript (kept a day)."""
         key = self._key(conversation_id, message_id) + SAID
         await self._redis.set(key, _dumped([line]), ex=KEEP_ANSWERED_S)
-
-    async def said(self, conversation_id: str, message_id: str) -> StoredMessage | None:
-        """This message's user line, if a run wrote it."""
-        value = await self._redis.get(self._key(conversation_id, message_id) + SAID)
-        return _loaded(value)[0] if value is not None else None
 
     async def finish(
         self, conversation_id: str, message_id: str, answer: list[StoredMessage]

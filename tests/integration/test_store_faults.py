@@ -19,7 +19,7 @@ from queue_service.console import texts as console_texts
 from queue_service.console.canned import CannedStore
 from queue_service.handoff.texts import BOT_UNAVAILABLE_TEXT, NOT_DELIVERED_TEXT
 from queue_service.transcript_outbox import TranscriptOutbox
-from queue_service.turn_ledger import Answered, TurnLedger
+from queue_service.turn_ledger import Answered, Claimed, TurnLedger
 from tests.integration.test_console_api import create_account, log_in
 from tests.support.rasa_standins import closed_port_url, recording_rasa, silent_server
 from tests.support.servers import RedisProcess
@@ -246,7 +246,7 @@ async def test_a_turn_under_way_is_waited_for_and_one_whose_runner_died_runs_aga
     redis_client,
 ) -> None:
     ledger = TurnLedger(redis_client, lease_s=0.5, wait_s=2)
-    assert await ledger.claim("c1", "m1") is None  # this caller runs the turn
+    assert await ledger.claim("c1", "m1") == Claimed(None)  # this caller runs the turn
     waiting = asyncio.create_task(ledger.claim("c1", "m1"))  # the same message, sent again
     await asyncio.sleep(0.1)
     assert not waiting.done()
@@ -254,17 +254,22 @@ async def test_a_turn_under_way_is_waited_for_and_one_whose_runner_died_runs_aga
     await ledger.finish("c1", "m1", answer)
     assert await asyncio.wait_for(waiting, 1) == Answered(answer)
     # A runner that died leaves its claim to expire: the message then runs again.
-    assert await ledger.claim("c1", "m2") is None
+    assert await ledger.claim("c1", "m2") == Claimed(None)
     await asyncio.sleep(0.6)
-    assert await ledger.claim("c1", "m2") is None
+    assert await ledger.claim("c1", "m2") == Claimed(None)
     # A failed turn is released at once.
     await ledger.release("c1", "m2")
-    assert await ledger.claim("c1", "m2") is None
+    assert await ledger.claim("c1", "m2") == Claimed(None)
+    # A run that wrote the user's line and died: the next claim brings that line with it.
+    line = StoredMessage(id=42, conversation_id="c1", role="user", text="问")
+    await ledger.note_said("c1", "m2", line)
+    await ledger.release("c1", "m2")
+    assert await ledger.claim("c1", "m2") == Claimed(line)
 
 
 async def test_a_renewed_claim_outlives_its_lease(redis_client) -> None:
     ledger = TurnLedger(redis_client, lease_s=0.3, wait_s=2)
-    assert await ledger.claim("c2", "m1") is None
+    assert await ledger.claim("c2", "m1") == Claimed(None)
     waiting = asyncio.create_task(ledger.claim("c2", "m1"))
     for _ in range(5):  # a turn waiting in line for 1 s, its runner alive
         await asyncio.sleep(0.2)
