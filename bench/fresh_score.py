@@ -20,8 +20,7 @@ from actions.faq import fresh_set, knowledge
 from bench.nlu import serve
 from tests.support.servers import free_port, stop_process, wait_until
 
-PATHS = {**fresh_set.SETS, "f": fresh_set.SET_F_PATH, "g": fresh_set.SET_G_PATH,
-         "h": fresh_set.SET_H_PATH}
+PATHS = {**fresh_set.ADOPTED, "h": fresh_set.SET_H_PATH}
 
 
 def main() -> None:

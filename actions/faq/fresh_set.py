@@ -45,6 +45,11 @@ SET_G_PATH = EVALUATION_DIR / "fresh_2026_12g.yml"
 SET_H_PATH = EVALUATION_DIR / "fresh_2026_12h.yml"
 # The sets by the prefix of their figures in bench.nlu's line ("a" prints as new_*).
 SETS = {"a": SET_PATH, "b": SET_B_PATH, "c": SET_C_PATH, "d": SET_D_PATH, "e": SET_E_PATH}
+# The sets tuned on (every set before h). Since the eighth round their in-scope questions are
+# trained as their entries' phrasings in knowledge/faq (the ways real users ask, written by
+# hand, 1,231 of 1,254: those naming a Latin word or number no phrasing named, or a look-alike
+# subject, left out); their in-scope figures are a fit from then on, set h's are not.
+ADOPTED = {**SETS, "f": SET_F_PATH, "g": SET_G_PATH}
 
 
 @dataclass(frozen=True)
