@@ -41,6 +41,8 @@ SWEEP = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 
 
 def serve(model_path: Path, port: int, log: Path) -> subprocess.Popen:
+    if not model_path.is_file():  # Rasa would quietly serve the newest model in models/
+        raise FileNotFoundError(f"no model file at {model_path}")
     command = [str(RASA_BIN), "run", "--enable-api", "--model", str(model_path)]
     command += ["--interface", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
