@@ -74,3 +74,36 @@ def test_a_query_runs_on_one_thread_inside_rasa() -> None:
     """CPU time, not wall time: on a busy machine the wall clock says little. With the OpenMP
     runtime shared with scikit-learn on every core, one query took over 250 ms of CPU."""
     assert _probe(["热身"])["cpu_ms"] < 80
+
+
+TRAINING_PROBE = """
+import json, os
+import rasa.engine.recipes.default_recipe  # loads scikit-learn's OpenMP first, as Rasa does
+from nlu_components.sentence_embedding import embed, prepare, training_threads
+texts = [prepare(t) for t in ["卡介质密码忘了怎么办", "报关单怎么打印", "跨境额度还剩多少"] * 30]
+one, two = embed(texts, 1), embed(texts, 2)
+threads = {}
+for value in ("3", "0", "many", ""):
+    os.environ["SWA_TRAINING_THREADS"] = value
+    threads[value] = training_threads()
+print(json.dumps({"same": bool((one == two).all()), "rows": len(two), "threads": threads,
+                  "cores": min(os.cpu_count() or 1, 4)}))
+"""
+
+
+def test_training_embeds_on_several_threads_with_the_same_vectors() -> None:
+    """Training data is embedded on every core (SWA_TRAINING_THREADS), which must not change a
+    single number of the model: the vectors of 1 and 2 threads are identical."""
+    result = subprocess.run(
+        [str(RASA_VENV / "bin" / "python"), "-c", TRAINING_PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"},
+    )
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["same"] and found["rows"] == 90
+    cores = found["cores"]
+    assert found["threads"] == {"3": 3, "0": cores, "many": cores, "": cores}
