@@ -4,9 +4,9 @@ knowledge/evaluation/fresh_2026_12.yml (and fresh_2026_12b.yml, written after th
 been tuned on: the honest measure of the second round; fresh_2026_12c.yml, of the third;
 fresh_2026_12d.yml, of the fourth; fresh_2026_12e.yml, of the fifth; fresh_2026_12f.yml, of
 the sixth; fresh_2026_12g.yml, of the seventh; fresh_2026_12h.yml, of the eighth;
-fresh_2026_12i.yml, of the ninth) hold
-out-of-scope questions in the domain's words, number-bearing questions, noise and complaints,
-and two more in-scope questions per entry (one in sets c, d and e).
+fresh_2026_12i.yml, of the ninth) hold out-of-scope questions in the domain's words,
+number-bearing questions, noise and complaints, and two more in-scope questions per entry (one
+in sets c, d and e).
 It is scored with the same `understand` the bot uses; unlike the held-out and fresh phrasings
 in knowledge/faq it measures what a wrong answer costs, not only top-1: the share of
 out-of-scope questions declined or clarified, number-bearing questions answered by an unrelated

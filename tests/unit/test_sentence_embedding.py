@@ -24,9 +24,10 @@ print(json.dumps({"vectors": vectors.tolist(), "cpu_ms": milliseconds}))
 """
 
 
-def _probe(texts: list[str]) -> dict:
+def _in_rasa(program: str, *args: str) -> dict:
+    """Run `program` in Rasa's environment; what its last line printed, as JSON."""
     result = subprocess.run(
-        [str(RASA_VENV / "bin" / "python"), "-c", PROBE, json.dumps(texts)],
+        [str(RASA_VENV / "bin" / "python"), "-c", program, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -35,6 +36,10 @@ def _probe(texts: list[str]) -> dict:
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"},
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _probe(texts: list[str]) -> dict:
+    return _in_rasa(PROBE, json.dumps(texts))
 
 
 def _embed(texts: list[str]) -> list[list[float]]:
@@ -94,16 +99,7 @@ print(json.dumps({"same": bool((one == two).all()), "rows": len(two), "threads":
 def test_training_embeds_on_several_threads_with_the_same_vectors() -> None:
     """Training data is embedded on every core (SWA_TRAINING_THREADS), which must not change a
     single number of the model: the vectors of 1 and 2 threads are identical."""
-    result = subprocess.run(
-        [str(RASA_VENV / "bin" / "python"), "-c", TRAINING_PROBE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"},
-    )
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    found = _in_rasa(TRAINING_PROBE)
     assert found["same"] and found["rows"] == 90
     cores = found["cores"]
     assert found["threads"] == {"3": 3, "0": cores, "many": cores, "": cores}
