@@ -66,8 +66,9 @@ def test_the_third_set_has_what_the_third_round_asks_for_and_nothing_seen() -> N
     assert len(set(texts)) == len(texts)
 
 
-# The sets before each set: those tuned on, and set h (tuned on in the ninth round).
-_EARLIER = {**fresh_set.ADOPTED, "h": fresh_set.SET_H_PATH}
+# The sets before each set: those tuned on, set h (tuned on in the ninth round) and set i (in the
+# tenth).
+_EARLIER = {**fresh_set.ADOPTED, "h": fresh_set.SET_H_PATH, "i": fresh_set.SET_I_PATH}
 
 
 @pytest.mark.parametrize(
@@ -79,10 +80,11 @@ _EARLIER = {**fresh_set.ADOPTED, "h": fresh_set.SET_H_PATH}
         (fresh_set.SET_G_PATH, ("a", "b", "c", "d", "e", "f"), 2),
         (fresh_set.SET_H_PATH, ("a", "b", "c", "d", "e", "f", "g"), 2),
         (fresh_set.SET_I_PATH, ("a", "b", "c", "d", "e", "f", "g", "h"), 2),
+        (fresh_set.SET_J_PATH, ("a", "b", "c", "d", "e", "f", "g", "h", "i"), 2),
     ],
-    ids=["d", "e", "f", "g", "h", "i"],
+    ids=["d", "e", "f", "g", "h", "i", "j"],
 )
-def test_the_fourth_to_ninth_sets_have_what_the_issue_asks_for_and_nothing_seen(
+def test_the_fourth_to_tenth_sets_have_what_the_issue_asks_for_and_nothing_seen(
     path, earlier, per_entry_count
 ) -> None:
     kb = knowledge.default()
@@ -136,9 +138,25 @@ def test_the_ninth_set_has_the_sizes_its_round_asked_for() -> None:
     assert sum(case.expected is None for case in ninth.complaints) >= 5
 
 
+def test_the_tenth_set_has_the_sizes_its_round_asked_for() -> None:
+    """Set j was asked for 160 out-of-scope questions, 60 number-bearing ones (some with no entry
+    to answer them), 20 each of noise and complaints (some bare), two in-scope per entry."""
+    tenth = fresh_set.load(fresh_set.SET_J_PATH)
+    assert len(tenth.out_of_scope) >= 160
+    assert len(tenth.numbers) >= 60
+    assert sum(case.expected is None for case in tenth.numbers) >= 10
+    assert len(tenth.noise) >= 20 and len(tenth.complaints) >= 20
+    assert sum(case.expected is None for case in tenth.complaints) >= 5
+
+
 def test_the_sets_are_not_training_inputs() -> None:
     trained = [path for _, path in model.training_inputs()]
-    for path in (*fresh_set.ADOPTED.values(), fresh_set.SET_H_PATH, fresh_set.SET_I_PATH):
+    for path in (
+        *fresh_set.ADOPTED.values(),
+        fresh_set.SET_H_PATH,
+        fresh_set.SET_I_PATH,
+        fresh_set.SET_J_PATH,
+    ):
         assert path not in trained
 
 
@@ -186,15 +204,16 @@ def _bigrams(text: str) -> set[str]:
         fresh_set.SET_G_PATH,
         fresh_set.SET_H_PATH,
         fresh_set.SET_I_PATH,
+        fresh_set.SET_J_PATH,
     ],
-    ids=["d", "e", "f", "g", "h", "i"],
+    ids=["d", "e", "f", "g", "h", "i", "j"],
 )
-def test_nothing_trained_is_a_near_copy_of_a_fourth_to_ninth_set_question(path) -> None:
+def test_nothing_trained_is_a_near_copy_of_a_fourth_to_tenth_set_question(path) -> None:
     """No trained phrasing or negative within character-bigram Jaccard 0.5 of one of set d's,
-    e's, f's, g's, h's or i's questions (the check the fourth round's negatives passed; set d is
-    tuned on since the fifth round, by rules and subject terms, never by copying its questions;
-    set e is tuned on in the sixth round; set f in the seventh; set g in the eighth; set h in the
-    ninth; set i never)."""
+    e's, f's, g's, h's, i's or j's questions (the check the fourth round's negatives passed; set d
+    is tuned on since the fifth round, by rules and subject terms, never by copying its
+    questions; set e is tuned on in the sixth round; set f in the seventh; set g in the eighth;
+    set h in the ninth; set i in the tenth; set j never)."""
     kb = knowledge.default()
     trained = [_bigrams(t) for t in _trained(kb)]
     trained += [_bigrams(t) for t in kb.out_of_scope.phrasings]
@@ -213,16 +232,17 @@ def test_nothing_trained_is_a_near_copy_of_a_fourth_to_ninth_set_question(path) 
         (fresh_set.SET_G_PATH, ("a", "b", "c", "d", "e", "f")),
         (fresh_set.SET_H_PATH, ("a", "b", "c", "d", "e", "f", "g")),
         (fresh_set.SET_I_PATH, ("a", "b", "c", "d", "e", "f", "g", "h")),
+        (fresh_set.SET_J_PATH, ("a", "b", "c", "d", "e", "f", "g", "h", "i")),
     ],
-    ids=["f", "g", "h", "i"],
+    ids=["f", "g", "h", "i", "j"],
 )
-def test_the_sixth_to_ninth_sets_are_no_near_copy_of_any_phrasing_or_earlier_question(
+def test_the_sixth_to_tenth_sets_are_no_near_copy_of_any_phrasing_or_earlier_question(
     path, earlier
 ) -> None:
-    """Sets f, g, h and i were checked as written: no question within character-bigram Jaccard
-    0.5 of a trained, held-out or fresh phrasing, an out-of-scope phrasing, a question of an
-    earlier set (a-e for f, a-f for g, a-g for h, a-h for i), or another question of the same
-    set."""
+    """Sets f, g, h, i and j were checked as written: no question within character-bigram
+    Jaccard 0.5 of a trained, held-out or fresh phrasing, an out-of-scope phrasing, a question of
+    an earlier set (a-e for f, a-f for g, a-g for h, a-h for i, a-i for j), or another question
+    of the same set."""
     kb = knowledge.default()
     texts = [*_trained(kb), *(t for e in kb.entries for t in (*e.heldout, *e.fresh))]
     texts += [*kb.out_of_scope.phrasings, *kb.out_of_scope.heldout, *kb.out_of_scope.fresh]
