@@ -41,7 +41,8 @@ ENTRY = "card_initial_password"  # 卡介质初始密码是多少？
 NEW_ANSWER = "【测试】初始密码请以发卡时的密码信封为准（发布测试）。"
 # A question the repository's model is not sure of (it offers 猜你想问) until the maintainer
 # adds it as a phrasing of ENTRY, as from the inbox of unanswered questions.
-NEW_PHRASING = "八个八是什么意思"
+# (Round 8 of issue 17 trained users' questions that made the model sure of "八个八是什么意思".)
+NEW_PHRASING = "八个八到底指的啥"
 
 
 def snapshot(edit=None) -> dict[str, str]:
