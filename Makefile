@@ -56,7 +56,10 @@ rasa-test: model
 	$(RASA_VENV)/bin/rasa test core --e2e --model "$$($(VENV)/bin/python -m stack.model)" \
 		--stories tests/rasa/test_stories.yml --fail-on-prediction-errors --out var/rasa-test-results
 
+# nginx, PostgreSQL and Redis Sentinel installed first: the cluster tests run them, and a unit
+# test checks the generated nginx.conf with nginx itself.
 pytest: model browser pcsc $(VENDOR_STAMP)
+	stack/ensure-cluster
 	$(VENV)/bin/pytest
 
 vendor: $(VENDOR_STAMP)

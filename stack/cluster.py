@@ -48,7 +48,7 @@ import psycopg
 
 from kernel.redis_connect import DEFAULT_MASTER_NAME
 from stack import processes
-from stack.cluster_nginx import FAIL_TIMEOUT_S, nginx_conf
+from stack.cluster_nginx import FAIL_TIMEOUT_S, UPSTREAM_KEEPALIVE_S, nginx_conf
 from stack.cluster_redis import redis_programs, write_redis_configs
 from stack.cluster_settings import (
     GENERATED_SECRETS,
@@ -179,12 +179,15 @@ def _ports(**ports: int) -> processes.Ports:
 
 
 def service_command(settings: ClusterSettings, port: int) -> list[str]:
-    """The developer's command line, on loopback, believing X-Forwarded-* from nginx only."""
+    """The developer's command line, on loopback, believing X-Forwarded-* from nginx only and
+    keeping nginx's idle connections open longer than nginx does (see UPSTREAM_KEEPALIVE_S)."""
     return [
         *processes.service_command(_ports(service=port), host="127.0.0.1"),
         "--proxy-headers",
         "--forwarded-allow-ips",
         settings.proxy_addr,
+        "--timeout-keep-alive",
+        str(UPSTREAM_KEEPALIVE_S + 15),
     ]
 
 

@@ -11,6 +11,12 @@ from stack.cluster_settings import ClusterSettings, Layout, as_root
 # waits this long after an instance is ready before it stops the next.
 FAIL_TIMEOUT_S = 5
 
+# nginx closes an idle connection to an instance after this long; the instance keeps it open
+# longer (stack/cluster.py). Were it the other way round (uvicorn's default is 5 s), an instance
+# could close a connection just as nginx sends a request on it: nginx counts that as the
+# instance failing (max_fails=1) and, while the other instance restarts, answers 502.
+UPSTREAM_KEEPALIVE_S = 60
+
 
 def nginx_conf(settings: ClusterSettings, layout: Layout, max_body_bytes: int) -> str:
     upstreams = "\n".join(
@@ -87,6 +93,7 @@ http {{
         least_conn;
 {upstreams}
         keepalive 32;
+        keepalive_timeout {UPSTREAM_KEEPALIVE_S}s;
     }}
 
     server {{

@@ -197,13 +197,16 @@ async def _transcript_complete(page: Page) -> None:
         assert history[lines[0] + 1]["role"] in ("bot", "system"), history[lines[0] : lines[0] + 2]
 
 
-def _nginx_statuses(cluster: Cluster) -> list[tuple[str, str, int, str]]:
-    """nginx's access log lines that were not 2xx/101 (uri, status, upstream), for the record."""
-    seen = []
+def _nginx_statuses(cluster: Cluster) -> list[tuple[str, str, int, str] | str]:
+    """nginx's access log lines that were not 2xx/101 (uri, status, upstream) and its own error
+    lines (why it gave up on an instance), for the record."""
+    seen: list[tuple[str, str, int, str] | str] = []
     for line in cluster.log("nginx").splitlines():
         try:
             entry = json.loads(line)
         except ValueError:
+            if "[error]" in line or "[warn]" in line:
+                seen.append(line[:300])
             continue
         if entry.get("status", 200) >= 400:
             seen.append((entry["time"][11:19], entry["uri"], entry["status"], entry["upstream"]))

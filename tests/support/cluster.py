@@ -83,7 +83,7 @@ class Cluster:
 
     def log(self, name: str) -> str:
         path = self.layout.log / f"{name}.log"
-        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def wait_restarted(self, program: str, before: int, health_url: str, timeout_s: float) -> None:
         """supervisor has started `program` again (another pid than `before`), and it answers."""

@@ -77,6 +77,11 @@ def test_one_program_per_process_and_every_instance_knows_every_rasa(generated) 
         assert f'SWA_RASA_URLS="{",".join(rasa)}"' in block
         assert f"--forwarded-allow-ips {settings.proxy_addr}" in block
         assert "autorestart=true" in block
+        # An instance never closes an idle connection nginx may be about to reuse.
+        kept = int(block.split("--timeout-keep-alive ", 1)[1].split()[0])
+        nginx = (layout.etc / "nginx.conf").read_text()
+        upstream = nginx.split("upstream swa_service {", 1)[1].split("}", 1)[0]
+        assert kept > int(upstream.split("keepalive_timeout ", 1)[1].split("s;", 1)[0])
 
 
 def test_nginx_balances_the_instances_and_replaces_the_forwarded_headers(generated) -> None:
@@ -146,11 +151,16 @@ def test_one_redis_without_sentinel(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "[program:sentinel" not in conf
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+# Where stack/ensure-cluster (run by `make pytest`) looks for it too: /usr/sbin is not on every
+# user's PATH.
+NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+
+
+@pytest.mark.skipif(NGINX is None, reason="nginx is not installed (stack/ensure-cluster)")
 def test_nginx_accepts_the_generated_config(generated) -> None:
     _, layout = generated
     result = subprocess.run(
-        ["nginx", "-t", "-c", str(layout.etc / "nginx.conf"), "-p", str(layout.nginx_temp)],
+        [NGINX, "-t", "-c", str(layout.etc / "nginx.conf"), "-p", str(layout.nginx_temp)],
         capture_output=True,
         text=True,
     )
