@@ -10,9 +10,9 @@ from tests.faq_fixtures import parse, small_kb
 
 
 def _adopted() -> set[str]:
-    """The in-scope questions of sets a-g, trained as their entries' phrasings since round 8
-    (fresh_set.ADOPTED): the checks below held when each set was written, and still hold for
-    everything else in them."""
+    """The in-scope questions of sets a-g, trained as their entries' phrasings since round 8,
+    and of sets h and i since round 10 (fresh_set.ADOPTED): the checks below held when each set
+    was written, and still hold for everything else in them."""
     return {
         normalise(c.text)
         for path in fresh_set.ADOPTED.values()
@@ -69,9 +69,9 @@ def test_the_third_set_has_what_the_third_round_asks_for_and_nothing_seen() -> N
     assert len(set(texts)) == len(texts)
 
 
-# The sets before each set: those tuned on, set h (tuned on in the ninth round) and set i (in the
-# tenth).
-_EARLIER = {**fresh_set.ADOPTED, "h": fresh_set.SET_H_PATH, "i": fresh_set.SET_I_PATH}
+# The sets before each set: those tuned on (h in the ninth round, i in the tenth) and set j (in
+# the eleventh).
+_EARLIER = {**fresh_set.ADOPTED, "j": fresh_set.SET_J_PATH}
 
 
 @pytest.mark.parametrize(
@@ -84,10 +84,11 @@ _EARLIER = {**fresh_set.ADOPTED, "h": fresh_set.SET_H_PATH, "i": fresh_set.SET_I
         (fresh_set.SET_H_PATH, ("a", "b", "c", "d", "e", "f", "g"), 2),
         (fresh_set.SET_I_PATH, ("a", "b", "c", "d", "e", "f", "g", "h"), 2),
         (fresh_set.SET_J_PATH, ("a", "b", "c", "d", "e", "f", "g", "h", "i"), 2),
+        (fresh_set.SET_K_PATH, ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j"), 2),
     ],
-    ids=["d", "e", "f", "g", "h", "i", "j"],
+    ids=["d", "e", "f", "g", "h", "i", "j", "k"],
 )
-def test_the_fourth_to_tenth_sets_have_what_the_issue_asks_for_and_nothing_seen(
+def test_the_fourth_to_eleventh_sets_have_what_the_issue_asks_for_and_nothing_seen(
     path, earlier, per_entry_count
 ) -> None:
     kb = knowledge.default()
@@ -122,20 +123,27 @@ def test_the_seventh_set_has_the_sizes_its_round_asked_for() -> None:
 
 @pytest.mark.parametrize(
     ("path", "bare_complaints"),
-    [(fresh_set.SET_H_PATH, 0), (fresh_set.SET_I_PATH, 5), (fresh_set.SET_J_PATH, 5)],
-    ids=["h", "i", "j"],
+    [
+        (fresh_set.SET_H_PATH, 0),
+        (fresh_set.SET_I_PATH, 5),
+        (fresh_set.SET_J_PATH, 5),
+        (fresh_set.SET_K_PATH, 5),
+    ],
+    ids=["h", "i", "j", "k"],
 )
-def test_the_eighth_to_tenth_sets_have_the_sizes_their_rounds_asked_for(
+def test_the_eighth_to_eleventh_sets_have_the_sizes_their_rounds_asked_for(
     path, bare_complaints
 ) -> None:
-    """Sets h, i and j were asked for 160 out-of-scope questions, 60 number-bearing ones (at
-    least 10 with no entry to answer them), 20 each of noise and complaints (i and j: at least 5
-    bare)."""
+    """Sets h, i, j and k were asked for 160 out-of-scope questions, 60 number-bearing ones (at
+    least 10 with no entry to answer them), 20 each of noise and complaints (i, j and k: at least
+    5 bare; k: 22 each of noise and complaints)."""
     fresh = fresh_set.load(path)
     assert len(fresh.out_of_scope) >= 160
     assert len(fresh.numbers) >= 60
     assert sum(case.expected is None for case in fresh.numbers) >= 10
     assert len(fresh.noise) >= 20 and len(fresh.complaints) >= 20
+    if path == fresh_set.SET_K_PATH:
+        assert len(fresh.noise) >= 22 and len(fresh.complaints) >= 22
     assert sum(case.expected is None for case in fresh.complaints) >= bare_complaints
 
 
@@ -146,6 +154,7 @@ def test_the_sets_are_not_training_inputs() -> None:
         fresh_set.SET_H_PATH,
         fresh_set.SET_I_PATH,
         fresh_set.SET_J_PATH,
+        fresh_set.SET_K_PATH,
     ):
         assert path not in trained
 
@@ -195,15 +204,16 @@ def _bigrams(text: str) -> set[str]:
         fresh_set.SET_H_PATH,
         fresh_set.SET_I_PATH,
         fresh_set.SET_J_PATH,
+        fresh_set.SET_K_PATH,
     ],
-    ids=["d", "e", "f", "g", "h", "i", "j"],
+    ids=["d", "e", "f", "g", "h", "i", "j", "k"],
 )
-def test_nothing_trained_is_a_near_copy_of_a_fourth_to_tenth_set_question(path) -> None:
+def test_nothing_trained_is_a_near_copy_of_a_fourth_to_eleventh_set_question(path) -> None:
     """No trained phrasing or negative within character-bigram Jaccard 0.5 of one of set d's,
-    e's, f's, g's, h's, i's or j's questions (the check the fourth round's negatives passed; set d
-    is tuned on since the fifth round, by rules and subject terms, never by copying its
+    e's, f's, g's, h's, i's, j's or k's questions (the check the fourth round's negatives passed;
+    set d is tuned on since the fifth round, by rules and subject terms, never by copying its
     questions; set e is tuned on in the sixth round; set f in the seventh; set g in the eighth;
-    set h in the ninth; set i in the tenth; set j never)."""
+    set h in the ninth; set i in the tenth; set j in the eleventh; set k never)."""
     kb = knowledge.default()
     trained = [_bigrams(t) for t in _trained(kb)]
     trained += [_bigrams(t) for t in kb.out_of_scope.phrasings]
@@ -223,16 +233,17 @@ def test_nothing_trained_is_a_near_copy_of_a_fourth_to_tenth_set_question(path) 
         (fresh_set.SET_H_PATH, ("a", "b", "c", "d", "e", "f", "g")),
         (fresh_set.SET_I_PATH, ("a", "b", "c", "d", "e", "f", "g", "h")),
         (fresh_set.SET_J_PATH, ("a", "b", "c", "d", "e", "f", "g", "h", "i")),
+        (fresh_set.SET_K_PATH, ("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")),
     ],
-    ids=["f", "g", "h", "i", "j"],
+    ids=["f", "g", "h", "i", "j", "k"],
 )
-def test_the_sixth_to_tenth_sets_are_no_near_copy_of_any_phrasing_or_earlier_question(
+def test_the_sixth_to_eleventh_sets_are_no_near_copy_of_any_phrasing_or_earlier_question(
     path, earlier
 ) -> None:
-    """Sets f, g, h, i and j were checked as written: no question within character-bigram
+    """Sets f, g, h, i, j and k were checked as written: no question within character-bigram
     Jaccard 0.5 of a trained, held-out or fresh phrasing, an out-of-scope phrasing, a question of
-    an earlier set (a-e for f, a-f for g, a-g for h, a-h for i, a-i for j), or another question
-    of the same set."""
+    an earlier set (a-e for f, a-f for g, a-g for h, a-h for i, a-i for j, a-j for k), or another
+    question of the same set."""
     kb = knowledge.default()
     texts = [*_trained(kb), *(t for e in kb.entries for t in (*e.heldout, *e.fresh))]
     texts += [*kb.out_of_scope.phrasings, *kb.out_of_scope.heldout, *kb.out_of_scope.fresh]
