@@ -20,7 +20,7 @@ from actions.faq import fresh_set, knowledge
 from bench.nlu import serve
 from tests.support.servers import free_port, stop_process, wait_until
 
-PATHS = {**fresh_set.ADOPTED, "j": fresh_set.SET_J_PATH, "k": fresh_set.SET_K_PATH}
+PATHS = {**fresh_set.ADOPTED, "k": fresh_set.SET_K_PATH}
 
 
 def main() -> None:

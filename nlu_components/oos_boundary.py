@@ -272,7 +272,7 @@ class OutOfScopeBoundary(GraphComponent):
         return np.vstack(rows) if rows else None
 
     def train(self, training_data: TrainingData) -> Resource:
-        from nlu_components.sentence_embedding import embed, prepare, training_threads
+        from nlu_components.sentence_embedding import embed_training, prepare
 
         def of(intents: Sequence[str]) -> list[Message]:
             return [m for m in training_data.intent_examples
@@ -288,7 +288,7 @@ class OutOfScopeBoundary(GraphComponent):
                     if table.get("name") == BOUNDARY_TABLE for t in table.get("elements") or []]
         texts_out = [m.get(TEXT) for m in outside] + boundary
         if boundary:
-            v_out = np.vstack([v_out, embed([prepare(t) for t in boundary], training_threads())])
+            v_out = np.vstack([v_out, embed_training([prepare(t) for t in boundary])])
         texts_in = [m.get(TEXT) for m in inside]
         one_blas_thread()
         scores = out_of_fold(texts_in, texts_out, v_in, v_out, self._config["folds"],

