@@ -1,7 +1,7 @@
 """Sentence embeddings of training texts, kept between trainings (var/embedding-cache/).
 
-Why: every training embedded every phrasing and boundary negative again (about 3 of `make
-model`'s 7 minutes on 2 cores with 6,000 phrasings), though a maintainer's change touches a
+Why: every training embedded every phrasing and boundary negative again (about 2 of `make
+model`'s 5½ minutes on 2 cores with 6,000 phrasings), though a maintainer's change touches a
 handful of them. A vector depends only on the prepared text and the bundled model (the same on
 any thread count: tests/unit/test_sentence_embedding.py), so a vector computed once is that
 vector: the trained model is the same to the bit with or without the cache. A fresh machine
@@ -20,6 +20,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -51,7 +52,7 @@ def _read(path: Path) -> dict[str, np.ndarray]:
             keys, vectors = stored["keys"], stored["vectors"]
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
         logger.warning(f"Embedding cache {path} unreadable, ignored: {error}")
         return {}
     return dict(zip(keys.tolist(), vectors, strict=True))

@@ -133,6 +133,9 @@ cache_file().write_bytes(b"not a numpy file")
 asked.clear(); torn = se.embed_training(texts); found["unreadable"] = len(asked)
 found["same_after"] = bool((torn == plain).all())
 found["rewritten"] = cache_file().read_bytes()[:2] == b"PK"
+whole = cache_file().read_bytes()
+cache_file().write_bytes(whole[: len(whole) // 2])
+asked.clear(); se.embed_training(texts); found["truncated"] = len(asked)
 os.environ["SWA_EMBEDDING_CACHE"] = "off"
 asked.clear(); se.embed_training(texts); found["off"] = len(asked)
 found["files"] = sorted(p.name for p in Path(sys.argv[1]).iterdir())
@@ -147,6 +150,6 @@ def test_training_embeds_each_text_once_across_trainings_with_the_same_vectors(t
     found = _in_rasa(CACHE_PROBE, str(tmp_path))
     assert (found["first"], found["again"], found["one_new"]) == (3, 0, 1)
     assert found["same"] and found["same_after"]
-    assert (found["unreadable"], found["rewritten"]) == (3, True)
+    assert (found["unreadable"], found["rewritten"], found["truncated"]) == (3, True, 3)
     assert found["off"] == 3
     assert len(found["files"]) == 1 and found["files"][0].startswith("e5-")
