@@ -82,13 +82,14 @@ def cached(prepared: Sequence[str], compute: Callable[[list[str]], np.ndarray]) 
     if missing:
         text_of = dict(zip(keys, prepared, strict=True))
         computed = compute([text_of[k] for k in missing])
-        fresh = dict(zip(missing, computed, strict=True))
-        mine = {k: known.get(k, fresh.get(k)) for k in keys}
-        everything = {**_read(path), **known, **fresh}
+        known.update(zip(missing, computed, strict=True))
+        # Read again: another training may have written entries since (a merge, not a lock).
+        everything = {**_read(path), **known}
+        if len(everything) > MAX_ENTRIES:
+            everything = {k: known[k] for k in keys}
         try:
-            _write(path, everything if len(everything) <= MAX_ENTRIES else mine)
+            _write(path, everything)
         except OSError as error:
             logger.warning(f"Embedding cache {path} not written: {error}")
-        known.update(fresh)
     logger.info(f"Embedding cache: {len(keys) - len(missing)} of {len(keys)} texts known")
     return np.vstack([known[k] for k in keys])

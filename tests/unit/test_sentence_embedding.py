@@ -136,6 +136,12 @@ found["rewritten"] = cache_file().read_bytes()[:2] == b"PK"
 whole = cache_file().read_bytes()
 cache_file().write_bytes(whole[: len(whole) // 2])
 asked.clear(); se.embed_training(texts); found["truncated"] = len(asked)
+# A planted file whose arrays are pickled objects is never unpickled, only recomputed.
+import numpy as np
+with open(cache_file(), "wb") as planted:
+    np.savez(planted, keys=np.array([object()], dtype=object), vectors=np.zeros((1, 384)))
+asked.clear(); pickled = se.embed_training(texts); found["pickled"] = len(asked)
+found["same_after"] = found["same_after"] and bool((pickled == plain).all())
 os.environ["SWA_EMBEDDING_CACHE"] = "off"
 asked.clear(); se.embed_training(texts); found["off"] = len(asked)
 found["files"] = sorted(p.name for p in Path(sys.argv[1]).iterdir())
@@ -151,5 +157,6 @@ def test_training_embeds_each_text_once_across_trainings_with_the_same_vectors(t
     assert (found["first"], found["again"], found["one_new"]) == (3, 0, 1)
     assert found["same"] and found["same_after"]
     assert (found["unreadable"], found["rewritten"], found["truncated"]) == (3, True, 3)
+    assert found["pickled"] == 3
     assert found["off"] == 3
     assert len(found["files"]) == 1 and found["files"][0].startswith("e5-")
