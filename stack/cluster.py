@@ -41,6 +41,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import httpx
@@ -48,7 +49,7 @@ import psycopg
 
 from kernel.redis_connect import DEFAULT_MASTER_NAME
 from stack import processes
-from stack.cluster_nginx import FAIL_TIMEOUT_S, UPSTREAM_KEEPALIVE_S, nginx_conf
+from stack.cluster_nginx import UPSTREAM_KEEPALIVE_S, nginx_conf, reload_nginx
 from stack.cluster_redis import redis_programs, write_redis_configs
 from stack.cluster_settings import (
     GENERATED_SECRETS,
@@ -70,8 +71,10 @@ __all__ = [
     "Layout",
     "load_environment",
     "read_env_file",
+    "restart_service_instance",
     "supervisorctl",
     "write_configs",
+    "write_nginx_conf",
 ]
 
 READY_TIMEOUT_S = 300
@@ -194,20 +197,26 @@ def service_command(settings: ClusterSettings, port: int) -> list[str]:
 def write_configs(
     settings: ClusterSettings, layout: Layout, model: Path, master: str = DEFAULT_MASTER_NAME
 ) -> None:
-    from queue_service.settings import Settings
-
     for folder in (layout.etc, layout.run, layout.log, layout.redis, layout.nginx_temp):
         folder.mkdir(parents=True, exist_ok=True)
-    max_body = Settings().image_max_bytes + BODY_HEADROOM_BYTES
     link_model(layout, model)
     layout.supervisord_conf.write_text(supervisord_conf(settings, layout, layout.model))
-    (layout.etc / "nginx.conf").write_text(nginx_conf(settings, layout, max_body))
+    write_nginx_conf(settings, layout)
     write_redis_configs(settings, layout, master)
     if as_root():
         # nginx's workers (www-data) buffer bodies here; PostgreSQL (postgres) owns its socket.
         shutil.chown(layout.nginx_temp, "www-data")
         shutil.chown(layout.run, "postgres")
         layout.run.chmod(0o755)
+
+
+def write_nginx_conf(
+    settings: ClusterSettings, layout: Layout, drained: Collection[int] = ()
+) -> None:
+    from queue_service.settings import Settings
+
+    max_body = Settings().image_max_bytes + BODY_HEADROOM_BYTES
+    (layout.etc / "nginx.conf").write_text(nginx_conf(settings, layout, max_body, drained))
 
 
 def link_model(layout: Layout, model: Path) -> None:
@@ -398,10 +407,6 @@ def rolling_restart() -> int:
         (f"rasa:rasa-{j}", f"http://127.0.0.1:{settings.rasa_port(j)}/status")
         for j in range(max(settings.rasa, 1))
     ]
-    steps += [
-        (f"service:service-{i}", f"http://127.0.0.1:{settings.service_port(i)}/readyz")
-        for i in range(settings.services)
-    ]
     token = env["SWA_RASA_TOKEN"]
     for name, url in steps:
         supervisorctl(layout, "restart", name)
@@ -411,12 +416,26 @@ def rolling_restart() -> int:
             READY_TIMEOUT_S,
             name,
         )
-        if name.startswith("service"):
-            # nginx takes the instance back only after its fail timeout: stopping the next one
-            # sooner would leave nginx no instance to send users to (502).
-            time.sleep(FAIL_TIMEOUT_S + 1)
         print(f"restarted {name}", file=sys.stderr)
+    for i in range(settings.services):
+        restart_service_instance(settings, layout, i)
+        print(f"restarted service:service-{i}", file=sys.stderr)
     return 0
+
+
+def restart_service_instance(settings: ClusterSettings, layout: Layout, i: int) -> None:
+    """Restart one service instance without a user noticing: nginx stops sending it anything
+    new first, so no request meets it stopping (refused, or a kept-alive connection closed just
+    as nginx sends on it) and nginx never counts it failed; it is taken back once ready."""
+    write_nginx_conf(settings, layout, drained={i})
+    reload_nginx(layout)
+    try:
+        supervisorctl(layout, "restart", f"service:service-{i}")
+        ready = f"http://127.0.0.1:{settings.service_port(i)}/readyz"
+        wait_for(lambda: httpx.get(ready, timeout=3).is_success, READY_TIMEOUT_S, f"service-{i}")
+    finally:
+        write_nginx_conf(settings, layout)
+        reload_nginx(layout)
 
 
 def migrate_running() -> int:

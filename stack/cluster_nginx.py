@@ -3,13 +3,20 @@ instances (websockets, timeouts, body limits, forwarded headers, per-address soc
 
 from __future__ import annotations
 
+import signal
+import time
+from collections.abc import Collection
+
+import psutil
+
 from stack.cluster_settings import ClusterSettings, Layout, as_root
 
 # An instance that refused a connection is left out this long (nginx's passive health check).
 # While it is out, nginx sends everything to the others; were every other instance down then,
-# nginx would answer 502 "no live upstreams" even though this one is back: a rolling restart
-# waits this long after an instance is ready before it stops the next.
+# nginx would answer 502 "no live upstreams" even though this one is back. A planned restart
+# does not rely on it: the instance is drained first (`drained`, reload_nginx).
 FAIL_TIMEOUT_S = 5
+RELOAD_TIMEOUT_S = 15
 
 # nginx closes an idle connection to an instance after this long; the instance keeps it open
 # longer (stack/cluster.py). Were it the other way round (uvicorn's default is 5 s), an instance
@@ -18,10 +25,16 @@ FAIL_TIMEOUT_S = 5
 UPSTREAM_KEEPALIVE_S = 60
 
 
-def nginx_conf(settings: ClusterSettings, layout: Layout, max_body_bytes: int) -> str:
+def nginx_conf(
+    settings: ClusterSettings,
+    layout: Layout,
+    max_body_bytes: int,
+    drained: Collection[int] = (),
+) -> str:
+    """`drained`: the instances nginx sends nothing new to (`down`), as before a planned restart."""
     upstreams = "\n".join(
         f"        server 127.0.0.1:{settings.service_port(i)} "
-        f"max_fails=1 fail_timeout={FAIL_TIMEOUT_S}s;"
+        f"max_fails=1 fail_timeout={FAIL_TIMEOUT_S}s{' down' if i in drained else ''};"
         for i in range(settings.services)
     )
     temp = layout.nginx_temp
@@ -135,3 +148,35 @@ http {{
     }}
 }}
 """
+
+
+def reload_nginx(layout: Layout) -> None:
+    """Have nginx read its configuration again, and return once it is in effect.
+
+    Why wait for the workers: on SIGHUP nginx starts new workers and asks the old ones to stop
+    taking connections (they finish what they proxy, chat sockets included); a drained instance
+    is only safe to stop once no worker with the old configuration accepts. The new workers also
+    start with no instance counted as failed, so a restarted instance is back at once.
+    """
+    master = psutil.Process(int((layout.run / "nginx.pid").read_text()))
+    before = {worker.pid for worker in master.children()}
+    master.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + RELOAD_TIMEOUT_S
+    while time.monotonic() < deadline:
+        workers = master.children()
+        started = [w for w in workers if w.pid not in before]
+        accepting = [w for w in workers if w.pid in before and not _shutting_down(w)]
+        if started and not accepting:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(
+        f"nginx kept its old configuration for {RELOAD_TIMEOUT_S} s: see its log "
+        f"({layout.log / 'nginx.log'}) and `nginx -t -c {layout.etc / 'nginx.conf'}`"
+    )
+
+
+def _shutting_down(worker: psutil.Process) -> bool:
+    try:
+        return "shutting down" in " ".join(worker.cmdline())
+    except psutil.NoSuchProcess:
+        return True

@@ -156,9 +156,22 @@ def test_one_redis_without_sentinel(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
 
 
+def test_a_drained_instance_is_down_in_nginx_and_only_it(generated) -> None:
+    settings, layout = generated
+    cluster.write_nginx_conf(settings, layout, drained={1})
+    nginx = (layout.etc / "nginx.conf").read_text()
+    upstream = nginx.split("upstream swa_service {", 1)[1].split("}", 1)[0]
+    servers = [line for line in upstream.splitlines() if line.strip().startswith("server ")]
+    assert [line.endswith(" down;") for line in servers] == [False, True, False]
+    cluster.write_nginx_conf(settings, layout)
+    assert " down;" not in (layout.etc / "nginx.conf").read_text()
+
+
 @pytest.mark.skipif(NGINX is None, reason="nginx is not installed (stack/ensure-cluster)")
-def test_nginx_accepts_the_generated_config(generated) -> None:
-    _, layout = generated
+@pytest.mark.parametrize("drained", [set(), {0}], ids=["all", "one drained"])
+def test_nginx_accepts_the_generated_config(generated, drained) -> None:
+    settings, layout = generated
+    cluster.write_nginx_conf(settings, layout, drained)
     result = subprocess.run(
         [NGINX, "-t", "-c", str(layout.etc / "nginx.conf"), "-p", str(layout.nginx_temp)],
         capture_output=True,
