@@ -20,7 +20,7 @@ from actions.faq import fresh_set, knowledge
 from bench.nlu import serve
 from tests.support.servers import free_port, stop_process, wait_until
 
-PATHS = {**fresh_set.ADOPTED, "k": fresh_set.SET_K_PATH, "l": fresh_set.SET_L_PATH}
+PATHS = {**fresh_set.ADOPTED, "l": fresh_set.SET_L_PATH}
 
 
 def main() -> None:

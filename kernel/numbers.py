@@ -21,7 +21,11 @@ APPOINTMENT = "appointment"
 APPLICATION = "application"
 RECORD = "record"  # a record number whose kind the words do not say
 
-_PHONE = re.compile(r"(?<![0-9a-z])(?:1[3-9]\d{9}|400-?\d{3}-?\d{4}|0\d{2,3}-\d{7,8})(?![0-9a-z])")
+# A mobile number may be typed in groups (138 0013 8000, 138-0013-8000).
+_PHONE = re.compile(
+    r"(?<![0-9a-z])(?:1[3-9]\d([ -]?)\d{4}\1\d{4}|400-?\d{3}-?\d{4}|0\d{2,3}-\d{7,8})"
+    r"(?![0-9a-z])"
+)
 _PLATE = re.compile(
     r"[京津冀沪渝晋蒙辽吉黑苏浙皖闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新][a-z][·•・.\-]?[a-z0-9]{5,6}(?![0-9a-z])"
 )
@@ -29,6 +33,11 @@ _PLATE = re.compile(
 # letters and digits, at least 10 long, with at least 6 digits in a row (so words like "ukey",
 # years, 12360 and "5000元" are left alone).
 _RECORD = re.compile(r"(?<![0-9a-z])(?=[0-9a-z]*\d{6})[0-9a-z]{10,30}(?![0-9a-z])")
+# A record number typed in groups, as it is read out or copied from a printed form ("0201 2026
+# 0100 0456 78"): groups of digits joined by single spaces or hyphens, 12 digits or more in all
+# (dates and amounts have fewer). Its value is the digits alone.
+_GROUPED = re.compile(r"(?<![0-9a-z])(?=(?:\d[ -]?){11,}\d)\d{2,8}(?:[ -]\d{1,8})+(?![0-9a-z])")
+_SEPARATORS = re.compile(r"[ -]")
 # Words just before a number that say what kind of record it is; the nearest wins.
 _CUES = (
     (TAX_BILL, re.compile(r"税单|税费单|缴款书")),
@@ -65,21 +74,24 @@ def find(text: str) -> list[Number]:
     lowered = _lowered(text)
     found: list[tuple[int, Number]] = []
     taken: list[range] = []
-    for pattern, kind in ((_PHONE, PHONE), (_PLATE, PLATE), (_RECORD, None)):
+    for pattern, kind in ((_PHONE, PHONE), (_PLATE, PLATE), (_GROUPED, None), (_RECORD, None)):
         for match in pattern.finditer(lowered):
             span = range(match.start(), match.end())
             if any(span.start < t.stop and t.start < span.stop for t in taken):
                 continue
             taken.append(span)
             named = kind or _kind_before(lowered, match.start())
-            found.append((match.start(), Number(named, match.group().upper())))
+            value = match.group().upper()
+            if pattern is _GROUPED or (kind == PHONE and value.startswith("1")):
+                value = _SEPARATORS.sub("", value)
+            found.append((match.start(), Number(named, value)))
     return [number for _, number in sorted(found, key=lambda pair: pair[0])]
 
 
 def mask(text: str) -> str:
     """`text` without its phone numbers, plates and record numbers (lower-cased)."""
     lowered = _lowered(text)
-    for pattern in (_PHONE, _PLATE, _RECORD):
+    for pattern in (_PHONE, _PLATE, _GROUPED, _RECORD):
         lowered = pattern.sub(" ", lowered)
     return lowered
 

@@ -21,6 +21,11 @@ from tests.faq_fixtures import parse, small_kb
         # as plates are printed, a dot after the city's letter (sixth round)
         ("苏E·8K321 这辆车", numbers.PLATE, "苏E·8K321"),
         ("010220251000000088", numbers.RECORD, "010220251000000088"),
+        # typed in groups, as read out or copied from a printed form (twelfth round)
+        ("报关单号 0201 2026 0100 0456 78 查不到", numbers.DECLARATION, "020120260100045678"),
+        ("税单 0000-2200-0000-0000-25", numbers.TAX_BILL, "000022000000000025"),
+        ("138 0013 8000 这是我的电话", numbers.PHONE, "13800138000"),
+        ("139-1234-5678", numbers.PHONE, "13912345678"),
     ],
 )
 def test_numbers_are_recognised_and_classified(text: str, kind: str, value: str) -> None:
@@ -28,7 +33,17 @@ def test_numbers_are_recognised_and_classified(text: str, kind: str, value: str)
 
 
 @pytest.mark.parametrize(
-    "text", ["12360是什么电话", "单件超过5000元", "2025年的额度", "ukey", "验证码123456"]
+    "text",
+    [
+        "12360是什么电话",
+        "单件超过5000元",
+        "2025年的额度",
+        "ukey",
+        "验证码123456",
+        "2026-12-07 到期",
+        "额度 26 000 元",
+        "1210 9610 有什么区别",
+    ],
 )
 def test_words_years_and_short_numbers_are_not_entities(text: str) -> None:
     assert numbers.find(text) == []
@@ -46,6 +61,8 @@ def test_a_message_that_is_little_more_than_a_number_is_a_lookup() -> None:
     looked = understand(parse("税单000022000000000023详情", ranking), kb)
     assert looked == Lookup(numbers.Number(numbers.TAX_BILL, "000022000000000023"))
     assert isinstance(understand(parse("１３８００１３８０００", ranking), kb), Lookup)
+    grouped = understand(parse("报关单 0102 2025 0000 0000 71", ranking), kb)
+    assert grouped == Lookup(numbers.Number(numbers.DECLARATION, "010220250000000071"))
     long_question = "我的身份证号110101199001011234怎么查一下今年的额度还剩多少"
     assert isinstance(understand(parse(long_question, ranking), kb), Answer)
 
