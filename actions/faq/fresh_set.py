@@ -5,9 +5,9 @@ been tuned on: the honest measure of the second round; fresh_2026_12c.yml, of th
 fresh_2026_12d.yml, of the fourth; fresh_2026_12e.yml, of the fifth; fresh_2026_12f.yml, of
 the sixth; fresh_2026_12g.yml, of the seventh; fresh_2026_12h.yml, of the eighth;
 fresh_2026_12i.yml, of the ninth; fresh_2026_12j.yml, of the tenth; fresh_2026_12k.yml, of the
-eleventh; fresh_2026_12l.yml, of the twelfth) hold out-of-scope questions in the domain's words,
-number-bearing questions, noise and complaints, and two more in-scope questions per entry (one in
-sets c, d and e).
+eleventh; fresh_2026_12l.yml, of the twelfth; fresh_2026_12m.yml, of the thirteenth) hold
+out-of-scope questions in the domain's words, number-bearing questions, noise and complaints, and
+two more in-scope questions per entry (one in sets c, d and e).
 It is scored with the same `understand` the bot uses; unlike the held-out and fresh phrasings
 in knowledge/faq it measures what a wrong answer costs, not only top-1: the share of
 out-of-scope questions declined or clarified, number-bearing questions answered by an unrelated
@@ -57,6 +57,9 @@ SET_K_PATH = EVALUATION_DIR / "fresh_2026_12k.yml"
 # The twelfth set (2026-12-07, twelfth round), written blind while set k was tuned on, two
 # in-scope questions per entry; not in SETS: scored only by bench.fresh_score (--set l).
 SET_L_PATH = EVALUATION_DIR / "fresh_2026_12l.yml"
+# The thirteenth set (2026-12-07, thirteenth round), written blind while set l was tuned on, two
+# in-scope questions per entry; not in SETS: scored only by bench.fresh_score (--set m).
+SET_M_PATH = EVALUATION_DIR / "fresh_2026_12m.yml"
 # The sets by the prefix of their figures in bench.nlu's line ("a" prints as new_*).
 SETS = {"a": SET_PATH, "b": SET_B_PATH, "c": SET_C_PATH, "d": SET_D_PATH, "e": SET_E_PATH}
 # The sets tuned on (every set before l). Since the eighth round their in-scope questions are
