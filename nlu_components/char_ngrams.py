@@ -35,6 +35,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
+from nlu_components.code_fingerprint import OurCode
 from nlu_components.folding import fold, ngrams
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ VOCABULARY_FILE = "vocabulary.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
-class CharNgramFeaturizer(SparseFeaturizer, GraphComponent):
+class CharNgramFeaturizer(OurCode, SparseFeaturizer, GraphComponent):
     """Log-scaled character n-gram counts of the folded message, of a fixed length (scale)."""
 
     @classmethod

@@ -38,6 +38,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu_components.code_fingerprint import OurCode
+
 logger = logging.getLogger(__name__)
 
 WEIGHTS_FILE = "weights.npy"
@@ -52,7 +54,7 @@ RETRIEVAL_INTENTS = "all_retrieval_intents"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class LinearResponseSelector(GraphComponent):
+class LinearResponseSelector(OurCode, GraphComponent):
     """Linear SVM over sparse sentence features, answering one retrieval intent's keys."""
 
     @classmethod

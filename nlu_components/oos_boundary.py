@@ -45,6 +45,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu_components.code_fingerprint import OurCode
 from nlu_components.folding import normalise
 
 logger = logging.getLogger(__name__)
@@ -220,7 +221,7 @@ def out_of_fold(inside: Sequence[str], outside: Sequence[str], v_in: np.ndarray,
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class OutOfScopeBoundary(GraphComponent):
+class OutOfScopeBoundary(OurCode, GraphComponent):
     """Adds `oos_boundary: {score, clarify, decline}` to every parse (see the module doc)."""
 
     @classmethod

@@ -40,6 +40,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from kernel.complaints import strip
 from kernel.numbers import mask
+from nlu_components.code_fingerprint import OurCode
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def prepare(text: str) -> str:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
+class SentenceEmbeddingFeaturizer(OurCode, DenseFeaturizer, GraphComponent):
     """The e5 query embedding of the whole message as its sentence feature."""
 
     @classmethod

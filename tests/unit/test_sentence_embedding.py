@@ -6,9 +6,8 @@ embedding, and a paraphrase lies nearer its question than a look-alike about som
 """
 
 import json
-import subprocess
 
-from stack.paths import RASA_VENV, ROOT
+from tests.support.rasa_env import in_rasa
 
 PROBE = """
 import json, sys, time
@@ -24,22 +23,8 @@ print(json.dumps({"vectors": vectors.tolist(), "cpu_ms": milliseconds}))
 """
 
 
-def _in_rasa(program: str, *args: str) -> dict:
-    """Run `program` in Rasa's environment; what its last line printed, as JSON."""
-    result = subprocess.run(
-        [str(RASA_VENV / "bin" / "python"), "-c", program, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"},
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def _probe(texts: list[str]) -> dict:
-    return _in_rasa(PROBE, json.dumps(texts))
+    return in_rasa(PROBE, json.dumps(texts))
 
 
 def _embed(texts: list[str]) -> list[list[float]]:
@@ -99,7 +84,7 @@ print(json.dumps({"same": bool((one == two).all()), "rows": len(two), "threads":
 def test_training_embeds_on_several_threads_with_the_same_vectors() -> None:
     """Training data is embedded on every core (SWA_TRAINING_THREADS), which must not change a
     single number of the model: the vectors of 1 and 2 threads are identical."""
-    found = _in_rasa(TRAINING_PROBE)
+    found = in_rasa(TRAINING_PROBE)
     assert found["same"] and found["rows"] == 90
     cores = found["cores"]
     assert found["threads"] == {"3": 3, "0": cores, "many": cores, "": cores}
@@ -153,7 +138,7 @@ def test_training_embeds_each_text_once_across_trainings_with_the_same_vectors(t
     """A later training reads what an earlier one embedded (only new texts reach the model), the
     vectors are those the model gives, and a file that cannot be read is recomputed and
     replaced, never a failed training."""
-    found = _in_rasa(CACHE_PROBE, str(tmp_path))
+    found = in_rasa(CACHE_PROBE, str(tmp_path))
     assert (found["first"], found["again"], found["one_new"]) == (3, 0, 1)
     assert found["same"] and found["same_after"]
     assert (found["unreadable"], found["rewritten"], found["truncated"]) == (3, True, 3)
