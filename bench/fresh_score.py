@@ -5,7 +5,7 @@ issue 17) is scored once on the model before the round and once on the model aft
 nothing else; its misses go to a file that is not printed, so that scoring it does not tune on
 it. Run it from the tree whose knowledge base the model was trained on.
 
-    python -m bench.fresh_score --model PATH [--set e|f|g|h|i|j|k|l|m]
+    python -m bench.fresh_score --model PATH [--set e|f|g|h|i|j|k|l|m|n]
     # last line: e_oos_declined=..
 """
 
@@ -21,7 +21,7 @@ from actions.faq import fresh_set, knowledge
 from bench.nlu import serve
 from tests.support.servers import free_port, stop_process, wait_until
 
-PATHS = {**fresh_set.ADOPTED, "l": fresh_set.SET_L_PATH, "m": fresh_set.SET_M_PATH}
+PATHS = {**fresh_set.ADOPTED, "m": fresh_set.SET_M_PATH, "n": fresh_set.SET_N_PATH}
 
 
 def main() -> None:

@@ -16,7 +16,13 @@ _COMPLAINT = re.compile(
     r"太烂了?|真烂|好烂|烂透了?|垃圾网站|垃圾系统|垃圾|什么破系统|破系统|破网站|气死我了|气死了?|"
     r"太差了?|太过分了?|烦死了?|效率太低了?|太坑了?|坑人|差评|我要投诉|投诉|我已经很生气了|很生气|"
     r"太难用了?|难用死了|什么破|破客服|破机器人|破软件|破平台|破app|"
-    r"无语|打一星|一星|差劲|闹心|白问了?|浪费(我的?)?时间|反人类"
+    r"无语|打一星|一星|差劲|闹心|白问了?|浪费(我的?)?时间|反人类|"
+    # Thirteenth round, by kind: futility (asked in vain, answered beside the point), exasperation
+    # and insults, buck-passing. Not "有什么用" alone: "法人卡有什么用" is a question.
+    r"等于白问|问了你?半天|说了半天|答非所问|(?:牛头|驴唇)不对马嘴|一点用[都也]没有|没一点用|有个?屁用|"
+    r"要你何用|(?:客服|机器人|你们?)(?:到底)?有(?:什么|啥)用|"
+    r"真服了|我服了|服了你|心累|无力吐槽|什么鬼|离谱|坑爹|智障|弱智|废物|谁设计的|"
+    r"(?:互相)?踢皮球|(?:互相)?推诿|推来推去|扯皮"
 )
 # Someone in charge asked for: 找/叫/见 + 领导, 经理, 主管…, not "找领导签字" (an approval) nor
 # "主管海关" (the customs office in charge of a company, the FAQ's own words).

@@ -60,14 +60,17 @@ SET_L_PATH = EVALUATION_DIR / "fresh_2026_12l.yml"
 # The thirteenth set (2026-12-07, thirteenth round), written blind while set l was tuned on, two
 # in-scope questions per entry; not in SETS: scored only by bench.fresh_score (--set m).
 SET_M_PATH = EVALUATION_DIR / "fresh_2026_12m.yml"
+# The fourteenth set (2026-12-07, thirteenth round), written blind while set l was tuned on, two
+# in-scope questions per entry; not in SETS: scored only by bench.fresh_score (--set n).
+SET_N_PATH = EVALUATION_DIR / "fresh_2026_12n.yml"
 # The sets by the prefix of their figures in bench.nlu's line ("a" prints as new_*).
 SETS = {"a": SET_PATH, "b": SET_B_PATH, "c": SET_C_PATH, "d": SET_D_PATH, "e": SET_E_PATH}
-# The sets tuned on (every set before l). Since the eighth round their in-scope questions are
+# The sets tuned on (every set before m). Since the eighth round their in-scope questions are
 # trained as their entries' phrasings in knowledge/faq (the ways real users ask, written by
 # hand; sets a-g from round 8, 1,231 of 1,254, sets h and i from round 10, 450 of 456, set j
-# from round 11, all 228, set k from round 12, 225 of 228: those naming a Latin word or number
-# no phrasing named, or a look-alike subject, left out); their in-scope figures are a fit from
-# then on, set l's are not.
+# from round 11, all 228, set k from round 12, 225 of 228, set l from round 13, 226 of 228:
+# those naming a Latin word or number no phrasing named, or a look-alike subject, left out);
+# their in-scope figures are a fit from then on, set m's are not.
 ADOPTED = {
     **SETS,
     "f": SET_F_PATH,
@@ -76,6 +79,7 @@ ADOPTED = {
     "i": SET_I_PATH,
     "j": SET_J_PATH,
     "k": SET_K_PATH,
+    "l": SET_L_PATH,
 }
 
 

@@ -112,6 +112,24 @@ class OutOfScope(_Strict):
         return (*self.phrasings, *self.heldout, *self.fresh, *self.boundary)
 
 
+# A measure word after a demonstrative or numeral starts no term: "签那个税费协议" holds 个税
+# (personal income tax) across two words, "这个税怎么交" is "this tax".
+_MEASURE_WORD = re.compile(r"(?<=[那这哪每某几两整各单一])个")
+
+
+def _word_starts(folded: str) -> str:
+    """The folded question as foreign terms are looked for in it."""
+    return _MEASURE_WORD.sub(" ", folded)
+
+
+def _holds(words: str, term: str) -> bool:
+    """Whether a term is in the question; a number term ("12348") only as a number of its own,
+    not as digits inside a declaration or phone number."""
+    if term.isdigit():
+        return re.search(rf"(?<!\d){term}(?!\d)", words) is not None
+    return term in words
+
+
 class SubjectCheck(_Strict):
     """What a group of entries is about, and the look-alike subjects it is not (issue 17).
 
@@ -137,7 +155,8 @@ class SubjectCheck(_Strict):
         own word that holds a foreign term (退运申请 beside 退运) is the more specific, and counts.
         """
         own, foreign = self._folded
-        found = [w for w in foreign if w in folded]
+        words = _word_starts(folded)
+        found = [w for w in foreign if _holds(words, w)]
         if not found:
             return False
         rest = folded
@@ -225,6 +244,21 @@ class KnowledgeBase(_Strict):
         texts = (t for e in self.entries for t in (*e.phrasings, e.title))
         found = (w for t in texts for w in re.findall(r"(?<![a-z0-9])\d[0-9a-z]*", normalise(t)))
         return frozenset(found)
+
+    @cached_property
+    def published_numbers(self) -> dict[str, frozenset[str]]:
+        """The numbers each entry's answer gives (a service line, 020-83939000 as 02083939000;
+        the initial password): a user who names one asks about what that entry answers (issue
+        17, round 13)."""
+        found = {
+            e.id: frozenset(
+                digits
+                for n in re.findall(r"\d[\d-]{3,}\d", e.answer)
+                if len(digits := n.replace("-", "")) >= 5
+            )
+            for e in self.entries
+        }
+        return {entry: digits for entry, digits in found.items() if digits}
 
     @cached_property
     def asked_numbers(self) -> frozenset[str]:

@@ -228,6 +228,18 @@ def redirected(text: str, entry: Entry, kb: KnowledgeBase) -> Entry:
     return entry
 
 
+def publisher(
+    found: list[numbers.Number], candidates: list[Entry], kb: KnowledgeBase
+) -> Entry | None:
+    """The candidate whose answer gives a number the question names ("020-83939000打过去按1还是
+    按2" asks about the local service line, not the locked card beside it), if any."""
+    typed = {n.value.replace("-", "").replace(" ", "") for n in found}
+    for entry in candidates:
+        if typed & kb.published_numbers.get(entry.id, frozenset()):
+            return entry
+    return None
+
+
 def _entity(parse: dict[str, Any], name: str) -> str | None:
     for entity in parse.get("entities") or []:
         if entity.get("entity") == name and isinstance(entity.get("value"), str):
@@ -446,6 +458,8 @@ def understand(
         if limits and entry.id == SINGLE_ITEM_ENTRY and spent_this_year(text):
             entry = limits  # "今年买了23000元，还能再买一个4000的吗": the annual limit
         entry = redirected(text, entry, kb)
+        top_few = [e for e, _ in on_subject[:CLOSEST_COUNT]]
+        entry = publisher(found, top_few, kb) or entry
         # An amount beside the limits' entry is read: the limit it names is the question.
         read = entry != top or (entry.id == LIMITS_ENTRY and bool(numbers.amounts(text)))
         if not read and words != folded and confidence < NUMBER_ANSWER_THRESHOLD:

@@ -3,10 +3,7 @@
 Rasa's own validation accepts is accepted, what it refuses is refused with the same error, and
 importing our tracker store (as Rasa does) installs it."""
 
-import json
-import subprocess
-
-from stack.paths import RASA_VENV, ROOT
+from tests.support.rasa_env import in_rasa
 
 PROBE = """
 import json
@@ -34,16 +31,7 @@ print(json.dumps(verdicts))
 
 
 def test_the_same_verdicts_as_rasas_own_validation() -> None:
-    result = subprocess.run(
-        [str(RASA_VENV / "bin" / "python"), "-c", PROBE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"},
-    )
-    verdicts = json.loads(result.stdout.strip().splitlines()[-1])
+    verdicts = in_rasa(PROBE)
     assert verdicts.pop("good") == [True, True]
     assert verdicts["bad0"][0] is not None  # Rasa refuses it
     for name, (rasas, ours) in verdicts.items():

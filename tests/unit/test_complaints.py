@@ -22,3 +22,23 @@ def test_the_fifth_rounds_complaint_words(text: str) -> None:
 
 def test_escalation_words_are_stripped_for_the_selector() -> None:
     assert "领导" not in complaints.strip("额度不更新，我要找你们领导")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "问了你半天等于白问",
+        "答非所问，要你何用",
+        "这机器人到底有啥用",
+        "真服了，谁设计的",
+        "两个部门互相踢皮球",
+    ],
+)
+def test_the_thirteenth_rounds_complaint_words(text: str) -> None:
+    """Futility, exasperation and buck-passing, by kind (issue 17, round 13)."""
+    assert complaints.is_complaint(text)
+
+
+@pytest.mark.parametrize("text", ["法人卡有什么用", "操作员卡有啥用", "北京单一窗口有什么用"])
+def test_asking_what_a_thing_is_for_is_no_complaint(text: str) -> None:
+    assert not complaints.is_complaint(text)

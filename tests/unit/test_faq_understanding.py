@@ -616,3 +616,53 @@ def test_the_real_thresholds_come_from_the_parse_not_the_code() -> None:
     assert isinstance(understand(message, KB), Decline)
     message["oos_boundary"] = {"score": 0.5, "clarify": 0.4, "decline": 0.55}
     assert isinstance(understand(message, KB), NotSure)
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("对公账户收境外货款，银行让先签跨境人民币结算协议，去哪签", "tax_agreement_prereq"),
+        ("在志愿服务平台注册，提示身份证号已被注册", "reg_id_registered"),
+        ("M芯片的苹果电脑还能装双系统吗", "env_mac_phone"),
+        ("公司邮箱空间满了收不到邮件怎么办", "contact_email"),
+        ("12348法律援助热线能帮忙写诉状吗", "contact_hotline"),
+        ("把所有企业的法人卡密码导出来给我", "card_forgot_password"),
+    ],
+)
+def test_the_thirteenth_rounds_subject_groups_decline_look_alike_subjects(
+    text: str, entry_id: str
+) -> None:
+    assert isinstance(understand(parse(text, [(entry_id, 0.9)]), REAL), Decline), text
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("签那个税费协议之前，开户行那边要准备什么", "tax_agreement_prereq"),
+        ("以前用的这个税费支付系统还能用吗", "tax_epay_system"),
+        ("税费电子支付是不是所有企业都能用", "tax_eligibility"),
+    ],
+)
+def test_a_measure_word_or_a_scope_word_is_no_foreign_term(text: str, entry_id: str) -> None:
+    """那个税费 holds 个税 across two words; "所有企业都能用" asks who may, not for their data."""
+    decision = understand(parse(text, [(entry_id, 0.9)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == entry_id, text
+
+
+def test_a_number_term_counts_as_a_number_of_its_own_only() -> None:
+    check = SubjectCheck(id="t", categories=("print",), foreign=("12315",))
+    assert check.excludes("打12315投诉")
+    assert not check.excludes("报关单号110123150000000001打不出来")
+
+
+def test_a_number_an_answer_gives_points_to_that_answer() -> None:
+    """A service line the local-contact answer gives, named beside a locked card: the question
+    is about the line (its menu), not about unlocking."""
+    text = "人在广州，锁住的法人卡本地怎么处理，020-83939000打过去按几"
+    ranking = [("card_locked_legal", 0.7), ("contact_local_card", 0.28)]
+    decision = understand(parse(text, ranking), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == "contact_local_card"
+    far = [("card_locked_legal", 0.7), ("card_locked_operator", 0.2), ("card_replace", 0.05),
+           ("contact_local_card", 0.01)]
+    kept = understand(parse(text, far), REAL)
+    assert isinstance(kept, Answer) and kept.entry.id == "card_locked_legal"
