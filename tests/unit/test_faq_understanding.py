@@ -666,3 +666,35 @@ def test_a_number_an_answer_gives_points_to_that_answer() -> None:
            ("contact_local_card", 0.01)]
     kept = understand(parse(text, far), REAL)
     assert isinstance(kept, Answer) and kept.entry.id == "card_locked_legal"
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("骨髓库登记了想退出，去哪注销", "tip_logout"),
+        ("机场贵宾厅的权益卡过期了能延期吗", "card_expired"),
+        ("欧盟的单一窗口什么时候上线", "tax_epay_system"),
+        ("新加坡单一窗口怎么注册账号", "reg_new_enterprise"),
+        ("市场采购贸易1039出口在哪个平台备案", "air_vehicle_filing"),
+        ("出口退税率在哪查，能退几个点", "refund_flow"),
+    ],
+)
+def test_the_fourteenth_rounds_subject_groups_decline_look_alike_subjects(
+    text: str, entry_id: str
+) -> None:
+    assert isinstance(understand(parse(text, [(entry_id, 0.9)]), REAL), Decline), text
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("出口东盟的原产地证在哪打印", "declare_coo_print"),
+        ("货出口到欧盟，报关单怎么打印", "print_apply"),
+        ("报关单110120261039000001打印时提示失败怎么办", "print_apply"),
+    ],
+)
+def test_the_fourteenth_rounds_subject_groups_keep_our_own_questions(
+    text: str, entry_id: str
+) -> None:
+    decision = understand(parse(text, [(entry_id, 0.9)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == entry_id, text
