@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from actions.faq.knowledge import load
+from nlu_components.code_fingerprint import KERNEL_SOURCES
 from stack import bot_data
 from stack.paths import (
     BOT_DATA,
@@ -49,7 +50,7 @@ def training_inputs(root: Path = ROOT) -> list[tuple[str, Path]]:
     only what stack.bot_data generates from it is trained (content_hash hashes that)."""
     files = [("config.yml", root / "config.yml"), ("stack/bot_data.py", root / "stack/bot_data.py")]
     # What nlu_components/folding.py masks and strips from every phrasing before it is learnt.
-    files += [(name, root / name) for name in ("kernel/numbers.py", "kernel/complaints.py")]
+    files += [(name, root / name) for name in KERNEL_SOURCES]
     for name in ("nlu_data", "bot", "nlu_components"):
         files += _files(root / name, name)
     return sorted(files)
