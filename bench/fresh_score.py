@@ -5,7 +5,7 @@ issue 17) is scored once on the model before the round and once on the model aft
 nothing else; its misses go to a file that is not printed, so that scoring it does not tune on
 it. Run it from the tree whose knowledge base the model was trained on.
 
-    python -m bench.fresh_score --model PATH [--set e|f|g|h|i|j|k|l|m|n]
+    python -m bench.fresh_score --model PATH [--set e|f|g|h|i|j|k|l|m|n|o]
     # last line: e_oos_declined=..
 """
 
@@ -21,13 +21,11 @@ from actions.faq import fresh_set, knowledge
 from bench.nlu import serve
 from tests.support.servers import free_port, stop_process, wait_until
 
-PATHS = {**fresh_set.ADOPTED, "m": fresh_set.SET_M_PATH, "n": fresh_set.SET_N_PATH}
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True)
-    parser.add_argument("--set", default="e", choices=sorted(PATHS))
+    parser.add_argument("--set", default="e", choices=sorted(fresh_set.BY_NAME))
     args = parser.parse_args()
 
     kb = knowledge.default()
@@ -44,7 +42,7 @@ def main() -> None:
                 response.raise_for_status()
                 return response.json()
 
-            parsed = fresh_set.collect_set(parse, fresh_set.load(PATHS[args.set]))
+            parsed = fresh_set.collect_set(parse, fresh_set.load(fresh_set.BY_NAME[args.set]))
     finally:
         stop_process(server)
     scores = fresh_set.score(parsed, kb)

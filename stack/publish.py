@@ -10,8 +10,10 @@ publish's progress:
    by content, stack/model.py, so publishing again or rolling back to a version trains nothing);
 3. `evaluating`: one throwaway Rasa server parses the snapshot's held-out and fresh questions
    with the candidate model, then (`PUT /model`) with the baseline, the model published now;
-   both are scored by `understand` against the snapshot's knowledge, the judgement the action
-   server makes;
+   both are scored by `evaluation.outcome` against the snapshot's knowledge, what the bot
+   does. A model's parses are kept beside it (`<model>.parses.json`): a model is named
+   by everything it learned, so its parse of a question never changes, and the baseline (the
+   same model for every publish until the next one) is parsed once, not once per publish;
 4. `done`: the gate. The candidate is refused when its top-1 or its out-of-scope rejection is
    lower than the baseline's by more than `--max-drop`; the questions whose outcome changed are
    listed either way, so a maintainer sees what their edit did.
@@ -40,9 +42,8 @@ from typing import Any
 
 import httpx
 
-from actions.faq.evaluation import Case, Parsed, cases, collect, score
+from actions.faq.evaluation import Case, Parsed, cases, collect, outcome, score
 from actions.faq.knowledge import KnowledgeBase, load
-from actions.faq.understanding import ANSWER_THRESHOLD, Answer, understand
 from stack import model
 from stack.paths import MODELS, RASA_BIN, ROOT
 from stack.processes import RASA_QUIET, auth_token_option
@@ -143,14 +144,58 @@ class _Rasa:
                 self._process.wait()
 
 
+def parses_path(models: Path, model_file: Path) -> Path:
+    """Where the parses of the model named like `model_file` are kept: in the publish's own
+    folder, whichever folder the model file is in (the baseline may be the repository's)."""
+    return models / (model_file.name.removesuffix(".tar.gz") + ".parses.json")
+
+
+def kept_parses(models: Path, model_file: Path) -> dict[str, Any]:
+    """The model's parses kept by an earlier evaluation, by question (none: an empty dict;
+    a file that does not read is parsed again, not trusted)."""
+    try:
+        found = json.loads(parses_path(models, model_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def keep_parses(models: Path, model_file: Path, parses: dict[str, Any]) -> None:
+    """Written under a temporary name then renamed: a concurrent evaluation reads either the
+    old file or the new one, never half of one."""
+    path = parses_path(models, model_file)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps(parses, ensure_ascii=False), encoding="utf-8")
+    partial.replace(path)
+
+
+def parse_missing(
+    compared: list[tuple[Path, dict[str, Any]]], all_cases: list[Case], logs: Path
+) -> None:
+    """Each model's parses completed with the questions it lacks, from one Rasa server that
+    loads the models in turn; no server at all when every parse is kept."""
+    lacking = [(path, parses) for path, parses in compared if _lacks(parses, all_cases)]
+    if not lacking:
+        return
+    server = _started_rasa(lacking[0][0], logs)
+    try:
+        for index, (path, parses) in enumerate(lacking):
+            if index:
+                server.load(path)
+            server.parse("热身")  # the first parse pays for lazy loading, in no model's figures
+            new = collect(server.parse, [c for c in all_cases if c.text not in parses])
+            parses.update((p.case.text, p.parse) for p in new)
+    finally:
+        server.stop()
+
+
+def _lacks(parses: dict[str, Any], all_cases: list[Case]) -> bool:
+    return any(case.text not in parses for case in all_cases)
+
+
 def questions(kb: KnowledgeBase) -> list[Case]:
     """The held-out and fresh questions of the snapshot (entries' and out-of-scope)."""
     return cases(kb, "heldout") + cases(kb, "fresh")
-
-
-def _outcome(parsed: Parsed, kb: KnowledgeBase) -> str:
-    decision = understand(parsed.parse, kb, threshold=ANSWER_THRESHOLD)
-    return decision.entry.id if isinstance(decision, Answer) else type(decision).__name__.lower()
 
 
 def figures(parsed: list[Parsed], kb: KnowledgeBase) -> Figures:
@@ -167,7 +212,7 @@ def changes(before: list[Parsed], after: list[Parsed], kb: KnowledgeBase) -> lis
     """The questions whose outcome differs between the two models, those made wrong first."""
     found = []
     for old, new in zip(before, after, strict=True):
-        was, now = _outcome(old, kb), _outcome(new, kb)
+        was, now = outcome(old.parse, kb), outcome(new.parse, kb)
         if was != now:
             found.append(Change(new.case.text, new.case.expected, was, now))
     return sorted(found, key=lambda c: (not _right(c.before, c.expected, kb), c.text))
@@ -211,21 +256,21 @@ def run(knowledge: Path, models: Path, baseline: Path | None, max_drop: float) -
         train_s = model.train(candidate, knowledge=knowledge)
     emit("evaluating", questions=len(questions(kb)), train_s=round(train_s, 1))
     started = time.monotonic()
-    server = _started_rasa(candidate, models)
-    try:
-        server.parse("热身")  # the first parse pays for lazy loading, in neither model's figures
-        after = collect(server.parse, questions(kb))
-        before = None
-        if baseline is not None and baseline.exists() and baseline != candidate:
-            server.load(baseline)
-            server.parse("热身")
-            before = collect(server.parse, questions(kb))
-    finally:
-        server.stop()
+    compared = [candidate]
+    if baseline is not None and baseline.exists() and baseline.name != candidate.name:
+        compared.append(baseline)
+    kept = [kept_parses(models, path) for path in compared]
+    parse_missing(list(zip(compared, kept, strict=True)), questions(kb), models)
+    after, *baseline_parsed = [[Parsed(c, p[c.text], 0.0) for c in questions(kb)] for p in kept]
+    before = baseline_parsed[0] if baseline_parsed else None
     new = figures(after, kb)
     old = figures(before, kb) if before is not None else None
     changed = changes(before, after, kb) if before is not None else []
     reasons = gate(new, old, max_drop)
+    # A refused candidate is deleted by the publisher (publishing it again trains anew).
+    for path, parses in zip(compared, kept, strict=True):
+        if path != candidate or not reasons:
+            keep_parses(models, path, parses)
     emit(
         "done",
         verdict="refused" if reasons else "pass",

@@ -27,6 +27,7 @@ from queue_service.handoff.queue import HandoffQueue
 from queue_service.outcomes import SessionJob
 from queue_service.publishing.publisher import PublishConfig, Publisher
 from queue_service.publishing.store import PublicationStore, State
+from stack import publish
 from stack.model import ensure_model
 from tests.e2e.test_console_browser import PASSWORD, console_page, create_agent
 from tests.e2e.test_webchat_browser import SCREENSHOT_DIR
@@ -166,7 +167,10 @@ async def test_publish_and_gate_without_a_restart(own_stack: Stack, tmp_path: Pa
     engine = db.create_engine(stack.env["SWA_DATABASE_URL"])
     redis = Redis.from_url(stack.env["SWA_REDIS_URL"], decode_responses=True)
     store = PublicationStore(db.session_factory(engine))
-    publisher = Publisher(store, redis, PublishConfig(tmp_path / "models", ensure_model(), 0.02))
+    # The service's folder: the inbox test below publishes the second snapshot's training data
+    # again (another answer), which reuses the model trained here, as one publisher would.
+    models = Path(stack.env["SWA_PUBLISHED_MODELS_DIR"])
+    publisher = Publisher(store, redis, PublishConfig(models, ensure_model(), 0.02))
     rasa_pid, actions_pid = stack.procs["rasa"].pid, stack.procs["actions"].pid
     try:
         before = await ask(stack, "卡介质初始密码是多少")
@@ -185,6 +189,10 @@ async def test_publish_and_gate_without_a_restart(own_stack: Stack, tmp_path: Pa
         )
         assert second.state is State.PUBLISHED, second
         assert second.model != first.model and second.evaluation["baseline"] is not None
+        # Both models' parses kept, for the next publish compared with either.
+        asked = {question.text for question in publish.questions(knowledge.load())}
+        for model in (first.model, second.model):
+            assert publish.kept_parses(models, Path(model)).keys() == asked
         assert NEW_ANSWER in await answered_by_model(stack, NEW_PHRASING, NEW_ANSWER)
 
         # Phrasings scrambled across entries: refused, with the reason and what changed.
@@ -192,6 +200,7 @@ async def test_publish_and_gate_without_a_restart(own_stack: Stack, tmp_path: Pa
         assert third.state is State.REFUSED, third
         assert any("准确率" in reason for reason in third.reasons)
         assert third.evaluation["changed_count"] > 20 and third.evaluation["changed"]
+        assert not publish.parses_path(models, Path(third.model)).exists()
         assert (await store.published()).id == second.id
         assert NEW_ANSWER in await ask(stack, NEW_PHRASING)
 

@@ -125,3 +125,56 @@ def test_an_evaluation_server_that_exits_while_starting_is_started_once_more(
             publish._started_rasa(tmp_path / "m.tar.gz", tmp_path)
     assert len(started) == min(exits + 1, publish.START_ATTEMPTS)
     assert len(set(started)) == len(started)  # each start keeps its own log
+
+
+def test_a_models_parses_are_kept_and_only_what_is_lacking_is_parsed(
+    monkeypatch, tmp_path: Path
+) -> None:
+    """A model is named by what it learned, so its parses are kept beside the publish's models:
+    the next publish parses only questions it lacks, and starts no server when it lacks none.
+    A kept file that does not read is parsed again, not trusted."""
+    asked: list[tuple[str, str]] = []
+    started: list[Path] = []
+
+    class Counting:
+        def __init__(self, first_model: Path) -> None:
+            started.append(first_model)
+            self.model = first_model.name
+
+        def load(self, model_file: Path) -> None:
+            self.model = model_file.name
+
+        def parse(self, text: str) -> dict:
+            asked.append((self.model, text))
+            return {"text": text, "model": self.model}
+
+        def stop(self) -> None:
+            pass
+
+    monkeypatch.setattr(publish, "_started_rasa", lambda first, logs: Counting(first))
+    candidate, baseline = tmp_path / "swa-new.tar.gz", Path("/elsewhere/swa-old.tar.gz")
+    two = [Case("一", "a"), Case("二", None)]
+    compared = [(candidate, {}), (baseline, {"一": {"text": "一", "model": "swa-old.tar.gz"}})]
+    publish.parse_missing(compared, two, tmp_path)
+    assert started == [candidate]
+    assert [a for a in asked if a[1] != "热身"] == [
+        ("swa-new.tar.gz", "一"),
+        ("swa-new.tar.gz", "二"),
+        ("swa-old.tar.gz", "二"),
+    ]
+    for path, parses in compared:
+        assert parses["二"]["model"] == path.name
+        publish.keep_parses(tmp_path, path, parses)
+    assert publish.parses_path(tmp_path, baseline).parent == tmp_path
+
+    asked.clear()
+    again = [(path, publish.kept_parses(tmp_path, path)) for path, _ in compared]
+    publish.parse_missing(again, [*two, Case("三", None)], tmp_path)
+    assert len(started) == 2 and [a[1] for a in asked if a[1] != "热身"] == ["三", "三"]
+
+    publish.parses_path(tmp_path, candidate).write_text("{not json", encoding="utf-8")
+    assert publish.kept_parses(tmp_path, candidate) == {}
+    started.clear()
+    complete = [(baseline, publish.kept_parses(tmp_path, baseline))]
+    publish.parse_missing(complete, two, tmp_path)
+    assert started == []
