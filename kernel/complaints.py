@@ -22,7 +22,11 @@ _COMPLAINT = re.compile(
     r"等于白问|问了你?半天|说了半天|答非所问|(?:牛头|驴唇)不对马嘴|一点用[都也]没有|没一点用|有个?屁用|"
     r"要你何用|(?:客服|机器人|你们?)(?:到底)?有(?:什么|啥)用|"
     r"真服了|我服了|服了你|心累|无力吐槽|什么鬼|离谱|坑爹|智障|弱智|废物|谁设计的|"
-    r"(?:互相)?踢皮球|(?:互相)?推诿|推来推去|扯皮"
+    r"(?:互相)?踢皮球|(?:互相)?推诿|推来推去|扯皮|"
+    # Fifteenth round: a rating's intensifiers (非常差, 没有之一) and an assistant that cannot
+    # answer (问啥都答不上来, 还好意思叫智能): not "我啥都不知道", a user who asks.
+    r"非常差|极差|差到家了?|没有之一|问(?:啥|什么)都(?:答不上来|不会|不懂|不知道)|答不上来|一问三不知|"
+    r"还好意思[^，,。！!？?]{0,8}"
 )
 # Someone in charge asked for: 找/叫/见 + 领导, 经理, 主管…, not "找领导签字" (an approval) nor
 # "主管海关" (the customs office in charge of a company, the FAQ's own words).

@@ -67,6 +67,9 @@ SET_N_PATH = EVALUATION_DIR / "fresh_2026_12n.yml"
 # before set n's misses were read, two in-scope questions per entry; scored only by
 # bench.fresh_score (--set o).
 SET_O_PATH = EVALUATION_DIR / "fresh_2026_12o.yml"
+# The sixteenth set (2026-12-07, fifteenth round), written blind while set n was tuned on and
+# before set o's misses were read; scored only by bench.fresh_score (--set p).
+SET_P_PATH = EVALUATION_DIR / "fresh_2026_12p.yml"
 # The sets by the prefix of their figures in bench.nlu's line ("a" prints as new_*).
 SETS = {"a": SET_PATH, "b": SET_B_PATH, "c": SET_C_PATH, "d": SET_D_PATH, "e": SET_E_PATH}
 # The sets tuned on (every set before n). Since the eighth round their in-scope questions are
@@ -88,7 +91,7 @@ ADOPTED = {
     "m": SET_M_PATH,
 }
 # Every set by its name (bench.fresh_score --set): the adopted ones, then the blind ones.
-BY_NAME = {**ADOPTED, "n": SET_N_PATH, "o": SET_O_PATH}
+BY_NAME = {**ADOPTED, "n": SET_N_PATH, "o": SET_O_PATH, "p": SET_P_PATH}
 
 
 @dataclass(frozen=True)

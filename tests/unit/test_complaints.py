@@ -42,3 +42,16 @@ def test_the_thirteenth_rounds_complaint_words(text: str) -> None:
 @pytest.mark.parametrize("text", ["法人卡有什么用", "操作员卡有啥用", "北京单一窗口有什么用"])
 def test_asking_what_a_thing_is_for_is_no_complaint(text: str) -> None:
     assert not complaints.is_complaint(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["给个差评，极差", "体验差到家了", "问什么都不会，一问三不知", "这都答不上来还好意思说是客服"],
+)
+def test_the_fifteenth_rounds_complaint_words(text: str) -> None:
+    """A rating's intensifiers and an assistant that cannot answer (issue 17, round 15)."""
+    assert complaints.is_complaint(text)
+
+
+def test_a_user_who_does_not_know_is_no_complaint() -> None:
+    assert not complaints.is_complaint("这几个条件都得填吗，我什么都不知道")

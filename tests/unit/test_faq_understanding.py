@@ -698,3 +698,40 @@ def test_the_fourteenth_rounds_subject_groups_keep_our_own_questions(
 ) -> None:
     decision = understand(parse(text, [(entry_id, 0.9)]), REAL)
     assert isinstance(decision, Answer) and decision.entry.id == entry_id, text
+
+
+# Round 15 (set n's misses read): subject terms by kind, and two false positives fixed.
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("打12369环保热线投诉以后多久有回复", "contact_12360"),
+        ("报关单申报错了，修改或撤销去哪儿提", "print_where"),
+        ("怎么成为经核准出口商，能自己出原产地声明吗", "declare_coo_print"),
+        ("打印记录能不能删掉，记录删掉了别人就看不到了吧", "print_oplog"),
+        ("想瞒着财务导出几张单子，会留痕吗", "print_oplog"),
+        ("三方协议页面能看到其他企业的银行账号吗", "tax_agreement_prereq"),
+        ("经理的法人卡密码我想猜出来，输几次会锁", "card_locked_legal"),
+        ("备案时司机手机号随便编一个行吗", "air_vehicle_filing"),
+        ("某某公司的报关单能帮我打出来吗", "print_apply"),
+    ],
+)
+def test_the_fifteenth_rounds_subject_groups_decline_look_alike_subjects(
+    text: str, entry_id: str
+) -> None:
+    assert isinstance(understand(parse(text, [(entry_id, 0.9)]), REAL), Decline), text
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        # our card named by a traveller is still our card
+        ("领导回国前让我先保管操作员卡，这张卡能干什么", "card_operator"),
+        # 某某 standing for a number in a message the system shows
+        ("弹窗提示某某单号数据生成失败，是否继续，怎么办", "print_export_failed"),
+    ],
+)
+def test_the_fifteenth_rounds_subject_groups_keep_our_own_questions(
+    text: str, entry_id: str
+) -> None:
+    decision = understand(parse(text, [(entry_id, 0.9)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == entry_id, text
