@@ -26,7 +26,9 @@ _COMPLAINT = re.compile(
     # Fifteenth round: a rating's intensifiers (非常差, 没有之一) and an assistant that cannot
     # answer (问啥都答不上来, 还好意思叫智能): not "我啥都不知道", a user who asks.
     r"非常差|极差|差到家了?|没有之一|问(?:啥|什么)都(?:答不上来|不会|不懂|不知道)|答不上来|一问三不知|"
-    r"还好意思[^，,。！!？?]{0,8}"
+    r"还好意思[^，,。！!？?]{0,8}|"
+    # Sixteenth round: a service that exists only in name.
+    r"(?:就是|纯属|完全是)?(?:个|一个)?摆设|形同虚设"
 )
 # Someone in charge asked for: 找/叫/见 + 领导, 经理, 主管…, not "找领导签字" (an approval) nor
 # "主管海关" (the customs office in charge of a company, the FAQ's own words).

@@ -159,7 +159,7 @@ class SubjectCheck(_Strict):
         found = [w for w in foreign if _holds(words, w)]
         if not found:
             return False
-        rest = folded
+        rest = words
         # The longest first: "电商卖家" is taken out whole before "卖家" inside it.
         for word in sorted(found, key=len, reverse=True):
             rest = rest.replace(word, " ")
@@ -170,8 +170,10 @@ class SubjectCheck(_Strict):
     @cached_property
     def _folded(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         # Folded once: every question of every turn, and every phrasing of a studio save
-        # (~108,000 checks), asks it.
-        return tuple(map(normalise, self.own)), tuple(map(normalise, self.foreign))
+        # (~108,000 checks), asks it. Foreign terms are folded as the question is
+        # (`_word_starts`): "注册一个" is looked for as "注册一 ", as "注册一个公众号" reads.
+        foreign = tuple(_word_starts(normalise(term)) for term in self.foreign)
+        return tuple(map(normalise, self.own)), foreign
 
 
 def check_consistency(entries: list[Entry], declined: tuple[str, ...] = ()) -> None:

@@ -55,3 +55,9 @@ def test_the_fifteenth_rounds_complaint_words(text: str) -> None:
 
 def test_a_user_who_does_not_know_is_no_complaint() -> None:
     assert not complaints.is_complaint("这几个条件都得填吗，我什么都不知道")
+
+
+@pytest.mark.parametrize("text", ["这个客服就是个摆设", "热线形同虚设"])
+def test_the_sixteenth_rounds_complaint_words(text: str) -> None:
+    """A service that exists only in name (issue 17, round 16)."""
+    assert complaints.is_complaint(text)

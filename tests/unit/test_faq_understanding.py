@@ -735,3 +735,43 @@ def test_the_fifteenth_rounds_subject_groups_keep_our_own_questions(
 ) -> None:
     decision = understand(parse(text, [(entry_id, 0.9)]), REAL)
     assert isinstance(decision, Answer) and decision.entry.id == entry_id, text
+
+
+# Round 16 (set o's misses read): subject terms and misuse by kind.
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("10086的人工怎么转", "contact_online"),
+        ("95588打不通，网银盾怎么办", "contact_hotline"),
+        ("中通的快递单号查不到物流", "cbec_quota_delay"),
+        ("招标平台的CA锁插上没反应", "env_mac_phone"),
+        ("两步申报和一次申报有什么不同", "refund_flow"),
+        ("进口关税可以分期缴纳吗", "tax_pay_channel"),
+        ("能把同行公司的报关单打出来看看吗", "print_login_card"),
+        ("能不能让系统显示已经提货了", "air_delivery_confirm"),
+        ("个人账号的跨境额度能卖吗，出售额度怎么收钱", "cbec_limits"),
+        ("备案里的车牌能换成另一辆车的吗，两辆轮着用", "air_vehicle_filing"),
+        ("两辆货车共用一个备案可以吗", "air_vehicle_filing"),
+        # a term naming a measure word is folded as the question is (round 13's rule)
+        ("怎么注册一个公众号", "contact_wechat"),
+    ],
+)
+def test_the_sixteenth_rounds_subject_groups_decline_look_alike_subjects(
+    text: str, entry_id: str
+) -> None:
+    assert isinstance(understand(parse(text, [(entry_id, 0.9)]), REAL), Decline), text
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("95198打不通怎么办", "contact_hotline"),
+        ("报关单110120261000100861打印失败怎么办", "print_apply"),
+        ("单一窗口的投诉电话是多少", "contact_hotline"),
+    ],
+)
+def test_the_sixteenth_rounds_subject_groups_keep_our_own_questions(
+    text: str, entry_id: str
+) -> None:
+    decision = understand(parse(text, [(entry_id, 0.9)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == entry_id, text
