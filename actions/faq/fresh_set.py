@@ -70,6 +70,9 @@ SET_O_PATH = EVALUATION_DIR / "fresh_2026_12o.yml"
 # The sixteenth set (2026-12-07, fifteenth round), written blind while set n was tuned on and
 # before set o's misses were read; scored only by bench.fresh_score (--set p).
 SET_P_PATH = EVALUATION_DIR / "fresh_2026_12p.yml"
+# The seventeenth set (2026-12-07, sixteenth round), written blind while set o was tuned on
+# and before set p's misses were read; scored only by bench.fresh_score (--set q).
+SET_Q_PATH = EVALUATION_DIR / "fresh_2026_12q.yml"
 # The sets by the prefix of their figures in bench.nlu's line ("a" prints as new_*).
 SETS = {"a": SET_PATH, "b": SET_B_PATH, "c": SET_C_PATH, "d": SET_D_PATH, "e": SET_E_PATH}
 # The sets tuned on (every set before p). Since the eighth round their in-scope questions are
@@ -94,7 +97,7 @@ ADOPTED = {
     "o": SET_O_PATH,
 }
 # Every set by its name (bench.fresh_score --set): the adopted ones, then the blind ones.
-BY_NAME = {**ADOPTED, "p": SET_P_PATH}
+BY_NAME = {**ADOPTED, "p": SET_P_PATH, "q": SET_Q_PATH}
 
 
 @dataclass(frozen=True)
