@@ -1,9 +1,11 @@
 """Score the FAQ on phrasings it was never trained on, the way users meet it.
 
-A held-out phrasing counts as correct only when `understand` returns an answer for its own
-entry, so a right guess below the confidence threshold (the bot says it is not sure) is a miss.
-An out-of-scope question counts as rejected whenever the bot does not answer it with an entry.
-The benchmark (bench/nlu.py) and the accuracy test share this code.
+A held-out phrasing counts as correct only when the bot answers it with its own entry
+(`decide`: the FAQ action's `understand`, unless a dialogue rule sends the message's intent to
+another action), so a right guess below the confidence threshold (the bot says it is not sure)
+is a miss. An out-of-scope question counts as rejected whenever the bot does not answer it with
+an entry. The benchmarks (bench/nlu.py, bench/fresh_score.py), the accuracy test and the
+publish gate (stack/publish.py) share this code.
 
 Two sets are scored the same way: the held-out phrasings (some trained phrasings were written
 after looking at which of them the model missed, so they flatter it a little) and the fresh
