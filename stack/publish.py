@@ -254,14 +254,15 @@ def run(knowledge: Path, models: Path, baseline: Path | None, max_drop: float) -
     else:
         emit("training", model=candidate.name, reused=False)
         train_s = model.train(candidate, knowledge=knowledge)
-    emit("evaluating", questions=len(questions(kb)), train_s=round(train_s, 1))
+    asked = questions(kb)
+    emit("evaluating", questions=len(asked), train_s=round(train_s, 1))
     started = time.monotonic()
     compared = [candidate]
     if baseline is not None and baseline.exists() and baseline.name != candidate.name:
         compared.append(baseline)
     kept = [kept_parses(models, path) for path in compared]
-    parse_missing(list(zip(compared, kept, strict=True)), questions(kb), models)
-    after, *baseline_parsed = [[Parsed(c, p[c.text], 0.0) for c in questions(kb)] for p in kept]
+    parse_missing(list(zip(compared, kept, strict=True)), asked, models)
+    after, *baseline_parsed = [[Parsed(c, p[c.text], 0.0) for c in asked] for p in kept]
     before = baseline_parsed[0] if baseline_parsed else None
     new = figures(after, kb)
     old = figures(before, kb) if before is not None else None

@@ -162,7 +162,7 @@ def own_stack(redis_process: RedisProcess, tmp_path_factory: pytest.TempPathFact
         yield stack
 
 
-async def test_publish_and_gate_without_a_restart(own_stack: Stack, tmp_path: Path):
+async def test_publish_and_gate_without_a_restart(own_stack: Stack):
     stack = own_stack
     engine = db.create_engine(stack.env["SWA_DATABASE_URL"])
     redis = Redis.from_url(stack.env["SWA_REDIS_URL"], decode_responses=True)
