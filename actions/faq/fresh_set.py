@@ -73,16 +73,20 @@ SET_P_PATH = EVALUATION_DIR / "fresh_2026_12p.yml"
 # The seventeenth set (2026-12-07, sixteenth round), written blind while set o was tuned on
 # and before set p's misses were read; scored only by bench.fresh_score (--set q).
 SET_Q_PATH = EVALUATION_DIR / "fresh_2026_12q.yml"
+# The eighteenth set (2026-12-07, seventeenth round), written blind while set p was tuned on
+# and before set q's misses were read; scored only by bench.fresh_score (--set r).
+SET_R_PATH = EVALUATION_DIR / "fresh_2026_12r.yml"
 # The sets by the prefix of their figures in bench.nlu's line ("a" prints as new_*).
 SETS = {"a": SET_PATH, "b": SET_B_PATH, "c": SET_C_PATH, "d": SET_D_PATH, "e": SET_E_PATH}
-# The sets tuned on (every set before p). Since the eighth round their in-scope questions are
+# The sets tuned on (every set before q). Since the eighth round their in-scope questions are
 # trained as their entries' phrasings in knowledge/faq (the ways real users ask, written by
 # hand; sets a-g from round 8, 1,231 of 1,254, sets h and i from round 10, 450 of 456, set j
 # from round 11, all 228, set k from round 12, 225 of 228, set l from round 13, 226 of 228,
-# set m from round 14, 222 of 228, sets n and o from round 16, 224 of 228 each: those naming a
+# set m from round 14, 222 of 228, sets n and o from round 16, 224 of 228 each, set p from
+# round 17, 225 of 228: those naming a
 # Latin word or number no phrasing named, a look-alike subject, or (from set m) what a redirect
 # in actions/faq/understanding.py gives to a neighbour, left out); their in-scope figures are a
-# fit from then on, set p's are not.
+# fit from then on, set q's are not.
 ADOPTED = {
     **SETS,
     "f": SET_F_PATH,
@@ -95,9 +99,10 @@ ADOPTED = {
     "m": SET_M_PATH,
     "n": SET_N_PATH,
     "o": SET_O_PATH,
+    "p": SET_P_PATH,
 }
 # Every set by its name (bench.fresh_score --set): the adopted ones, then the blind ones.
-BY_NAME = {**ADOPTED, "p": SET_P_PATH, "q": SET_Q_PATH}
+BY_NAME = {**ADOPTED, "q": SET_Q_PATH, "r": SET_R_PATH}
 
 
 @dataclass(frozen=True)

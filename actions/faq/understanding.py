@@ -202,7 +202,11 @@ REDIRECTS = (
     # entry on which year a quota belongs to, not the limits' amounts the question also names.
     Redirect(
         frozenset({"cbec_limits", "cbec_single_item", "cbec_over_limit"}),
-        re.compile(r"结转|留到|累[计加]到|清零|一年一清|按自然年|自然年[算走]"),
+        re.compile(
+            r"结转|留到|累[计加]到|清零|一年一清|按自然年|自然年[算走]"
+            # Round 17: carried to another year ("能挪到2026年用吗", "转到明年").
+            r"|[挪移转延顺]到(明年|下一?年|次年|来年|\d{4}\s*年)"
+        ),
         QUOTA_YEAR_ENTRY,
     ),
     # The rate asked for: how the tax is computed, not where the tax paid is looked up.
@@ -446,6 +450,14 @@ def understand(
             return Decline()
         if score >= clarify:
             return NotSure(tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT]))
+    # Round 17: past the decline threshold neither the selector's certainty nor a number in the
+    # question earns an answer. On set p, 5 of the 12 out-of-scope questions answered were scored
+    # there ("摇号拿到的指标确认通知书过期了", "个人养老金账户每年12000的额度", "解压密码是多少")
+    # while the selector was sure or a number kept the boundary out; no held-out, November
+    # fresh or set p question of ours was. They are offered the closest entries, not declined:
+    # the selector may still be right.
+    if learned is not None and learned[0] >= learned[2]:
+        return NotSure(tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT]))
     if ranking and ranking[0][1] >= threshold:
         entry, confidence = ranking[0]
         top = entry

@@ -567,12 +567,22 @@ def test_a_low_confidence_question_past_the_decline_threshold_is_declined_not_of
     assert isinstance(understand(_bounded("卡怎么弄", ranking, 0.95), KB), Decline)
 
 
-def test_a_selector_all_but_certain_of_an_entry_overrules_the_boundary() -> None:
+def test_a_selector_all_but_certain_of_an_entry_overrules_the_clarify_band() -> None:
     ranking = [("card_unlock_legal", SURE_DESPITE_OUT_OF_SCOPE)]
-    decision = understand(_bounded("法人卡锁了", ranking, 0.99), KB)
+    decision = understand(_bounded("法人卡锁了", ranking, DECLINE - 0.01), KB)
     assert decision == Answer(KB.entry("card_unlock_legal"), SURE_DESPITE_OUT_OF_SCOPE)
     just_below = [("card_unlock_legal", SURE_DESPITE_OUT_OF_SCOPE - 0.01)]
+    assert isinstance(understand(_bounded("法人卡锁了", just_below, DECLINE - 0.01), KB), NotSure)
     assert isinstance(understand(_bounded("法人卡锁了", just_below, 0.99), KB), Decline)
+
+
+def test_past_the_decline_threshold_a_certain_selector_only_offers_its_entry() -> None:
+    """Round 17: "摇号拿到的指标确认通知书过期了" (scored 0.97) got the expired card's answer
+    at the selector's 0.98: beyond the decline threshold its entry is offered, not answered."""
+    ranking = [("card_unlock_legal", 1.0), ("card_unlock_operator", 0.0)]
+    decision = understand(_bounded("法人卡锁了", ranking, DECLINE), KB)
+    assert isinstance(decision, NotSure)
+    assert [e.id for e in decision.closest] == ["card_unlock_legal", "card_unlock_operator"]
 
 
 @pytest.mark.parametrize(
@@ -591,10 +601,17 @@ def test_a_number_bearing_question_keeps_its_own_band() -> None:
     """The boundary does not judge number-bearing questions: answered from the band
     (NUMBER_ANSWER_THRESHOLD), clarified below it, whatever the boundary's score."""
     text = "2026年3月法人卡锁了怎么办"
-    answered = understand(_bounded(text, RANKING, 0.99), KB)
+    answered = understand(_bounded(text, RANKING, DECLINE - 0.01), KB)
     assert isinstance(answered, Answer) and answered.entry.id == "card_unlock_legal"
     below = [("card_unlock_legal", 0.5), ("card_unlock_operator", 0.1)]
-    assert isinstance(understand(_bounded(text, below, 0.99), KB), NotSure)
+    assert isinstance(understand(_bounded(text, below, DECLINE - 0.01), KB), NotSure)
+
+
+def test_past_the_decline_threshold_a_number_no_longer_keeps_the_answer() -> None:
+    """Round 17: "个人养老金账户每年12000的额度…" (scored 0.999) kept its answer because the
+    number kept the boundary out; past the decline threshold it is offered, never declined."""
+    offered = understand(_bounded("2026年3月法人卡锁了怎么办", RANKING, DECLINE), KB)
+    assert isinstance(offered, NotSure) and offered.closest[0].id == "card_unlock_legal"
 
 
 def test_the_rules_and_the_subject_check_go_first() -> None:
