@@ -76,6 +76,10 @@ SET_Q_PATH = EVALUATION_DIR / "fresh_2026_12q.yml"
 # The eighteenth set (2026-12-07, seventeenth round), written blind while set p was tuned on
 # and before set q's misses were read; scored only by bench.fresh_score (--set r).
 SET_R_PATH = EVALUATION_DIR / "fresh_2026_12r.yml"
+# The nineteenth set (2026-12-07, seventeenth round), written blind while set p was tuned on
+# and before set q's misses were read; round 19's blind measure, scored only by
+# bench.fresh_score (--set s).
+SET_S_PATH = EVALUATION_DIR / "fresh_2026_12s.yml"
 # The sets by the prefix of their figures in bench.nlu's line ("a" prints as new_*).
 SETS = {"a": SET_PATH, "b": SET_B_PATH, "c": SET_C_PATH, "d": SET_D_PATH, "e": SET_E_PATH}
 # The sets tuned on (every set before q). Since the eighth round their in-scope questions are
@@ -102,7 +106,7 @@ ADOPTED = {
     "p": SET_P_PATH,
 }
 # Every set by its name (bench.fresh_score --set): the adopted ones, then the blind ones.
-BY_NAME = {**ADOPTED, "q": SET_Q_PATH, "r": SET_R_PATH}
+BY_NAME = {**ADOPTED, "q": SET_Q_PATH, "r": SET_R_PATH, "s": SET_S_PATH}
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ NUMBER_ONLY_MAX_OTHER_CHARS = 3
 # Cross-border e-commerce retail imports have had a personal annual limit since 2016-04-08;
 # a year before it or after this one has no quota to show.
 QUOTA_RECORDS_SINCE = 2016
+_YEARS = re.compile(r"(?<!\d)(\d{4})\s*年")
 _QUOTA_YEAR = re.compile(r"(?<!\d)(\d{4})\s*年[度的里内]{0,2}[^\d，。？！,.?!]{0,6}?额度")
 # Below this confidence an answer also offers the next closest entries (猜你想问), so a user
 # whose question was taken for its neighbour sees the right one beside it; at or above it the
@@ -171,7 +172,9 @@ LIMITS_ENTRY = "cbec_limits"
 BARE_COMPLAINT_MAX_CHARS = 2
 _COMPLAINT_TARGETS = re.compile(
     r"什么|你们的?|这个|客服|系统|网站|机器人|服务|态度|软件|平台|东西|玩意儿?|真的?|简直|太|了|啊|吧|呢|吗|的|"
-    r"我要|我想|给|马上|立刻|现在|设计得?|做得?|搞得?|弄得?"
+    r"我要|我想|给|马上|立刻|现在|设计得?|做得?|搞得?|弄得?|"
+    # Round 18: sarcasm's frame ("呵呵，智能客服，智障还差不多").
+    r"呵呵|智能|还差不多"
 )
 
 
@@ -220,6 +223,13 @@ REDIRECTS = (
             r"密码(是不是|是|就是|应该是)\s*\d{4,}|\d{4,}\s*(是不是|是)[^，。？?]{0,4}密码"
         ),
         "card_initial_password",
+    ),
+    # A password that cannot be recalled (round 18: "现在想不起来改成啥了") is forgotten, whatever
+    # change it followed: the forgotten password's entry, not the one on changing it.
+    Redirect(
+        frozenset({"card_change_password"}),
+        re.compile(r"想不起来?|记不起来?|记不得|不记得|忘了|忘记|忘掉"),
+        "card_forgot_password",
     ),
 )
 
@@ -377,9 +387,13 @@ def spent_this_year(text: str) -> bool:
 
 
 def quota_year(text: str) -> int | None:
-    """The year a question names beside 额度 ("2035年额度", "2019年的跨境额度"), if any."""
+    """The year a question names beside 额度 ("2035年额度", "2019年的跨境额度"), if any. A
+    question naming two years ("算2026年还是2027年的额度") asks which year an order counts in
+    (round 18), not for one year's quota."""
     match = _QUOTA_YEAR.search(text)
-    return int(match.group(1)) if match else None
+    if match is None or len(set(_YEARS.findall(text))) > 1:
+        return None
+    return int(match.group(1))
 
 
 def understand(

@@ -490,6 +490,9 @@ def test_a_question_without_numbers_is_answered_at_the_same_confidence() -> None
         ("两万六的年度额度没用完能结转吗", "cbec_limits", "cbec_quota_reset"),
         ("ikey密码是不是00000000", "card_forgot_password", "card_initial_password"),
         ("11111111是不是卡的密码，我改过忘了", "card_change_password", "card_initial_password"),
+        # rounds 17 and 18: a quota carried to another year, a changed password not recalled
+        ("额度没用完能挪到明年吗", "cbec_limits", "cbec_quota_reset"),
+        ("上个月改过卡密码，现在记不起来了", "card_change_password", "card_forgot_password"),
     ],
 )
 def test_words_only_a_neighbour_answers_move_the_answer_to_it(text: str, top: str, to: str) -> None:
@@ -792,3 +795,58 @@ def test_the_sixteenth_rounds_subject_groups_keep_our_own_questions(
 ) -> None:
     decision = understand(parse(text, [(entry_id, 0.9)]), REAL)
     assert isinstance(decision, Answer) and decision.entry.id == entry_id, text
+
+
+# Rounds 17 and 18 (sets p's and q's misses read): subject terms and misuse by kind.
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("小客车指标摇号中了，确认通知书快到期了怎么办", "card_expired"),
+        ("代理记账公司零申报收费吗", "bj_free"),
+        ("个人养老金一年能存多少额度", "cbec_limits"),
+        ("压缩包的解压密码忘了", "card_forgot_password"),
+        ("出口货物退关怎么办理", "cbec_return"),
+        ("卡锁了能不能清一下次数让我接着猜", "card_forgot_password"),
+        ("用同事的卡申报不想让他知道行吗", "card_operator"),
+        ("公司的餐补额度每月多少", "cbec_limits"),
+        ("北京发布上的消费券怎么领", "contact_wechat"),
+        ("体检卡过期了怎么办", "card_expired"),
+        ("专利系统注册提示证件号已存在", "reg_id_registered"),
+        ("用别家的章打产地证会不会被查出来", "declare_coo_print"),
+        ("退税时拿兄弟公司的报关单凑数行吗", "refund_declaration_data"),
+    ],
+)
+def test_the_seventeenth_and_eighteenth_rounds_subject_groups_decline_look_alike_subjects(
+    text: str, entry_id: str
+) -> None:
+    assert isinstance(understand(parse(text, [(entry_id, 0.9)]), REAL), Decline), text
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("法人的IC卡锁在保险柜里了，密码也忘了", "card_forgot_password"),
+        ("跨境额度查不出来怎么回事", "cbec_quota_query"),
+    ],
+)
+def test_the_seventeenth_and_eighteenth_rounds_subject_groups_keep_our_own_questions(
+    text: str, entry_id: str
+) -> None:
+    decision = understand(parse(text, [(entry_id, 0.9)]), REAL)
+    assert isinstance(decision, Answer) and decision.entry.id == entry_id, text
+
+
+def test_a_question_naming_two_years_asks_which_year_not_for_a_years_quota() -> None:
+    """Round 18: "算2026年还是2027年的额度" asks which year an order counts in: no QuotaYear for
+    2027, the selector's entry answers (the year entry's)."""
+    text = "年底下的单跨年才清关，算2026年还是2027年的额度"
+    decision = understand(parse(text, [("cbec_quota_reset", 0.9)]), REAL, today=date(2026, 12, 7))
+    assert isinstance(decision, Answer) and decision.entry.id == "cbec_quota_reset"
+    alone = understand(parse("2027年的额度", [("cbec_quota_reset", 0.9)]), REAL,
+                       today=date(2026, 12, 7))
+    assert alone == QuotaYear(2027, 2026)
+
+
+def test_sarcasm_about_the_assistant_is_a_bare_complaint() -> None:
+    decision = understand(parse("呵呵，智能客服？智障还差不多", [("contact_online", 0.9)]), REAL)
+    assert decision == NotSure(())
