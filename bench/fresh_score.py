@@ -5,7 +5,7 @@ issue 17) is scored once on the model before the round and once on the model aft
 nothing else; its misses go to a file that is not printed, so that scoring it does not tune on
 it. Run it from the tree whose knowledge base the model was trained on.
 
-    python -m bench.fresh_score --model PATH [--set e|f|g|h|i|j|k|l|m|n|o|p|q|r|s]
+    python -m bench.fresh_score --model PATH [--set NAME]  # NAME: a set of fresh_set.BY_NAME
     # last line: e_oos_declined=..
 """
 

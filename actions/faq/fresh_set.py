@@ -76,9 +76,8 @@ SET_Q_PATH = EVALUATION_DIR / "fresh_2026_12q.yml"
 # The eighteenth set (2026-12-07, seventeenth round), written blind while set p was tuned on
 # and before set q's misses were read; scored only by bench.fresh_score (--set r).
 SET_R_PATH = EVALUATION_DIR / "fresh_2026_12r.yml"
-# The nineteenth set (2026-12-07, seventeenth round), written blind while set p was tuned on
-# and before set q's misses were read; round 19's blind measure, scored only by
-# bench.fresh_score (--set s).
+# The nineteenth set (2026-12-07, seventeenth and eighteenth rounds), written blind while sets
+# p and q were tuned on; round 19's blind measure, scored only by bench.fresh_score (--set s).
 SET_S_PATH = EVALUATION_DIR / "fresh_2026_12s.yml"
 # The sets by the prefix of their figures in bench.nlu's line ("a" prints as new_*).
 SETS = {"a": SET_PATH, "b": SET_B_PATH, "c": SET_C_PATH, "d": SET_D_PATH, "e": SET_E_PATH}

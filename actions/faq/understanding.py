@@ -243,7 +243,7 @@ def redirected(text: str, entry: Entry, kb: KnowledgeBase) -> Entry:
 
 
 def publisher(
-    found: list[numbers.Number], candidates: list[Entry], kb: KnowledgeBase
+    found: list[numbers.Number], candidates: tuple[Entry, ...], kb: KnowledgeBase
 ) -> Entry | None:
     """The candidate whose answer gives a number the question names ("020-83939000打过去按1还是
     按2" asks about the local service line, not the locked card beside it), if any."""
@@ -448,10 +448,11 @@ def understand(
     # The subject check (knowledge/subjects.yml): an entry about the e-port card is no answer to
     # a question about a social-security card, however high the selector scored it.
     on_subject = [(e, c) for e, c in ranking if not kb.off_subject(e, folded)]
+    closest = tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT])
     if (ranking and not on_subject[:1]) or (on_subject and on_subject[0][0] != ranking[0][0]):
         return Decline()
     if ranking and number_misfits(found, ranking[0][0]):
-        return NotSure(tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT]))
+        return NotSure(closest)
     # The learned boundary (round 7): a question scored beyond what all but 1% of the trained
     # phrasings score is clarified (猜你想问, one click from its entry if it was ours), beyond
     # 0.2% declined, unless the selector is all but certain. Number-bearing questions keep
@@ -463,7 +464,7 @@ def understand(
         if score >= decline:
             return Decline()
         if score >= clarify:
-            return NotSure(tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT]))
+            return NotSure(closest)
     # Round 17: past the decline threshold neither the selector's certainty nor a number in the
     # question earns an answer. On set p, 5 of the 12 out-of-scope questions answered were scored
     # there ("摇号拿到的指标确认通知书过期了", "个人养老金账户每年12000的额度", "解压密码是多少")
@@ -471,7 +472,7 @@ def understand(
     # fresh or set p question of ours was. They are offered the closest entries, not declined:
     # the selector may still be right.
     if learned is not None and learned[0] >= learned[2]:
-        return NotSure(tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT]))
+        return NotSure(closest)
     if ranking and ranking[0][1] >= threshold:
         entry, confidence = ranking[0]
         top = entry
@@ -484,16 +485,15 @@ def understand(
         if limits and entry.id == SINGLE_ITEM_ENTRY and spent_this_year(text):
             entry = limits  # "今年买了23000元，还能再买一个4000的吗": the annual limit
         entry = redirected(text, entry, kb)
-        top_few = [e for e, _ in on_subject[:CLOSEST_COUNT]]
-        entry = publisher(found, top_few, kb) or entry
+        entry = publisher(found, closest, kb) or entry
         # An amount beside the limits' entry is read: the limit it names is the question.
         read = entry != top or (entry.id == LIMITS_ENTRY and bool(numbers.amounts(text)))
         if not read and words != folded and confidence < NUMBER_ANSWER_THRESHOLD:
             # A number-bearing question no rule has read: not sure enough (sixth round).
-            return NotSure(tuple(e for e, _ in on_subject[:CLOSEST_COUNT]))
+            return NotSure(closest)
         also = ()
         if confidence < OFFER_MORE_BELOW:
             runners_up = [e for e, c in on_subject[1:] if c >= OFFER_MORE_MIN]
             also = tuple(runners_up[:OFFER_MORE_COUNT])
         return Answer(entry, confidence, also=also)
-    return NotSure(tuple(entry for entry, _ in on_subject[:CLOSEST_COUNT]))
+    return NotSure(closest)
