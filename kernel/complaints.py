@@ -25,7 +25,7 @@ _COMPLAINT = re.compile(
     r"(?:互相)?踢皮球|(?:互相)?推诿|推来推去|扯皮|"
     # Fifteenth round: a rating's intensifiers (非常差, 没有之一) and an assistant that cannot
     # answer (问啥都答不上来, 还好意思叫智能): not "我啥都不知道", a user who asks.
-    r"非常差|极差|差到家了?|没有之一|问(?:啥|什么)都(?:答不上来|不会|不懂|不知道)|答不上来|一问三不知|"
+    r"非常差|极差|差到家了?|没有之一|问(?:啥|什么)都(?:答不上来|不会|不懂|不知道|答非所问)|答不上来|一问三不知|"
     r"还好意思[^，,。！!？?]{0,8}|"
     # Sixteenth round: a service that exists only in name.
     r"(?:就是|纯属|完全是)?(?:个|一个)?摆设|形同虚设"

@@ -797,7 +797,7 @@ def test_the_sixteenth_rounds_subject_groups_keep_our_own_questions(
     assert isinstance(decision, Answer) and decision.entry.id == entry_id, text
 
 
-# Rounds 17 and 18 (sets p's and q's misses read): subject terms and misuse by kind.
+# Rounds 17-19 (sets p's, q's and r's misses read): subject terms and misuse by kind.
 @pytest.mark.parametrize(
     ("text", "entry_id"),
     [
@@ -814,9 +814,12 @@ def test_the_sixteenth_rounds_subject_groups_keep_our_own_questions(
         ("专利系统注册提示证件号已存在", "reg_id_registered"),
         ("用别家的章打产地证会不会被查出来", "declare_coo_print"),
         ("退税时拿兄弟公司的报关单凑数行吗", "refund_declaration_data"),
+        # round 19 (set r's misses): couriers by kind, a public figure's records
+        ("快递公司的客服电话是多少", "contact_hotline"),
+        ("单一窗口能查到网红的海淘记录吗", "cbec_quota_query"),
     ],
 )
-def test_the_seventeenth_and_eighteenth_rounds_subject_groups_decline_look_alike_subjects(
+def test_the_seventeenth_to_nineteenth_rounds_subject_groups_decline_look_alike_subjects(
     text: str, entry_id: str
 ) -> None:
     assert isinstance(understand(parse(text, [(entry_id, 0.9)]), REAL), Decline), text
@@ -847,6 +850,11 @@ def test_a_question_naming_two_years_asks_which_year_not_for_a_years_quota() -> 
     assert alone == QuotaYear(2027, 2026)
 
 
-def test_sarcasm_about_the_assistant_is_a_bare_complaint() -> None:
-    decision = understand(parse("呵呵，智能客服？智障还差不多", [("contact_online", 0.9)]), REAL)
-    assert decision == NotSure(())
+@pytest.mark.parametrize(
+    "text",
+    ["呵呵，智能客服？智障还差不多",
+     # round 19: an assistant that answers beside the point whatever is asked
+     "这破机器人问啥都答非所问"],
+)
+def test_sarcasm_or_futility_about_the_assistant_is_a_bare_complaint(text: str) -> None:
+    assert understand(parse(text, [("contact_online", 0.9)]), REAL) == NotSure(())
