@@ -79,17 +79,20 @@ SET_R_PATH = EVALUATION_DIR / "fresh_2026_12r.yml"
 # The nineteenth set (2026-12-07, seventeenth and eighteenth rounds), written blind while sets
 # p and q were tuned on; round 19's blind measure, scored only by bench.fresh_score (--set s).
 SET_S_PATH = EVALUATION_DIR / "fresh_2026_12s.yml"
+# The twentieth set (2026-12-07), written blind after rounds 17-19, before set s's misses were
+# read; round 20's blind measure, scored only by bench.fresh_score (--set t).
+SET_T_PATH = EVALUATION_DIR / "fresh_2026_12t.yml"
 # The sets by the prefix of their figures in bench.nlu's line ("a" prints as new_*).
 SETS = {"a": SET_PATH, "b": SET_B_PATH, "c": SET_C_PATH, "d": SET_D_PATH, "e": SET_E_PATH}
-# The sets tuned on (every set before q). Since the eighth round their in-scope questions are
+# The sets tuned on (every set before t). Since the eighth round their in-scope questions are
 # trained as their entries' phrasings in knowledge/faq (the ways real users ask, written by
 # hand; sets a-g from round 8, 1,231 of 1,254, sets h and i from round 10, 450 of 456, set j
 # from round 11, all 228, set k from round 12, 225 of 228, set l from round 13, 226 of 228,
 # set m from round 14, 222 of 228, sets n and o from round 16, 224 of 228 each, set p from
-# round 17, 225 of 228: those naming a
+# round 17, 225 of 228, sets q, r and s from round 20, 222, 225 and 227 of 228: those naming a
 # Latin word or number no phrasing named, a look-alike subject, or (from set m) what a redirect
 # in actions/faq/understanding.py gives to a neighbour, left out); their in-scope figures are a
-# fit from then on, set q's are not.
+# fit from then on, set t's are not.
 ADOPTED = {
     **SETS,
     "f": SET_F_PATH,
@@ -103,9 +106,12 @@ ADOPTED = {
     "n": SET_N_PATH,
     "o": SET_O_PATH,
     "p": SET_P_PATH,
+    "q": SET_Q_PATH,
+    "r": SET_R_PATH,
+    "s": SET_S_PATH,
 }
 # Every set by its name (bench.fresh_score --set): the adopted ones, then the blind ones.
-BY_NAME = {**ADOPTED, "q": SET_Q_PATH, "r": SET_R_PATH, "s": SET_S_PATH}
+BY_NAME = {**ADOPTED, "t": SET_T_PATH}
 
 
 @dataclass(frozen=True)

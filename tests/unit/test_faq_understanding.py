@@ -797,7 +797,7 @@ def test_the_sixteenth_rounds_subject_groups_keep_our_own_questions(
     assert isinstance(decision, Answer) and decision.entry.id == entry_id, text
 
 
-# Rounds 17-19 (sets p's, q's and r's misses read): subject terms and misuse by kind.
+# Rounds 17-20 (sets p's, q's, r's and s's misses read): subject terms and misuse by kind.
 @pytest.mark.parametrize(
     ("text", "entry_id"),
     [
@@ -817,9 +817,13 @@ def test_the_sixteenth_rounds_subject_groups_keep_our_own_questions(
         # round 19 (set r's misses): couriers by kind, a public figure's records
         ("快递公司的客服电话是多少", "contact_hotline"),
         ("单一窗口能查到网红的海淘记录吗", "cbec_quota_query"),
+        # round 20 (set s's misses): someone with no claim on a person's records asks for them
+        ("我有前男友的身份证号，查查他今年跨境买了多少", "cbec_quota_query"),
+        ("邻居的跨境额度还剩多少能帮我看看吗", "cbec_quota_query"),
+        ("老公的海淘记录能偷偷查吗", "cbec_quota_query"),
     ],
 )
-def test_the_seventeenth_to_nineteenth_rounds_subject_groups_decline_look_alike_subjects(
+def test_the_seventeenth_to_twentieth_rounds_subject_groups_decline_look_alike_subjects(
     text: str, entry_id: str
 ) -> None:
     assert isinstance(understand(parse(text, [(entry_id, 0.9)]), REAL), Decline), text
@@ -830,9 +834,11 @@ def test_the_seventeenth_to_nineteenth_rounds_subject_groups_decline_look_alike_
     [
         ("法人的IC卡锁在保险柜里了，密码也忘了", "card_forgot_password"),
         ("跨境额度查不出来怎么回事", "cbec_quota_query"),
+        # round 20: a family member's quota is still asked how to look up
+        ("帮我妈看看她今年的跨境额度还剩多少", "cbec_quota_query"),
     ],
 )
-def test_the_seventeenth_and_eighteenth_rounds_subject_groups_keep_our_own_questions(
+def test_the_seventeenth_to_twentieth_rounds_subject_groups_keep_our_own_questions(
     text: str, entry_id: str
 ) -> None:
     decision = understand(parse(text, [(entry_id, 0.9)]), REAL)
